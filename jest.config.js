@@ -1,0 +1,13 @@
+// Type checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  },
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,40 @@
+import yargs from 'yargs';
+import { CcmlabError } from '../core/errors';
+import { logShowCommand } from './commands/log-show';
+import { CommandContext } from './context';
+import { runMain } from './exit';
+
+async function main(argv: string[]): Promise<number> {
+  const context = new CommandContext();
+  let helpShown = false;
+  const parser = yargs()
+    .scriptName('ccmlab')
+    .usage('ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.')
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
+    .option('now', { type: 'string', describe: 'start the clock at this ISO-8601 instant (also CCMLAB_NOW)', global: true })
+    .command('log', 'read CMTrace logs', (y) =>
+      y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
+    )
+    .demandCommand(1, 'name a command (ccmlab --help lists them)')
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new CcmlabError('CCMLAB_E_USAGE', `${message.replace(/\n/g, ' ')} (ccmlab --help shows usage)`);
+    })
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100));
+  await parser.parseAsync(argv, {}, (_error: unknown, _parsed: unknown, output: string) => {
+    if (output) {
+      helpShown = true;
+      process.stdout.write(`${output}\n`);
+    }
+  });
+  const outcome = context.result();
+  if (outcome) return outcome;
+  return helpShown ? 0 : 2;
+}
+
+void runMain({ name: 'ccmlab' }, () => main(process.argv.slice(2)));

@@ -1,0 +1,78 @@
+import * as path from 'node:path';
+import { asksForUsage, parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
+import { SetupLog } from '../client/setup-log';
+import { processClock, systemClock, type Clock } from '../core/clock';
+import { CcmlabError } from '../core/errors';
+import { defaultNetbiosName, parseEmulatorOptions, peekOption, splitArgv, type EmulatorOptions } from './ccmsetup-options';
+import { ccmsetupUsage } from './ccmsetup-usage';
+import { runMain, toCcmlabError } from './exit';
+
+/** ccmsetup's documented return codes; anything else it reports is 6 (error). */
+const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
+
+function describe(command: SetupCommand, options: EmulatorOptions, logPath: string): string {
+  const lines = ['Command line is valid (dry run: nothing contacted, nothing installed).'];
+  lines.push(`  mode:          ${command.mode}`);
+  lines.push(`  site code:     ${command.siteCode ?? '(not given)'}`);
+  for (const mp of command.mp) lines.push(`  MP:            ${mp.url} (${mp.kind})`);
+  if (command.cmg) lines.push(`  internet MP:   ${command.cmg.url} (role ID ${command.cmg.roleId})`);
+  if (command.regToken) {
+    const c = command.regToken.claims;
+    const when = (s: unknown) => new Date(Number(s) * 1000).toISOString();
+    lines.push(`  regtoken:      bulk registration token ${String(c.UniqueId)}, valid ${when(c.nbf)} to ${when(c.exp)} (the site judges signature and lifetime)`);
+  }
+  lines.push(`  computer:      ${options.netbios}`);
+  for (const warning of command.warnings) lines.push(`  warning:       ${warning}`);
+  lines.push(`  log:           ${logPath}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { setupArgs, emulatorArgs } = splitArgv(argv);
+  if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
+    process.stdout.write(ccmsetupUsage());
+    return 0;
+  }
+  // Where a refusal is logged is known before anything can be refused.
+  let logDir = peekOption(emulatorArgs, 'log-dir') ?? path.join('logs', 'clients', defaultNetbiosName());
+  let clock: Clock = systemClock;
+  let log: SetupLog | undefined;
+  const openLog = (): SetupLog => {
+    if (!log) {
+      log = new SetupLog(logDir, clock);
+      log.started(redactedCommandLine(setupArgs));
+    }
+    return log;
+  };
+  try {
+    const options = parseEmulatorOptions(emulatorArgs);
+    clock = processClock(options.now);
+    logDir = options.logDir ?? path.join('logs', 'clients', options.netbios);
+    openLog();
+    const { command } = parseSetupCommand(setupArgs);
+    openLog().commandAccepted(command);
+    if (!options.dryRun) {
+      throw new CcmlabError(
+        'CCMSETUP_E_NOT_EMULATED',
+        'this build of ccmlab checks ccmsetup command lines but cannot enroll a client yet; run with --dry-run to see what the command line means',
+      );
+    }
+    openLog().log.info('Dry run: the command line is valid; nothing was contacted or installed.');
+    openLog().exiting(0);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ dryRun: true, ...command, netbios: options.netbios, logFile: openLog().path }, null, 2)}\n`);
+    } else {
+      process.stdout.write(describe(command, options, openLog().path));
+    }
+    return 0;
+  } catch (error) {
+    const failure = toCcmlabError(error);
+    openLog().refused(failure);
+    throw failure;
+  }
+}
+
+void runMain(
+  { name: 'ccmsetup', mapExitCode: (code) => (CCMSETUP_RETURN_CODES.has(code) ? code : 6) },
+  () => main(process.argv.slice(2)),
+);

@@ -1,0 +1,96 @@
+import * as os from 'node:os';
+import yargs from 'yargs';
+import { parseConnectTo, type ConnectTo } from '../core/connect-to';
+import { CcmlabError } from '../core/errors';
+
+/**
+ * Splits a ccmsetup argv into the real command line (`/name:value`, `NAME=value`) and the
+ * emulator's own double-dash options, which yargs parses. Real switches never start with
+ * `--`, so the two cannot collide.
+ */
+
+export interface EmulatorOptions {
+  clientDir: string | undefined;
+  logDir: string | undefined;
+  connectTo: ConnectTo[];
+  caFile: string | undefined;
+  netbios: string;
+  now: string | undefined;
+  json: boolean;
+  dryRun: boolean;
+}
+
+const VALUE_OPTIONS = new Set(['client-dir', 'log-dir', 'connect-to', 'ca-file', 'netbios', 'now']);
+
+export function splitArgv(argv: readonly string[]): { setupArgs: string[]; emulatorArgs: string[] } {
+  const setupArgs: string[] = [];
+  const emulatorArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      setupArgs.push(arg);
+      continue;
+    }
+    emulatorArgs.push(arg);
+    if (VALUE_OPTIONS.has(arg.slice(2)) && i + 1 < argv.length) emulatorArgs.push(argv[++i]);
+  }
+  return { setupArgs, emulatorArgs };
+}
+
+/** A value given to an option, read before full parsing so a refusal can still be logged where asked. */
+export function peekOption(emulatorArgs: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < emulatorArgs.length; i++) {
+    if (emulatorArgs[i] === `--${name}`) return emulatorArgs[i + 1];
+    if (emulatorArgs[i].startsWith(`--${name}=`)) return emulatorArgs[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+export function defaultNetbiosName(): string {
+  const name = os.hostname().split('.')[0].toUpperCase().replace(/[^A-Z0-9-]/g, '-').slice(0, 15);
+  return name === '' ? 'CLIENT01' : name;
+}
+
+function checkNetbios(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/.test(name)) {
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--netbios '${name}' is not a NetBIOS name: 1 to 15 letters, digits or '-'`);
+  }
+  return name.toUpperCase();
+}
+
+export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorOptions {
+  const parsed = yargs([...emulatorArgs])
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'boolean-negation': false })
+    .options({
+      'client-dir': { type: 'string', requiresArg: true },
+      'log-dir': { type: 'string', requiresArg: true },
+      'connect-to': { type: 'string', array: true, requiresArg: true },
+      'ca-file': { type: 'string', requiresArg: true },
+      netbios: { type: 'string', requiresArg: true },
+      now: { type: 'string', requiresArg: true },
+      json: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    })
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .fail((message: string) => {
+      throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${message.replace(/\n/g, ' ')} (ccmsetup /? lists the emulator's --options)`);
+    })
+    .parseSync();
+  for (const name of ['client-dir', 'log-dir', 'ca-file', 'netbios', 'now'] as const) {
+    const value = parsed[name];
+    if (Array.isArray(value)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
+  }
+  return {
+    clientDir: parsed['client-dir'],
+    logDir: parsed['log-dir'],
+    connectTo: (parsed['connect-to'] ?? []).map(parseConnectTo),
+    caFile: parsed['ca-file'],
+    netbios: checkNetbios(parsed.netbios ?? defaultNetbiosName()),
+    now: parsed.now,
+    json: parsed.json ?? false,
+    dryRun: parsed['dry-run'] ?? false,
+  };
+}

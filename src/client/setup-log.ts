@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import type { Clock } from '../core/clock';
+import { formatHresult, type CcmlabError } from '../core/errors';
+import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
+import type { SetupCommand } from './setup-command';
+
+/** ccmsetup.log, in the shape of the real one from its first line to its last. */
+export class SetupLog {
+  readonly log: CmLog;
+
+  constructor(logDir: string, clock: Clock) {
+    // ccmsetup.log is ccmsetup's own: the client.msi logging properties do not apply to it.
+    this.log = new CmLog({ dir: logDir, name: 'ccmsetup', rollover: 'history', settings: CLIENT_LOG_DEFAULTS, clock, source: 'ccmsetup.cpp' });
+  }
+
+  get path(): string {
+    return path.resolve(this.log.path);
+  }
+
+  started(commandLine: string): void {
+    this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`);
+    this.log.info(`Running on 'ccmlab' (${process.platform} ${process.arch}, node ${process.version})`);
+    this.log.info(`Launch from folder ${process.cwd()}${path.sep}`);
+    this.log.info(`Ccmsetup command line: ccmsetup.exe ${commandLine}`.trimEnd());
+  }
+
+  commandAccepted(command: SetupCommand): void {
+    this.log.info('Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.');
+    for (const warning of command.warnings) this.log.warn(warning);
+    const msiProperties = Object.entries(command.properties).map(([k, v]) => `${k}="${v}"`);
+    this.log.info(`MSI properties: ${['INSTALL="ALL"', ...msiProperties.filter((p) => !p.startsWith('INSTALL='))].join(' ')}`);
+    if (command.mp.length > 0) {
+      this.log.info('MPs:');
+      for (const mp of command.mp) this.log.info(`    ${mp.url}`);
+    }
+    if (command.cmg) this.log.info(`Internet MP (CCMHOSTNAME): ${command.cmg.url}`);
+    this.log.info(`Site code: ${command.siteCode ?? '(not given)'}`);
+    if (command.regToken) this.log.info('A bulk registration token was given (/regtoken); it is not stored on this client.');
+    this.log.info(`Setup mode: ${command.mode}`);
+  }
+
+  refused(error: CcmlabError): void {
+    this.log.error(error.message);
+    this.log.error(`CcmSetup failed with error code ${formatHresult(error.hresult)}`);
+  }
+
+  exiting(returnCode: number): void {
+    this.log.info(`CcmSetup is exiting with return code ${returnCode}`);
+  }
+}

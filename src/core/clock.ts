@@ -1,0 +1,42 @@
+import { CcmlabError } from './errors';
+
+/**
+ * The process clock. `--now <ISO-8601>` (or CCMLAB_NOW) sets the instant the process
+ * starts at; the clock then runs on at real speed, so a lab can stand on day 31 and
+ * still see seconds pass.
+ */
+export interface Clock {
+  now(): Date;
+  /** Milliseconds between this clock and the machine's. */
+  readonly offsetMs: number;
+}
+
+export const systemClock: Clock = { now: () => new Date(), offsetMs: 0 };
+
+// Date and time, optional fraction, and a zone (Z or ±hh:mm); a bare date means midnight UTC.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+
+export function parseIsoInstant(text: string, what: string): Date {
+  const trimmed = text.trim();
+  const date = ISO_INSTANT.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_NOW',
+      `${what} '${text}' is not an ISO-8601 instant: write it like 2026-11-25T10:00:00Z (a date alone means midnight UTC)`,
+    );
+  }
+  return date;
+}
+
+export function clockStartingAt(start: Date, realNow: () => number = Date.now): Clock {
+  const offsetMs = start.getTime() - realNow();
+  return { now: () => new Date(realNow() + offsetMs), offsetMs };
+}
+
+/** The clock a command runs on: `--now` wins over CCMLAB_NOW; neither means the machine's clock. */
+export function processClock(nowOption: string | undefined, env: NodeJS.ProcessEnv = process.env): Clock {
+  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'));
+  const fromEnv = env.CCMLAB_NOW;
+  if (fromEnv !== undefined && fromEnv !== '') return clockStartingAt(parseIsoInstant(fromEnv, 'CCMLAB_NOW'));
+  return systemClock;
+}

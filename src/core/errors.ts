@@ -1,0 +1,74 @@
+/**
+ * Every error ccmlab reports, with a stable code, its exit code and, where the real
+ * product would log one, the HRESULT that ends ccmsetup.log ("CcmSetup failed with
+ * error code 0x%08X"). Messages are written at the throw site: one line that says what
+ * was wrong and how to fix it.
+ */
+
+const E_INVALIDARG = 0x80070057;
+const E_FAIL = 0x80004005;
+
+interface ErrorDef {
+  /** Exit code of the ccmlab tools; ccmsetup maps everything that is not one of its own codes to 6. */
+  readonly exit: number;
+  readonly hresult: number;
+}
+
+export const ERRORS = {
+  // Command lines (any tool)
+  CCMLAB_E_USAGE: { exit: 2, hresult: E_INVALIDARG },
+  CCMLAB_E_BAD_NOW: { exit: 2, hresult: E_INVALIDARG },
+  CCMLAB_E_BAD_OPTION: { exit: 2, hresult: E_INVALIDARG },
+  // Files the user names
+  CCMLAB_E_FILE_NOT_FOUND: { exit: 1, hresult: 0x80070002 },
+  CCMLAB_E_FILE_UNREADABLE: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_INTERNAL: { exit: 1, hresult: E_FAIL },
+
+  // ccmsetup command line (ccmsetup's documented return code 6: error)
+  CCMSETUP_E_UNKNOWN_SWITCH: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_SWITCH_VALUE: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_DUPLICATE_SWITCH: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_ARGUMENT: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_PROPERTY_VALUE: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_MP: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_CCMHOSTNAME: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_SITECODE: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_AUTO_WITH_CCMHOSTNAME: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_REGTOKEN: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_REGTOKEN_WITHOUT_CMG: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_NO_MP: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_BAD_CONFIG_FILE: { exit: 6, hresult: E_INVALIDARG },
+  CCMSETUP_E_NOT_EMULATED: { exit: 6, hresult: 0x80004001 },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class CcmlabError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hresult: number;
+  /** Extra machine-readable facts for --json output (never secrets). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CcmlabError';
+    this.code = code;
+    this.exitCode = ERRORS[code].exit;
+    this.hresult = ERRORS[code].hresult;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, exitCode: this.exitCode, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export function isCcmlabError(value: unknown): value is CcmlabError {
+  return value instanceof CcmlabError;
+}
+
+/** `0x80070057` form, as ccmsetup.log prints HRESULTs. */
+export function formatHresult(hresult: number): `0x${string}` {
+  return `0x${(hresult >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+}

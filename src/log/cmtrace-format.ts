@@ -1,0 +1,62 @@
+/**
+ * The CMTrace line layout of Configuration Manager logs:
+ * <![LOG[message]LOG]!><time="HH:mm:ss.fff+B" date="MM-dd-yyyy" component="C" context="" type="1" thread="N" file="F">
+ * Time is local; B is the Windows bias (UTC minus local, in minutes, = getTimezoneOffset())
+ * printed like C's %+03d. Lines end with CRLF.
+ */
+
+/** 0 appears in real logs; ccmlab writes 1 info, 2 warning, 3 error. */
+export type CmTraceType = 0 | 1 | 2 | 3;
+
+export interface CmTraceEntry {
+  message: string;
+  component: string;
+  type: CmTraceType;
+  thread: number;
+  /** The `file` attribute: source module and line or function name. */
+  file: string;
+  time: Date;
+  context?: string;
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+/** C's `%+03d`: sign always, at least two digits: +480, -60, +00, -120. */
+export function formatBias(biasMinutes: number): string {
+  const sign = biasMinutes < 0 ? '-' : '+';
+  return `${sign}${pad(Math.abs(biasMinutes), 2)}`;
+}
+
+/** `HH:mm:ss.fff+B` and `MM-dd-yyyy` in the process's local time zone. */
+export function localStamp(time: Date): { time: string; date: string } {
+  const clock = `${pad(time.getHours(), 2)}:${pad(time.getMinutes(), 2)}:${pad(time.getSeconds(), 2)}.${pad(time.getMilliseconds(), 3)}`;
+  return {
+    time: `${clock}${formatBias(time.getTimezoneOffset())}`,
+    date: `${pad(time.getMonth() + 1, 2)}-${pad(time.getDate(), 2)}-${pad(time.getFullYear(), 4)}`,
+  };
+}
+
+/** `YYYYMMDD-HHMMSS` in local time, as rolled-over client logs are named. */
+export function historyStamp(time: Date): string {
+  return (
+    `${pad(time.getFullYear(), 4)}${pad(time.getMonth() + 1, 2)}${pad(time.getDate(), 2)}-` +
+    `${pad(time.getHours(), 2)}${pad(time.getMinutes(), 2)}${pad(time.getSeconds(), 2)}`
+  );
+}
+
+// Attribute values cannot carry a quote; the message is written as is (real logs hold <, > and newlines).
+function attribute(value: string): string {
+  return value.replace(/"/g, "'");
+}
+
+export function formatCmTraceLine(entry: CmTraceEntry): string {
+  const stamp = localStamp(entry.time);
+  return (
+    `<![LOG[${entry.message}]LOG]!>` +
+    `<time="${stamp.time}" date="${stamp.date}" component="${attribute(entry.component)}" ` +
+    `context="${attribute(entry.context ?? '')}" type="${entry.type}" thread="${entry.thread}" ` +
+    `file="${attribute(entry.file)}">\r\n`
+  );
+}

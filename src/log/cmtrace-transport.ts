@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Transport from 'winston-transport';
+import type { Clock } from '../core/clock';
+import { formatCmTraceLine, historyStamp, type CmTraceType } from './cmtrace-format';
+import { freeHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
+
+export interface CmTraceFileOptions {
+  dir: string;
+  /** Base name: `ClientLocation` writes ClientLocation.log. */
+  name: string;
+  rollover: RolloverStyle;
+  maxSize: number;
+  /** History files kept (client style only); 0 keeps none. */
+  maxHistory: number;
+  clock: Clock;
+}
+
+/** What the winston logger hands the transport (see logger.ts). */
+export interface CmTraceInfo {
+  level: string;
+  message: unknown;
+  component: string;
+  thread: number;
+  file: string;
+  time: Date;
+}
+
+const TYPE_BY_LEVEL: Record<string, CmTraceType> = { error: 3, warn: 2 };
+
+/**
+ * Writes each line synchronously, so a line logged is on disk when log() returns and
+ * a rollover can neither lose nor repeat one (winston's File transport drops lines at
+ * rotation and cannot name `.lo_` files).
+ */
+export class CmTraceFileTransport extends Transport {
+  readonly filePath: string;
+  private readonly options: CmTraceFileOptions;
+  private fd: number | undefined;
+  private size = 0;
+
+  constructor(options: CmTraceFileOptions) {
+    super({ level: 'silly' });
+    this.options = options;
+    this.filePath = path.join(options.dir, `${options.name}.log`);
+  }
+
+  override log(info: CmTraceInfo, callback: () => void): void {
+    this.writeLine(
+      formatCmTraceLine({
+        message: String(info.message),
+        component: info.component,
+        type: TYPE_BY_LEVEL[info.level] ?? 1,
+        thread: info.thread,
+        file: info.file,
+        time: info.time,
+      }),
+      info.time,
+    );
+    callback();
+  }
+
+  writeLine(line: string, time: Date): void {
+    const bytes = Buffer.from(line, 'utf8');
+    if (this.fd === undefined) this.open();
+    if (this.size > 0 && this.size + bytes.length > this.options.maxSize) {
+      this.rollOver(time);
+      this.open();
+    }
+    fs.writeSync(this.fd as number, bytes);
+    this.size += bytes.length;
+  }
+
+  override close(): void {
+    if (this.fd !== undefined) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private open(): void {
+    fs.mkdirSync(this.options.dir, { recursive: true });
+    this.fd = fs.openSync(this.filePath, 'a');
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  private rollOver(time: Date): void {
+    this.close();
+    const { dir, name, rollover, maxHistory } = this.options;
+    if (rollover === 'lo_') {
+      fs.renameSync(this.filePath, path.join(dir, `${name}.lo_`));
+      return;
+    }
+    if (maxHistory <= 0) {
+      fs.unlinkSync(this.filePath);
+      return;
+    }
+    fs.renameSync(this.filePath, freeHistoryPath(dir, name, historyStamp(time)));
+    const history = listHistoryFiles(dir, name);
+    for (const old of history.slice(0, Math.max(0, history.length - maxHistory))) fs.unlinkSync(old.path);
+  }
+}

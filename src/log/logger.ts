@@ -1,0 +1,123 @@
+import * as path from 'node:path';
+import * as winston from 'winston';
+import type { Clock } from '../core/clock';
+import { CmTraceFileTransport } from './cmtrace-transport';
+import type { RolloverStyle } from './log-files';
+
+/**
+ * One CMTrace log file behind a winston logger. Client logs follow the client.msi
+ * logging properties (CCMENABLELOGGING, CCMLOGLEVEL, CCMDEBUGLOGGING, CCMLOGMAXSIZE,
+ * CCMLOGMAXHISTORY); site logs roll over to `X.lo_`.
+ */
+
+/** CCMLOGLEVEL: 0 verbose, 1 default, 2 warnings and errors, 3 errors only. */
+export type CcmLogLevel = 0 | 1 | 2 | 3;
+
+export interface LogSettings {
+  enabled: boolean;
+  level: CcmLogLevel;
+  debug: boolean;
+  maxSize: number;
+  maxHistory: number;
+}
+
+export const MIN_LOG_SIZE = 10_000;
+export const CLIENT_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 250_000, maxHistory: 1 };
+export const SITE_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 2_500_000, maxHistory: 1 };
+
+const WINSTON_LEVEL: Record<CcmLogLevel, string> = { 0: 'verbose', 1: 'info', 2: 'warn', 3: 'error' };
+
+export interface LogOptions {
+  dir: string;
+  /** Base name and component: `ClientLocation`. */
+  name: string;
+  rollover: RolloverStyle;
+  settings: LogSettings;
+  clock: Clock;
+  /** Default `file` attribute, the emulated source module. */
+  source: string;
+  thread?: number;
+}
+
+type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
+
+const openLogs = new Set<CmLog>();
+
+export class CmLog {
+  readonly name: string;
+  readonly path: string;
+  private readonly logger: winston.Logger | undefined;
+  private readonly transport: CmTraceFileTransport | undefined;
+  private readonly options: LogOptions;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: LogOptions) {
+    this.options = options;
+    this.name = options.name;
+    this.path = path.join(options.dir, `${options.name}.log`);
+    if (!options.settings.enabled) return;
+    this.transport = new CmTraceFileTransport({
+      dir: options.dir,
+      name: options.name,
+      rollover: options.rollover,
+      maxSize: options.settings.maxSize,
+      maxHistory: options.settings.maxHistory,
+      clock: options.clock,
+    });
+    this.logger = winston.createLogger({
+      level: options.settings.debug ? 'debug' : WINSTON_LEVEL[options.settings.level],
+      levels: winston.config.npm.levels,
+      exitOnError: false,
+      transports: [this.transport],
+    });
+    openLogs.add(this);
+  }
+
+  error(message: string, source?: string): void {
+    this.write('error', message, source);
+  }
+  warn(message: string, source?: string): void {
+    this.write('warn', message, source);
+  }
+  info(message: string, source?: string): void {
+    this.write('info', message, source);
+  }
+  verbose(message: string, source?: string): void {
+    this.write('verbose', message, source);
+  }
+  debug(message: string, source?: string): void {
+    this.write('debug', message, source);
+  }
+
+  /** Ends the logger and closes the file once every line is written. */
+  close(): Promise<void> {
+    if (!this.logger || !this.transport) return Promise.resolve();
+    const { logger, transport } = this;
+    this.closing ??= new Promise<void>((resolve) => {
+      logger.on('finish', () => {
+        transport.close();
+        openLogs.delete(this);
+        resolve();
+      });
+      logger.end();
+    });
+    return this.closing;
+  }
+
+  private write(level: Level, message: string, source: string | undefined): void {
+    if (!this.logger || this.closing) return;
+    this.logger.log({
+      level,
+      message,
+      component: this.options.name,
+      thread: this.options.thread ?? process.pid,
+      file: source ?? this.options.source,
+      time: this.options.clock.now(),
+    });
+  }
+}
+
+/** Called by the exit handler: every log flushed and closed before the process exits. */
+export async function closeAllLogs(): Promise<void> {
+  await Promise.all([...openLogs].map((log) => log.close()));
+}

@@ -1,0 +1,97 @@
+/**
+ * Compact JWS (JWT) encoding and shape checks, with no I/O and no key material: the
+ * client only checks a token's shape (the site judges signature and lifetime), and the
+ * site's token service builds on these before it verifies.
+ */
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signature: Buffer;
+  /** `header.payload` as received: the bytes the signature covers. */
+  signingInput: string;
+}
+
+export type JwtDecodeResult = { ok: true; jwt: DecodedJwt } | { ok: false; defect: string };
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function base64urlEncode(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+function decodePart(part: string, what: string): { ok: true; bytes: Buffer } | { ok: false; defect: string } {
+  if (part.length === 0) return { ok: false, defect: `its ${what} is empty` };
+  if (!BASE64URL.test(part) || part.length % 4 === 1) {
+    return { ok: false, defect: `its ${what} is not base64url text` };
+  }
+  return { ok: true, bytes: Buffer.from(part, 'base64url') };
+}
+
+function parseJsonObject(bytes: Buffer, what: string): { ok: true; value: Record<string, unknown> } | { ok: false; defect: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, defect: `its ${what} is not valid JSON (${detail})` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, defect: `its ${what} is JSON but not an object` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** Splits and decodes without verifying anything but the encoding. */
+export function decodeJwt(token: string, maxLength: number): JwtDecodeResult {
+  if (token.length > maxLength) return { ok: false, defect: `it is ${token.length} characters long, more than the ${maxLength} a token can be` };
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    return { ok: false, defect: `it has ${parts.length} part${parts.length === 1 ? '' : 's'}; a token has 3 (header.payload.signature)` };
+  }
+  const header = decodePart(parts[0], 'header');
+  if (!header.ok) return header;
+  const payload = decodePart(parts[1], 'payload');
+  if (!payload.ok) return payload;
+  const signature = decodePart(parts[2], 'signature');
+  if (!signature.ok) return signature;
+  const headerJson = parseJsonObject(header.bytes, 'header');
+  if (!headerJson.ok) return headerJson;
+  const payloadJson = parseJsonObject(payload.bytes, 'payload');
+  if (!payloadJson.ok) return payloadJson;
+  return {
+    ok: true,
+    jwt: { header: headerJson.value, payload: payloadJson.value, signature: signature.bytes, signingInput: `${parts[0]}.${parts[1]}` },
+  };
+}
+
+/** Claims of the bulk registration token, in the order the real tool writes them. */
+export const BULK_TOKEN_CLAIMS = {
+  SCCMTokenCategory: 'string',
+  Authority: 'string',
+  License: 'string',
+  Type: 'string',
+  TenantId: 'string',
+  UniqueId: 'string',
+  iss: 'string',
+  aud: 'string',
+  exp: 'number',
+  nbf: 'number',
+} as const;
+
+/** The first claim that is missing or of the wrong JSON type, if any. */
+export function claimShapeDefect(payload: Record<string, unknown>, claims: Record<string, 'string' | 'number'>): string | undefined {
+  for (const [name, type] of Object.entries(claims)) {
+    if (!(name in payload)) return `its payload has no '${name}' claim`;
+    if (typeof payload[name] !== type) return `its '${name}' claim is not a ${type}`;
+  }
+  return undefined;
+}
+
+/** Header shape every site token shares: RS256 with the signer's SHA-1 thumbprint in x5t. */
+export function headerShapeDefect(header: Record<string, unknown>): string | undefined {
+  if (header.alg !== 'RS256') return `its header names algorithm ${JSON.stringify(header.alg ?? null)}; site tokens are RS256`;
+  if (header.typ !== undefined && header.typ !== 'JWT') return `its header type is ${JSON.stringify(header.typ)}, not "JWT"`;
+  if (typeof header.x5t !== 'string' || header.x5t === '') return 'its header has no x5t (signing certificate thumbprint)';
+  return undefined;
+}
