@@ -201,18 +201,20 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' carries credentials, a query or a fragment; give only scheme, host, port and path`);
   }
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
+  // URL lower-cases the host; logs show it as the admin typed it.
+  const authority = /^(?:[^:/]+:\/\/)?([^/?#]*)/.exec(entry)?.[1] ?? url.host;
   const cmg = CMG_PATH.exec(url.pathname);
   if (/CCM_Proxy_MutualAuth/i.test(url.pathname) && !cmg) {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is not a CMG address; the form is https://<cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
   }
   if (cmg) {
-    if (scheme !== 'https') fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is a CMG, which only answers https://; write https://${url.host}${url.pathname}`);
-    return { url: `https://${url.host}/CCM_Proxy_MutualAuth/${cmg[1]}`, kind: 'cmg', scheme, host: url.hostname, port, roleId: cmg[1] };
+    if (scheme !== 'https') fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is a CMG, which only answers https://; write https://${authority}${url.pathname}`);
+    return { url: `https://${authority}/CCM_Proxy_MutualAuth/${cmg[1]}`, kind: 'cmg', scheme, host: url.hostname, port, roleId: cmg[1] };
   }
   if (url.pathname !== '/' && url.pathname !== '') {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' has a path; an intranet MP is just http(s)://name[:port]`);
   }
-  return { url: `${scheme}://${url.host}`, kind: 'intranet', scheme, host: url.hostname, port };
+  return { url: `${scheme}://${authority}`, kind: 'intranet', scheme, host: url.hostname, port };
 }
 
 function parseCcmHostName(value: string): { gateway: CloudGateway | null } {
@@ -235,7 +237,7 @@ function parseCcmHostName(value: string): { gateway: CloudGateway | null } {
     fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} is neither a host name nor the CMG form <cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
   }
   const port = url.port ? Number(url.port) : 443;
-  return { gateway: { host: url.hostname, port, roleId: cmg[1], url: `https://${url.host}/CCM_Proxy_MutualAuth/${cmg[1]}` } };
+  return { gateway: { host: url.hostname, port, roleId: cmg[1], url: `https://${hostPort}/CCM_Proxy_MutualAuth/${cmg[1]}` } };
 }
 
 function booleanProperty(name: string, value: string): boolean {

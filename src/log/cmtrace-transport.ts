@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import Transport from 'winston-transport';
 import type { Clock } from '../core/clock';
 import { formatCmTraceLine, historyStamp, type CmTraceType } from './cmtrace-format';
-import { freeHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
+import { nextHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
 
 export interface CmTraceFileOptions {
   dir: string;
@@ -40,7 +40,7 @@ export class CmTraceFileTransport extends Transport {
   private size = 0;
 
   constructor(options: CmTraceFileOptions) {
-    super({ level: 'silly' });
+    super();
     this.options = options;
     this.filePath = path.join(options.dir, `${options.name}.log`);
   }
@@ -95,7 +95,7 @@ export class CmTraceFileTransport extends Transport {
       fs.unlinkSync(this.filePath);
       return;
     }
-    fs.renameSync(this.filePath, freeHistoryPath(dir, name, historyStamp(time)));
+    fs.renameSync(this.filePath, nextHistoryPath(dir, name, historyStamp(time)));
     const history = listHistoryFiles(dir, name);
     for (const old of history.slice(0, Math.max(0, history.length - maxHistory))) fs.unlinkSync(old.path);
   }

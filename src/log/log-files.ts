@@ -35,11 +35,15 @@ export function listHistoryFiles(dir: string, base: string): HistoryFile[] {
   return found.sort((a, b) => (a.stamp === b.stamp ? a.sequence - b.sequence : a.stamp < b.stamp ? -1 : 1));
 }
 
-/** The first history name for `stamp` that is not taken yet. */
-export function freeHistoryPath(dir: string, base: string, stamp: string): string {
-  let candidate = path.join(dir, `${base}-${stamp}.log`);
-  for (let n = 1; fs.existsSync(candidate); n++) candidate = path.join(dir, `${base}-${stamp}-${n}.log`);
-  return candidate;
+/**
+ * The name for a rollover at `stamp`: plain when free, else the next `-N` after the
+ * highest one of that second (never a lower, pruned one, which would sort as oldest).
+ */
+export function nextHistoryPath(dir: string, base: string, stamp: string): string {
+  const sameSecond = listHistoryFiles(dir, base).filter((h) => h.stamp === stamp);
+  if (sameSecond.length === 0) return path.join(dir, `${base}-${stamp}.log`);
+  const next = Math.max(...sameSecond.map((h) => h.sequence)) + 1;
+  return path.join(dir, `${base}-${stamp}-${next}.log`);
 }
 
 /** Every file that holds lines of the log at `livePath`, oldest first, live log last. */

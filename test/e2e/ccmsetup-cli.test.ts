@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseCmTrace } from '../../src/log/cmtrace-parse';
+import { listFiles, readFixture, removeDir, tempDir } from '../support/paths';
+import { runCli } from '../support/run-cli';
+
+const token = readFixture('tokens', 'bulk-shape-only.jwt').trim();
+const corrupted = readFixture('tokens', 'article-corrupted.jwt').trim();
+const CMG = 'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500';
+const articleArgs = (regtoken: string) => [`/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${regtoken}`];
+
+let work: string;
+beforeEach(() => {
+  work = tempDir();
+});
+afterEach(() => removeDir(work));
+
+function setupLog(dir: string) {
+  return parseCmTrace(fs.readFileSync(path.join(dir, 'ccmsetup.log'), 'utf8')).entries;
+}
+
+describe('ccmsetup (process)', () => {
+  test('--dry-run --json on the article command line gives the parsed model', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--json', '--log-dir', logDir, '--netbios', 'client01'], { cwd: work });
+    expect(r.code).toBe(0);
+    const model = JSON.parse(r.stdout) as Record<string, any>;
+    expect(model).toMatchObject({
+      dryRun: true,
+      mode: 'cmg-bulk-token',
+      siteCode: 'ABC',
+      ccmHostName: CMG,
+      cmg: { url: `https://${CMG}`, roleId: '72186325152220500' },
+      mp: [{ url: `https://${CMG}`, kind: 'cmg' }],
+      properties: { CCMHOSTNAME: CMG, SMSSITECODE: 'ABC' },
+      netbios: 'CLIENT01',
+      regToken: { header: { alg: 'RS256', typ: 'JWT' }, claims: { Type: 'BulkRegistration', SCCMTokenCategory: 'SCCMPreAuthToken' } },
+    });
+    expect(r.stdout).not.toContain(token);
+    expect(r.stderr).toBe('');
+    // A dry run leaves its ccmsetup.log and nothing else; the token is not in it.
+    expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
+    const log = fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8');
+    expect(log).not.toContain(token.slice(0, 40));
+    const entries = setupLog(logDir);
+    expect(entries[0].message).toMatch(/^==========\[ ccmsetup started in process \d+ \]==========$/);
+    expect(entries.map((e) => e.message)).toContain(
+      `Ccmsetup command line: ccmsetup.exe /mp:https://${CMG} CCMHOSTNAME=${CMG} SMSSiteCode=ABC /regtoken:<redacted>`,
+    );
+    expect(entries[entries.length - 1].message).toBe('CcmSetup is exiting with return code 0');
+  });
+
+  test('the article corrupted token exits 6 with one line naming /regtoken, logged, nothing else written', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--log-dir', logDir, '--client-dir', path.join(work, 'client')], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ccmsetup: error CCMSETUP_E_BAD_REGTOKEN: \/regtoken is not a bulk registration token: its payload is not valid JSON/);
+    expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
+    const entries = setupLog(logDir);
+    const errors = entries.filter((e) => e.type === 3).map((e) => e.message);
+    expect(errors[0]).toMatch(/payload is not valid JSON/);
+    expect(entries[entries.length - 1].message).toBe('CcmSetup failed with error code 0x80070057');
+    expect(fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8')).not.toContain(corrupted.slice(0, 40));
+  });
+
+  test('--json refusal is one JSON error document on stdout', async () => {
+    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--json', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    expect(r.code).toBe(6);
+    const doc = JSON.parse(r.stdout) as { error: { code: string; exitCode: number; message: string } };
+    expect(doc.error).toMatchObject({ code: 'CCMSETUP_E_BAD_REGTOKEN', exitCode: 6 });
+  });
+
+  test.each([
+    ['America/Los_Angeles', '+480', '2026-01-15T18:00:00Z', '10:00:'],
+    ['Europe/Berlin', '-60', '2026-01-15T18:00:00Z', '19:00:'],
+    ['UTC', '+00', '2026-01-15T18:00:00Z', '18:00:'],
+  ])('TZ=%s in January: ccmsetup.log lines carry %s and parse back', async (tz, bias, now, clock) => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--now', now, '--log-dir', logDir], { cwd: work, env: { TZ: tz } });
+    expect(r.code).toBe(0);
+    const text = fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8');
+    expect(text).toMatch(new RegExp(`time="${clock}\\d\\d\\.\\d{3}\\${bias}" date="01-15-2026"`));
+    const [first] = parseCmTrace(text).entries;
+    expect(first.biasMinutes).toBe(Number(bias));
+    // The process clock started at --now and runs on: within a minute of it.
+    expect(Math.abs(first.time.getTime() - Date.parse(now))).toBeLessThan(60_000);
+  });
+
+  test('/? prints usage with the documented examples and exits 0', async () => {
+    const r = await runCli('ccmsetup', ['/?'], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('/regtoken:<value>');
+    expect(r.stdout).toContain('CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=ABC /NoCRLCheck /RegToken:<token>');
+    expect(listFiles(work)).toEqual([]);
+  });
+
+  test('an unknown switch suggests the nearest real one', async () => {
+    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '/UsePKICer', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/'\/UsePKICer' is not a ccmsetup parameter; did you mean \/UsePKICert\?/);
+  });
+
+  test('a bad emulator option is refused with 6 and still logged where --log-dir says', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/CCMLAB_E_BAD_NOW: --now 'yesterday' is not an ISO-8601 instant/);
+    expect(setupLog(logDir).some((e) => e.type === 3 && /--now 'yesterday'/.test(e.message))).toBe(true);
+  });
+
+  test('an unknown property is passed on with a warning line in ccmsetup.log', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', ['/mp:SMSMP01', 'SMSSITECODE=S01', 'FOO=bar', '--dry-run', '--log-dir', logDir], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warning:');
+    const warnings = setupLog(logDir).filter((e) => e.type === 2).map((e) => e.message);
+    expect(warnings).toEqual(['Property FOO is not a client installation property; it is passed on to client.msi, which ignores it.']);
+  });
+
+  test('without --dry-run this build refuses plainly rather than pretending to enroll', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--client-dir', path.join(work, 'client')], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/CCMSETUP_E_NOT_EMULATED/);
+    expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
+  });
+});

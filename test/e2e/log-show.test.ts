@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { clockStartingAt } from '../../src/core/clock';
+import { CLIENT_LOG_DEFAULTS, CmLog } from '../../src/log/logger';
+import { ROOT, removeDir, tempDir } from '../support/paths';
+import { runCli } from '../support/run-cli';
+
+let dir: string;
+let live: string;
+
+beforeEach(async () => {
+  dir = tempDir();
+  const log = new CmLog({
+    dir,
+    name: 'ClientLocation',
+    rollover: 'history',
+    settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 3 },
+    clock: clockStartingAt(new Date('2026-01-15T10:00:00Z')),
+    source: 'lsad.cpp',
+  });
+  for (let i = 0; i < 150; i++) log.info(`entry ${i}`);
+  log.warn('Unable to find a management point');
+  log.error('Failed to send location request');
+  await log.close();
+  live = path.join(dir, 'ClientLocation.log');
+});
+afterEach(() => removeDir(dir));
+
+describe('ccmlab log show (process)', () => {
+  test('reads history files then the live log, in order', async () => {
+    const r = await runCli('ccmlab', ['log', 'show', live, '--json']);
+    expect(r.code).toBe(0);
+    const entries = JSON.parse(r.stdout) as Array<{ message: string; typeName: string; component: string }>;
+    const numbered = entries.map((e) => /^entry (\d+)$/.exec(e.message)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('ClientLocation-')).length).toBeGreaterThan(0);
+    expect(numbered[numbered.length - 1]).toBe(149);
+    numbered.forEach((n, i) => expect(n).toBe(150 - numbered.length + i));
+    expect(entries[entries.length - 1]).toMatchObject({ message: 'Failed to send location request', typeName: 'error', component: 'ClientLocation' });
+  });
+
+  test('filters by type, component, grep and since', async () => {
+    const errors = await runCli('ccmlab', ['log', 'show', live, '--type', 'error']);
+    expect(errors.stdout.trim().split('\n')).toHaveLength(1);
+    expect(errors.stdout).toMatch(/error {4}ClientLocation {2}Failed to send location request/);
+    const warnings = await runCli('ccmlab', ['log', 'show', live, '--type', 'warning', '--json']);
+    expect((JSON.parse(warnings.stdout) as unknown[]).length).toBe(1);
+    const grep = await runCli('ccmlab', ['log', 'show', live, '--grep', '^entry 14[0-9]$', '--json']);
+    expect((JSON.parse(grep.stdout) as unknown[]).length).toBe(10);
+    const none = await runCli('ccmlab', ['log', 'show', live, '--component', 'CcmMessaging', '--json']);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+    const later = await runCli('ccmlab', ['log', 'show', live, '--since', '2030-01-01T00:00:00Z', '--json']);
+    expect(JSON.parse(later.stdout)).toEqual([]);
+  });
+
+  test('bad input: missing file, bad regex, bad --since, unknown option', async () => {
+    const missing = await runCli('ccmlab', ['log', 'show', path.join(dir, 'nope.log')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: log file .*nope\.log does not exist/);
+    const regex = await runCli('ccmlab', ['log', 'show', live, '--grep', '(']);
+    expect(regex.code).toBe(2);
+    expect(regex.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --grep '\(' is not a valid regular expression/);
+    const since = await runCli('ccmlab', ['log', 'show', live, '--since', 'noon']);
+    expect(since.code).toBe(2);
+    const unknown = await runCli('ccmlab', ['log', 'show', live, '--colour']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/CCMLAB_E_USAGE: Unknown argument: colour/);
+  });
+
+  test('--follow prints lines appended later, through a rollover, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'log', 'show', live, '--follow', '--grep', '^late'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const waitFor = async (pattern: RegExp): Promise<void> => {
+      for (let i = 0; i < 100 && !pattern.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(pattern);
+    };
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const log = new CmLog({
+        dir,
+        name: 'ClientLocation',
+        rollover: 'history',
+        settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 3 },
+        clock: clockStartingAt(new Date('2026-01-15T11:00:00Z')),
+        source: 'lsad.cpp',
+      });
+      log.info('late 1');
+      await waitFor(/late 1/);
+      for (let i = 0; i < 120; i++) log.info(`filler ${i}`);
+      log.info('late 2');
+      await log.close();
+      await waitFor(/late 2/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await closed).toBe(0);
+    expect(out.match(/late \d/g)).toEqual(['late 1', 'late 2']);
+  });
+});
