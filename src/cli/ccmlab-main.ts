@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
 import { logShowCommand } from './commands/log-show';
+import { siteCommand } from './commands/site';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
     .command('log', 'read CMTrace logs', (y) =>
       y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
     )
+    .command(siteCommand(context))
     .demandCommand(1, 'name a command (ccmlab --help lists them)')
     .strict()
     .exitProcess(false)

@@ -3,7 +3,8 @@ import { asksForUsage, parseSetupCommand, redactedCommandLine, type SetupCommand
 import { SetupLog } from '../client/setup-log';
 import { processClock, systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
-import { defaultNetbiosName, parseEmulatorOptions, peekOption, splitArgv, type EmulatorOptions } from './ccmsetup-options';
+import { defaultNetbiosName, parseEmulatorOptions, splitArgv, type EmulatorOptions } from './ccmsetup-options';
+import { peekOption } from './peek-option';
 import { ccmsetupUsage } from './ccmsetup-usage';
 import { runMain, toCcmlabError } from './exit';
 

@@ -37,15 +37,6 @@ export function splitArgv(argv: readonly string[]): { setupArgs: string[]; emula
   return { setupArgs, emulatorArgs };
 }
 
-/** A value given to an option, read before full parsing so a refusal can still be logged where asked. */
-export function peekOption(emulatorArgs: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < emulatorArgs.length; i++) {
-    if (emulatorArgs[i] === `--${name}`) return emulatorArgs[i + 1];
-    if (emulatorArgs[i].startsWith(`--${name}=`)) return emulatorArgs[i].slice(name.length + 3);
-  }
-  return undefined;
-}
-
 export function defaultNetbiosName(): string {
   const name = os.hostname().split('.')[0].toUpperCase().replace(/[^A-Z0-9-]/g, '-').slice(0, 15);
   return name === '' ? 'CLIENT01' : name;

@@ -24,6 +24,20 @@ export const ERRORS = {
   CCMLAB_E_FILE_UNREADABLE: { exit: 1, hresult: E_FAIL },
   CCMLAB_E_INTERNAL: { exit: 1, hresult: E_FAIL },
 
+  // The site directory and its state
+  CCMLAB_E_SITE_NOT_FOUND: { exit: 1, hresult: 0x80070003 },
+  CCMLAB_E_NOT_A_SITE: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_SITE_EXISTS: { exit: 1, hresult: 0x800700b7 },
+  CCMLAB_E_SITE_CORRUPT: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_SITE_BUSY: { exit: 1, hresult: 0x800700aa },
+  CCMLAB_E_BAD_GUID: { exit: 2, hresult: E_INVALIDARG },
+  CCMLAB_E_TOKEN_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
+
+  // BulkRegistrationTokenTool
+  BRTT_E_USAGE: { exit: 2, hresult: E_INVALIDARG },
+  BRTT_E_BAD_LIFETIME: { exit: 2, hresult: E_INVALIDARG },
+  BRTT_E_PASSIVE_SITE: { exit: 1, hresult: E_FAIL },
+
   // ccmsetup command line (ccmsetup's documented return code 6: error)
   CCMSETUP_E_UNKNOWN_SWITCH: { exit: 6, hresult: E_INVALIDARG },
   CCMSETUP_E_BAD_SWITCH_VALUE: { exit: 6, hresult: E_INVALIDARG },

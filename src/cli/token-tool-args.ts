@@ -1,0 +1,108 @@
+import { CcmlabError } from '../core/errors';
+import { nearest } from '../core/text';
+import { DEFAULT_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES } from '../site/bulk-tokens';
+import { DEFAULT_SITE_LOG_DIR } from '../site/site-logs';
+import { siteDirDefault } from './site-options';
+
+/**
+ * BulkRegistrationTokenTool's command line: `/new`, `/lifetime <minutes>` (or
+ * `/lifetime:<minutes>`), `/?`, in any order and any case; plus the emulator's own
+ * `--site-dir`, `--log-dir`, `--now`.
+ */
+
+export interface TokenToolArgs {
+  action: 'new' | 'usage';
+  lifetimeMinutes: number;
+  siteDir: string;
+  logDir: string;
+  now: string | undefined;
+}
+
+const SWITCHES = ['new', 'lifetime', '?'];
+const OPTIONS = ['site-dir', 'log-dir', 'now'];
+
+function usageError(message: string): never {
+  throw new CcmlabError('BRTT_E_USAGE', message);
+}
+
+export function parseLifetime(text: string | undefined): number {
+  if (text === undefined || text === '') {
+    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime needs a number of minutes: /lifetime ${DEFAULT_LIFETIME_MINUTES} (1 to ${MAX_LIFETIME_MINUTES})`);
+  }
+  if (!/^\d+$/.test(text)) {
+    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime ${text} is not a whole number of minutes; give 1 to ${MAX_LIFETIME_MINUTES} (default ${DEFAULT_LIFETIME_MINUTES}, 3 days)`);
+  }
+  const minutes = Number(text);
+  if (minutes < 1 || minutes > MAX_LIFETIME_MINUTES) {
+    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime ${text} is out of range; give 1 to ${MAX_LIFETIME_MINUTES} minutes (${MAX_LIFETIME_MINUTES} is 7 days, the maximum)`);
+  }
+  return minutes;
+}
+
+export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TokenToolArgs {
+  let sawNew = false;
+  let sawUsage = false;
+  let lifetimeText: string | undefined;
+  let sawLifetime = false;
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+      if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --site-dir, --log-dir and --now`);
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === '') usageError(`--${name} needs a value`);
+      options[name] = value;
+      continue;
+    }
+    if (!arg.startsWith('/')) usageError(`'${arg}' is not a parameter; the tool takes /new [/lifetime <minutes>] or /?`);
+    const colon = arg.indexOf(':');
+    const name = (colon < 0 ? arg.slice(1) : arg.slice(1, colon)).toLowerCase();
+    const inline = colon < 0 ? undefined : arg.slice(colon + 1);
+    if (name === '?') {
+      sawUsage = true;
+    } else if (name === 'new') {
+      if (inline !== undefined) usageError('/new takes no value; write /new /lifetime <minutes>');
+      sawNew = true;
+    } else if (name === 'lifetime') {
+      if (sawLifetime) usageError('/lifetime is given more than once; give it once');
+      sawLifetime = true;
+      if (inline !== undefined) lifetimeText = inline;
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('/') && !argv[i + 1].startsWith('--')) lifetimeText = argv[++i];
+    } else {
+      const suggestion = nearest(name, SWITCHES);
+      usageError(`'${arg}' is not a parameter of BulkRegistrationTokenTool${suggestion ? `; did you mean /${suggestion}?` : ''} (/? shows usage)`);
+    }
+  }
+  const common = {
+    siteDir: options['site-dir'] ?? siteDirDefault(env),
+    logDir: options['log-dir'] ?? DEFAULT_SITE_LOG_DIR,
+    now: options.now,
+  };
+  if (sawUsage) return { action: 'usage', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
+  if (!sawNew) {
+    if (sawLifetime) usageError(`/lifetime only works with /new: run BulkRegistrationTokenTool /new /lifetime ${lifetimeText && /^\d+$/.test(lifetimeText) ? lifetimeText : DEFAULT_LIFETIME_MINUTES}`);
+    usageError('no action given: run BulkRegistrationTokenTool /new to create a token (/? shows usage)');
+  }
+  return { action: 'new', lifetimeMinutes: sawLifetime ? parseLifetime(lifetimeText) : DEFAULT_LIFETIME_MINUTES, ...common };
+}
+
+export function tokenToolUsage(): string {
+  return [
+    'Usage: BulkRegistrationTokenTool /new [/lifetime <minutes>]',
+    '       BulkRegistrationTokenTool /?',
+    '',
+    '  /?         show this usage',
+    '  /new       create a new bulk registration token',
+    `  /lifetime  with /new: how long the token is valid, in whole minutes (default ${DEFAULT_LIFETIME_MINUTES}, 3 days; maximum ${MAX_LIFETIME_MINUTES}, 7 days)`,
+    '',
+    'The tool prints the GUID the site tracks the token by, its validity and the token.',
+    'The token is stored neither on the site nor on the client: copy it and keep it safe.',
+    '',
+    'Emulator options: --site-dir DIR (env CCMLAB_SITE_DIR, default lab/site), --log-dir DIR',
+    '(default logs/site), --now ISO-8601 (env CCMLAB_NOW).',
+    '',
+    'Example: BulkRegistrationTokenTool /new /lifetime 4320',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,111 @@
+import * as crypto from 'node:crypto';
+import forge from 'node-forge';
+
+/**
+ * X.509 for the site and the client, built with node-forge; keys come from node:crypto
+ * (native, and async generation uses every core).
+ */
+
+export interface KeyPairPem {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+export interface IssuedCertificate extends KeyPairPem {
+  certificatePem: string;
+}
+
+export function generateRsaKeyPair(bits = 2048): Promise<KeyPairPem> {
+  return new Promise((resolve, reject) => {
+    crypto.generateKeyPair(
+      'rsa',
+      { modulusLength: bits, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } },
+      (error, publicKeyPem, privateKeyPem) => (error ? reject(error) : resolve({ publicKeyPem, privateKeyPem })),
+    );
+  });
+}
+
+export interface CertificateRequest {
+  commonName: string;
+  /** DNS names and IP addresses for the subjectAltName. */
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  notBefore: Date;
+  notAfter: Date;
+  isCa?: boolean;
+  /** Extended key usage OIDs (serverAuth = 1.3.6.1.5.5.7.3.1). */
+  extendedKeyUsage?: string[];
+  keyUsage?: { digitalSignature?: boolean; keyEncipherment?: boolean; dataEncipherment?: boolean; keyCertSign?: boolean; cRLSign?: boolean };
+  /** Issuer; omitted means self-signed. */
+  issuer?: { certificatePem: string; privateKeyPem: string };
+}
+
+function serialNumber(): string {
+  // Positive, 16 bytes: the high bit cleared so DER does not read it as negative.
+  const bytes = crypto.randomBytes(16);
+  bytes[0] &= 0x7f;
+  return bytes.toString('hex');
+}
+
+export async function issueCertificate(request: CertificateRequest, keys?: KeyPairPem): Promise<IssuedCertificate> {
+  const pair = keys ?? (await generateRsaKeyPair());
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKeyPem);
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = request.notBefore;
+  cert.validity.notAfter = request.notAfter;
+  const subject = [{ name: 'commonName', value: request.commonName }];
+  cert.setSubject(subject);
+  const issuerCert = request.issuer ? forge.pki.certificateFromPem(request.issuer.certificatePem) : undefined;
+  cert.setIssuer(issuerCert ? issuerCert.subject.attributes : subject);
+  const extensions: object[] = [{ name: 'basicConstraints', cA: request.isCa === true, critical: true }];
+  if (request.keyUsage) extensions.push({ name: 'keyUsage', critical: true, ...request.keyUsage });
+  if (request.extendedKeyUsage && request.extendedKeyUsage.length > 0) {
+    // forge wants its own name for a usage it knows (serverAuth) and the dotted OID otherwise.
+    const usage: Record<string, boolean> = {};
+    for (const oid of request.extendedKeyUsage) usage[(forge.pki.oids[oid] as string | undefined) ?? oid] = true;
+    extensions.push({ name: 'extKeyUsage', ...usage });
+  }
+  const altNames = [
+    ...(request.dnsNames ?? []).map((value) => ({ type: 2, value })),
+    ...(request.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
+  ];
+  if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
+  extensions.push({ name: 'subjectKeyIdentifier' });
+  cert.setExtensions(extensions);
+  const signingKey = forge.pki.privateKeyFromPem(request.issuer ? request.issuer.privateKeyPem : pair.privateKeyPem);
+  cert.sign(signingKey, forge.md.sha256.create());
+  return { ...pair, certificatePem: forge.pki.certificateToPem(cert) };
+}
+
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  /** SHA-1 of the DER, upper-case hex, as Windows shows thumbprints. */
+  thumbprint: string;
+  notBefore: Date;
+  notAfter: Date;
+  der: Buffer;
+}
+
+export function certificateFacts(certificatePem: string): CertificateFacts {
+  const x509 = new crypto.X509Certificate(certificatePem);
+  return {
+    subject: x509.subject,
+    issuer: x509.issuer,
+    thumbprint: x509.fingerprint.replace(/:/g, '').toUpperCase(),
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    der: x509.raw,
+  };
+}
+
+/** base64url of the SHA-1 of the DER: the JWT `x5t` header. */
+export function x5tOf(der: Buffer): string {
+  return crypto.createHash('sha1').update(der).digest('base64url');
+}
+
+/** base64url of the SHA-256 of the DER: the `cnf` `x5t#S256` claim. */
+export function x5tS256Of(der: Buffer): string {
+  return crypto.createHash('sha256').update(der).digest('base64url');
+}

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { CcmlabError } from '../core/errors';
+
+/**
+ * The site database: SQLite in WAL mode, so the running site, the token tool and the
+ * console commands can use it at once. `PRAGMA user_version` is the schema version;
+ * each migration moves it up by one inside a write transaction.
+ */
+
+export type SiteDb = Database.Database;
+
+const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE bulk_tokens (
+        guid TEXT PRIMARY KEY,
+        not_before TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        lifetime_minutes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        blocked_at TEXT,
+        blocked_by TEXT
+      ) STRICT;
+    `),
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
+  let db: SiteDb;
+  try {
+    db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });
+  } catch (error) {
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} cannot be opened (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function migrate(db: SiteDb, file: string): void {
+  const current = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (current() === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const from = current();
+    if (from > SCHEMA_VERSION) {
+      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} has schema ${from}, newer than this ccmlab knows (${SCHEMA_VERSION}); use a newer ccmlab`);
+    }
+    for (let v = from; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
