@@ -9,16 +9,21 @@ import { runCli } from '../support/run-cli';
 let dir: string;
 let live: string;
 
-beforeEach(async () => {
-  dir = tempDir();
-  const log = new CmLog({
+/** A small client log (10,000 bytes, 3 history files) so a few hundred lines roll it over. */
+function clientLocationLog(start: string): CmLog {
+  return new CmLog({
     dir,
     name: 'ClientLocation',
     rollover: 'history',
     settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 3 },
-    clock: clockStartingAt(new Date('2026-01-15T10:00:00Z')),
+    clock: clockStartingAt(new Date(start)),
     source: 'lsad.cpp',
   });
+}
+
+beforeEach(async () => {
+  dir = tempDir();
+  const log = clientLocationLog('2026-01-15T10:00:00Z');
   for (let i = 0; i < 150; i++) log.info(`entry ${i}`);
   log.warn('Unable to find a management point');
   log.error('Failed to send location request');
@@ -80,14 +85,7 @@ describe('ccmlab log show (process)', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const log = new CmLog({
-        dir,
-        name: 'ClientLocation',
-        rollover: 'history',
-        settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 3 },
-        clock: clockStartingAt(new Date('2026-01-15T11:00:00Z')),
-        source: 'lsad.cpp',
-      });
+      const log = clientLocationLog('2026-01-15T11:00:00Z');
       log.info('late 1');
       await waitFor(/late 1/);
       for (let i = 0; i < 120; i++) log.info(`filler ${i}`);
