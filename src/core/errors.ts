@@ -32,6 +32,8 @@ export const ERRORS = {
   CCMLAB_E_SITE_BUSY: { exit: 1, hresult: 0x800700aa },
   CCMLAB_E_BAD_GUID: { exit: 2, hresult: E_INVALIDARG },
   CCMLAB_E_TOKEN_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
+  CCMLAB_E_CLIENT_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
+  CCMLAB_E_LISTEN: { exit: 1, hresult: E_FAIL },
 
   // BulkRegistrationTokenTool
   BRTT_E_USAGE: { exit: 2, hresult: E_INVALIDARG },

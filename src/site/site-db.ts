@@ -23,6 +23,27 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
         blocked_by TEXT
       ) STRICT;
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE clients (
+        smsid TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL UNIQUE,
+        netbios TEXT NOT NULL,
+        fqdn TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'rejected')),
+        approval TEXT NOT NULL CHECK (approval IN ('pending', 'auto', 'manual', 'bulk-token')),
+        registered_by TEXT NOT NULL CHECK (registered_by IN ('intranet', 'bulk-token')),
+        bulk_token_guid TEXT,
+        internet_flag INTEGER NOT NULL,
+        signing_thumbprint TEXT NOT NULL,
+        encryption_thumbprint TEXT NOT NULL,
+        signing_certificate BLOB NOT NULL,
+        first_seen TEXT NOT NULL,
+        registered_at TEXT,
+        last_seen TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import { listBulkTokens, setBulkTokenBlocked, type BulkTokenRecord } from '../..
 import { DEFAULT_ROLE_ID, initSite, openSite, SITE_CERTIFICATES, tokenSigningRequest, writeCertificate, type Site } from '../../site/site-dir';
 import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
+import { siteRunCommands } from './site-run';
 import { withSiteOptions, type SiteArgs } from '../site-options';
 
 function print(json: boolean | undefined, document: unknown, human: () => string): void {
@@ -248,7 +249,8 @@ export function siteCommand(context: CommandContext): CommandModule {
           t.command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
         )
         .command('certs', 'site certificates', (c) => c.command(renewCommand(context)).demandCommand(1, 'name a certs command: renew'))
-        .demandCommand(1, 'name a site command: init, show, tokens, certs'),
+        .command(siteRunCommands(context))
+        .demandCommand(1, 'name a site command: init, show, start, tokens, clients, config, clock, certs'),
     handler: () => undefined,
   };
 }

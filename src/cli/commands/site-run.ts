@@ -1,0 +1,204 @@
+import type { Argv, CommandModule } from 'yargs';
+import { processClock } from '../../core/clock';
+import { CcmlabError } from '../../core/errors';
+import { approveClient, clientJson, listClients, normaliseSmsid } from '../../site/clients';
+import { openSite, type Site } from '../../site/site-dir';
+import { setSiteClock } from '../../site/site-clock';
+import { startSite, writeReadyFile } from '../../site/site-server';
+import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
+import type { CommandContext } from '../context';
+import { withSiteOptions, type SiteArgs } from '../site-options';
+
+/** The running site and what changes it while it runs: settings, clock, client approval. */
+
+function print(json: boolean | undefined, document: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : human);
+}
+
+function withSite<T>(args: SiteArgs, work: (site: Site) => T): T {
+  const site = openSite(args['site-dir']);
+  try {
+    return work(site);
+  } finally {
+    site.close();
+  }
+}
+
+function port(value: unknown, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${String(value)}' is not a port from 0 to 65535 (0 = any free port)`);
+  return n;
+}
+
+interface StartArgs extends SiteArgs {
+  host: string;
+  'mp-port': string;
+  'mp-https-port': string;
+  'cmg-port': string;
+  'ready-file'?: string;
+}
+
+function startCommand(context: CommandContext): CommandModule<object, StartArgs> {
+  return {
+    command: 'start',
+    describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) until SIGINT or SIGTERM',
+    builder: (y: Argv) =>
+      withSiteOptions(y)
+        .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true })
+        .option('mp-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTP (0 = any free port)' })
+        .option('mp-https-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTPS' })
+        .option('cmg-port', { type: 'string', default: '0', requiresArg: true, describe: 'CMG over HTTPS' })
+        .option('ready-file', { type: 'string', requiresArg: true, describe: 'write the URLs here as JSON once listening' }) as unknown as Argv<StartArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        const running = await startSite({
+          siteDir: args['site-dir'],
+          host: args.host,
+          mpPort: port(args['mp-port'], 'mp-port'),
+          mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'),
+          cmgPort: port(args['cmg-port'], 'cmg-port'),
+          logDir: args['log-dir'],
+          clock: processClock(args.now),
+        });
+        const stopped = new Promise<string>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+        const { ready } = running;
+        if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
+        print(
+          args.json,
+          ready,
+          `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C.\n`,
+        );
+        const signal = await stopped;
+        process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
+        await running.stop();
+        return 0;
+      }),
+  };
+}
+
+interface ConfigArgs extends SiteArgs {
+  key?: string;
+  value?: string;
+}
+
+function configCommand(context: CommandContext): CommandModule {
+  return {
+    command: 'config',
+    describe: 'site settings, read by the running site at once',
+    builder: (y: Argv) =>
+      y
+        .command({
+          command: 'get [key]',
+          describe: `print settings (${Object.keys(DEFAULT_SETTINGS).join(', ')})`,
+          builder: (g: Argv) => withSiteOptions(g).positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          handler: (args: ConfigArgs) =>
+            context.run(async () => {
+              withSite(args, (site) => {
+                const settings = readSettings(site.db);
+                if (args.key !== undefined) {
+                  const key = requireSettingKey(args.key);
+                  print(args.json, { [key]: settings[key] }, `${String(settings[key])}\n`);
+                } else {
+                  print(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
+                }
+              });
+              return 0;
+            }),
+        })
+        .command({
+          command: 'set <key> <value>',
+          describe: 'change a setting',
+          builder: (s: Argv) => withSiteOptions(s).positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          handler: (args: ConfigArgs) =>
+            context.run(async () => {
+              withSite(args, (site) => {
+                const key = requireSettingKey(String(args.key));
+                const value = writeSetting(site.db, key, String(args.value));
+                print(args.json, { [key]: value }, `${key} = ${String(value)}\n`);
+              });
+              return 0;
+            }),
+        })
+        .demandCommand(1, 'name a config command: get, set'),
+    handler: () => undefined,
+  };
+}
+
+interface ClockArgs extends SiteArgs {
+  when: string;
+}
+
+function clockCommand(context: CommandContext): CommandModule {
+  return {
+    command: 'clock',
+    describe: "the running site's clock",
+    builder: (y: Argv) =>
+      y
+        .command({
+          command: 'set <when>',
+          describe: 'move the site clock: an ISO-8601 instant, +Nd / +Nh / +Nm (from what the site shows now), or reset',
+          builder: (s: Argv) => withSiteOptions(s).positional('when', { type: 'string' }) as unknown as Argv<ClockArgs>,
+          handler: (args: ClockArgs) =>
+            context.run(async () => {
+              withSite(args, (site) => {
+                const now = setSiteClock(site.db, String(args.when));
+                print(args.json, { siteTime: now.toISOString() }, `The site clock now shows ${now.toISOString()}.\n`);
+              });
+              return 0;
+            }),
+        })
+        .demandCommand(1, 'name a clock command: set'),
+    handler: () => undefined,
+  };
+}
+
+interface ClientArgs extends SiteArgs {
+  smsid: string;
+}
+
+function clientsCommand(context: CommandContext): CommandModule {
+  return {
+    command: 'clients',
+    describe: 'clients the MP has recorded',
+    builder: (y: Argv) =>
+      y
+        .command({
+          command: 'list',
+          describe: 'list clients, pending ones included',
+          builder: (l: Argv) => withSiteOptions(l),
+          handler: (args: SiteArgs) =>
+            context.run(async () => {
+              withSite(args, (site) => {
+                const clients = listClients(site.db).map(clientJson);
+                const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
+                print(args.json, clients, human);
+              });
+              return 0;
+            }),
+        })
+        .command({
+          command: 'approve <smsid>',
+          describe: 'approve a client held by manual approval',
+          builder: (a: Argv) => withSiteOptions(a).positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
+          handler: (args: ClientArgs) =>
+            context.run(async () => {
+              const smsid = normaliseSmsid(String(args.smsid));
+              withSite(args, (site) => {
+                const { client, changed } = approveClient(site.db, smsid);
+                const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
+                print(args.json, { ...clientJson(client), changed }, `${message}\n`);
+              });
+              return 0;
+            }),
+        })
+        .demandCommand(1, 'name a clients command: list, approve'),
+    handler: () => undefined,
+  };
+}
+
+export function siteRunCommands(context: CommandContext): CommandModule[] {
+  return [startCommand(context) as unknown as CommandModule, configCommand(context), clockCommand(context), clientsCommand(context)];
+}

@@ -1,0 +1,157 @@
+import * as crypto from 'node:crypto';
+import { CcmlabError } from '../core/errors';
+import type { SiteDb } from './site-db';
+
+/** Registered clients, as the MP records them: identity, keys, how and when they registered. */
+
+export type ClientState = 'pending' | 'registered' | 'rejected';
+export type Approval = 'pending' | 'auto' | 'manual' | 'bulk-token';
+
+export interface ClientRecord {
+  smsid: string;
+  keyId: string;
+  netbios: string;
+  fqdn: string;
+  state: ClientState;
+  approval: Approval;
+  registeredBy: 'intranet' | 'bulk-token';
+  bulkTokenGuid: string | null;
+  internetFlag: boolean;
+  signingThumbprint: string;
+  encryptionThumbprint: string;
+  signingCertificate: Buffer;
+  firstSeen: string;
+  registeredAt: string | null;
+  lastSeen: string;
+}
+
+interface Row {
+  smsid: string;
+  key_id: string;
+  netbios: string;
+  fqdn: string;
+  state: ClientState;
+  approval: Approval;
+  registered_by: 'intranet' | 'bulk-token';
+  bulk_token_guid: string | null;
+  internet_flag: number;
+  signing_thumbprint: string;
+  encryption_thumbprint: string;
+  signing_certificate: Buffer;
+  first_seen: string;
+  registered_at: string | null;
+  last_seen: string;
+}
+
+function fromRow(row: Row): ClientRecord {
+  return {
+    smsid: row.smsid,
+    keyId: row.key_id,
+    netbios: row.netbios,
+    fqdn: row.fqdn,
+    state: row.state,
+    approval: row.approval,
+    registeredBy: row.registered_by,
+    bulkTokenGuid: row.bulk_token_guid,
+    internetFlag: row.internet_flag === 1,
+    signingThumbprint: row.signing_thumbprint,
+    encryptionThumbprint: row.encryption_thumbprint,
+    signingCertificate: row.signing_certificate,
+    firstSeen: row.first_seen,
+    registeredAt: row.registered_at,
+    lastSeen: row.last_seen,
+  };
+}
+
+/** What identifies a client's key: SHA-256 of its signing public key (SPKI DER), hex. */
+export function keyIdOf(publicKey: crypto.KeyObject): string {
+  return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+
+export function newSmsid(): string {
+  return `GUID:${crypto.randomUUID().toUpperCase()}`;
+}
+
+export function findClientBySmsid(db: SiteDb, smsid: string): ClientRecord | undefined {
+  const row = db.prepare('SELECT * FROM clients WHERE smsid = ?').get(smsid) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export function findClientByKey(db: SiteDb, keyId: string): ClientRecord | undefined {
+  const row = db.prepare('SELECT * FROM clients WHERE key_id = ?').get(keyId) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export function saveClient(db: SiteDb, client: ClientRecord): void {
+  db.prepare(
+    `INSERT INTO clients (smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, internet_flag,
+       signing_thumbprint, encryption_thumbprint, signing_certificate, first_seen, registered_at, last_seen)
+     VALUES (@smsid, @key_id, @netbios, @fqdn, @state, @approval, @registered_by, @bulk_token_guid, @internet_flag,
+       @signing_thumbprint, @encryption_thumbprint, @signing_certificate, @first_seen, @registered_at, @last_seen)
+     ON CONFLICT (smsid) DO UPDATE SET key_id = excluded.key_id, netbios = excluded.netbios, fqdn = excluded.fqdn,
+       state = excluded.state, approval = excluded.approval, registered_by = excluded.registered_by,
+       bulk_token_guid = excluded.bulk_token_guid, internet_flag = excluded.internet_flag,
+       signing_thumbprint = excluded.signing_thumbprint, encryption_thumbprint = excluded.encryption_thumbprint,
+       signing_certificate = excluded.signing_certificate, registered_at = excluded.registered_at, last_seen = excluded.last_seen`,
+  ).run({
+    smsid: client.smsid,
+    key_id: client.keyId,
+    netbios: client.netbios,
+    fqdn: client.fqdn,
+    state: client.state,
+    approval: client.approval,
+    registered_by: client.registeredBy,
+    bulk_token_guid: client.bulkTokenGuid,
+    internet_flag: client.internetFlag ? 1 : 0,
+    signing_thumbprint: client.signingThumbprint,
+    encryption_thumbprint: client.encryptionThumbprint,
+    signing_certificate: client.signingCertificate,
+    first_seen: client.firstSeen,
+    registered_at: client.registeredAt,
+    last_seen: client.lastSeen,
+  });
+}
+
+export function touchClient(db: SiteDb, smsid: string, when: Date): void {
+  db.prepare('UPDATE clients SET last_seen = ? WHERE smsid = ?').run(when.toISOString(), smsid);
+}
+
+export function listClients(db: SiteDb): ClientRecord[] {
+  return (db.prepare('SELECT * FROM clients ORDER BY first_seen, smsid').all() as Row[]).map(fromRow);
+}
+
+/** As `ccmlab site clients list --json` prints a client. */
+export function clientJson(client: ClientRecord): Record<string, unknown> {
+  return {
+    smsid: client.smsid,
+    netbios: client.netbios,
+    fqdn: client.fqdn,
+    state: client.state,
+    approval: client.approval,
+    registeredBy: client.registeredBy,
+    bulkTokenGuid: client.bulkTokenGuid,
+    signingThumbprint: client.signingThumbprint,
+    encryptionThumbprint: client.encryptionThumbprint,
+    registeredAt: client.registeredAt,
+    lastSeen: client.lastSeen,
+  };
+}
+
+export function normaliseSmsid(text: string): string {
+  const m = /^(?:GUID:)?\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(text.trim());
+  if (!m) throw new CcmlabError('CCMLAB_E_BAD_GUID', `'${text}' is not an SMSID; write it like GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D`);
+  return `GUID:${m[1].toUpperCase()}`;
+}
+
+/** `ccmlab site clients approve`: a pending client is approved; its next confirmation registers it. */
+export function approveClient(db: SiteDb, smsid: string): { client: ClientRecord; changed: boolean } {
+  return db
+    .transaction(() => {
+      const client = findClientBySmsid(db, smsid);
+      if (!client) throw new CcmlabError('CCMLAB_E_CLIENT_NOT_FOUND', `no client has SMSID ${smsid}; 'ccmlab site clients list' shows them`);
+      if (client.approval !== 'pending') return { client, changed: false };
+      db.prepare("UPDATE clients SET approval = 'manual' WHERE smsid = ?").run(smsid);
+      return { client: findClientBySmsid(db, smsid) as ClientRecord, changed: true };
+    })
+    .immediate();
+}

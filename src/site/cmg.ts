@@ -1,0 +1,120 @@
+import * as crypto from 'node:crypto';
+import type * as http from 'node:http';
+import { buildServiceMetadata } from '../protocol/mp-replies';
+import { handleMp, type Caller, type MpRequest } from './mp';
+import { isBulkTokenBlocked } from './bulk-tokens';
+import { checkProof, send, type SiteRuntime } from './site-runtime';
+import { verifySiteToken, type TokenFailure } from './token-service';
+
+/**
+ * The Cloud Management Gateway (its connection point folded in): it checks the bearer
+ * token before anything else and forwards `/CCM_Proxy_*Auth/<role id>/<MP path>` to the MP
+ * in-process, prefix stripped. A bulk registration token opens only ServiceMetadata,
+ * registration and the first CCM token; everything else needs the client's unique token
+ * and proof that the caller holds the key the token is bound to. Every refusal is HTTP
+ * 401 with the reason phrase CMGService_Invalid_Token.
+ */
+
+export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
+const PROXY = /^\/CCM_Proxy_(ServerAuth|MutualAuth)\/([^/]+)(\/.*)?$/i;
+const BULK_TOKEN_PATHS = /^\/(ccm_system_tokenauth\/request|ccm_sts)$/i;
+
+function bearer(req: http.IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m ? m[1] : undefined;
+}
+
+function tokenKind(token: string): 'bulk' | 'client' {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { Type?: unknown };
+    return payload.Type === 'ClientToken' ? 'client' : 'bulk';
+  } catch {
+    return 'bulk';
+  }
+}
+
+interface Refusal {
+  description: string;
+  exception?: string;
+  lines: string[];
+  summary: string;
+}
+
+function refuse(runtime: SiteRuntime, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>, refusal: Refusal): void {
+  runtime.logs.cmg.warn(`Refused ${request.method} ${request.path}${request.query} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (${refusal.summary}).`);
+  const head = `Return code: 401, Description: ${refusal.description}${refusal.exception ? `, ${refusal.exception}:` : ''}`;
+  runtime.logs.sts.error([head, ...refusal.lines].join('\r\n'));
+  send(res, { status: 401, reason: INVALID_TOKEN_REASON, headers: { 'content-type': 'text/plain' }, body: `${INVALID_TOKEN_REASON}\n` });
+}
+
+function fromTokenFailure(kind: 'bulk' | 'client', failure: TokenFailure): Refusal {
+  return {
+    description: kind === 'bulk' ? 'PreAuth token validation failed' : 'CCM token validation failed',
+    exception: failure.exception,
+    lines: failure.reason,
+    summary: failure.code,
+  };
+}
+
+/** Who the caller is, by its token (and proof, for a client token); or why it is refused. */
+function authenticate(runtime: SiteRuntime, req: http.IncomingMessage, bulkAllowed: boolean): { caller: Extract<Caller, { via: 'cmg' }> } | { refusal: Refusal } {
+  const token = bearer(req);
+  if (!token) return { refusal: { description: 'No token', lines: ['The request carries no Authorization: Bearer token.'], summary: 'no token' } };
+  const kind = tokenKind(token);
+  const { verifier } = runtime.tokenKeys();
+  const check = verifySiteToken(token, {
+    kind,
+    verifier,
+    hierarchyId: runtime.site.config.hierarchyId,
+    now: runtime.clock.now(),
+    isBlocked: (guid) => isBulkTokenBlocked(runtime.site, guid),
+  });
+  if (!check.ok) return { refusal: fromTokenFailure(kind, check) };
+  if (kind === 'bulk') {
+    const guid = String(check.claims.UniqueId).toLowerCase();
+    if (!bulkAllowed) {
+      return { refusal: { description: 'PreAuth token not accepted here', lines: [`Bulk registration token ${guid} only opens ServiceMetadata, registration and the first CCM token.`], summary: 'bulk token on a client-token path' } };
+    }
+    return { caller: { via: 'cmg', token: { kind: 'bulk', guid } } };
+  }
+  const proof = checkProof(runtime, req);
+  if (!proof.ok) return { refusal: { description: 'Client proof of possession failed', lines: [proof.reason], summary: 'key mismatch' } };
+  const deviceId = String(check.claims.DeviceId);
+  const cnf = (check.claims.cnf as { 'x5t#S256'?: string } | undefined)?.['x5t#S256'];
+  const bound = crypto.createHash('sha256').update(proof.client.signingCertificate).digest('base64url');
+  if (deviceId !== proof.client.smsid || cnf !== bound) {
+    return {
+      refusal: {
+        description: 'Client proof of possession failed',
+        lines: [`The CCM token of ${deviceId} is bound to certificate ${cnf ?? '(none)'}; the caller proved the key of ${proof.client.smsid} (${bound}).`],
+        summary: 'key mismatch',
+      },
+    };
+  }
+  return { caller: { via: 'cmg', token: { kind: 'client', smsid: deviceId } } };
+}
+
+export function handleCmg(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>): void {
+  const m = PROXY.exec(request.path);
+  if (!m) {
+    runtime.logs.cmg.warn(`No CMG resource at ${request.path} (from ${request.remote}).`);
+    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no CMG resource at ${request.path}\n` });
+  }
+  const [, , target, rest] = m;
+  if (target.toLowerCase() === 'servicemetadata' && !rest) {
+    const auth = authenticate(runtime, req, true);
+    if ('refusal' in auth) return refuse(runtime, res, request, auth.refusal);
+    runtime.logs.cmg.info(`ServiceMetadata for ${request.remote} (${auth.caller.token.kind} token).`);
+    const { config } = runtime.site;
+    return send(res, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: buildServiceMetadata(config.cmgName, config.siteCode, [config.roleId]) });
+  }
+  if (target !== runtime.site.config.roleId || !rest) {
+    runtime.logs.cmg.warn(`No MP with role ID ${target} behind this CMG (from ${request.remote}); it fronts ${runtime.site.config.roleId}.`);
+    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no management point with role ID ${target} behind this CMG\n` });
+  }
+  const auth = authenticate(runtime, req, BULK_TOKEN_PATHS.test(rest));
+  if ('refusal' in auth) return refuse(runtime, res, request, auth.refusal);
+  runtime.logs.cmg.info(`Forwarding ${request.method} ${rest}${request.query} from ${request.remote} to MP ${target} (${auth.caller.token.kind} token).`);
+  handleMp(runtime, req, res, { ...request, path: rest, caller: auth.caller });
+}

@@ -1,0 +1,69 @@
+import { CcmlabError } from '../core/errors';
+import type { SiteDb } from './site-db';
+
+/**
+ * Site settings, kept in the site database so the running site reads a change at once.
+ */
+
+export interface SiteSettings {
+  /** First registration reply is pending (Status 1), as real MPs answer. */
+  'registration.pending': boolean;
+  /** auto | manual: manual holds anonymous intranet registrations until approved. */
+  'registration.approval': 'auto' | 'manual';
+  /** The intranet MP issues unique client tokens (internal-network registration). */
+  'tokens.intranet': boolean;
+}
+
+export type SettingKey = keyof SiteSettings;
+
+export const DEFAULT_SETTINGS: SiteSettings = {
+  'registration.pending': true,
+  'registration.approval': 'auto',
+  'tokens.intranet': true,
+};
+
+const PARSERS: { [K in SettingKey]: (text: string) => SiteSettings[K] | undefined } = {
+  'registration.pending': parseBoolean,
+  'registration.approval': (text) => (text === 'auto' || text === 'manual' ? text : undefined),
+  'tokens.intranet': parseBoolean,
+};
+
+const HINTS: Record<SettingKey, string> = {
+  'registration.pending': 'true or false',
+  'registration.approval': 'auto or manual',
+  'tokens.intranet': 'true or false',
+};
+
+function parseBoolean(text: string): boolean | undefined {
+  const lower = text.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return key in DEFAULT_SETTINGS;
+}
+
+export function requireSettingKey(key: string): SettingKey {
+  if (!isSettingKey(key)) {
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `'${key}' is not a site setting; the settings are ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
+  }
+  return key;
+}
+
+export function readSettings(db: SiteDb): SiteSettings {
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const row of db.prepare("SELECT key, value FROM settings WHERE key NOT LIKE 'clock.%'").all() as Array<{ key: string; value: string }>) {
+    if (isSettingKey(row.key)) {
+      const parsed = PARSERS[row.key](row.value);
+      if (parsed !== undefined) settings[row.key] = parsed;
+    }
+  }
+  return settings as unknown as SiteSettings;
+}
+
+export function writeSetting(db: SiteDb, key: SettingKey, text: string): SiteSettings[SettingKey] {
+  const value = PARSERS[key](text.trim());
+  if (value === undefined) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${key} cannot be '${text}'; use ${HINTS[key]}`);
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, String(value));
+  return value;
+}

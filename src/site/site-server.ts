@@ -1,0 +1,129 @@
+import type * as http from 'node:http';
+import type { Clock } from '../core/clock';
+import { writeFileAtomic } from '../store/atomic-file';
+import { handleCmg } from './cmg';
+import { listen, type Listener } from './http-listener';
+import { handleMp, type MpRequest } from './mp';
+import { pkiPaths, openSite } from './site-dir';
+import { siteClock } from './site-clock';
+import { openSiteLog } from './site-logs';
+import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
+import * as fs from 'node:fs';
+
+/**
+ * A running site: one process, three listeners (MP over HTTP, MP over HTTPS with the
+ * SMS Role SSL Certificate, CMG over HTTPS with its server certificate), one database.
+ */
+
+export interface StartOptions {
+  siteDir: string;
+  host: string;
+  mpPort: number;
+  mpHttpsPort: number;
+  cmgPort: number;
+  logDir: string;
+  clock: Clock;
+  limits?: SiteLimits;
+}
+
+export interface ReadyInfo {
+  mp: string;
+  mpHttps: string;
+  cmg: string;
+  roleId: string;
+  cmgName: string;
+  mpName: string;
+  siteCode: string;
+  pid: number;
+}
+
+export interface RunningSite {
+  ready: ReadyInfo;
+  runtime: SiteRuntime;
+  /** Drains in-flight requests, closes the listeners and the database. */
+  stop(): Promise<void>;
+}
+
+type Route = (runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>) => void;
+
+function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListener {
+  return (req, res) => {
+    const remote = remoteOf(req);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://site.invalid');
+    } catch {
+      return sendText(res, 400, 'malformed request target');
+    }
+    readBody(req, runtime.limits.maxBody)
+      .then((body) => {
+        if (body === 'too-large') {
+          runtime.logs.registration.error(`Request ${requestMethod(req)} ${url.pathname} from ${remote} refused: body over ${runtime.limits.maxBody} bytes.`);
+          res.setHeader('connection', 'close');
+          return sendText(res, 413, `request body over ${runtime.limits.maxBody} bytes`);
+        }
+        const contentType = req.headers['content-type'];
+        route(runtime, req, res, { method: requestMethod(req), path: url.pathname, query: url.search, body, contentType, remote });
+      })
+      .catch((error: unknown) => {
+        runtime.logs.registration.error(`Request ${requestMethod(req)} ${url.pathname} from ${remote} failed: ${(error as Error).message}.`);
+        if (!res.headersSent) sendText(res, 500, 'internal error');
+        else res.destroy();
+      });
+  };
+}
+
+export async function startSite(options: StartOptions): Promise<RunningSite> {
+  const site = openSite(options.siteDir);
+  const clock = siteClock(site.db, options.clock);
+  const log = (name: string, source: string) => openSiteLog(options.logDir, name, clock, source);
+  const runtime = new SiteRuntime(
+    site,
+    clock,
+    {
+      registration: log('MP_RegistrationManager', 'mp_regmgr.cpp'),
+      sts: log('CCM_STS', 'CcmSts.cs'),
+      location: log('MP_Location', 'mp_location.cpp'),
+      policy: log('MP_Policy', 'mp_policy.cpp'),
+      cmg: log('CMGService', 'CMGService.cs'),
+    },
+    options.limits ?? DEFAULT_SITE_LIMITS,
+  );
+  const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
+  const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: fs.readFileSync(pkiPaths(site.dir, name).key, 'utf8'), cert: fs.readFileSync(pkiPaths(site.dir, name).certificate, 'utf8') });
+  const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${error.message}.`);
+  const listeners: Listener[] = [];
+  try {
+    listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute) }));
+    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort, tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.cmgPort, tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));
+  } catch (error) {
+    await Promise.all(listeners.map((l) => l.close(0)));
+    site.close();
+    throw error;
+  }
+  const [mp, mpHttps, cmg] = listeners;
+  const { config } = site;
+  const ready: ReadyInfo = { mp: mp.url, mpHttps: mpHttps.url, cmg: cmg.url, roleId: config.roleId, cmgName: config.cmgName, mpName: config.mpName, siteCode: config.siteCode, pid: process.pid };
+  runtime.logs.registration.info(`MP for site ${config.siteCode} listening on ${mp.url} and ${mpHttps.url}.`);
+  runtime.logs.cmg.info(`CMG ${config.cmgName} listening on ${cmg.url}, fronting MP role ${config.roleId}.`);
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    runtime,
+    stop: () => {
+      stopping ??= (async () => {
+        await Promise.all(listeners.map((l) => l.close()));
+        runtime.logs.registration.info('MP stopped.');
+        runtime.logs.cmg.info('CMG stopped.');
+        await Promise.all(Object.values(runtime.logs).map((l) => l.close()));
+        site.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export function writeReadyFile(file: string, ready: ReadyInfo): void {
+  writeFileAtomic(file, `${JSON.stringify(ready, null, 2)}\n`);
+}
