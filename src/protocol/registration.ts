@@ -57,6 +57,8 @@ function hexField(node: XmlNode | undefined, what: string): Buffer | string {
 }
 
 export function parseRegistrationRequest(bodyText: string): RegistrationParse {
+  const parsed = parseXml(bodyText, 'the registration request', MAX_BODY_CHARS);
+  if (!parsed.ok) return parsed;
   const start = bodyText.indexOf('<Data');
   const endTag = '</Data>';
   const end = bodyText.indexOf(endTag);
@@ -64,8 +66,6 @@ export function parseRegistrationRequest(bodyText: string): RegistrationParse {
   if (bodyText.indexOf('<Data', start + 1) >= 0) {
     return { ok: false, defect: 'the request has more than one <Data> element' };
   }
-  const parsed = parseXml(bodyText, 'the registration request', MAX_BODY_CHARS);
-  if (!parsed.ok) return parsed;
   const root = child(parsed.doc, 'ClientRegistrationRequest');
   const data = child(root, 'Data');
   if (!root || !data) return { ok: false, defect: 'the body is not a <ClientRegistrationRequest> with <Data>' };

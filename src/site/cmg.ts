@@ -3,7 +3,7 @@ import type * as http from 'node:http';
 import { buildServiceMetadata } from '../protocol/mp-replies';
 import { handleMp, type Caller, type MpRequest } from './mp';
 import { isBulkTokenBlocked } from './bulk-tokens';
-import { checkProof, send, type SiteRuntime } from './site-runtime';
+import { checkProof, INVALID_TOKEN_REASON, send, type SiteRuntime } from './site-runtime';
 import { verifySiteToken, type TokenFailure } from './token-service';
 
 /**
@@ -15,7 +15,6 @@ import { verifySiteToken, type TokenFailure } from './token-service';
  * 401 with the reason phrase CMGService_Invalid_Token.
  */
 
-export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
 const PROXY = /^\/CCM_Proxy_(ServerAuth|MutualAuth)\/([^/]+)(\/.*)?$/i;
 const BULK_TOKEN_PATHS = /^\/(ccm_system_tokenauth\/request|ccm_sts)$/i;
 

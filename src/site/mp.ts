@@ -6,7 +6,7 @@ import { verifyBytes } from '../protocol/ccm-signature';
 import { buildCertificateReply, buildMpKeyInformation, buildMpList, buildReplyAssignments } from '../protocol/mp-replies';
 import { buildRegistrationResponse, parseRegistrationRequest, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
 import { findClientByKey, findClientBySmsid, keyIdOf, newSmsid, saveClient, touchClient, type Approval, type ClientRecord } from './clients';
-import { checkProof, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
+import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
 
 /**
@@ -232,7 +232,9 @@ function tokenService(runtime: SiteRuntime, req: http.IncomingMessage, res: http
   const proof = checkProof(runtime, req);
   if (!proof.ok) {
     stsRecord(runtime, 'Client proof of possession failed,', [proof.reason]);
-    return sendText(res, 401, `proof of possession failed: ${proof.reason}`);
+    // Through the CMG the refusal is the CMG's, with its reason phrase.
+    if (request.caller.via === 'cmg') runtime.logs.cmg.warn(`Refused ${request.method} ${request.path} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (key mismatch).`);
+    return sendText(res, 401, `proof of possession failed: ${proof.reason}`, request.caller.via === 'cmg' ? INVALID_TOKEN_REASON : undefined);
   }
   const { client } = proof;
   const now = runtime.clock.now();

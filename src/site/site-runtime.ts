@@ -28,6 +28,8 @@ export interface SiteLimits {
 }
 
 export const DEFAULT_SITE_LIMITS: SiteLimits = { maxBody: 2 * 1024 * 1024, maxInflated: 8 * 1024 * 1024 };
+/** The reason phrase of every CMG refusal (HTTP 401). */
+export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
 /** How far a ClientToken time may be from the site's clock. */
 export const PROOF_WINDOW_MS = 15 * 60_000;
 
