@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { asksForUsage, parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
+import { install } from '../client/install';
 import { SetupLog } from '../client/setup-log';
 import { processClock, systemClock, type Clock } from '../core/clock';
-import { CcmlabError } from '../core/errors';
 import { defaultNetbiosName, parseEmulatorOptions, splitArgv, type EmulatorOptions } from './ccmsetup-options';
 import { peekOption } from './peek-option';
 import { ccmsetupUsage } from './ccmsetup-usage';
@@ -28,6 +28,20 @@ function describe(command: SetupCommand, options: EmulatorOptions, logPath: stri
   return `${lines.join('\n')}\n`;
 }
 
+function describeInstall(s: { action: string; smsid: string | null; tokenExpiresAt: string | null; renewalDue: string | null; rotationLine: string | null; clientDir: string; logDir: string }): string {
+  const lines: Record<string, string> = {
+    installed: `Client ${s.smsid ?? ''} is installed and registered.`,
+    'pending-approval': `Client ${s.smsid ?? ''} is installed; its registration waits for approval on the site.`,
+    uninstalled: 'The client is uninstalled; its logs are kept.',
+    'nothing-to-do': `A client (${s.smsid ?? ''}) is already installed; /logon: nothing to do.`,
+  };
+  const out = [lines[s.action]];
+  if (s.tokenExpiresAt) out.push(`  CCM token valid until ${s.tokenExpiresAt}; renewal due ${s.renewalDue ?? ''}`);
+  if (s.rotationLine) out.push(`  ClientLocation.log: ${s.rotationLine}`);
+  out.push(`  client state: ${s.clientDir}`, `  logs:         ${s.logDir}`);
+  return `${out.join('\n')}\n`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
   if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
@@ -50,13 +64,27 @@ async function main(argv: string[]): Promise<number> {
     clock = processClock(options.now);
     logDir = options.logDir ?? path.join('logs', 'clients', options.netbios);
     openLog();
-    const { command } = parseSetupCommand(setupArgs);
+    const { command, regToken } = parseSetupCommand(setupArgs);
     openLog().commandAccepted(command);
     if (!options.dryRun) {
-      throw new CcmlabError(
-        'CCMSETUP_E_NOT_EMULATED',
-        'this build of ccmlab checks ccmsetup command lines but cannot enroll a client yet; run with --dry-run to see what the command line means',
-      );
+      const clientDir = options.clientDir ?? path.join('lab', 'clients', options.netbios);
+      const result = await install({ command, regToken, clientDir, logDir, netbios: options.netbios, connectTo: options.connectTo, caFile: options.caFile, clock, setupLog: openLog() });
+      openLog().exiting(0);
+      const config = result.state?.config;
+      const summary = {
+        action: result.action,
+        smsid: config?.smsid ?? null,
+        siteCode: config?.siteCode ?? null,
+        internetMp: config?.internetMp ?? null,
+        assignedMp: config?.assignedMp ?? null,
+        tokenExpiresAt: config?.token?.expiresAt ?? null,
+        renewalDue: config?.token?.renewalDue ?? null,
+        rotationLine: result.rotationLine ?? null,
+        clientDir: path.resolve(clientDir),
+        logDir: path.resolve(logDir),
+      };
+      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : describeInstall(summary));
+      return 0;
     }
     openLog().log.info('Dry run: the command line is valid; nothing was contacted or installed.');
     openLog().exiting(0);

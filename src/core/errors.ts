@@ -55,6 +55,21 @@ export const ERRORS = {
   CCMSETUP_E_NO_MP: { exit: 6, hresult: E_INVALIDARG },
   CCMSETUP_E_BAD_CONFIG_FILE: { exit: 6, hresult: E_INVALIDARG },
   CCMSETUP_E_NOT_EMULATED: { exit: 6, hresult: 0x80004001 },
+  CCMSETUP_E_ALREADY_RUNNING: { exit: 8, hresult: 0x800700b7 },
+  CCMSETUP_E_BAD_CA_FILE: { exit: 6, hresult: 0x80092002 },
+  CCMSETUP_E_NO_CLIENT: { exit: 6, hresult: 0x80070002 },
+
+  // The client talking to the site (ccmsetup exits 6 with these; ccmlab client exits 1)
+  CCMCLIENT_E_CANNOT_CONNECT: { exit: 1, hresult: 0x80072efd },
+  CCMCLIENT_E_NAME_NOT_RESOLVED: { exit: 1, hresult: 0x80072ee7 },
+  CCMCLIENT_E_TIMEOUT: { exit: 1, hresult: 0x80072ee2 },
+  CCMCLIENT_E_SECURE_FAILURE: { exit: 1, hresult: 0x80072f8f },
+  CCMCLIENT_E_BAD_HTTP_STATUS: { exit: 1, hresult: 0x87d00231 },
+  CCMCLIENT_E_BAD_REPLY: { exit: 1, hresult: 0x8007000d },
+  CCMCLIENT_E_REGISTRATION: { exit: 1, hresult: 0x87d00215 },
+  CCMCLIENT_E_TOKEN_EXPIRED: { exit: 1, hresult: 0x87d00295 },
+  CCMCLIENT_E_NO_STATE: { exit: 1, hresult: 0x80070002 },
+  CCMCLIENT_E_CORRUPT_STATE: { exit: 1, hresult: 0x8007000d },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

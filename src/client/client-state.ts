@@ -1,0 +1,183 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CcmlabError } from '../core/errors';
+import type { LogSettings } from '../log/logger';
+import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+
+/**
+ * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
+ * SMS certificate store, the registry and WMI. client.json is written last, so a client
+ * whose client.json is missing was never installed.
+ */
+
+export interface TokenInfo {
+  issuedAt: string;
+  expiresAt: string;
+  /** When the agent renews it: 30 days after issue. */
+  renewalDue: string;
+  jti: string;
+}
+
+export interface ClientConfig {
+  schemaVersion: 1;
+  smsid: string;
+  netbios: string;
+  fqdn: string;
+  siteCode: string;
+  /** The intranet MP, if the client has one. */
+  assignedMp: string | null;
+  /** The internet MP: https://<CCMHOSTNAME>. */
+  internetMp: string | null;
+  /** The CMG as the client addresses it: https://HOST[:PORT]/CCM_Proxy_MutualAuth/<role ID>. */
+  cmg: { url: string; roleId: string } | null;
+  location: 'intranet' | 'internet';
+  registeredBy: 'intranet' | 'bulk-token';
+  registration: 'registered' | 'pending';
+  /** The install command line, /regtoken redacted. */
+  commandLine: string;
+  token: TokenInfo | null;
+  /** The MP's public key from MPKEYINFORMATION (hex SPKI), dropped by RESETKEYINFORMATION=TRUE. */
+  mpKeyInformation: string | null;
+  connectTo: string[];
+  logDir: string;
+  logSettings: LogSettings;
+  installedAt: string;
+  updatedAt: string;
+}
+
+export interface KeyedCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export interface ClientState {
+  config: ClientConfig;
+  signing: KeyedCertificate;
+  encryption: KeyedCertificate;
+  /** PEM of the root the client trusts (the machine's trusted root store). */
+  trustedRoot: string | null;
+  token: string | null;
+}
+
+export const CLIENT_FILES = {
+  config: 'client.json',
+  smscfg: 'smscfg.ini',
+  token: 'token.jwt',
+  signingCert: 'certs/signing.pem',
+  signingKey: 'certs/signing.key',
+  encryptionCert: 'certs/encryption.pem',
+  encryptionKey: 'certs/encryption.key',
+  trustedRoot: 'certs/trusted-root.pem',
+} as const;
+
+export const TOKEN_RENEWAL_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export function tokenInfo(token: string): TokenInfo {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat: number; exp: number; jti: string };
+  return {
+    issuedAt: new Date(claims.iat * 1000).toISOString(),
+    expiresAt: new Date(claims.exp * 1000).toISOString(),
+    renewalDue: new Date(claims.iat * 1000 + TOKEN_RENEWAL_DAYS * DAY_MS).toISOString(),
+    jti: claims.jti,
+  };
+}
+
+export function isInstalled(dir: string): boolean {
+  return fs.existsSync(path.join(dir, CLIENT_FILES.config));
+}
+
+function read(dir: string, file: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, file), 'utf8');
+  } catch {
+    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client in ${dir} is missing ${file}; reinstall it with ccmsetup /forceinstall`);
+  }
+}
+
+export function loadClient(dir: string): ClientState {
+  if (!isInstalled(dir)) {
+    throw new CcmlabError('CCMCLIENT_E_NO_STATE', `no client is installed in ${path.resolve(dir)}; install one with ccmsetup (or give --client-dir)`);
+  }
+  let config: ClientConfig;
+  try {
+    config = JSON.parse(read(dir, CLIENT_FILES.config)) as ClientConfig;
+  } catch (error) {
+    if (error instanceof CcmlabError) throw error;
+    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `${path.join(dir, CLIENT_FILES.config)} is not valid JSON; reinstall with ccmsetup /forceinstall`);
+  }
+  const smscfg = /^SMS Unique Identifier=(.*)$/m.exec(read(dir, CLIENT_FILES.smscfg))?.[1]?.trim();
+  if (config.schemaVersion !== 1 || smscfg !== config.smsid) {
+    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client in ${dir} is inconsistent (smscfg.ini says ${smscfg ?? 'nothing'}, client.json ${String(config.smsid)}); reinstall with ccmsetup /forceinstall`);
+  }
+  const optional = (file: string) => (fs.existsSync(path.join(dir, file)) ? read(dir, file) : null);
+  return {
+    config,
+    signing: { certificatePem: read(dir, CLIENT_FILES.signingCert), privateKeyPem: read(dir, CLIENT_FILES.signingKey) },
+    encryption: { certificatePem: read(dir, CLIENT_FILES.encryptionCert), privateKeyPem: read(dir, CLIENT_FILES.encryptionKey) },
+    trustedRoot: optional(CLIENT_FILES.trustedRoot),
+    token: optional(CLIENT_FILES.token)?.trim() ?? null,
+  };
+}
+
+/** Writes every file atomically, keys and token 0600, client.json last. */
+export function saveClient(dir: string, state: ClientState): void {
+  fs.mkdirSync(path.join(dir, 'certs'), { recursive: true, mode: 0o700 });
+  const write = (file: string, data: string, mode?: number) => writeFileAtomic(path.join(dir, file), data, mode);
+  write(CLIENT_FILES.signingKey, state.signing.privateKeyPem, SECRET_FILE_MODE);
+  write(CLIENT_FILES.signingCert, state.signing.certificatePem);
+  write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem, SECRET_FILE_MODE);
+  write(CLIENT_FILES.encryptionCert, state.encryption.certificatePem);
+  if (state.trustedRoot) write(CLIENT_FILES.trustedRoot, state.trustedRoot);
+  else fs.rmSync(path.join(dir, CLIENT_FILES.trustedRoot), { force: true });
+  if (state.token) write(CLIENT_FILES.token, `${state.token}\n`, SECRET_FILE_MODE);
+  else fs.rmSync(path.join(dir, CLIENT_FILES.token), { force: true });
+  write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
+  write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
+}
+
+/** /uninstall and /forceinstall: the client's state goes, its logs stay (they live elsewhere). */
+export function removeClient(dir: string): void {
+  fs.rmSync(path.join(dir, CLIENT_FILES.config), { force: true });
+  for (const file of Object.values(CLIENT_FILES)) fs.rmSync(path.join(dir, file), { force: true });
+  fs.rmSync(path.join(dir, 'certs'), { recursive: true, force: true });
+}
+
+/**
+ * One ccmsetup at a time per client dir (a second one exits 8). A lock left by a process
+ * that is gone is taken over.
+ */
+export function acquireSetupLock(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'ccmsetup.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function certificateDer(pem: string): Buffer {
+  return new crypto.X509Certificate(pem).raw;
+}

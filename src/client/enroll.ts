@@ -1,0 +1,44 @@
+import type { CmLog } from '../log/logger';
+import type { MpSession } from './mp-session';
+
+/**
+ * Registration and the unique token, the part ccmsetup and the agent share: check the
+ * CMG, register (confirming while pending), get the token from CCM_STS, then location.
+ */
+
+export type Bearer = { kind: 'none' } | { kind: 'bulk'; token: string } | { kind: 'client'; token: string };
+
+export interface EnrollInput {
+  session: MpSession;
+  bearer: Bearer;
+  /** Where ServiceMetadata failures are logged (ccmsetup.log during setup). */
+  gatewayLog: CmLog;
+  internet: boolean;
+  /** The MP key information the client keeps; null fetches it afresh (RESETKEYINFORMATION=TRUE). */
+  keyInformation: string | null;
+}
+
+export type EnrollResult =
+  | { registered: false; smsid: string }
+  | { registered: true; smsid: string; token: string; keyInformation: string; siteCode: string };
+
+export async function enroll(input: EnrollInput): Promise<EnrollResult> {
+  const { session, bearer } = input;
+  const bearerToken = bearer.kind === 'none' ? undefined : bearer.token;
+  const proof = bearer.kind === 'client';
+  if (input.internet && bearerToken) await session.serviceMetadata(bearerToken, input.gatewayLog, proof);
+  const registration = await session.register(bearerToken, proof);
+  if (!registration.registered) return { registered: false, smsid: registration.smsid };
+  const token = await session.ccmToken(bearerToken);
+  // Through the CMG everything after the token travels with it.
+  const locationToken = input.internet ? token : undefined;
+  const keys = input.keyInformation === null ? await session.mpKeyInformation(locationToken) : undefined;
+  await session.mpList(locationToken);
+  return {
+    registered: true,
+    smsid: registration.smsid,
+    token,
+    keyInformation: keys?.publicKey ?? (input.keyInformation as string),
+    siteCode: keys?.siteCode ?? '',
+  };
+}

@@ -1,0 +1,40 @@
+import * as crypto from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { issueCertificate } from '../pki/certificates';
+import type { KeyedCertificate } from './client-state';
+import type { Identity } from './mp-session';
+
+/**
+ * The client's self-signed certificates: RSA-2048, SHA-256, one for signing (enhanced key
+ * usage 1.3.6.1.4.1.311.101) and one for encryption (1.3.6.1.4.1.311.101.2), each with its
+ * own key pair.
+ */
+
+const SIGNING_EKU = '1.3.6.1.4.1.311.101';
+const ENCRYPTION_EKU = '1.3.6.1.4.1.311.101.2';
+const DAY_MS = 86_400_000;
+
+export async function createCertificates(clock: Clock): Promise<{ signing: KeyedCertificate; encryption: KeyedCertificate }> {
+  const now = clock.now().getTime();
+  const validity = { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 20 * 365 * DAY_MS) };
+  const [signing, encryption] = await Promise.all([
+    issueCertificate({ commonName: 'SMS', ...validity, keyUsage: { digitalSignature: true }, extendedKeyUsage: [SIGNING_EKU] }),
+    issueCertificate({ commonName: 'SMS', ...validity, keyUsage: { keyEncipherment: true, dataEncipherment: true }, extendedKeyUsage: [ENCRYPTION_EKU] }),
+  ]);
+  return { signing, encryption };
+}
+
+export function newClientSmsid(): string {
+  return `GUID:${crypto.randomUUID().toUpperCase()}`;
+}
+
+export function identityOf(smsid: string, netbios: string, fqdn: string, signing: KeyedCertificate, encryption: KeyedCertificate): Identity {
+  return {
+    smsid,
+    netbios,
+    fqdn,
+    signingKey: crypto.createPrivateKey(signing.privateKeyPem),
+    signingCertDer: new crypto.X509Certificate(signing.certificatePem).raw,
+    encryptionCertDer: new crypto.X509Certificate(encryption.certificatePem).raw,
+  };
+}

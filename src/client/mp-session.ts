@@ -1,0 +1,204 @@
+import * as crypto from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { CcmlabError } from '../core/errors';
+import { newGuid } from '../core/guid';
+import type { CmLog } from '../log/logger';
+import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protocol/ccm-message';
+import { clientTokenValue, signClientToken } from '../protocol/ccm-signature';
+import { decodeJwt } from '../protocol/jwt';
+import { buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
+import { parseXml } from '../protocol/xml';
+import type { ClientLogs } from './client-logs';
+import type { ClientHttp, HttpReply } from './transport';
+
+/**
+ * The client's conversation with its MP, directly on the intranet or through the CMG:
+ * ServiceMetadata, registration (looping on pending as the real client does), the unique
+ * token from CCM_STS, and location.
+ */
+
+export type Route = { kind: 'intranet'; mp: string } | { kind: 'cmg'; origin: string; roleId: string };
+
+export interface Identity {
+  smsid: string;
+  netbios: string;
+  fqdn: string;
+  signingKey: crypto.KeyObject;
+  signingCertDer: Buffer;
+  encryptionCertDer: Buffer;
+}
+
+export interface SessionOptions {
+  http: ClientHttp;
+  logs: ClientLogs;
+  clock: Clock;
+  route: Route;
+  identity: Identity;
+  /** Pause between confirmation attempts while registration is pending. */
+  retryMs?: number;
+  maxAttempts?: number;
+}
+
+const AGENT_VERSION = '5.00.9128.1000';
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class MpSession {
+  private readonly o: SessionOptions;
+
+  constructor(options: SessionOptions) {
+    this.o = options;
+  }
+
+  /** The base URL of MP paths: the MP itself, or the CMG's server-auth proxy for its role ID. */
+  get mpBase(): string {
+    const { route } = this.o;
+    return route.kind === 'intranet' ? route.mp : `${route.origin}/CCM_Proxy_ServerAuth/${route.roleId}`;
+  }
+
+  private proofHeaders(): Record<string, string> {
+    const value = clientTokenValue(this.o.identity.smsid, this.o.clock.now());
+    return { ClientToken: value, ClientTokenSignature: signClientToken(value, this.o.identity.signingKey) };
+  }
+
+  private bearer(token: string | undefined): Record<string, string> {
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  async serviceMetadata(token: string, log: CmLog, withProof: boolean): Promise<void> {
+    if (this.o.route.kind !== 'cmg') return;
+    const url = `${this.o.route.origin}/CCM_Proxy_ServerAuth/ServiceMetadata`;
+    log.info(`Checking the CMG: ${url}`);
+    const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(withProof ? this.proofHeaders() : {}) } }, log);
+    const parsed = parseXml(reply.body.toString('utf8'), 'ServiceMetadata', 64 * 1024);
+    if (!parsed.ok) throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the CMG's ServiceMetadata is not usable: ${parsed.defect}`);
+  }
+
+  private async send(endpoint: string, body: string, token: string | undefined, proof: boolean): Promise<HttpReply> {
+    const { logs, identity, route } = this.o;
+    const path = route.kind === 'cmg' ? '/ccm_system_tokenauth/request' : '/ccm_system/request';
+    const id = `{${newGuid().toUpperCase()}}`;
+    const message = encodeRequest(
+      {
+        id,
+        sourceHost: identity.netbios,
+        targetEndpoint: endpoint,
+        targetAddress: `mp:${endpoint}`,
+        targetHost: new URL(this.mpBase).hostname,
+        replyTo: `direct:${identity.netbios}:SccmMessaging`,
+        sentTime: isoSeconds(this.o.clock.now()),
+        correlationId: '{00000000-0000-0000-0000-000000000000}',
+        timeout: 60000,
+      },
+      body,
+    );
+    logs.messaging.info(`Sending message ${id} to ${endpoint} via ${this.mpBase}${path}`);
+    if (token && proof) logs.messaging.info('Appending CCM Token to the header.');
+    return this.o.http.request(
+      `${this.mpBase}${path}`,
+      { method: 'CCM_POST', headers: { 'content-type': MULTIPART_CONTENT_TYPE, ...this.bearer(token), ...(proof ? this.proofHeaders() : {}) }, body: message },
+      logs.messaging,
+    );
+  }
+
+  private async registerOnce(type: 'Registration' | 'Confirmation', smsid: string, token: string | undefined, proof: boolean): Promise<RegistrationResponse> {
+    const { identity, route } = this.o;
+    const body = buildRegistrationRequest(
+      {
+        smsid,
+        requestType: type,
+        timeStamp: isoSeconds(this.o.clock.now()),
+        agentIdentity: 'CCMSetup.exe',
+        agentVersion: AGENT_VERSION,
+        encryptionCertificateDer: identity.encryptionCertDer,
+        signingCertificateDer: identity.signingCertDer,
+        netbiosName: identity.netbios,
+        fqdn: identity.fqdn,
+        localeId: '1033',
+        internetFlag: route.kind === 'cmg' ? '1' : '0',
+      },
+      identity.signingKey,
+    );
+    const reply = await this.send('MP_ClientRegistration', body, token, proof);
+    const decoded = decodeMessage(reply.body, reply.headers['content-type']);
+    const parsed = decoded.ok ? parseRegistrationResponse(decoded.message.bodyText) : decoded;
+    if (!parsed.ok) {
+      this.o.logs.idManager.error(`[RegTask] - Could not read the registration reply: ${parsed.defect}`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's registration reply is not usable: ${parsed.defect}`);
+    }
+    return parsed.response;
+  }
+
+  /**
+   * Registers, confirming while the MP answers pending. Returns the SMSID the server
+   * assigned and whether registration completed (false: still pending approval).
+   */
+  async register(token: string | undefined, proof: boolean): Promise<{ smsid: string; registered: boolean }> {
+    const log = this.o.logs.idManager;
+    const attempts = this.o.maxAttempts ?? 10;
+    log.info(`[RegTask] - Client is not registered. Sending registration request for ${this.o.identity.smsid} ...`);
+    let response = await this.registerOnce('Registration', this.o.identity.smsid, token, proof);
+    for (let attempt = 1; ; attempt++) {
+      if (response.status === '0') {
+        log.info(`[RegTask] - Client is registered. Server assigned ClientID is ${response.smsid}. Approval status ${response.approval ?? '1'}`);
+        return { smsid: response.smsid, registered: true };
+      }
+      if (response.status !== '1') {
+        const why = response.status === '3' ? 'rejected the registration' : 'could not process the registration';
+        log.error(`[RegTask] - Registration failed: the MP ${why} (Status ${response.status}).`);
+        throw new CcmlabError('CCMCLIENT_E_REGISTRATION', `the MP ${why} (Status ${response.status}) for ${this.o.identity.smsid}`);
+      }
+      log.info(`[RegTask] - Client registration is pending. Server assigned ClientID is ${response.smsid}. Approval status ${response.approval ?? '0'}`);
+      if (attempt >= attempts) return { smsid: response.smsid, registered: false };
+      await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 250));
+      log.info(`[RegTask] - Sending confirmation request for ${response.smsid} ...`);
+      response = await this.registerOnce('Confirmation', response.smsid, token, proof);
+    }
+  }
+
+  /** The unique client token from CCM_STS; checked to be ours before it is kept. */
+  async ccmToken(bearer: string | undefined): Promise<string> {
+    const url = `${this.mpBase}/CCM_STS`;
+    this.o.logs.messaging.info(`Getting CCM Token from ${url}`);
+    const reply = await this.o.http.request(url, { method: 'POST', headers: { ...this.bearer(bearer), ...this.proofHeaders() } }, this.o.logs.messaging);
+    let token: unknown;
+    try {
+      token = (JSON.parse(reply.body.toString('utf8')) as { token?: unknown }).token;
+    } catch {
+      token = undefined;
+    }
+    const decoded = typeof token === 'string' ? decodeJwt(token, 16 * 1024) : undefined;
+    const claims = decoded?.ok ? decoded.jwt.payload : undefined;
+    const bound = crypto.createHash('sha256').update(this.o.identity.signingCertDer).digest('base64url');
+    if (!claims || claims.DeviceId !== this.o.identity.smsid || (claims.cnf as Record<string, unknown> | undefined)?.['x5t#S256'] !== bound) {
+      this.o.logs.messaging.error(`The CCM token from ${url} is not a token for ${this.o.identity.smsid} bound to this client's certificate.`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `CCM_STS did not return a token for ${this.o.identity.smsid} bound to this client's certificate`);
+    }
+    this.o.logs.messaging.info(`Received CCM Token for ${this.o.identity.smsid}, valid until ${new Date(Number(claims.exp) * 1000).toISOString()}.`);
+    return token as string;
+  }
+
+  private async location(query: string, token: string | undefined): Promise<string> {
+    const url = `${this.mpBase}/SMS_MP/.sms_aut?${query}`;
+    const { locationServices, messaging } = this.o.logs;
+    if (token) messaging.info('Appending CCM Token to the header.');
+    const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(token ? this.proofHeaders() : {}) } }, locationServices);
+    const text = reply.body.toString('utf8');
+    const parsed = parseXml(text, query, 256 * 1024);
+    if (!parsed.ok) throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's ${query} reply is not usable: ${parsed.defect}`);
+    locationServices.info(`Retrieved ${query} from ${this.mpBase}.`);
+    return text;
+  }
+
+  mpList(token: string | undefined): Promise<string> {
+    return this.location('MPLIST', token);
+  }
+
+  /** The MP's public key (hex) and site code from MPKEYINFORMATION. */
+  async mpKeyInformation(token: string | undefined): Promise<{ publicKey: string; siteCode: string }> {
+    const text = await this.location('MPKEYINFORMATION', token);
+    return { publicKey: /<PUBLICKEY>([0-9A-F]+)<\/PUBLICKEY>/i.exec(text)?.[1] ?? '', siteCode: /<SITECODE>([^<]+)<\/SITECODE>/i.exec(text)?.[1] ?? '' };
+  }
+}

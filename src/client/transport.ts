@@ -1,0 +1,159 @@
+import * as undici from 'undici';
+import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
+import { CcmlabError, type ErrorCode } from '../core/errors';
+import type { CmLog } from '../log/logger';
+
+/**
+ * The client's HTTP, as CCMHTTP (WinHTTP) does it: keep-alive connections, any method
+ * (CCM_POST), the reason phrase kept, and every failure logged in the lines a real client
+ * writes. `--connect-to` sends a connection for HOST:PORT elsewhere while TLS still checks
+ * HOST against the trusted root, as a hosts-file entry would.
+ */
+
+export interface HttpReply {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface TransportOptions {
+  connectTo: readonly ConnectTo[];
+  /** PEM of the root to trust; undefined trusts Node's default roots. */
+  ca: string | undefined;
+  maxBody?: number;
+}
+
+const WINHTTP_FLAGS: Record<string, { flag: string; value: number }> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: { flag: 'CERT_CN_INVALID', value: 0x10 },
+  CERT_HAS_EXPIRED: { flag: 'CERT_DATE_INVALID', value: 0x2 },
+  CERT_NOT_YET_VALID: { flag: 'CERT_DATE_INVALID', value: 0x2 },
+  CERT_REVOKED: { flag: 'CERT_REVOKED', value: 0x80 },
+};
+const INVALID_CA = { flag: 'INVALID_CA', value: 0x8 };
+
+function errorCode(error: unknown): string {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e.cause?.code ?? e.code ?? 'UNKNOWN';
+}
+
+function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+export class ClientHttp {
+  private readonly agent: undici.Agent;
+  private readonly maxBody: number;
+
+  constructor(options: TransportOptions) {
+    const connector = undici.buildConnector({ ca: options.ca, rejectUnauthorized: true });
+    this.maxBody = options.maxBody ?? 4 * 1024 * 1024;
+    this.agent = new undici.Agent({
+      keepAliveTimeout: 10_000,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      connect: (opts, callback) => {
+        const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+        const target = resolveConnectTo(options.connectTo, opts.hostname, port);
+        // TLS checks the name the client asked for, not where the connection went.
+        connector({ ...opts, hostname: target.host, port: String(target.port), servername: opts.servername ?? opts.hostname }, callback);
+      },
+    });
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  /**
+   * One request. A network or TLS failure is logged to `log` in CCMHTTP's words and thrown;
+   * an HTTP status outside `ok` is logged (ERROR / ERROR INFO) and thrown too.
+   */
+  async request(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string; ok?: number[] }, log: CmLog): Promise<HttpReply> {
+    const target = new URL(url);
+    let reply: HttpReply;
+    try {
+      reply = await this.dispatch(target, init);
+    } catch (error) {
+      throw this.networkFailure(url, target, error, log);
+    }
+    if (!(init.ok ?? [200]).includes(reply.status)) {
+      log.error(`[CCMHTTP] ERROR: URL=${url} , Port=${portOf(target)}, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
+      log.error(`[CCMHTTP] ERROR INFO: StatusCode=${reply.status} StatusText=${reply.statusText}`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', `${init.method} ${url} answered ${reply.status} ${reply.statusText}`, {
+        details: { status: reply.status, statusText: reply.statusText },
+      });
+    }
+    return reply;
+  }
+
+  private dispatch(target: URL, init: { method: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpReply> {
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let statusText = '';
+      const headers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const body = init.body === undefined ? undefined : Buffer.from(init.body);
+      this.agent.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: init.method as undici.Dispatcher.HttpMethod,
+          headers: { 'user-agent': 'SMS CCM 5.0', ...(body ? { 'content-length': String(body.length) } : {}), ...init.headers },
+          body,
+          // Without this undici opens a new connection for every non-idempotent method.
+          reset: false,
+        },
+        {
+          onConnect: () => undefined,
+          onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
+            status = statusCode;
+            statusText = text;
+            for (let i = 0; i + 1 < raw.length; i += 2) headers[raw[i].toString('latin1').toLowerCase()] = raw[i + 1].toString('latin1');
+            return true;
+          },
+          onData: (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > this.maxBody) {
+              reject(new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${this.maxBody} bytes`));
+              return false;
+            }
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => resolve({ status, statusText, headers, body: Buffer.concat(chunks) }),
+          onError: reject,
+        } as unknown as undici.Dispatcher.DispatchHandler,
+      );
+    });
+  }
+
+  private networkFailure(url: string, target: URL, error: unknown, log: CmLog): CcmlabError {
+    if (error instanceof CcmlabError) return error;
+    const code = errorCode(error);
+    const port = portOf(target);
+    const fail = (errorName: ErrorCode, winhttp: number, text: string, message: string) => {
+      log.error(`[CCMHTTP] ERROR: URL=${url}, Port=${port}, Options=${target.protocol === 'https:' ? 63 : 0}, Code=${winhttp}, Text=${text}`);
+      return new CcmlabError(errorName, message, { cause: error });
+    };
+    const tls = WINHTTP_FLAGS[code] ?? (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY|SIGNATURE/.test(code) ? INVALID_CA : undefined);
+    if (tls) {
+      log.error('[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered');
+      log.error('[CCMHTTP]            : dwStatusInformationLength is 4');
+      log.error(`[CCMHTTP]            : lpvStatusInformation is 0x${(0x1e5c0000 + tls.value * 0x10).toString(16)}`);
+      log.error(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
+      return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); trust the site's root with --ca-file (rootCaFile of 'ccmlab site show --json')`);
+    }
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET') {
+      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host} (${code}); is the site running, and does --connect-to point at its port?`);
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return fail('CCMCLIENT_E_NAME_NOT_RESOLVED', 12007, 'ERROR_WINHTTP_NAME_NOT_RESOLVED', `${target.hostname} does not resolve; map it to the lab with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`);
+    }
+    if (code.includes('TIMEOUT')) {
+      return fail('CCMCLIENT_E_TIMEOUT', 12002, 'ERROR_WINHTTP_TIMEOUT', `${target.host} did not answer in time (${code})`);
+    }
+    return fail('CCMCLIENT_E_CANNOT_CONNECT', 12030, 'ERROR_WINHTTP_CONNECTION_ERROR', `${target.host}: ${(error as Error).message} (${code})`);
+  }
+}
