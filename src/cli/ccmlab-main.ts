@@ -2,6 +2,8 @@ import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
 import { logShowCommand } from './commands/log-show';
 import { siteCommand } from './commands/site';
+import { clientCommand } from './commands/client';
+import { demoCommand } from './commands/demo';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
     )
     .command(siteCommand(context))
+    .command(clientCommand(context))
+    .command(demoCommand(context))
     .demandCommand(1, 'name a command (ccmlab --help lists them)')
     .strict()
     .exitProcess(false)

@@ -1,0 +1,143 @@
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
+import { loadClient, type ClientState } from '../../client/client-state';
+import { processClock } from '../../core/clock';
+import { parseConnectTo } from '../../core/connect-to';
+import { defaultNetbiosName } from '../ccmsetup-options';
+import type { CommandContext } from '../context';
+
+/** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
+
+interface ClientArgs {
+  'client-dir'?: string;
+  'log-dir'?: string;
+  'connect-to'?: string[];
+  'ca-file'?: string;
+  netbios?: string;
+  now?: string;
+  json?: boolean;
+}
+
+function withClientOptions<T>(y: Argv<T>): Argv<T & ClientArgs> {
+  return y
+    .option('client-dir', { type: 'string', requiresArg: true, describe: 'the client dir (default lab/clients/<NETBIOS>)' })
+    .option('netbios', { type: 'string', requiresArg: true, describe: 'the computer name, for the default client dir' })
+    .option('log-dir', { type: 'string', requiresArg: true, describe: 'client logs (default: where the client keeps them)' })
+    .option('connect-to', { type: 'string', array: true, requiresArg: true, describe: 'HOST:PORT:ADDR:PORT2 (default: what the client keeps)' })
+    .option('ca-file', { type: 'string', requiresArg: true, describe: 'root to trust (default: what the client keeps)' }) as unknown as Argv<T & ClientArgs>;
+}
+
+function agentOptions(args: ClientArgs): AgentOptions {
+  return {
+    clientDir: args['client-dir'] ?? path.join('lab', 'clients', (args.netbios ?? defaultNetbiosName()).toUpperCase()),
+    logDir: args['log-dir'],
+    connectTo: args['connect-to']?.map(parseConnectTo),
+    caFile: args['ca-file'],
+    clock: processClock(args.now),
+  };
+}
+
+function statusOf(state: ClientState, clientDir: string): Record<string, unknown> {
+  const { config } = state;
+  const thumbprint = (pem: string) => new crypto.X509Certificate(pem).fingerprint.replace(/:/g, '');
+  return {
+    smsid: config.smsid,
+    netbios: config.netbios,
+    siteCode: config.siteCode,
+    registration: config.registration,
+    registeredBy: config.registeredBy,
+    location: config.location,
+    assignedMp: config.assignedMp,
+    internetMp: config.internetMp,
+    tokenIssuedAt: config.token?.issuedAt ?? null,
+    tokenExpiresAt: config.token?.expiresAt ?? null,
+    renewalDue: config.token?.renewalDue ?? null,
+    signingThumbprint: thumbprint(state.signing.certificatePem),
+    encryptionThumbprint: thumbprint(state.encryption.certificatePem),
+    clientDir: path.resolve(clientDir),
+    logDir: path.resolve(config.logDir),
+  };
+}
+
+function print(args: ClientArgs, document: Record<string, unknown>, human: string): void {
+  process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : human);
+}
+
+function humanStatus(s: Record<string, unknown>): string {
+  return `${Object.entries(s)
+    .map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`)
+    .join('\n')}\n`;
+}
+
+export function clientCommand(context: CommandContext): CommandModule {
+  return {
+    command: 'client',
+    describe: 'the client agent: start (renew when due), run, status, roam',
+    builder: (y: Argv) =>
+      y
+        .command({
+          command: 'start',
+          describe: 'CcmExec starting: finish a pending registration, renew the token once it is 30 days old',
+          builder: (s: Argv) => withClientOptions(s),
+          handler: (args: ClientArgs) =>
+            context.run(async () => {
+              const options = agentOptions(args);
+              const { action, state } = await agentStart(options);
+              const messages: Record<string, string> = {
+                renewed: `CCM token renewed; valid until ${state.config.token?.expiresAt ?? ''}, next renewal due ${state.config.token?.renewalDue ?? ''}.`,
+                'not-due': `CCM token valid until ${state.config.token?.expiresAt ?? ''}; renewal due ${state.config.token?.renewalDue ?? ''}.`,
+                registered: `Client ${state.config.smsid} is registered; CCM token valid until ${state.config.token?.expiresAt ?? ''}.`,
+                'pending-approval': `Client ${state.config.smsid} still waits for approval on the site.`,
+              };
+              print(args, { action, ...statusOf(state, options.clientDir) }, `${messages[action]}\n`);
+              return 0;
+            }),
+        })
+        .command({
+          command: 'run',
+          describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
+          builder: (s: Argv) => withClientOptions(s),
+          handler: (args: ClientArgs) =>
+            context.run(async () => {
+              const stop = new AbortController();
+              process.once('SIGINT', () => stop.abort());
+              process.once('SIGTERM', () => stop.abort());
+              await agentRun(agentOptions(args), stop.signal, (event) => process.stderr.write(`ccmlab client: ${event}\n`));
+              return 0;
+            }),
+        })
+        .command({
+          command: 'status',
+          describe: 'SMSID, site, MPs, token expiry, next renewal, certificate thumbprints',
+          builder: (s: Argv) => withClientOptions(s),
+          handler: (args: ClientArgs) =>
+            context.run(async () => {
+              const options = agentOptions(args);
+              const status = statusOf(loadClient(options.clientDir), options.clientDir);
+              print(args, status, humanStatus(status));
+              return 0;
+            }),
+        })
+        .command({
+          command: 'roam',
+          describe: 'move the client to the internet (CMG, with its token) or the intranet',
+          builder: (s: Argv) =>
+            withClientOptions(s)
+              .option('internet', { type: 'boolean', describe: 'use the CMG' })
+              .option('intranet', { type: 'boolean', describe: 'use the intranet MP' })
+              .conflicts('internet', 'intranet')
+              .check((a) => (a.internet || a.intranet ? true : 'say where: --internet or --intranet')),
+          handler: (args: ClientArgs & { internet?: boolean }) =>
+            context.run(async () => {
+              const options = agentOptions(args);
+              const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
+              print(args, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
+              return 0;
+            }),
+        })
+        .demandCommand(1, 'name a client command: start, run, status, roam'),
+    handler: () => undefined,
+  };
+}

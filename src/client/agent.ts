@@ -1,0 +1,184 @@
+import type { Clock } from '../core/clock';
+import { parseConnectTo, type ConnectTo } from '../core/connect-to';
+import { CcmlabError } from '../core/errors';
+import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
+import { loadClient, saveClient, tokenInfo, type ClientState } from './client-state';
+import { enroll } from './enroll';
+import { identityOf } from './identity';
+import { cmgOrigin, readCaFile } from './install';
+import { MpSession, type Route } from './mp-session';
+import { ClientHttp } from './transport';
+
+/**
+ * The client agent (CcmExec): at start it finishes a pending registration and renews the
+ * unique token once it is 30 days old, through the CMG or the intranet MP. A token past
+ * its 90 days only an intranet MP can replace.
+ */
+
+export interface AgentOptions {
+  clientDir: string;
+  /** Overrides of what the client keeps. */
+  logDir?: string;
+  connectTo?: ConnectTo[];
+  caFile?: string;
+  clock: Clock;
+  retryMs?: number;
+}
+
+export type StartAction = 'registered' | 'renewed' | 'not-due' | 'pending-approval';
+
+export interface StartResult {
+  action: StartAction;
+  state: ClientState;
+}
+
+interface Context {
+  state: ClientState;
+  logs: ClientLogs;
+  http: ClientHttp;
+  session: (route: Route) => MpSession;
+  clock: Clock;
+}
+
+async function withClient<T>(options: AgentOptions, work: (context: Context) => Promise<T>): Promise<T> {
+  const state = loadClient(options.clientDir);
+  const config = state.config;
+  const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
+  const ca = options.caFile !== undefined ? readCaFile(options.caFile) : (state.trustedRoot ?? undefined);
+  const logs = openClientLogs(options.logDir ?? config.logDir, config.logSettings, options.clock);
+  const http = new ClientHttp({ connectTo, ca });
+  const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
+  try {
+    return await work({ state, logs, http, clock: options.clock, session: (route) => new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }) });
+  } finally {
+    await http.close();
+    await closeClientLogs(logs);
+  }
+}
+
+function internetRoute(state: ClientState): Route | undefined {
+  const cmg = state.config.cmg;
+  return cmg ? { kind: 'cmg', origin: cmgOrigin(cmg), roleId: cmg.roleId } : undefined;
+}
+
+function intranetRoute(state: ClientState): Route | undefined {
+  return state.config.assignedMp ? { kind: 'intranet', mp: state.config.assignedMp } : undefined;
+}
+
+function currentRoute(state: ClientState): Route {
+  const route = state.config.location === 'internet' ? internetRoute(state) : intranetRoute(state);
+  if (!route) throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client has no ${state.config.location} management point; reinstall it with ccmsetup`);
+  return route;
+}
+
+function save(options: AgentOptions, state: ClientState, changes: Partial<ClientState['config']>, token: string | null, now: Date): ClientState {
+  const next: ClientState = { ...state, token, config: { ...state.config, ...changes, updatedAt: now.toISOString() } };
+  saveClient(options.clientDir, next);
+  return next;
+}
+
+export function agentStart(options: AgentOptions): Promise<StartResult> {
+  return withClient(options, async ({ state, logs, session, clock }) => {
+    const log = logs.idManager;
+    const now = clock.now();
+    log.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
+    if (state.config.registration === 'pending' || !state.token) {
+      const route = currentRoute(state);
+      if (route.kind === 'cmg') {
+        throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet');
+      }
+      const result = await enroll({ session: session(route), bearer: { kind: 'none' }, gatewayLog: log, internet: false, keyInformation: state.config.mpKeyInformation });
+      if (!result.registered) return { action: 'pending-approval', state };
+      const next = save(options, state, { smsid: result.smsid, registration: 'registered', token: tokenInfo(result.token), mpKeyInformation: result.keyInformation }, result.token, now);
+      return { action: 'registered', state: next };
+    }
+    const info = tokenInfo(state.token);
+    const expired = now.getTime() > Date.parse(info.expiresAt);
+    if (now.getTime() < Date.parse(info.renewalDue)) {
+      log.info(`[RegTask] - The CCM token is valid until ${info.expiresAt}; renewal is due at ${info.renewalDue}.`);
+      return { action: 'not-due', state };
+    }
+    let route = currentRoute(state);
+    if (expired) {
+      log.error(`[RegTask] - The CCM token expired at ${info.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`);
+      const intranet = intranetRoute(state);
+      if (route.kind === 'cmg' || !intranet) {
+        throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${info.expiresAt}; reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>`);
+      }
+      route = intranet;
+    }
+    log.info(`[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`);
+    const token = await session(route).ccmToken(route.kind === 'cmg' ? state.token : undefined);
+    const next = save(options, state, { token: tokenInfo(token) }, token, now);
+    log.info(`[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`);
+    return { action: 'renewed', state: next };
+  });
+}
+
+/** `ccmlab client roam --internet|--intranet`: move the client and find its MP there. */
+export function agentRoam(options: AgentOptions, to: 'internet' | 'intranet'): Promise<ClientState> {
+  return withClient(options, async ({ state, logs, session, clock }) => {
+    const route = to === 'internet' ? internetRoute(state) : intranetRoute(state);
+    if (!route) {
+      throw new CcmlabError('CCMCLIENT_E_NO_STATE', to === 'internet' ? 'the client knows no CMG: install it with CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<role ID>' : 'the client knows no intranet MP: install it with /mp:<MP>');
+    }
+    if (route.kind === 'cmg') {
+      if (!state.token) throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client has no CCM token yet, so it cannot use the CMG; let it register on the intranet first');
+      const mp = session(route);
+      await mp.serviceMetadata(state.token, logs.locationServices, true);
+      await mp.mpList(state.token);
+      logs.location.info(rotationLine(state.config.internetMp ?? state.config.cmg?.url ?? ''));
+    } else {
+      await session(route).mpList(undefined);
+      logs.location.info(`Assigned MP changed from <> to <${new URL(state.config.assignedMp as string).host}>.`);
+    }
+    return save(options, state, { location: to }, state.token, clock.now());
+  });
+}
+
+/** Milliseconds until the token's renewal is due (0 if due now). */
+export function untilRenewal(state: ClientState, clock: Clock): number | undefined {
+  if (!state.token) return undefined;
+  return Math.max(0, Date.parse(tokenInfo(state.token).renewalDue) - clock.now().getTime());
+}
+
+/** setTimeout cannot wait longer than 2^31-1 ms (24.8 days): longer waits go in steps. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      resolve();
+    };
+    const step = (left: number): void => {
+      timer = setTimeout(() => (left > MAX_TIMER_MS ? step(left - MAX_TIMER_MS) : finish()), Math.min(left, MAX_TIMER_MS));
+    };
+    signal.addEventListener('abort', finish, { once: true });
+    step(ms);
+  });
+}
+
+const FATAL = new Set(['CCMCLIENT_E_TOKEN_EXPIRED', 'CCMCLIENT_E_NO_STATE', 'CCMCLIENT_E_CORRUPT_STATE']);
+const RETRY_MS = 60_000;
+
+/** `ccmlab client run`: start, then renew on schedule until stopped. */
+export async function agentRun(options: AgentOptions, signal: AbortSignal, onEvent: (message: string) => void): Promise<void> {
+  while (!signal.aborted) {
+    let wait: number | undefined;
+    try {
+      const { action, state } = await agentStart(options);
+      wait = untilRenewal(state, options.clock);
+      onEvent(`${action}${wait !== undefined ? `; next renewal in ${Math.round(wait / 3_600_000)} h` : ''}`);
+    } catch (error) {
+      // A site that is down or refusing is tried again, as CcmExec does; a dead token is not.
+      if (!(error instanceof CcmlabError) || FATAL.has(error.code)) throw error;
+      onEvent(`${error.code}: ${error.message}; trying again in ${RETRY_MS / 1000} s`);
+    }
+    // Pending approval or a failure: look again soon; otherwise wake at the renewal time.
+    await sleep(wait === undefined ? RETRY_MS : Math.max(wait, 1_000), signal);
+  }
+}
