@@ -119,12 +119,4 @@ describe('ccmsetup (process)', () => {
     const warnings = setupLog(logDir).filter((e) => e.type === 2).map((e) => e.message);
     expect(warnings).toEqual(['Property FOO is not a client installation property; it is passed on to client.msi, which ignores it.']);
   });
-
-  test('without --dry-run this build refuses plainly rather than pretending to enroll', async () => {
-    const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--client-dir', path.join(work, 'client')], { cwd: work });
-    expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/CCMSETUP_E_NOT_EMULATED/);
-    expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
-  });
 });

@@ -1,0 +1,253 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseCmTrace } from '../../src/log/cmtrace-parse';
+import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
+import { runCli, type CliResult } from '../support/run-cli';
+
+const CMG = 'CONTOSO.CLOUDAPP.NET';
+const ROLE = '72186325152220500';
+const ROTATION = `Rotating internet management point, new management point [1] is: https://${CMG}/CCM_Proxy_MutualAuth/${ROLE} (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>`;
+const DAY = 86_400_000;
+
+let work: string;
+let siteDir: string;
+let siteProcess: ChildProcess;
+let ready: { mp: string; cmg: string };
+let rootCa: string;
+
+const cwd = () => work;
+const site = (...args: string[]) => runCli('ccmlab', ['site', ...args, '--site-dir', siteDir], { cwd: cwd() });
+
+async function bulkToken(...extra: string[]): Promise<{ token: string; guid: string }> {
+  const r = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir, ...extra], { cwd: cwd() });
+  expect(r.code).toBe(0);
+  return { token: r.stdout.split('\n')[4], guid: /[0-9a-f-]{36}/.exec(r.stdout)?.[0] ?? '' };
+}
+
+function dirs(name: string) {
+  return { clientDir: path.join(work, 'clients', name), logDir: path.join(work, 'logs', name) };
+}
+
+function emulator(name: string, extra: { ca?: boolean; port?: string } = {}): string[] {
+  const { clientDir, logDir } = dirs(name);
+  const port = extra.port ?? new URL(ready.cmg).port;
+  return ['--client-dir', clientDir, '--log-dir', logDir, '--netbios', name, '--connect-to', `${CMG}:443:127.0.0.1:${port}`, ...(extra.ca === false ? [] : ['--ca-file', rootCa])];
+}
+
+const article = (token: string, role = ROLE) => [`/mp:https://${CMG}/CCM_Proxy_MutualAuth/${role}`, `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${role}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
+
+function entries(name: string, log: string) {
+  return parseCmTrace(fs.readFileSync(path.join(dirs(name).logDir, `${log}.log`), 'utf8')).entries;
+}
+
+function clientJson(name: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(path.join(dirs(name).clientDir, 'client.json'), 'utf8')) as Record<string, any>;
+}
+
+function expectRefused(r: CliResult, name: string, stderr: RegExp): void {
+  expect(r.code).toBe(6);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(stderr);
+  expect(fs.existsSync(path.join(dirs(name).clientDir, 'client.json'))).toBe(false);
+  expect(listFiles(dirs(name).clientDir).filter((f) => f !== 'ccmsetup.lock')).toEqual([]);
+  const last = entries(name, 'ccmsetup').pop();
+  expect(last?.message).toMatch(/^CcmSetup failed with error code 0x[0-9A-F]{8}$/);
+}
+
+beforeAll(async () => {
+  work = tempDir();
+  siteDir = path.join(work, 'site');
+  expect((await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE], { cwd: work })).code).toBe(0);
+  rootCa = JSON.parse((await site('show', '--json')).stdout).rootCaFile as string;
+  const readyFile = path.join(work, 'ready.json');
+  siteProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', path.join(work, 'logs', 'site'), '--ready-file', readyFile], { cwd: work, stdio: 'ignore' });
+  for (let i = 0; i < 150 && !fs.existsSync(readyFile); i++) await new Promise((r) => setTimeout(r, 100));
+  ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as { mp: string; cmg: string };
+});
+
+afterAll(async () => {
+  const closed = new Promise((resolve) => siteProcess.on('close', resolve));
+  siteProcess.kill('SIGTERM');
+  await closed;
+  removeDir(work);
+});
+
+describe('ccmsetup with the article command line, against ccmlab site start', () => {
+  let token: string;
+  beforeAll(async () => {
+    token = (await bulkToken()).token;
+  });
+
+  test('enrolls: exit 0, the documented ClientLocation.log line, token 0600 for 90 days, no bulk token anywhere', async () => {
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('CLIENT01')], { cwd: work });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const raw = fs.readFileSync(path.join(dirs('CLIENT01').logDir, 'ClientLocation.log'), 'utf8');
+    expect(raw).toMatch(new RegExp(`<!\\[LOG\\[${ROTATION.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]LOG\\]!><time="\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d+" date="\\d\\d-\\d\\d-\\d{4}" component="ClientLocation" context="" type="1" thread="\\d+" file="[^"]+">\\r\\n`));
+    const { clientDir } = dirs('CLIENT01');
+    expect(fs.statSync(path.join(clientDir, 'token.jwt')).mode & 0o777).toBe(0o600);
+    for (const key of ['signing.key', 'encryption.key']) expect(fs.statSync(path.join(clientDir, 'certs', key)).mode & 0o777).toBe(0o600);
+    const config = clientJson('CLIENT01');
+    expect(Date.parse(config.token.expiresAt) - Date.parse(config.token.issuedAt)).toBe(90 * DAY);
+    expect(Date.parse(config.token.renewalDue) - Date.parse(config.token.issuedAt)).toBe(30 * DAY);
+    expect(config).toMatchObject({ siteCode: 'ABC', internetMp: `https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, location: 'internet', registeredBy: 'bulk-token', registration: 'registered' });
+    expect(fs.readFileSync(path.join(clientDir, 'smscfg.ini'), 'utf8')).toContain(`SMS Unique Identifier=${config.smsid}`);
+    const signature = token.split('.')[2];
+    for (const file of [...listFiles(clientDir).map((f) => path.join(clientDir, f)), ...listFiles(dirs('CLIENT01').logDir).map((f) => path.join(dirs('CLIENT01').logDir, f))]) {
+      expect(fs.readFileSync(file, 'utf8').includes(signature)).toBe(false);
+    }
+    const setup = entries('CLIENT01', 'ccmsetup').map((e) => e.message);
+    expect(setup[0]).toMatch(/^==========\[ ccmsetup started in process \d+ \]==========$/);
+    expect(setup[setup.length - 1]).toBe('CcmSetup is exiting with return code 0');
+    const ids = entries('CLIENT01', 'ClientIDManagerStartup').map((e) => e.message);
+    expect(ids).toContain(`[RegTask] - Client is registered. Server assigned ClientID is ${config.smsid}. Approval status 1`);
+    const messaging = entries('CLIENT01', 'CcmMessaging').map((e) => e.message);
+    expect(messaging).toContain(`Getting CCM Token from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`);
+    expect(messaging).toContain('Appending CCM Token to the header.');
+    const clients = JSON.parse((await site('clients', 'list', '--json')).stdout) as Array<Record<string, unknown>>;
+    expect(clients.find((c) => c.smsid === config.smsid)).toMatchObject({ state: 'registered', registeredBy: 'bulk-token' });
+  });
+
+  test('the agent renews at day 31 and stores the new token; status shows it', async () => {
+    const before = clientJson('CLIENT01');
+    const notYet = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });
+    expect(notYet.code).toBe(0);
+    expect(notYet.stdout).toMatch(/renewal due/);
+    const later = new Date(Date.parse(before.token.issuedAt) + 31 * DAY).toISOString();
+    expect((await site('clock', 'set', '+31d')).code).toBe(0);
+    try {
+      const renewed = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT01').clientDir, '--now', later, '--json'], { cwd: work });
+      expect(renewed.stderr).toBe('');
+      expect(renewed.code).toBe(0);
+      expect(JSON.parse(renewed.stdout)).toMatchObject({ action: 'renewed' });
+    } finally {
+      await site('clock', 'set', 'reset');
+    }
+    const after = clientJson('CLIENT01');
+    expect(after.token.jti).not.toBe(before.token.jti);
+    expect(Date.parse(after.token.issuedAt)).toBeGreaterThanOrEqual(Date.parse(later) - 60_000);
+    const status = JSON.parse((await runCli('ccmlab', ['client', 'status', '--json', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work })).stdout) as Record<string, unknown>;
+    expect(status).toMatchObject({ smsid: after.smsid, tokenExpiresAt: after.token.expiresAt, renewalDue: after.token.renewalDue, siteCode: 'ABC' });
+    expect(status.signingThumbprint).toMatch(/^[0-9A-F]{40}$/);
+  });
+
+  test('past 90 days without renewal the agent fails and keeps every file', async () => {
+    const other = await runCli('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work });
+    expect(other.code).toBe(0);
+    const tokenFile = path.join(dirs('CLIENT02').clientDir, 'token.jwt');
+    const kept = fs.readFileSync(tokenFile, 'utf8');
+    const r = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT02').clientDir, '--now', new Date(Date.now() + 91 * DAY).toISOString()], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CCMCLIENT_E_TOKEN_EXPIRED: the client's CCM token expired at .*; reach an intranet MP/);
+    expect(fs.readFileSync(tokenFile, 'utf8')).toBe(kept);
+    expect(entries('CLIENT02', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
+  });
+
+  test('a rerun keeps the identity; /logon does nothing; /forceinstall starts afresh; /uninstall keeps the logs', async () => {
+    const smsid = clientJson('CLIENT02').smsid as string;
+    expect((await runCli('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);
+    expect(clientJson('CLIENT02').smsid).toBe(smsid);
+    const before = fs.readFileSync(path.join(dirs('CLIENT02').clientDir, 'client.json'), 'utf8');
+    const logon = await runCli('ccmsetup', [...article(token), '/logon', ...emulator('CLIENT02')], { cwd: work });
+    expect(logon.code).toBe(0);
+    expect(fs.readFileSync(path.join(dirs('CLIENT02').clientDir, 'client.json'), 'utf8')).toBe(before);
+    expect((await runCli('ccmsetup', [...article(token), '/forceinstall', ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);
+    expect(clientJson('CLIENT02').smsid).not.toBe(smsid);
+    const uninstall = await runCli('ccmsetup', ['/uninstall', ...emulator('CLIENT02')], { cwd: work });
+    expect(uninstall.code).toBe(0);
+    expect(listFiles(dirs('CLIENT02').clientDir)).toEqual([]);
+    expect(fs.existsSync(path.join(dirs('CLIENT02').logDir, 'ClientLocation.log'))).toBe(true);
+  });
+
+  test('a second ccmsetup while one runs exits 8', async () => {
+    const { clientDir } = dirs('CLIENT03');
+    fs.mkdirSync(clientDir, { recursive: true });
+    fs.writeFileSync(path.join(clientDir, 'ccmsetup.lock'), String(process.pid));
+    try {
+      const r = await runCli('ccmsetup', [...article(token), ...emulator('CLIENT03')], { cwd: work });
+      expect(r.code).toBe(8);
+      expect(r.stderr).toMatch(/CCMSETUP_E_ALREADY_RUNNING/);
+    } finally {
+      fs.rmSync(path.join(clientDir, 'ccmsetup.lock'));
+    }
+  });
+});
+
+describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stored', () => {
+  test('a blocked bulk token', async () => {
+    const { token, guid } = await bulkToken();
+    expect((await site('tokens', 'block', guid)).code).toBe(0);
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('BLOCKED1')], { cwd: work });
+    expectRefused(r, 'BLOCKED1', /CMGService_Invalid_Token/);
+    const lines = entries('BLOCKED1', 'ccmsetup').map((e) => e.message);
+    expect(lines).toContain(`[CCMHTTP] ERROR: URL=https://${CMG}/CCM_Proxy_ServerAuth/ServiceMetadata , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
+    expect(lines).toContain('[CCMHTTP] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token');
+  });
+
+  test('an expired bulk token', async () => {
+    const { token } = await bulkToken('/lifetime', '1', '--now', new Date(Date.now() - 3_600_000).toISOString());
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('EXPIRED1')], { cwd: work });
+    expectRefused(r, 'EXPIRED1', /401 CMGService_Invalid_Token/);
+    const sts = parseCmTrace(fs.readFileSync(path.join(work, 'logs', 'site', 'CCM_STS.log'), 'utf8')).entries;
+    expect(sts.some((e) => e.message.includes('IDX10223: Lifetime validation failed. The token is expired.'))).toBe(true);
+  });
+
+  test('the CMG is down (connection refused)', async () => {
+    const { token } = await bulkToken();
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('DOWN1', { port: '1' })], { cwd: work });
+    expectRefused(r, 'DOWN1', /CCMCLIENT_E_CANNOT_CONNECT/);
+    expect(entries('DOWN1', 'ccmsetup').map((e) => e.message)).toContain(`[CCMHTTP] ERROR: URL=https://${CMG}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12029, Text=ERROR_WINHTTP_CANNOT_CONNECT`);
+  });
+
+  test('an untrusted CMG certificate', async () => {
+    const { token } = await bulkToken();
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('UNTRUST1', { ca: false })], { cwd: work });
+    expectRefused(r, 'UNTRUST1', /CCMCLIENT_E_SECURE_FAILURE/);
+    const lines = entries('UNTRUST1', 'ccmsetup').map((e) => e.message);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered',
+        '[CCMHTTP]            : dwStatusInformationLength is 4',
+        '[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set',
+        `[CCMHTTP] ERROR: URL=https://${CMG}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`,
+      ]),
+    );
+  });
+
+  test('a role ID the site does not know', async () => {
+    const { token } = await bulkToken();
+    const r = await runCli('ccmsetup', [...article(token, '72186325152220999'), ...emulator('ROLE1')], { cwd: work });
+    expectRefused(r, 'ROLE1', /answered 404/);
+  });
+
+  test('the article corrupted token', async () => {
+    const corrupted = fs.readFileSync(path.join(ROOT, 'fixtures', 'tokens', 'article-corrupted.jwt'), 'utf8').trim();
+    const r = await runCli('ccmsetup', [...article(corrupted), ...emulator('CORRUPT1')], { cwd: work });
+    expectRefused(r, 'CORRUPT1', /\/regtoken is not a bulk registration token: its payload is not valid JSON/);
+  });
+});
+
+describe('internal-network registration', () => {
+  test('registers on the intranet MP, gets its token there, then roams to the CMG', async () => {
+    const args = [`/mp:${ready.mp}`, 'SMSSITECODE=ABC', `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, ...emulator('INTRA1')];
+    const r = await runCli('ccmsetup', args, { cwd: work });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(clientJson('INTRA1')).toMatchObject({ location: 'intranet', registeredBy: 'intranet', registration: 'registered', assignedMp: ready.mp });
+    expect(entries('INTRA1', 'ClientLocation').map((e) => e.message)).toContain(ROTATION);
+    const roam = await runCli('ccmlab', ['client', 'roam', '--internet', '--client-dir', dirs('INTRA1').clientDir], { cwd: work });
+    expect(roam.stderr).toBe('');
+    expect(roam.code).toBe(0);
+    expect(clientJson('INTRA1').location).toBe('internet');
+  });
+});
+
+describe('the demo', () => {
+  test('ccmlab demo exits 0 and prints the rotation line', async () => {
+    const r = await runCli('ccmlab', ['demo', '--lab-dir', path.join(work, 'demo')], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(ROTATION);
+    expect(r.stdout).toMatch(/SMSID: +GUID:[0-9A-F-]{36}/);
+  });
+});
