@@ -251,3 +251,37 @@ describe('the demo', () => {
     expect(r.stdout).toMatch(/SMSID: +GUID:[0-9A-F-]{36}/);
   });
 });
+
+describe('ccmlab client run', () => {
+  test('stays up with the renewal scheduled and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      for (let i = 0; i < 100 && !/next renewal in/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toMatch(/ccmlab client: not-due; next renewal in \d+ h/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await closed).toBe(0);
+  });
+});
+
+describe('site settings from the command line', () => {
+  test('config get and set, with bad keys and values refused', async () => {
+    const all = JSON.parse((await site('config', 'get', '--json')).stdout) as Record<string, unknown>;
+    expect(all).toEqual({ 'registration.pending': true, 'registration.approval': 'auto', 'tokens.intranet': true });
+    expect((await site('config', 'set', 'registration.pending', 'false')).code).toBe(0);
+    expect((await site('config', 'get', 'registration.pending')).stdout.trim()).toBe('false');
+    expect((await site('config', 'set', 'registration.pending', 'true')).code).toBe(0);
+    const badKey = await site('config', 'set', 'registration.pendng', 'true');
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/'registration.pendng' is not a site setting/);
+    const badValue = await site('config', 'set', 'registration.approval', 'sometimes');
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toMatch(/use auto or manual/);
+    const badClock = await site('clock', 'set', 'tomorrow');
+    expect(badClock.code).toBe(2);
+  });
+});

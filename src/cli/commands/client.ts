@@ -7,6 +7,7 @@ import { processClock } from '../../core/clock';
 import { parseConnectTo } from '../../core/connect-to';
 import { defaultNetbiosName } from '../ccmsetup-options';
 import type { CommandContext } from '../context';
+import { printResult } from '../output';
 
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
 
@@ -61,10 +62,6 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
   };
 }
 
-function print(args: ClientArgs, document: Record<string, unknown>, human: string): void {
-  process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : human);
-}
-
 function humanStatus(s: Record<string, unknown>): string {
   return `${Object.entries(s)
     .map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`)
@@ -91,7 +88,7 @@ export function clientCommand(context: CommandContext): CommandModule {
                 registered: `Client ${state.config.smsid} is registered; CCM token valid until ${state.config.token?.expiresAt ?? ''}.`,
                 'pending-approval': `Client ${state.config.smsid} still waits for approval on the site.`,
               };
-              print(args, { action, ...statusOf(state, options.clientDir) }, `${messages[action]}\n`);
+              printResult(args.json, { action, ...statusOf(state, options.clientDir) }, `${messages[action]}\n`);
               return 0;
             }),
         })
@@ -116,7 +113,7 @@ export function clientCommand(context: CommandContext): CommandModule {
             context.run(async () => {
               const options = agentOptions(args);
               const status = statusOf(loadClient(options.clientDir), options.clientDir);
-              print(args, status, humanStatus(status));
+              printResult(args.json, status, humanStatus(status));
               return 0;
             }),
         })
@@ -133,7 +130,7 @@ export function clientCommand(context: CommandContext): CommandModule {
             context.run(async () => {
               const options = agentOptions(args);
               const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
-              print(args, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
+              printResult(args.json, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
               return 0;
             }),
         })

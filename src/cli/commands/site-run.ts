@@ -2,27 +2,16 @@ import type { Argv, CommandModule } from 'yargs';
 import { processClock } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
 import { approveClient, clientJson, listClients, normaliseSmsid } from '../../site/clients';
-import { openSite, type Site } from '../../site/site-dir';
 import { setSiteClock } from '../../site/site-clock';
 import { startSite, writeReadyFile } from '../../site/site-server';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
-import { withSiteOptions, type SiteArgs } from '../site-options';
+import { printResult } from '../output';
+import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
 
-function print(json: boolean | undefined, document: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : human);
-}
 
-function withSite<T>(args: SiteArgs, work: (site: Site) => T): T {
-  const site = openSite(args['site-dir']);
-  try {
-    return work(site);
-  } finally {
-    site.close();
-  }
-}
 
 function port(value: unknown, option: string): number {
   const n = Number(value);
@@ -66,7 +55,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         });
         const { ready } = running;
         if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
-        print(
+        printResult(
           args.json,
           ready,
           `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C.\n`,
@@ -100,9 +89,9 @@ function configCommand(context: CommandContext): CommandModule {
                 const settings = readSettings(site.db);
                 if (args.key !== undefined) {
                   const key = requireSettingKey(args.key);
-                  print(args.json, { [key]: settings[key] }, `${String(settings[key])}\n`);
+                  printResult(args.json, { [key]: settings[key] }, `${String(settings[key])}\n`);
                 } else {
-                  print(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
+                  printResult(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
                 }
               });
               return 0;
@@ -117,7 +106,7 @@ function configCommand(context: CommandContext): CommandModule {
               withSite(args, (site) => {
                 const key = requireSettingKey(String(args.key));
                 const value = writeSetting(site.db, key, String(args.value));
-                print(args.json, { [key]: value }, `${key} = ${String(value)}\n`);
+                printResult(args.json, { [key]: value }, `${key} = ${String(value)}\n`);
               });
               return 0;
             }),
@@ -145,7 +134,7 @@ function clockCommand(context: CommandContext): CommandModule {
             context.run(async () => {
               withSite(args, (site) => {
                 const now = setSiteClock(site.db, String(args.when));
-                print(args.json, { siteTime: now.toISOString() }, `The site clock now shows ${now.toISOString()}.\n`);
+                printResult(args.json, { siteTime: now.toISOString() }, `The site clock now shows ${now.toISOString()}.\n`);
               });
               return 0;
             }),
@@ -174,7 +163,7 @@ function clientsCommand(context: CommandContext): CommandModule {
               withSite(args, (site) => {
                 const clients = listClients(site.db).map(clientJson);
                 const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
-                print(args.json, clients, human);
+                printResult(args.json, clients, human);
               });
               return 0;
             }),
@@ -189,7 +178,7 @@ function clientsCommand(context: CommandContext): CommandModule {
               withSite(args, (site) => {
                 const { client, changed } = approveClient(site.db, smsid);
                 const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
-                print(args.json, { ...clientJson(client), changed }, `${message}\n`);
+                printResult(args.json, { ...clientJson(client), changed }, `${message}\n`);
               });
               return 0;
             }),

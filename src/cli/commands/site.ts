@@ -8,20 +8,8 @@ import { DEFAULT_ROLE_ID, initSite, openSite, SITE_CERTIFICATES, tokenSigningReq
 import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
-import { withSiteOptions, type SiteArgs } from '../site-options';
-
-function print(json: boolean | undefined, document: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : human());
-}
-
-function withSite<T>(args: SiteArgs, work: (site: Site) => T): T {
-  const site = openSite(args['site-dir']);
-  try {
-    return work(site);
-  } finally {
-    site.close();
-  }
-}
+import { printResult } from '../output';
+import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 function siteSummary(site: Site) {
   const certificates = SITE_CERTIFICATES.map(({ name }) => site.certificate(name));
@@ -100,7 +88,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
         withSite(args, (site) => {
           const summary = siteSummary(site);
           process.stderr.write(`ccmlab: site ${summary.siteCode} created in ${summary.siteDir}\n`);
-          print(args.json, summary, () => humanSummary(summary));
+          printResult(args.json, summary, () => humanSummary(summary));
         });
         return 0;
       }),
@@ -116,7 +104,7 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
       context.run(async () => {
         withSite(args, (site) => {
           const summary = siteSummary(site);
-          print(args.json, summary, () => humanSummary(summary));
+          printResult(args.json, summary, () => humanSummary(summary));
         });
         return 0;
       }),
@@ -172,7 +160,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
               });
             }
           }
-          print(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : tokenTable(rows)));
+          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : tokenTable(rows)));
         });
         return 0;
       }),
@@ -200,7 +188,7 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
           if (change.changed) log.info(`Bulk registration token ${guid} ${state}.`);
           else log.info(`Bulk registration token ${guid} was already ${state}; nothing changed.`);
           const message = change.changed ? `Bulk registration token ${guid} is now ${state}.` : `Bulk registration token ${guid} was already ${state}; nothing changed.`;
-          print(args.json, { ...change.record, changed: change.changed }, () => `${message}\n`);
+          printResult(args.json, { ...change.record, changed: change.changed }, () => `${message}\n`);
         });
         return 0;
       }),
@@ -226,7 +214,7 @@ function renewCommand(context: CommandContext): CommandModule<object, RenewArgs>
           writeCertificate(site.dir, 'token-signing', await issueCertificate(tokenSigningRequest(clock, root)));
           const after = site.certificate('token-signing').thumbprint;
           openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(`SMS Token Signing Certificate renewed: ${before} replaced by ${after}. Tokens signed by the old certificate are no longer accepted.`);
-          print(args.json, { certificate: 'token-signing', previousThumbprint: before, thumbprint: after }, () =>
+          printResult(args.json, { certificate: 'token-signing', previousThumbprint: before, thumbprint: after }, () =>
             `SMS Token Signing Certificate renewed: ${after} (was ${before}).\nEvery token signed by the old certificate stops working; clients need a new one.\n`,
           );
         } finally {
