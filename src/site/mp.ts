@@ -98,6 +98,13 @@ function message(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequ
     return sendText(res, decoded.code === 'BODY_TOO_LARGE' ? 413 : 400, `malformed message: ${decoded.defect}`);
   }
   const endpoint = decoded.message.header.targetEndpoint;
+  const { caller } = request;
+  // A bulk token registers a client (which may ask for policy while pending); nothing more.
+  if (caller.via === 'cmg' && caller.token.kind === 'bulk' && endpoint !== 'MP_ClientRegistration' && endpoint !== 'MP_PolicyManager') {
+    runtime.logs.cmg.warn(`Refused ${endpoint} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (bulk token on a client-token endpoint).`);
+    runtime.logs.sts.error(`Return code: 401, Description: PreAuth token not accepted here\r\nBulk registration token ${caller.token.guid} only opens registration and policy, not ${endpoint}.`);
+    return sendText(res, 401, INVALID_TOKEN_REASON, INVALID_TOKEN_REASON);
+  }
   if (endpoint === 'MP_ClientRegistration') return send(res, registration(runtime, request, decoded.message));
   if (endpoint === 'MP_PolicyManager') {
     const clientId = /<ClientID>\s*(GUID:[0-9A-Fa-f-]{36})\s*<\/ClientID>/.exec(decoded.message.bodyText)?.[1] ?? '';

@@ -160,6 +160,16 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(fs.existsSync(path.join(dirs('CLIENT02').logDir, 'ClientLocation.log'))).toBe(true);
   });
 
+  test('RESETKEYINFORMATION=TRUE fetches the MP key information afresh; a plain rerun keeps it', async () => {
+    const fetched = () => entries('CLIENT01', 'LocationServices').filter((e) => e.message.startsWith('Retrieved MPKEYINFORMATION')).length;
+    const before = fetched();
+    expect((await runCli('ccmsetup', [...article(token), ...emulator('CLIENT01')], { cwd: work })).code).toBe(0);
+    expect(fetched()).toBe(before);
+    expect((await runCli('ccmsetup', [...article(token), 'RESETKEYINFORMATION=TRUE', ...emulator('CLIENT01')], { cwd: work })).code).toBe(0);
+    expect(fetched()).toBe(before + 1);
+    expect(clientJson('CLIENT01').mpKeyInformation).toMatch(/^[0-9A-F]+$/);
+  });
+
   test('a second ccmsetup while one runs exits 8', async () => {
     const { clientDir } = dirs('CLIENT03');
     fs.mkdirSync(clientDir, { recursive: true });

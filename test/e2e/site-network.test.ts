@@ -208,6 +208,19 @@ describe('management point', () => {
     }
   });
 
+  test('registration.pending=false registers at once; a bulk token does not open location messages', async () => {
+    withDb((db) => writeSetting(db, 'registration.pending', 'false'));
+    try {
+      const id = await identity('NOPEND01');
+      expect(status((await mp('/ccm_system/request', post(registration(id, 'Registration', '', false)))).body).Status).toBe('0');
+    } finally {
+      withDb((db) => writeSetting(db, 'registration.pending', 'true'));
+    }
+    const { token } = newBulkToken();
+    const location = await cmg(`/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`, post(message('MP_LocationManager', 'NOPEND01', '<LocationRequest/>'), { authorization: `Bearer ${token}` }));
+    expect([location.status, location.reason]).toEqual([401, 'CMGService_Invalid_Token']);
+  });
+
   test('CCM_POST requests share one keep-alive connection', async () => {
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
     try {
