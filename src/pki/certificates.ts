@@ -104,8 +104,3 @@ export function certificateFacts(certificatePem: string): CertificateFacts {
 export function x5tOf(der: Buffer): string {
   return crypto.createHash('sha1').update(der).digest('base64url');
 }
-
-/** base64url of the SHA-256 of the DER: the `cnf` `x5t#S256` claim. */
-export function x5tS256Of(der: Buffer): string {
-  return crypto.createHash('sha256').update(der).digest('base64url');
-}
