@@ -94,7 +94,18 @@ function authenticate(runtime: SiteRuntime, req: http.IncomingMessage, bulkAllow
   return { caller: { via: 'cmg', token: { kind: 'client', smsid: deviceId } } };
 }
 
+/** The TLS client certificate, if the caller presented one (MutualAuth clients with PKI certificates do). */
+function peerCertificate(req: http.IncomingMessage): string | undefined {
+  const socket = req.socket as unknown as { getPeerCertificate?: () => { subject?: Record<string, string>; fingerprint?: string } };
+  const cert = socket.getPeerCertificate?.();
+  if (!cert?.fingerprint) return undefined;
+  const subject = Object.entries(cert.subject ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `${subject || '(no subject)'}, thumbprint ${cert.fingerprint.replace(/:/g, '')}`;
+}
+
 export function handleCmg(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>): void {
+  const peer = peerCertificate(req);
+  if (peer) runtime.logs.cmg.info(`Client certificate presented by ${request.remote}: ${peer}.`);
   const m = PROXY.exec(request.path);
   if (!m) {
     runtime.logs.cmg.warn(`No CMG resource at ${request.path} (from ${request.remote}).`);

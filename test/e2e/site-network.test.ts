@@ -110,6 +110,15 @@ describe('CMG token gate', () => {
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 401 CMGService_Invalid_Token');
   });
 
+  test('the TLS client certificate stays visible behind the CCM_POST rewriting', async () => {
+    const now = Date.now();
+    const cert = await issueCertificate({ commonName: 'PKICLIENT01', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000) });
+    const r = await cmg('/CCM_Proxy_MutualAuth/ServiceMetadata', { method: 'CCM_POST', body: Buffer.from('x'), cert: cert.certificatePem, key: cert.privateKeyPem });
+    expect(r.status).toBe(401);
+    const thumbprint = new crypto.X509Certificate(cert.certificatePem).fingerprint.replace(/:/g, '');
+    expect(logEntries('CMGService').some((e) => e.message.includes(`CN=PKICLIENT01, thumbprint ${thumbprint}`))).toBe(true);
+  });
+
   test('an unknown role ID is 404', async () => {
     const { token } = newBulkToken();
     const r = await cmg('/CCM_Proxy_ServerAuth/72057594037927999/ccm_system_tokenauth/request', post(Buffer.from('x'), { authorization: `Bearer ${token}` }));

@@ -183,6 +183,15 @@ describe('BulkRegistrationTokenTool', () => {
     expect(last?.type).toBe(3);
   });
 
+  test('CCMLAB_SITE_DIR and CCMLAB_NOW stand in for --site-dir and --now', async () => {
+    const env = { CCMLAB_SITE_DIR: siteDir, CCMLAB_NOW: '2030-01-01T00:00:00Z' };
+    const made = await runCli('BulkRegistrationTokenTool', ['/new', '/lifetime', '5', '--log-dir', logDir], { cwd: work, env });
+    expect(made.code).toBe(0);
+    const guid = decode(made.stdout.split('\n')[4]).payload.UniqueId as string;
+    const list = await runCli('ccmlab', ['site', 'tokens', 'list', '--json'], { cwd: work, env });
+    expect((JSON.parse(list.stdout) as Listed[]).find((t) => t.guid === guid)).toMatchObject({ validFrom: expect.stringMatching(/^2030-01-01T00:00:0\d\.000Z$/), status: 'Active' });
+  });
+
   test('/? prints usage and exits 0', async () => {
     const r = await tool('/?');
     expect(r.code).toBe(0);

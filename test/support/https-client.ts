@@ -13,7 +13,7 @@ export interface HttpResult {
 /** Node's own client: it sends any method (CCM_POST) and shows the reason phrase. */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: string; agent?: http.Agent; servername?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: string; agent?: http.Agent; servername?: string; cert?: string; key?: string } = {},
 ): Promise<HttpResult> {
   const target = new URL(url);
   const lib = target.protocol === 'https:' ? https : http;
@@ -23,7 +23,7 @@ export function request(
       {
         method: options.method ?? 'GET',
         headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
-        ...(target.protocol === 'https:' ? { ca: options.ca, servername: options.servername } : {}),
+        ...(target.protocol === 'https:' ? { ca: options.ca, servername: options.servername, cert: options.cert, key: options.key } : {}),
         agent: options.agent,
         timeout: 30_000,
       },
