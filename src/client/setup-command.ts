@@ -217,7 +217,8 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
   return { url: `${scheme}://${authority}`, kind: 'intranet', scheme, host: url.hostname, port };
 }
 
-function parseCcmHostName(value: string): { gateway: CloudGateway | null } {
+/** CCMHOSTNAME: a host name (internet MP) or the CMG form; the CMG, if it is one. */
+function parseCcmHostName(value: string): CloudGateway | null {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
     fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} must not have a scheme; write CCMHOSTNAME=${value.replace(/^[^:]+:\/\//, '')}`);
   }
@@ -231,13 +232,13 @@ function parseCcmHostName(value: string): { gateway: CloudGateway | null } {
     return fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} does not start with a host name`);
   }
   if (url.pathname !== '/' || hostPort === '') fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} does not start with a host name`);
-  if (pathPart === '') return { gateway: null };
+  if (pathPart === '') return null;
   const cmg = CMG_PATH.exec(pathPart);
   if (!cmg) {
     fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} is neither a host name nor the CMG form <cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
   }
   const port = url.port ? Number(url.port) : 443;
-  return { gateway: { host: url.hostname, port, roleId: cmg[1], url: `https://${hostPort}/CCM_Proxy_MutualAuth/${cmg[1]}` } };
+  return { host: url.hostname, port, roleId: cmg[1], url: `https://${hostPort}/CCM_Proxy_MutualAuth/${cmg[1]}` };
 }
 
 function booleanProperty(name: string, value: string): boolean {
@@ -387,7 +388,7 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   for (const entry of props.SMSMPLIST ? splitList(props.SMSMPLIST) : []) mps.push(parseMpEntry(entry, 'SMSMPLIST='));
 
   const ccmHostName = props.CCMHOSTNAME !== undefined ? props.CCMHOSTNAME.trim() : null;
-  const hostNameGateway = ccmHostName !== null ? parseCcmHostName(ccmHostName).gateway : null;
+  const hostNameGateway = ccmHostName !== null ? parseCcmHostName(ccmHostName) : null;
   const mpGateway = mps.find((mp) => mp.kind === 'cmg');
   const cmg: CloudGateway | null =
     hostNameGateway ??

@@ -154,6 +154,7 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
   let cert: crypto.X509Certificate;
   try {
     cert = new crypto.X509Certificate(reg.signingCertificateDer);
+    // Parsed only to refuse garbage: the encryption certificate is recorded, not used.
     new crypto.X509Certificate(reg.encryptionCertificateDer);
   } catch (error) {
     log.error(`Registration request from ${request.remote} carries a certificate that is not X.509 DER: ${(error as Error).message}.`);

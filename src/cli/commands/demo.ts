@@ -10,9 +10,10 @@ import { CcmlabError } from '../../core/errors';
 import { decodeText } from '../../core/text';
 import { parseCmTrace } from '../../log/cmtrace-parse';
 import { createBulkToken } from '../../site/bulk-tokens';
-import { initSite, openSite } from '../../site/site-dir';
+import { initSite } from '../../site/site-dir';
 import { startSite } from '../../site/site-server';
 import type { CommandContext } from '../context';
+import { withSite } from '../site-options';
 
 /**
  * The main job: a fresh lab on loopback, the site in-process, a bulk token, and ccmsetup
@@ -59,14 +60,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
         const site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: siteLogs, clock });
         try {
           say(`2. Site running: MP ${site.ready.mp}, CMG ${site.ready.cmg}`);
-          const opened = openSite(siteDir);
-          const { token, record } = (() => {
-            try {
-              return createBulkToken(opened, 4320, clock.now());
-            } finally {
-              opened.close();
-            }
-          })();
+          const { token, record } = withSite({ 'site-dir': siteDir, 'log-dir': siteLogs }, (opened) => createBulkToken(opened, 4320, clock.now()));
           say(`3. BulkRegistrationTokenTool /new: token ${record.guid}, valid until ${record.validTo}`);
           const argv = [`/mp:https://${CMG_NAME}/CCM_Proxy_MutualAuth/${ROLE_ID}`, `CCMHOSTNAME=${CMG_NAME}/CCM_Proxy_MutualAuth/${ROLE_ID}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
           const { command, regToken } = parseSetupCommand(argv);
