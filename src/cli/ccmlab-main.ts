@@ -4,6 +4,7 @@ import { logShowCommand } from './commands/log-show';
 import { siteCommand } from './commands/site';
 import { clientCommand } from './commands/client';
 import { demoCommand } from './commands/demo';
+import { fleetCommand } from './commands/fleet';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     .command(siteCommand(context))
     .command(clientCommand(context))
     .command(demoCommand(context))
+    .command(fleetCommand(context))
     .demandCommand(1, 'name a command (ccmlab --help lists them)')
     .strict()
     .exitProcess(false)

@@ -262,6 +262,27 @@ describe('the demo', () => {
   });
 });
 
+describe('ccmlab fleet', () => {
+  test('enrolls several clients at once, each with its own identity and logs', async () => {
+    const labDir = path.join(work, 'fleet');
+    const r = await runCli('ccmlab', ['fleet', '--count', '3', '--concurrency', '2', '--lab-dir', labDir, '--json'], { cwd: work });
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { enrolled: number; failed: number; enrollMs: { p50: number } };
+    expect(summary).toMatchObject({ enrolled: 3, failed: 0 });
+    const smsids = ['FLEET00001', 'FLEET00002', 'FLEET00003'].map(
+      (name) => (JSON.parse(fs.readFileSync(path.join(labDir, 'clients', name, 'client.json'), 'utf8')) as { smsid: string }).smsid,
+    );
+    expect(new Set(smsids).size).toBe(3);
+    for (const name of ['FLEET00001', 'FLEET00003']) {
+      const lines = parseCmTrace(fs.readFileSync(path.join(labDir, 'logs', 'clients', name, 'ClientLocation.log'), 'utf8')).entries.map((e) => e.message);
+      expect(lines).toContain(ROTATION);
+    }
+    const bad = await runCli('ccmlab', ['fleet', '--count', '0', '--lab-dir', labDir], { cwd: work });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 10000/);
+  });
+});
+
 describe('ccmlab client run', () => {
   test('stays up with the renewal scheduled and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });
