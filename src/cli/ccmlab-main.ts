@@ -27,9 +27,11 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command (ccmlab --help lists them)')
     .strict()
     .exitProcess(false)
-    .fail((message, error) => {
-      if (error) throw error;
-      throw new CcmlabError('CCMLAB_E_USAGE', `${message.replace(/\n/g, ' ')} (ccmlab --help shows usage)`);
+    .fail((message: string | null, error: Error | undefined) => {
+      // yargs reports its own validation failures as YError; anything else is ours to pass on.
+      if (error && error.name !== 'YError') throw error;
+      const text = (message ?? error?.message ?? 'bad command line').replace(/\n/g, ' ');
+      throw new CcmlabError('CCMLAB_E_USAGE', `${text} (ccmlab --help shows usage)`);
     })
     .help()
     .version(false)

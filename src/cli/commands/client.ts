@@ -5,6 +5,7 @@ import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client
 import { loadClient, type ClientState } from '../../client/client-state';
 import { processClock } from '../../core/clock';
 import { parseConnectTo } from '../../core/connect-to';
+import { CcmlabError } from '../../core/errors';
 import { defaultNetbiosName } from '../ccmsetup-options';
 import type { CommandContext } from '../context';
 import { printResult } from '../output';
@@ -124,10 +125,10 @@ export function clientCommand(context: CommandContext): CommandModule {
             withClientOptions(s)
               .option('internet', { type: 'boolean', describe: 'use the CMG' })
               .option('intranet', { type: 'boolean', describe: 'use the intranet MP' })
-              .conflicts('internet', 'intranet')
-              .check((a) => (a.internet || a.intranet ? true : 'say where: --internet or --intranet')),
-          handler: (args: ClientArgs & { internet?: boolean }) =>
+              .conflicts('internet', 'intranet'),
+          handler: (args: ClientArgs & { internet?: boolean; intranet?: boolean }) =>
             context.run(async () => {
+              if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
               const options = agentOptions(args);
               const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
               printResult(args.json, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
