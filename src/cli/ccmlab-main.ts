@@ -5,6 +5,7 @@ import { siteCommand } from './commands/site';
 import { clientCommand } from './commands/client';
 import { demoCommand } from './commands/demo';
 import { fleetCommand } from './commands/fleet';
+import { benchCommand } from './commands/bench';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     .command(clientCommand(context))
     .command(demoCommand(context))
     .command(fleetCommand(context))
+    .command(benchCommand(context))
     .demandCommand(1, 'name a command (ccmlab --help lists them)')
     .strict()
     .exitProcess(false)

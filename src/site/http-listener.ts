@@ -38,6 +38,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   });
   const sockets = new Set<net.Socket>();
   const accept = (socket: net.Socket): void => {
+    // The http server writes head and body separately through the Duplex: without this,
+    // Nagle's algorithm and delayed ACKs stall every keep-alive response by tens of ms.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
