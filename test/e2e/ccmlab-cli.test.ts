@@ -41,3 +41,22 @@ describe('ccmlab command line (process)', () => {
     expect(json.stderr).toBe('');
   });
 });
+
+describe('ccmlab bench (process)', () => {
+  test('runs every bounded measurement and reports value, limit and ratio (no timing asserted)', async () => {
+    const r = await runCli('ccmlab', ['bench', '--json'], { cwd: work, timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const { results } = JSON.parse(r.stdout) as { results: Array<{ name: string; value: number; limit: number; ratio: number }> };
+    expect(results.map((m) => m.name)).toEqual([
+      'CMTrace logger (winston, rollover)',
+      'bulk token verification (all checks)',
+      'MP location request (MPLIST, logged)',
+      expect.stringMatching(/^client enrollment through the CMG/),
+    ]);
+    for (const m of results) {
+      expect(m.value).toBeGreaterThan(0);
+      expect(m.limit).toBeGreaterThan(0);
+      expect(m.ratio).toBeCloseTo(m.value / m.limit, 2);
+    }
+  }, 150_000);
+});
