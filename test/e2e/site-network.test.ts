@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
@@ -228,6 +229,23 @@ describe('management point', () => {
     const { token } = newBulkToken();
     const location = await cmg(`/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`, post(message('MP_LocationManager', 'NOPEND01', '<LocationRequest/>'), { authorization: `Bearer ${token}` }));
     expect([location.status, location.reason]).toEqual([401, 'CMGService_Invalid_Token']);
+  });
+
+  test('pipelined CCM_POST requests in one TCP write are each rewritten and answered', async () => {
+    const id = await identity('PIPE01');
+    const body = registration(id, 'Registration', '', false);
+    const one = Buffer.concat([Buffer.from(`CCM_POST /ccm_system/request HTTP/1.1\r\nHost: mp\r\nContent-Type: ${CONTENT_TYPE}\r\nX-Ccmlab-Original-Method: GET\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const port = Number(new URL(site.ready.mp).port);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.concat([one, one, Buffer.from('GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: mp\r\nConnection: close\r\n\r\n')])));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+      socket.setTimeout(20_000, () => socket.destroy(new Error('timed out')));
+    });
+    expect(raw.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
+    expect(raw).toContain('<MPList>');
   });
 
   test('CCM_POST requests share one keep-alive connection', async () => {
