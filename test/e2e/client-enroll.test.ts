@@ -225,6 +225,15 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
     );
   });
 
+  test('a CMG certificate for another name (CERT_CN_INVALID)', async () => {
+    const { token } = await bulkToken();
+    // The MP's HTTPS listener presents the SMS Role SSL Certificate (mp01.lab.test), trusted but for another name.
+    const ready2 = JSON.parse(fs.readFileSync(path.join(work, 'ready.json'), 'utf8')) as { mpHttps: string };
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('CNBAD1', { port: new URL(ready2.mpHttps).port })], { cwd: work });
+    expectRefused(r, 'CNBAD1', /CCMCLIENT_E_SECURE_FAILURE: TLS with CONTOSO.CLOUDAPP.NET failed \(CERT_CN_INVALID/i);
+    expect(entries('CNBAD1', 'ccmsetup').map((e) => e.message)).toContain('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set');
+  });
+
   test('a role ID the site does not know', async () => {
     const { token } = await bulkToken();
     const r = await runCli('ccmsetup', [...article(token, '72186325152220999'), ...emulator('ROLE1')], { cwd: work });
