@@ -4,9 +4,9 @@ import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import type { CmLog } from '../log/logger';
 import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protocol/ccm-message';
-import { clientTokenValue, signClientToken } from '../protocol/ccm-signature';
+import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
 import { decodeJwt } from '../protocol/jwt';
-import { buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
+import { AGENT_VERSION, buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
 import { parseXml } from '../protocol/xml';
 import type { ClientLogs } from './client-logs';
 import type { ClientHttp, HttpReply } from './transport';
@@ -37,12 +37,6 @@ export interface SessionOptions {
   /** Pause between confirmation attempts while registration is pending. */
   retryMs?: number;
   maxAttempts?: number;
-}
-
-const AGENT_VERSION = '5.00.9128.1000';
-
-function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class MpSession {

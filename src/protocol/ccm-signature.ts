@@ -28,9 +28,14 @@ export function verifyBytes(bytes: Buffer, signatureHex: string, publicKey: cryp
   }
 }
 
+/** `yyyy-MM-ddTHH:mm:ssZ`: the whole-second UTC form messages and ClientToken use. */
+export function isoSeconds(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** `ClientToken: GUID:<id>;<UTC yyyy-MM-ddTHH:mm:ssZ>;2` */
 export function clientTokenValue(smsid: string, time: Date): string {
-  return `${smsid};${time.toISOString().replace(/\.\d{3}Z$/, 'Z')};2`;
+  return `${smsid};${isoSeconds(time)};2`;
 }
 
 export type ClientTokenParse = { ok: true; smsid: string; time: Date } | { ok: false; defect: string };

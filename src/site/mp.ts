@@ -2,9 +2,9 @@ import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
 import { newGuid } from '../core/guid';
 import { decodeMessage, encodeReply, MULTIPART_CONTENT_TYPE, type DecodedMessage } from '../protocol/ccm-message';
-import { verifyBytes } from '../protocol/ccm-signature';
+import { isoSeconds, verifyBytes } from '../protocol/ccm-signature';
 import { buildCertificateReply, buildMpKeyInformation, buildMpList, buildReplyAssignments } from '../protocol/mp-replies';
-import { buildRegistrationResponse, parseRegistrationRequest, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
+import { AGENT_VERSION, buildRegistrationResponse, parseRegistrationRequest, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
 import { findClientByKey, findClientBySmsid, keyIdOf, newSmsid, saveClient, touchClient, type Approval, type ClientRecord } from './clients';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
@@ -31,10 +31,9 @@ export interface MpRequest {
   remote: string;
 }
 
-const AGENT_VERSION = '5.00.9128.1000';
-
-function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** This MP in an MPLIST, as both the location GET and MP_LocationManager answer it. */
+function mpListXml(runtime: SiteRuntime): string {
+  return buildMpList([{ name: runtime.mpNetbios, fqdn: runtime.site.config.mpName, version: AGENT_VERSION.split('.')[2], sslState: '0' }]);
 }
 
 function framedReply(runtime: SiteRuntime, message: DecodedMessage, bodyText: string): Reply {
@@ -72,7 +71,7 @@ function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpReq
   let xml: string;
   switch (query) {
     case 'MPLIST':
-      xml = buildMpList([{ ...mp, version: AGENT_VERSION.split('.')[2], sslState: '0' }]);
+      xml = mpListXml(runtime);
       break;
     case 'MPKEYINFORMATION':
       xml = buildMpKeyInformation(config.siteCode, mp, crypto.createPublicKey(runtime.site.certificatePem('role-ssl')).export({ type: 'spki', format: 'der' }));
@@ -113,8 +112,7 @@ function message(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequ
   }
   if (endpoint === 'MP_LocationManager') {
     runtime.logs.location.info(`Location request (${endpoint}) from ${request.remote}.`);
-    const list = buildMpList([{ name: runtime.mpNetbios, fqdn: runtime.site.config.mpName, version: AGENT_VERSION.split('.')[2], sslState: '0' }]);
-    return send(res, framedReply(runtime, decoded.message, list));
+    return send(res, framedReply(runtime, decoded.message, mpListXml(runtime)));
   }
   runtime.logs.registration.warn(`Message for unknown endpoint '${endpoint}' from ${request.remote}.`);
   sendText(res, 404, `no endpoint '${endpoint}' on this MP`);

@@ -185,9 +185,8 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
           const change = setBulkTokenBlocked(site, guid, blocked, clock.now());
           const log = openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp');
           const state = blocked ? 'blocked' : 'unblocked';
-          if (change.changed) log.info(`Bulk registration token ${guid} ${state}.`);
-          else log.info(`Bulk registration token ${guid} was already ${state}; nothing changed.`);
           const message = change.changed ? `Bulk registration token ${guid} is now ${state}.` : `Bulk registration token ${guid} was already ${state}; nothing changed.`;
+          log.info(message);
           printResult(args.json, { ...change.record, changed: change.changed }, () => `${message}\n`);
         });
         return 0;
