@@ -1,5 +1,6 @@
 import { processClock, systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
+import { printable } from '../core/text';
 import { createBulkToken } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { DEFAULT_SITE_LOG_DIR, openSiteLog } from '../site/site-logs';
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const failure = toCcmlabError(error);
-    log().error(`BulkRegistrationTokenTool ${argv.join(' ')} failed: ${failure.message}`);
+    log().error(`BulkRegistrationTokenTool ${printable(argv.join(' '), 1024)} failed: ${failure.message}`);
     throw failure;
   }
 }

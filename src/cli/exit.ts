@@ -1,4 +1,6 @@
 import { CcmlabError, isCcmlabError } from '../core/errors';
+import { redactTokens } from '../core/secrets';
+import { escapeControl } from '../core/text';
 import { closeAllLogs } from '../log/logger';
 
 /**
@@ -34,10 +36,12 @@ function drain(stream: NodeJS.WriteStream): Promise<void> {
 
 export function reportError(program: ProgramInfo, error: CcmlabError, json: boolean): number {
   const exitCode = program.mapExitCode ? program.mapExitCode(error.exitCode) : error.exitCode;
+  // One line, and never a token, whatever the user typed into the value the message quotes.
+  const message = escapeControl(redactTokens(error.message));
   if (json) {
-    process.stdout.write(`${JSON.stringify({ error: { ...error.toJSON(), exitCode } })}\n`);
+    process.stdout.write(`${redactTokens(JSON.stringify({ error: { ...error.toJSON(), message, exitCode } }))}\n`);
   } else {
-    process.stderr.write(`${program.name}: error ${error.code}: ${error.message}\n`);
+    process.stderr.write(`${program.name}: error ${error.code}: ${message}\n`);
   }
   if (process.env.CCMLAB_DEBUG && error.code === 'CCMLAB_E_INTERNAL' && error.cause instanceof Error) {
     process.stderr.write(`${error.cause.stack ?? error.cause.message}\n`);

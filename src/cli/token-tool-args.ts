@@ -1,6 +1,7 @@
 import { CcmlabError } from '../core/errors';
 import { nearest } from '../core/text';
-import { DEFAULT_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES } from '../site/bulk-tokens';
+import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
+import { MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-service';
 import { DEFAULT_SITE_LOG_DIR } from '../site/site-logs';
 import { siteDirDefault } from './site-options';
 

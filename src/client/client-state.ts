@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
+import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 
@@ -74,7 +75,8 @@ export const TOKEN_RENEWAL_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 export function tokenInfo(token: string): TokenInfo {
-  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat: number; exp: number; jti: string };
+  const claims = decodeJwtPayload(token) as { iat: number; exp: number; jti: string } | undefined;
+  if (!claims) throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', "the client's CCM token is not a well-formed token; reinstall the client with ccmsetup /forceinstall");
   return {
     issuedAt: new Date(claims.iat * 1000).toISOString(),
     expiresAt: new Date(claims.exp * 1000).toISOString(),

@@ -24,10 +24,6 @@ export async function createCertificates(clock: Clock): Promise<{ signing: Keyed
   return { signing, encryption };
 }
 
-export function newClientSmsid(): string {
-  return `GUID:${crypto.randomUUID().toUpperCase()}`;
-}
-
 export function identityOf(smsid: string, netbios: string, fqdn: string, signing: KeyedCertificate, encryption: KeyedCertificate): Identity {
   return {
     smsid,

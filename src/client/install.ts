@@ -6,7 +6,8 @@ import { CcmlabError } from '../core/errors';
 import { closeClientLogs, openClientLogs, rotationLine } from './client-logs';
 import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, tokenInfo, type ClientConfig, type ClientState } from './client-state';
 import { enroll, type Bearer } from './enroll';
-import { createCertificates, identityOf, newClientSmsid } from './identity';
+import { newSmsid } from '../protocol/smsid';
+import { createCertificates, identityOf } from './identity';
 import { MpSession, type Route } from './mp-session';
 import type { SetupCommand } from './setup-command';
 import type { SetupLog } from './setup-log';
@@ -108,7 +109,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   } else {
     log.info(`Keeping the client's identity ${existing?.config.smsid} and its certificates.`);
   }
-  const smsid = existing?.config.smsid ?? newClientSmsid();
+  const smsid = existing?.config.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
   const logs = openClientLogs(options.logDir, command.logSettings, clock);
   const http = new ClientHttp({ connectTo, ca: trustedRoot ?? undefined });

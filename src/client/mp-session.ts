@@ -1,11 +1,13 @@
 import * as crypto from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
+import { printable } from '../core/text';
 import { newGuid } from '../core/guid';
 import type { CmLog } from '../log/logger';
+import { isCanonicalSmsid } from '../protocol/smsid';
 import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protocol/ccm-message';
 import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
-import { decodeJwt } from '../protocol/jwt';
+import { certificateBinding, decodeJwtPayload } from '../protocol/jwt';
 import { AGENT_VERSION, buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
 import { parseXml } from '../protocol/xml';
 import type { ClientLogs } from './client-logs';
@@ -119,10 +121,15 @@ export class MpSession {
     const decoded = decodeMessage(reply.body, reply.headers['content-type']);
     const parsed = decoded.ok ? parseRegistrationResponse(decoded.message.bodyText) : decoded;
     if (!parsed.ok) {
-      this.o.logs.idManager.error(`[RegTask] - Could not read the registration reply: ${parsed.defect}`);
-      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's registration reply is not usable: ${parsed.defect}`);
+      this.o.logs.idManager.error(`[RegTask] - Could not read the registration reply: ${printable(parsed.defect)}`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's registration reply is not usable: ${printable(parsed.defect)}`);
     }
-    return parsed.response;
+    const { response } = parsed;
+    if ((response.status === '0' || response.status === '1') && !isCanonicalSmsid(response.smsid)) {
+      this.o.logs.idManager.error(`[RegTask] - The registration reply assigns '${printable(response.smsid, 64)}', which is not a client ID.`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's registration reply assigns '${printable(response.smsid, 64)}', which is not a client ID (GUID:<GUID>)`);
+    }
+    return response;
   }
 
   /**
@@ -136,7 +143,7 @@ export class MpSession {
     let response = await this.registerOnce('Registration', this.o.identity.smsid, token, proof);
     for (let attempt = 1; ; attempt++) {
       if (response.status === '0') {
-        log.info(`[RegTask] - Client is registered. Server assigned ClientID is ${response.smsid}. Approval status ${response.approval ?? '1'}`);
+        log.info(`[RegTask] - Client is registered. Server assigned ClientID is ${printable(response.smsid)}. Approval status ${printable(response.approval ?? '1')}`);
         return { smsid: response.smsid, registered: true };
       }
       if (response.status !== '1') {
@@ -144,10 +151,10 @@ export class MpSession {
         log.error(`[RegTask] - Registration failed: the MP ${why} (Status ${response.status}).`);
         throw new CcmlabError('CCMCLIENT_E_REGISTRATION', `the MP ${why} (Status ${response.status}) for ${this.o.identity.smsid}`);
       }
-      log.info(`[RegTask] - Client registration is pending. Server assigned ClientID is ${response.smsid}. Approval status ${response.approval ?? '0'}`);
+      log.info(`[RegTask] - Client registration is pending. Server assigned ClientID is ${printable(response.smsid)}. Approval status ${printable(response.approval ?? '0')}`);
       if (attempt >= attempts) return { smsid: response.smsid, registered: false };
       await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 250));
-      log.info(`[RegTask] - Sending confirmation request for ${response.smsid} ...`);
+      log.info(`[RegTask] - Sending confirmation request for ${printable(response.smsid)} ...`);
       response = await this.registerOnce('Confirmation', response.smsid, token, proof);
     }
   }
@@ -163,9 +170,8 @@ export class MpSession {
     } catch {
       token = undefined;
     }
-    const decoded = typeof token === 'string' ? decodeJwt(token, 16 * 1024) : undefined;
-    const claims = decoded?.ok ? decoded.jwt.payload : undefined;
-    const bound = crypto.createHash('sha256').update(this.o.identity.signingCertDer).digest('base64url');
+    const claims = typeof token === 'string' ? decodeJwtPayload(token) : undefined;
+    const bound = certificateBinding(this.o.identity.signingCertDer);
     if (!claims || claims.DeviceId !== this.o.identity.smsid || (claims.cnf as Record<string, unknown> | undefined)?.['x5t#S256'] !== bound) {
       this.o.logs.messaging.error(`The CCM token from ${url} is not a token for ${this.o.identity.smsid} bound to this client's certificate.`);
       throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `CCM_STS did not return a token for ${this.o.identity.smsid} bound to this client's certificate`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { CcmlabError } from '../core/errors';
-import { decodeText, nearest } from '../core/text';
+import { REDACTED, redactTokens } from '../core/secrets';
+import { decodeText, escapeControl, nearest, printable } from '../core/text';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
 import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/logger';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
@@ -140,7 +141,7 @@ function collect(args: readonly SetupArgument[], origin: string): Collected {
   for (const arg of args) {
     if (arg.kind === 'property') {
       if (properties.has(arg.name) && properties.get(arg.name) !== arg.value) {
-        warnings.push(`Property ${arg.name} is given more than once in the ${origin}; the last value (${arg.value}) is used.`);
+        warnings.push(`Property ${arg.name} is given more than once in the ${origin}; the last value (${printable(redactTokens(arg.value))}) is used.`);
       }
       properties.set(arg.name, arg.value);
       continue;
@@ -311,19 +312,26 @@ function decodeRegToken(token: string): { header: Record<string, unknown>; claim
   return { header: decoded.jwt.header, claims: decoded.jwt.payload };
 }
 
-/** The command line as logs show it: Windows quoting, the /regtoken value replaced. */
+/**
+ * The command line as logs show it: Windows quoting, the /regtoken value replaced, and
+ * anything shaped like a token replaced too, whatever switch or property it was typed after.
+ */
 export function redactedCommandLine(args: readonly string[]): string {
   return stripProgramName(args)
     .map((arg) => {
       const m = /^(\/regtoken)(:|$)/i.exec(arg);
-      return m ? `${m[1]}:<redacted>` : quoteWindowsArgument(arg);
+      return m ? `${m[1]}:${REDACTED}` : redactTokens(quoteWindowsArgument(arg));
     })
+    .map(escapeControl)
     .join(' ');
 }
 
 function parameterRecord(parameters: Collected['parameters']): Record<string, string | true | string[]> {
   const record: Record<string, string | true | string[]> = {};
-  for (const [name, { value }] of parameters) record[name] = name === 'regtoken' ? '<redacted>' : value;
+  for (const [name, { value }] of parameters) {
+    if (name === 'regtoken') record[name] = REDACTED;
+    else record[name] = typeof value === 'string' ? redactTokens(value) : Array.isArray(value) ? value.map(redactTokens) : value;
+  }
   return record;
 }
 
@@ -402,7 +410,7 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   return {
     command: {
       parameters: parameterRecord(parameters),
-      properties: props,
+      properties: Object.fromEntries(Object.entries(props).map(([name, value]) => [name, redactTokens(value)])),
       mp: mps,
       ccmHostName,
       cmg,

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { formatHresult, type CcmlabError } from '../core/errors';
+import { printable } from '../core/text';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
 import type { SetupCommand } from './setup-command';
 
@@ -27,7 +28,7 @@ export class SetupLog {
   commandAccepted(command: SetupCommand): void {
     this.log.info('Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.');
     for (const warning of command.warnings) this.log.warn(warning);
-    const msiProperties = Object.entries(command.properties).map(([k, v]) => `${k}="${v}"`);
+    const msiProperties = Object.entries(command.properties).map(([k, v]) => `${k}="${printable(v, 1024)}"`);
     this.log.info(`MSI properties: ${['INSTALL="ALL"', ...msiProperties.filter((p) => !p.startsWith('INSTALL='))].join(' ')}`);
     if (command.mp.length > 0) {
       this.log.info('MPs:');

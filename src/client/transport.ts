@@ -1,6 +1,7 @@
 import * as undici from 'undici';
 import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
+import { printable } from '../core/text';
 import type { CmLog } from '../log/logger';
 
 /**
@@ -79,8 +80,8 @@ export class ClientHttp {
     }
     if (!(init.ok ?? [200]).includes(reply.status)) {
       log.error(`[CCMHTTP] ERROR: URL=${url} , Port=${portOf(target)}, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
-      log.error(`[CCMHTTP] ERROR INFO: StatusCode=${reply.status} StatusText=${reply.statusText}`);
-      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', `${init.method} ${url} answered ${reply.status} ${reply.statusText}`, {
+      log.error(`[CCMHTTP] ERROR INFO: StatusCode=${reply.status} StatusText=${printable(reply.statusText)}`);
+      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', `${init.method} ${url} answered ${reply.status} ${printable(reply.statusText)}`, {
         details: { status: reply.status, statusText: reply.statusText },
       });
     }

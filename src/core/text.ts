@@ -38,3 +38,25 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   if (!best) return undefined;
   return best.distance <= Math.max(2, Math.floor(best.name.length / 3)) ? best.name : undefined;
 }
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
+
+/** Control characters (CR, LF, NUL, C1, line separators) as visible escapes: `\r`, `\n`, `\x1b`, `\u2028`. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => NAMED_ESCAPES[c] ?? (c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`));
+}
+
+/** Longest outside value shown whole in a log line or an error. */
+export const MAX_SHOWN_VALUE = 256;
+
+/**
+ * A value that came from outside (the wire, the command line, a file) as logs and errors
+ * show it: on one line, control characters escaped, cut to `max` characters with a count
+ * of what was left out.
+ */
+export function printable(value: unknown, max = MAX_SHOWN_VALUE): string {
+  const text = String(value);
+  const cut = text.length > max ? `${text.slice(0, max)}…(${text.length - max} more characters)` : text;
+  return escapeControl(cut);
+}

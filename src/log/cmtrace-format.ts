@@ -1,3 +1,6 @@
+import { redactTokens } from '../core/secrets';
+import { escapeControl } from '../core/text';
+
 /**
  * The CMTrace line layout of Configuration Manager logs:
  * <![LOG[message]LOG]!><time="HH:mm:ss.fff+B" date="MM-dd-yyyy" component="C" context="" type="1" thread="N" file="F">
@@ -46,15 +49,31 @@ export function historyStamp(time: Date): string {
   );
 }
 
-// Attribute values cannot carry a quote; the message is written as is (real logs hold <, > and newlines).
+// Attribute values are ours, but are kept to what an attribute can hold all the same.
 function attribute(value: string): string {
-  return value.replace(/"/g, "'");
+  return escapeControl(value).replace(/"/g, "'").replace(/[<>]/g, '_');
+}
+
+const RECORD_END = ']LOG]!>';
+const RECORD_START = '<![LOG[';
+
+/**
+ * The message as it may stand in a record. Real logs hold <, > and newlines, so the text
+ * stays as it is, except that nothing in it can end this record or start another
+ * (`]LOG]!>` and `<![LOG[` lose their `>` and `<`), and no token is ever written.
+ * Outside values are made printable where they are put in (core/text.ts `printable`).
+ */
+export function neutraliseMessage(message: string): string {
+  let text = redactTokens(message);
+  if (text.includes(RECORD_END)) text = text.split(RECORD_END).join(']LOG]!&gt;');
+  if (text.includes(RECORD_START)) text = text.split(RECORD_START).join('&lt;![LOG[');
+  return text;
 }
 
 export function formatCmTraceLine(entry: CmTraceEntry): string {
   const stamp = localStamp(entry.time);
   return (
-    `<![LOG[${entry.message}]LOG]!>` +
+    `<![LOG[${neutraliseMessage(entry.message)}]LOG]!>` +
     `<time="${stamp.time}" date="${stamp.date}" component="${attribute(entry.component)}" ` +
     `context="${attribute(entry.context ?? '')}" type="${entry.type}" thread="${entry.thread}" ` +
     `file="${attribute(entry.file)}">\r\n`

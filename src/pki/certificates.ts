@@ -93,11 +93,16 @@ export function certificateFacts(certificatePem: string): CertificateFacts {
   return {
     subject: x509.subject,
     issuer: x509.issuer,
-    thumbprint: x509.fingerprint.replace(/:/g, '').toUpperCase(),
+    thumbprint: thumbprintOf(x509.raw),
     notBefore: new Date(x509.validFrom),
     notAfter: new Date(x509.validTo),
     der: x509.raw,
   };
+}
+
+/** SHA-1 of a certificate's DER, upper-case hex: the thumbprint Windows shows. */
+export function thumbprintOf(der: Buffer): string {
+  return crypto.createHash('sha1').update(der).digest('hex').toUpperCase();
 }
 
 /** base64url of the SHA-1 of the DER: the JWT `x5t` header. */

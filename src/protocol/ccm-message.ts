@@ -170,22 +170,38 @@ export function decodeMessage(bytes: Buffer, contentType: string | undefined, li
   if (body.length % 2 !== 0) return bad('BAD_BODY', 'the body is not UTF-16LE text (odd length)');
   let bodyText = body.toString('utf16le');
   if (bodyText.endsWith('\0')) bodyText = bodyText.slice(0, -1);
-  return {
-    ok: true,
-    message: {
-      header: {
-        id: stringField(msg, 'ID') ?? '',
-        sourceHost: stringField(msg, 'SourceHost') ?? '',
-        targetEndpoint,
-        targetHost: stringField(msg, 'TargetHost'),
-        targetAddress: stringField(msg, 'TargetAddress'),
-        replyTo: stringField(msg, 'ReplyTo'),
-        sentTime: stringField(msg, 'SentTime'),
-        correlationId: stringField(msg, 'CorrelationID'),
-        replyCompression: attribute(msg, 'ReplyCompression') === 'zlib',
-      },
-      headerNode: msg,
-      bodyText,
-    },
+  const header: MsgHeader = {
+    id: stringField(msg, 'ID') ?? '',
+    sourceHost: stringField(msg, 'SourceHost') ?? '',
+    targetEndpoint,
+    targetHost: stringField(msg, 'TargetHost'),
+    targetAddress: stringField(msg, 'TargetAddress'),
+    replyTo: stringField(msg, 'ReplyTo'),
+    sentTime: stringField(msg, 'SentTime'),
+    correlationId: stringField(msg, 'CorrelationID'),
+    replyCompression: attribute(msg, 'ReplyCompression') === 'zlib',
   };
+  const defect = headerFieldDefect(header);
+  if (defect) return bad('BAD_HEADER', defect);
+  return { ok: true, message: { header, headerNode: msg, bodyText } };
+}
+
+/**
+ * Bounds on the header fields an MP routes on, logs or echoes (ReplyTo becomes the
+ * reply's TargetEndpoint): ccmlab's, as the public record gives none.
+ */
+export const HEADER_FIELD_LIMITS = { targetEndpoint: 64, id: 64, sourceHost: 255, targetHost: 255, targetAddress: 255, replyTo: 512, sentTime: 32, correlationId: 64 } as const;
+// An endpoint (MP_ClientRegistration) or, in a reply, the address it answers (direct:HOST:SccmMessaging).
+const ENDPOINT = /^[A-Za-z0-9_.:-]+$/;
+const PRINTABLE = /^[\x20-\x7e\u00a0-\uffff]*$/;
+
+function headerFieldDefect(header: MsgHeader): string | undefined {
+  if (!ENDPOINT.test(header.targetEndpoint)) return "<TargetEndpoint> is not an endpoint name or address (letters, digits, '_', '.', ':' and '-')";
+  for (const [name, max] of Object.entries(HEADER_FIELD_LIMITS) as Array<[keyof typeof HEADER_FIELD_LIMITS, number]>) {
+    const value = header[name];
+    if (value === undefined) continue;
+    if (value.length > max) return `<${name}> is ${value.length} characters, more than the ${max} allowed`;
+    if (!PRINTABLE.test(value)) return `<${name}> holds control characters`;
+  }
+  return undefined;
 }

@@ -1,4 +1,6 @@
 import * as crypto from 'node:crypto';
+import { printable } from '../core/text';
+import { parseSmsid } from './smsid';
 
 /**
  * ConfigMgr's message signatures: RSA PKCS#1 v1.5 with SHA-256 over UTF-16LE text, the
@@ -45,10 +47,10 @@ const CLIENT_TOKEN = /^(GUID:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-
 export function parseClientToken(value: string | undefined): ClientTokenParse {
   if (value === undefined || value === '') return { ok: false, defect: 'the ClientToken header is missing' };
   const m = CLIENT_TOKEN.exec(value);
-  if (!m) return { ok: false, defect: `the ClientToken header '${value.slice(0, 120)}' is not GUID:<id>;<yyyy-MM-ddTHH:mm:ssZ>;2` };
+  if (!m) return { ok: false, defect: `the ClientToken header '${printable(value, 120)}' is not GUID:<id>;<yyyy-MM-ddTHH:mm:ssZ>;2` };
   const time = new Date(m[2]);
   if (Number.isNaN(time.getTime())) return { ok: false, defect: `the ClientToken time '${m[2]}' is not a valid instant` };
-  return { ok: true, smsid: m[1].toUpperCase().replace(/^GUID:/, 'GUID:'), time };
+  return { ok: true, smsid: parseSmsid(m[1]) as string, time };
 }
 
 /** The ClientToken is signed as UTF-16LE text with a terminating NUL. */

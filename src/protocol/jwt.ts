@@ -1,8 +1,16 @@
+import * as crypto from 'node:crypto';
+import { parseStrictJson } from './strict-json';
+
 /**
  * Compact JWS (JWT) encoding and shape checks, with no I/O and no key material: the
  * client only checks a token's shape (the site judges signature and lifetime), and the
- * site's token service builds on these before it verifies.
+ * site's token service builds on these before it verifies. Decoding is strict: one
+ * spelling per token (canonical base64url), no duplicate JSON keys, a length cap checked
+ * before anything is decoded.
  */
+
+/** No site token comes near this; anything longer is refused before it is decoded. */
+export const MAX_TOKEN_LENGTH = 4096;
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -25,17 +33,16 @@ function decodePart(part: string, what: string): { ok: true; bytes: Buffer } | {
   if (!BASE64URL.test(part) || part.length % 4 === 1) {
     return { ok: false, defect: `its ${what} is not base64url text` };
   }
-  return { ok: true, bytes: Buffer.from(part, 'base64url') };
+  const bytes = Buffer.from(part, 'base64url');
+  // Non-zero bits after the last byte decode to the same bytes: one token, many spellings.
+  if (bytes.toString('base64url') !== part) return { ok: false, defect: `its ${what} is not canonical base64url (non-zero trailing bits)` };
+  return { ok: true, bytes };
 }
 
 function parseJsonObject(bytes: Buffer, what: string): { ok: true; value: Record<string, unknown> } | { ok: false; defect: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, defect: `its ${what} is not valid JSON (${detail})` };
-  }
+  const parsed = parseStrictJson(bytes.toString('utf8'));
+  if (!parsed.ok) return { ok: false, defect: `its ${what} is not valid JSON (${parsed.defect})` };
+  const value = parsed.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, defect: `its ${what} is JSON but not an object` };
   }
@@ -43,7 +50,7 @@ function parseJsonObject(bytes: Buffer, what: string): { ok: true; value: Record
 }
 
 /** Splits and decodes without verifying anything but the encoding. */
-export function decodeJwt(token: string, maxLength: number): JwtDecodeResult {
+export function decodeJwt(token: string, maxLength = MAX_TOKEN_LENGTH): JwtDecodeResult {
   if (token.length > maxLength) return { ok: false, defect: `it is ${token.length} characters long, more than the ${maxLength} a token can be` };
   const parts = token.split('.');
   if (parts.length !== 3) {
@@ -94,4 +101,15 @@ export function headerShapeDefect(header: Record<string, unknown>): string | und
   if (header.typ !== undefined && header.typ !== 'JWT') return `its header type is ${JSON.stringify(header.typ)}, not "JWT"`;
   if (typeof header.x5t !== 'string' || header.x5t === '') return 'its header has no x5t (signing certificate thumbprint)';
   return undefined;
+}
+
+/** The claims of a token whose encoding is sound, without verifying it (the client reads its own token's times). */
+export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
+  const decoded = decodeJwt(token);
+  return decoded.ok ? decoded.jwt.payload : undefined;
+}
+
+/** A client token's binding to the signing certificate: `cnf` `x5t#S256`, base64url SHA-256 of the DER. */
+export function certificateBinding(certificateDer: Buffer): string {
+  return crypto.createHash('sha256').update(certificateDer).digest('base64url');
 }

@@ -138,3 +138,51 @@ export function parseRegistrationResponse(bodyText: string): { ok: true; respons
     response: { responseType, timeStamp: attribute(node, 'TimeStamp') ?? '', status, smsid: attribute(node, 'SMSID') ?? '', approval: attribute(node, 'ApprovalStatus') },
   };
 }
+
+/**
+ * Bounds on what a registration may carry: the real product's limits where it has them
+ * (NetBIOS name 15 characters, FQDN 255 with labels of 63), ccmlab's elsewhere. The site
+ * stores and logs these fields, so nothing beyond them is accepted.
+ */
+export const REGISTRATION_FIELD_LIMITS = {
+  netbiosName: 15,
+  fqdn: 255,
+  localeId: 5,
+  smsid: 41,
+  timeStamp: 32,
+  agentIdentity: 64,
+  agentVersion: 32,
+  hashAlgorithm: 64,
+  /** DER bytes of each certificate. */
+  certificate: 16 * 1024,
+  /** Hex characters of the signature (RSA 4096). */
+  signature: 1024,
+} as const;
+
+const NETBIOS_NAME = /^[A-Za-z0-9!@#$%^&'(){}~_-]{1,15}$/;
+const FQDN = /^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const SMSID = /^GUID:\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
+
+/** The first field of a parsed request that is beyond its limit or out of shape, if any. */
+export function registrationFieldDefect(request: ParsedRegistrationRequest): string | undefined {
+  const limits = REGISTRATION_FIELD_LIMITS;
+  const checks: Array<[string, string, RegExp | number]> = [
+    ['Netbios Name', request.netbiosName, NETBIOS_NAME],
+    ['FQ Name', request.fqdn, FQDN],
+    ['Locale ID', request.localeId, /^\d{1,5}$/],
+    ['SMSID', request.smsid, request.smsid === '' ? limits.smsid : SMSID],
+    ['TimeStamp', request.timeStamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z?$/],
+    ['AgentIdentity', request.agentIdentity, /^[\x20-\x7e]{0,64}$/],
+    ['AgentVersion', request.agentVersion, /^[0-9.]{0,32}$/],
+    ['HashAlgorithm', request.hashAlgorithm, /^[0-9.]{0,64}$/],
+    ['SignatureValue', request.signatureHex, limits.signature],
+  ];
+  for (const [name, value, rule] of checks) {
+    const ok = typeof rule === 'number' ? value.length <= rule : rule.test(value);
+    if (!ok) return `${name} (${value.length} characters) is beyond its limit or not in the expected form`;
+  }
+  for (const [name, der] of [['signing', request.signingCertificateDer], ['encryption', request.encryptionCertificateDer]] as const) {
+    if (der.length > limits.certificate) return `the ${name} certificate is ${der.length} bytes, more than ${limits.certificate}`;
+  }
+  return undefined;
+}

@@ -1,8 +1,8 @@
 import * as os from 'node:os';
 import { CcmlabError } from '../core/errors';
-import { newGuid } from '../core/guid';
+import { newGuid, normaliseGuid } from '../core/guid';
 import type { Site } from './site-dir';
-import { issueBulkToken } from './token-service';
+import { issueBulkToken, type IssuedBulkToken } from './token-service';
 
 /**
  * Bulk registration tokens as the site keeps them: GUID, validity and who made them,
@@ -11,7 +11,6 @@ import { issueBulkToken } from './token-service';
  */
 
 export const DEFAULT_LIFETIME_MINUTES = 4320;
-export const MAX_LIFETIME_MINUTES = 10080;
 
 export type TokenStatus = 'Active' | 'Blocked' | 'Expired';
 
@@ -100,9 +99,12 @@ export function findBulkToken(site: Site, guid: string, now: Date): BulkTokenRec
   return row ? toRecord(row, now) : undefined;
 }
 
-export function isBulkTokenBlocked(site: Site, guid: string): boolean {
-  const row = site.db.prepare('SELECT blocked_at FROM bulk_tokens WHERE guid = ?').get(guid) as { blocked_at: string | null } | undefined;
-  return row?.blocked_at != null;
+/** What the token service checks a presented bulk token against; undefined if the site never issued the GUID. */
+export function issuedBulkToken(site: Site, guid: string): IssuedBulkToken | undefined {
+  const normalised = normaliseGuid(guid);
+  const row = normalised ? (site.db.prepare('SELECT not_before, expires, blocked_at FROM bulk_tokens WHERE guid = ?').get(normalised) as Pick<Row, 'not_before' | 'expires' | 'blocked_at'> | undefined) : undefined;
+  if (!row) return undefined;
+  return { nbf: Date.parse(row.not_before) / 1000, exp: Date.parse(row.expires) / 1000, blocked: row.blocked_at !== null };
 }
 
 export interface BlockChange {

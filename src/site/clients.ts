@@ -1,11 +1,14 @@
 import * as crypto from 'node:crypto';
 import { CcmlabError } from '../core/errors';
+import { parseSmsid } from '../protocol/smsid';
 import type { SiteDb } from './site-db';
 
 /** Registered clients, as the MP records them: identity, keys, how and when they registered. */
 
 export type ClientState = 'pending' | 'registered' | 'rejected';
 export type Approval = 'pending' | 'auto' | 'manual' | 'bulk-token';
+/** How the client's latest registration was authenticated. */
+export type RegistrationMethod = 'intranet' | 'bulk-token' | 'client-token';
 
 export interface ClientRecord {
   smsid: string;
@@ -14,7 +17,8 @@ export interface ClientRecord {
   fqdn: string;
   state: ClientState;
   approval: Approval;
-  registeredBy: 'intranet' | 'bulk-token';
+  registeredBy: RegistrationMethod;
+  /** The bulk registration token that first admitted the client, if one did. */
   bulkTokenGuid: string | null;
   internetFlag: boolean;
   signingThumbprint: string;
@@ -32,7 +36,7 @@ interface Row {
   fqdn: string;
   state: ClientState;
   approval: Approval;
-  registered_by: 'intranet' | 'bulk-token';
+  registered_by: RegistrationMethod;
   bulk_token_guid: string | null;
   internet_flag: number;
   signing_thumbprint: string;
@@ -66,10 +70,6 @@ function fromRow(row: Row): ClientRecord {
 /** What identifies a client's key: SHA-256 of its signing public key (SPKI DER), hex. */
 export function keyIdOf(publicKey: crypto.KeyObject): string {
   return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-}
-
-export function newSmsid(): string {
-  return `GUID:${crypto.randomUUID().toUpperCase()}`;
 }
 
 export function findClientBySmsid(db: SiteDb, smsid: string): ClientRecord | undefined {
@@ -137,10 +137,10 @@ export function clientJson(client: ClientRecord): Record<string, unknown> {
   };
 }
 
-export function normaliseSmsid(text: string): string {
-  const m = /^(?:GUID:)?\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(text.trim());
-  if (!m) throw new CcmlabError('CCMLAB_E_BAD_GUID', `'${text}' is not an SMSID; write it like GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D`);
-  return `GUID:${m[1].toUpperCase()}`;
+export function requireSmsid(text: string): string {
+  const smsid = parseSmsid(text);
+  if (!smsid) throw new CcmlabError('CCMLAB_E_BAD_GUID', `'${text}' is not an SMSID; write it like GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D`);
+  return smsid;
 }
 
 /** `ccmlab site clients approve`: a pending client is approved; its next confirmation registers it. */

@@ -1,8 +1,9 @@
-import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
+import { printable } from '../core/text';
+import { certificateBinding, decodeJwtPayload } from '../protocol/jwt';
 import { buildServiceMetadata } from '../protocol/mp-replies';
 import { handleMp, type Caller, type MpRequest } from './mp';
-import { isBulkTokenBlocked } from './bulk-tokens';
+import { issuedBulkToken } from './bulk-tokens';
 import { checkProof, INVALID_TOKEN_REASON, send, type SiteRuntime } from './site-runtime';
 import { verifySiteToken, type TokenFailure } from './token-service';
 
@@ -24,15 +25,6 @@ function bearer(req: http.IncomingMessage): string | undefined {
   return m ? m[1] : undefined;
 }
 
-function tokenKind(token: string): 'bulk' | 'client' {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { Type?: unknown };
-    return payload.Type === 'ClientToken' ? 'client' : 'bulk';
-  } catch {
-    return 'bulk';
-  }
-}
-
 interface Refusal {
   description: string;
   exception?: string;
@@ -41,15 +33,17 @@ interface Refusal {
 }
 
 function refuse(runtime: SiteRuntime, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>, refusal: Refusal): void {
-  runtime.logs.cmg.warn(`Refused ${request.method} ${request.path}${request.query} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (${refusal.summary}).`);
+  runtime.logs.cmg.warn(`Refused ${printable(request.method)} ${printable(`${request.path}${request.query}`)} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (${refusal.summary}).`);
   const head = `Return code: 401, Description: ${refusal.description}${refusal.exception ? `, ${refusal.exception}:` : ''}`;
   runtime.logs.sts.error([head, ...refusal.lines].join('\r\n'));
   send(res, { status: 401, reason: INVALID_TOKEN_REASON, headers: { 'content-type': 'text/plain' }, body: `${INVALID_TOKEN_REASON}\n` });
 }
 
-function fromTokenFailure(kind: 'bulk' | 'client', failure: TokenFailure): Refusal {
+/** The description names the kind the token claims to be; a token too broken to say is a PreAuth one. */
+function fromTokenFailure(token: string, failure: TokenFailure): Refusal {
+  const claimed = failure.code === 'TOKEN_TOO_LARGE' ? undefined : decodeJwtPayload(token)?.Type;
   return {
-    description: kind === 'bulk' ? 'PreAuth token validation failed' : 'CCM token validation failed',
+    description: claimed === 'ClientToken' ? 'CCM token validation failed' : 'PreAuth token validation failed',
     exception: failure.exception,
     lines: failure.reason,
     summary: failure.code,
@@ -60,18 +54,15 @@ function fromTokenFailure(kind: 'bulk' | 'client', failure: TokenFailure): Refus
 function authenticate(runtime: SiteRuntime, req: http.IncomingMessage, bulkAllowed: boolean): { caller: Extract<Caller, { via: 'cmg' }> } | { refusal: Refusal } {
   const token = bearer(req);
   if (!token) return { refusal: { description: 'No token', lines: ['The request carries no Authorization: Bearer token.'], summary: 'no token' } };
-  const kind = tokenKind(token);
-  const { verifier } = runtime.tokenKeys();
   const check = verifySiteToken(token, {
-    kind,
-    verifier,
+    verifier: runtime.tokenKeys().verifier,
     hierarchyId: runtime.site.config.hierarchyId,
     now: runtime.clock.now(),
-    isBlocked: (guid) => isBulkTokenBlocked(runtime.site, guid),
+    lookupBulkToken: (guid) => issuedBulkToken(runtime.site, guid),
   });
-  if (!check.ok) return { refusal: fromTokenFailure(kind, check) };
-  if (kind === 'bulk') {
-    const guid = String(check.claims.UniqueId).toLowerCase();
+  if (!check.ok) return { refusal: fromTokenFailure(token, check) };
+  if (check.kind === 'bulk') {
+    const guid = check.claims.UniqueId as string;
     if (!bulkAllowed) {
       return { refusal: { description: 'PreAuth token not accepted here', lines: [`Bulk registration token ${guid} only opens ServiceMetadata, registration and the first CCM token.`], summary: 'bulk token on a client-token path' } };
     }
@@ -79,14 +70,14 @@ function authenticate(runtime: SiteRuntime, req: http.IncomingMessage, bulkAllow
   }
   const proof = checkProof(runtime, req);
   if (!proof.ok) return { refusal: { description: 'Client proof of possession failed', lines: [proof.reason], summary: 'key mismatch' } };
-  const deviceId = String(check.claims.DeviceId);
-  const cnf = (check.claims.cnf as { 'x5t#S256'?: string } | undefined)?.['x5t#S256'];
-  const bound = crypto.createHash('sha256').update(proof.client.signingCertificate).digest('base64url');
+  const deviceId = check.claims.DeviceId as string;
+  const cnf = (check.claims.cnf as { 'x5t#S256'?: unknown } | undefined)?.['x5t#S256'];
+  const bound = certificateBinding(proof.client.signingCertificate);
   if (deviceId !== proof.client.smsid || cnf !== bound) {
     return {
       refusal: {
         description: 'Client proof of possession failed',
-        lines: [`The CCM token of ${deviceId} is bound to certificate ${cnf ?? '(none)'}; the caller proved the key of ${proof.client.smsid} (${bound}).`],
+        lines: [`The CCM token of ${deviceId} is bound to certificate ${printable(cnf ?? '(none)')}; the caller proved the key of ${proof.client.smsid} (${bound}).`],
         summary: 'key mismatch',
       },
     };
@@ -105,11 +96,11 @@ function peerCertificate(req: http.IncomingMessage): string | undefined {
 
 export function handleCmg(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>): void {
   const peer = peerCertificate(req);
-  if (peer) runtime.logs.cmg.info(`Client certificate presented by ${request.remote}: ${peer}.`);
+  if (peer) runtime.logs.cmg.info(`Client certificate presented by ${request.remote}: ${printable(peer)}.`);
   const m = PROXY.exec(request.path);
   if (!m) {
-    runtime.logs.cmg.warn(`No CMG resource at ${request.path} (from ${request.remote}).`);
-    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no CMG resource at ${request.path}\n` });
+    runtime.logs.cmg.warn(`No CMG resource at ${printable(request.path)} (from ${request.remote}).`);
+    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no CMG resource at ${printable(request.path)}\n` });
   }
   const [, , target, rest] = m;
   if (target.toLowerCase() === 'servicemetadata' && !rest) {
@@ -120,11 +111,11 @@ export function handleCmg(runtime: SiteRuntime, req: http.IncomingMessage, res: 
     return send(res, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: buildServiceMetadata(config.cmgName, config.siteCode, [config.roleId]) });
   }
   if (target !== runtime.site.config.roleId || !rest) {
-    runtime.logs.cmg.warn(`No MP with role ID ${target} behind this CMG (from ${request.remote}); it fronts ${runtime.site.config.roleId}.`);
-    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no management point with role ID ${target} behind this CMG\n` });
+    runtime.logs.cmg.warn(`No MP with role ID ${printable(target)} behind this CMG (from ${request.remote}); it fronts ${runtime.site.config.roleId}.`);
+    return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no management point with role ID ${printable(target)} behind this CMG\n` });
   }
   const auth = authenticate(runtime, req, BULK_TOKEN_PATHS.test(rest));
   if ('refusal' in auth) return refuse(runtime, res, request, auth.refusal);
-  runtime.logs.cmg.info(`Forwarding ${request.method} ${rest}${request.query} from ${request.remote} to MP ${target} (${auth.caller.token.kind} token).`);
+  runtime.logs.cmg.info(`Forwarding ${printable(request.method)} ${printable(`${rest}${request.query}`)} from ${request.remote} to MP ${target} (${auth.caller.token.kind} token).`);
   handleMp(runtime, req, res, { ...request, path: rest, caller: auth.caller });
 }

@@ -4,8 +4,12 @@ import { newGuid } from '../core/guid';
 import { decodeMessage, encodeReply, MULTIPART_CONTENT_TYPE, type DecodedMessage } from '../protocol/ccm-message';
 import { isoSeconds, verifyBytes } from '../protocol/ccm-signature';
 import { buildCertificateReply, buildMpKeyInformation, buildMpList, buildReplyAssignments } from '../protocol/mp-replies';
-import { AGENT_VERSION, buildRegistrationResponse, parseRegistrationRequest, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
-import { findClientByKey, findClientBySmsid, keyIdOf, newSmsid, saveClient, touchClient, type Approval, type ClientRecord } from './clients';
+import { AGENT_VERSION, buildRegistrationResponse, parseRegistrationRequest, registrationFieldDefect, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
+import { decodeJwtPayload } from '../protocol/jwt';
+import { newSmsid, parseSmsid } from '../protocol/smsid';
+import { printable } from '../core/text';
+import { findClientByKey, findClientBySmsid, keyIdOf, saveClient, touchClient } from './clients';
+import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
 
@@ -54,14 +58,14 @@ export function handleMp(runtime: SiteRuntime, req: http.IncomingMessage, res: h
   if (path === '/sms_mp/.sms_aut' && request.method === 'GET') return location(runtime, res, request);
   if (path === '/ccm_sts' && (request.method === 'POST' || request.method === 'GET')) return tokenService(runtime, req, res, request);
   if (path === '/ccm_system/request' || path === '/ccm_system_tokenauth/request') {
-    if (request.method !== 'CCM_POST') return sendText(res, 405, `${request.path} takes CCM_POST, not ${request.method}`);
+    if (request.method !== 'CCM_POST') return sendText(res, 405, `${printable(request.path)} takes CCM_POST, not ${printable(request.method)}`);
     if (path === '/ccm_system_tokenauth/request' && request.caller.via !== 'cmg') {
-      runtime.logs.registration.warn(`Refused ${request.path} from ${request.remote}: token-authenticated requests come through the CMG.`);
+      runtime.logs.registration.warn(`Refused ${printable(request.path)} from ${request.remote}: token-authenticated requests come through the CMG.`);
       return sendText(res, 401, '/ccm_system_tokenauth needs a token validated by the CMG');
     }
     return message(runtime, res, request);
   }
-  sendText(res, 404, `no MP resource at ${request.path}`);
+  sendText(res, 404, `no MP resource at ${printable(request.path)}`);
 }
 
 function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {
@@ -83,8 +87,8 @@ function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpReq
       xml = buildCertificateReply('MPCERT', config.siteCode, runtime.site.certificate('role-ssl').der);
       break;
     default:
-      runtime.logs.location.warn(`Unknown location request '?${query}' from ${request.remote}.`);
-      return sendText(res, 400, `unknown location request '?${query}'; use MPLIST, MPKEYINFORMATION, SITESIGNCERT or MPCERT`);
+      runtime.logs.location.warn(`Unknown location request '?${printable(query)}' from ${request.remote}.`);
+      return sendText(res, 400, `unknown location request '?${printable(query)}'; use MPLIST, MPKEYINFORMATION, SITESIGNCERT or MPCERT`);
   }
   runtime.logs.location.info(`Location request ${query} from ${request.remote} (${request.caller.via}) answered.`);
   send(res, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: xml });
@@ -93,15 +97,15 @@ function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpReq
 function message(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {
   const decoded = decodeMessage(request.body, request.contentType, { maxInflated: runtime.limits.maxInflated, maxHeader: 64 * 1024 });
   if (!decoded.ok) {
-    runtime.logs.registration.error(`Malformed message from ${request.remote}: ${decoded.code}: ${decoded.defect}.`);
+    runtime.logs.registration.error(`Malformed message from ${request.remote}: ${decoded.code}: ${printable(decoded.defect)}.`);
     return sendText(res, decoded.code === 'BODY_TOO_LARGE' ? 413 : 400, `malformed message: ${decoded.defect}`);
   }
   const endpoint = decoded.message.header.targetEndpoint;
   const { caller } = request;
   // A bulk token registers a client (which may ask for policy while pending); nothing more.
   if (caller.via === 'cmg' && caller.token.kind === 'bulk' && endpoint !== 'MP_ClientRegistration' && endpoint !== 'MP_PolicyManager') {
-    runtime.logs.cmg.warn(`Refused ${endpoint} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (bulk token on a client-token endpoint).`);
-    runtime.logs.sts.error(`Return code: 401, Description: PreAuth token not accepted here\r\nBulk registration token ${caller.token.guid} only opens registration and policy, not ${endpoint}.`);
+    runtime.logs.cmg.warn(`Refused ${printable(endpoint)} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (bulk token on a client-token endpoint).`);
+    runtime.logs.sts.error(`Return code: 401, Description: PreAuth token not accepted here\r\nBulk registration token ${caller.token.guid} only opens registration and policy, not ${printable(endpoint)}.`);
     return sendText(res, 401, INVALID_TOKEN_REASON, INVALID_TOKEN_REASON);
   }
   if (endpoint === 'MP_ClientRegistration') return send(res, registration(runtime, request, decoded.message));
@@ -114,8 +118,8 @@ function message(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequ
     runtime.logs.location.info(`Location request (${endpoint}) from ${request.remote}.`);
     return send(res, framedReply(runtime, decoded.message, mpListXml(runtime)));
   }
-  runtime.logs.registration.warn(`Message for unknown endpoint '${endpoint}' from ${request.remote}.`);
-  sendText(res, 404, `no endpoint '${endpoint}' on this MP`);
+  runtime.logs.registration.warn(`Message for unknown endpoint '${printable(endpoint)}' from ${request.remote}.`);
+  sendText(res, 404, `no endpoint '${printable(endpoint)}' on this MP`);
 }
 
 function registrationReply(runtime: SiteRuntime, message: DecodedMessage, request: ParsedRegistrationRequest, status: RegistrationStatus, smsid: string, approved: boolean): Reply {
@@ -141,89 +145,59 @@ function certificateProblem(runtime: SiteRuntime, cert: crypto.X509Certificate):
   return undefined;
 }
 
-function registration(runtime: SiteRuntime, request: MpRequest, message: DecodedMessage): Reply {
+/** The request, its certificate and a verified signature; or the reply that refuses it. */
+function verifiedRegistration(runtime: SiteRuntime, request: MpRequest, message: DecodedMessage): { reg: ParsedRegistrationRequest; cert: crypto.X509Certificate } | Reply {
   const log = runtime.logs.registration;
   const parsed = parseRegistrationRequest(message.bodyText);
   if (!parsed.ok) {
-    log.error(`Malformed registration request from ${request.remote}: ${parsed.defect}.`);
+    log.error(`Malformed registration request from ${request.remote}: ${printable(parsed.defect)}.`);
     return { status: 400, headers: { 'content-type': 'text/plain' }, body: `malformed registration request: ${parsed.defect}\n` };
   }
   const reg = parsed.request;
+  const bounds = registrationFieldDefect(reg);
+  if (bounds) {
+    log.error(`Registration request from ${request.remote} could not be processed: ${printable(bounds)}.`);
+    return registrationReply(runtime, message, reg, '2', '', false);
+  }
   let cert: crypto.X509Certificate;
   try {
     cert = new crypto.X509Certificate(reg.signingCertificateDer);
     // Parsed only to refuse garbage: the encryption certificate is recorded, not used.
     new crypto.X509Certificate(reg.encryptionCertificateDer);
   } catch (error) {
-    log.error(`Registration request from ${request.remote} carries a certificate that is not X.509 DER: ${(error as Error).message}.`);
+    log.error(`Registration request from ${request.remote} carries a certificate that is not X.509 DER: ${printable((error as Error).message)}.`);
     return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'a certificate in the request is not X.509 DER\n' };
   }
-  const problem = certificateProblem(runtime, cert);
+  const problem = certificateProblem(runtime, cert) ?? (verifyBytes(reg.signedBytes, reg.signatureHex, cert.publicKey) ? undefined : 'the signature over <Data> does not verify with the signing certificate it carries');
   if (problem) {
     log.error(`Registration request from ${reg.netbiosName} (${request.remote}) refused: ${problem}.`);
     return { status: 403, headers: { 'content-type': 'text/plain' }, body: `registration refused: ${problem}\n` };
   }
-  if (!verifyBytes(reg.signedBytes, reg.signatureHex, cert.publicKey)) {
-    log.error(`Registration request from ${reg.netbiosName} (${request.remote}) refused: the signature over <Data> does not verify with the signing certificate it carries.`);
-    return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'registration refused: bad signature\n' };
-  }
-  const now = runtime.clock.now();
+  return { reg, cert };
+}
+
+function registration(runtime: SiteRuntime, request: MpRequest, message: DecodedMessage): Reply {
+  const verified = verifiedRegistration(runtime, request, message);
+  if ('status' in verified) return verified;
+  const { reg, cert } = verified;
   const keyId = keyIdOf(cert.publicKey);
-  const byKey = findClientByKey(runtime.db, keyId);
-  let smsid = byKey?.smsid ?? '';
-  if (reg.smsid !== '') {
-    const proposed = reg.smsid.toUpperCase().replace(/^GUID:/, 'GUID:');
-    const owner = findClientBySmsid(runtime.db, proposed);
-    if ((owner && owner.keyId !== keyId) || (byKey && byKey.smsid !== proposed) || !/^GUID:[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/.test(proposed)) {
-      log.error(`Registration request from ${reg.netbiosName} (${request.remote}) rejected: SMSID ${reg.smsid} belongs to another key or is malformed.`);
-      return registrationReply(runtime, message, reg, '3', reg.smsid, false);
-    }
-    smsid = proposed;
-  }
-  if (reg.requestType === 'Confirmation' && !byKey) {
-    log.error(`Confirmation from ${reg.netbiosName} (${request.remote}) for ${reg.smsid || '(no SMSID)'}, which never registered: could not process.`);
-    return registrationReply(runtime, message, reg, '2', reg.smsid, false);
-  }
-  if (byKey?.state === 'rejected') {
-    log.error(`Registration request from ${reg.netbiosName} for ${byKey.smsid} rejected: the client is blocked from registering.`);
-    return registrationReply(runtime, message, reg, '3', byKey.smsid, false);
-  }
-  if (smsid === '') smsid = newSmsid();
+  const proposed = reg.smsid === '' ? '' : (parseSmsid(reg.smsid) as string);
   const settings = runtime.settings();
-  const viaBulk = request.caller.via === 'cmg' && request.caller.token.kind === 'bulk' ? request.caller.token.guid : undefined;
-  let approval: Approval;
-  if (viaBulk) approval = 'bulk-token';
-  else if (byKey && byKey.approval !== 'pending') approval = byKey.approval;
-  else approval = settings['registration.approval'] === 'auto' ? 'auto' : 'pending';
-  const approved = approval !== 'pending';
-  const alreadyRegistered = byKey?.state === 'registered';
-  // Real MPs answer a first registration "pending"; the client confirms and is registered.
-  const registers = approved && (alreadyRegistered || reg.requestType === 'Confirmation' || !settings['registration.pending']);
-  const client: ClientRecord = {
-    smsid,
+  const decision = decideRegistration({
+    request: reg,
+    proposed,
     keyId,
-    netbios: reg.netbiosName,
-    fqdn: reg.fqdn,
-    state: registers ? 'registered' : 'pending',
-    approval,
-    registeredBy: viaBulk ? 'bulk-token' : (byKey?.registeredBy ?? 'intranet'),
-    bulkTokenGuid: viaBulk ?? byKey?.bulkTokenGuid ?? null,
-    internetFlag: reg.internetFlag === '1',
-    signingThumbprint: crypto.createHash('sha1').update(reg.signingCertificateDer).digest('hex').toUpperCase(),
-    encryptionThumbprint: crypto.createHash('sha1').update(reg.encryptionCertificateDer).digest('hex').toUpperCase(),
-    signingCertificate: reg.signingCertificateDer,
-    firstSeen: byKey?.firstSeen ?? now.toISOString(),
-    registeredAt: registers ? (alreadyRegistered ? (byKey?.registeredAt ?? now.toISOString()) : now.toISOString()) : null,
-    lastSeen: now.toISOString(),
-  };
-  saveClient(runtime.db, client);
-  const how = viaBulk ? `through the CMG with bulk registration token ${viaBulk}` : `on the intranet (approval ${approval})`;
-  if (registers) {
-    log.info(`${reg.requestType} from ${reg.netbiosName} (${request.remote}) ${how}: client ${smsid} is registered.`);
-    return registrationReply(runtime, message, reg, '0', smsid, true);
-  }
-  log.info(`${reg.requestType} from ${reg.netbiosName} (${request.remote}) ${how}: client ${smsid} is pending${approved ? ' confirmation' : ' approval'}.`);
-  return registrationReply(runtime, message, reg, '1', smsid, approved);
+    byKey: findClientByKey(runtime.db, keyId),
+    owner: proposed === '' ? undefined : findClientBySmsid(runtime.db, proposed),
+    caller: request.caller,
+    settings: { pending: settings['registration.pending'], approval: settings['registration.approval'] },
+    now: runtime.clock.now(),
+    freshSmsid: newSmsid(),
+    remote: request.remote,
+  });
+  if (decision.record) saveClient(runtime.db, decision.record);
+  runtime.logs.registration[decision.level](decision.message);
+  return registrationReply(runtime, message, reg, decision.status, decision.smsid, decision.approved);
 }
 
 function stsRecord(runtime: SiteRuntime, description: string, lines: string[]): void {
@@ -239,7 +213,7 @@ function tokenService(runtime: SiteRuntime, req: http.IncomingMessage, res: http
   if (!proof.ok) {
     stsRecord(runtime, 'Client proof of possession failed,', [proof.reason]);
     // Through the CMG the refusal is the CMG's, with its reason phrase.
-    if (request.caller.via === 'cmg') runtime.logs.cmg.warn(`Refused ${request.method} ${request.path} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (key mismatch).`);
+    if (request.caller.via === 'cmg') runtime.logs.cmg.warn(`Refused ${printable(request.method)} ${printable(request.path)} from ${request.remote}: 401 ${INVALID_TOKEN_REASON} (key mismatch).`);
     return sendText(res, 401, `proof of possession failed: ${proof.reason}`, request.caller.via === 'cmg' ? INVALID_TOKEN_REASON : undefined);
   }
   const { client } = proof;
@@ -252,7 +226,7 @@ function tokenService(runtime: SiteRuntime, req: http.IncomingMessage, res: http
     issuedAt: now,
     jti,
   });
-  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { iat: number; exp: number };
+  const claims = decodeJwtPayload(token) as { iat: number; exp: number };
   touchClient(runtime.db, client.smsid, now);
   const how = request.caller.via === 'cmg' ? `through the CMG (${request.caller.token.kind === 'bulk' ? `bulk registration token ${request.caller.token.guid}` : 'renewal with its CCM token'})` : 'on the intranet';
   runtime.logs.sts.info(`Issued CCM token ${jti} to ${client.smsid} ${how}, valid until ${new Date(claims.exp * 1000).toISOString()}.`);

@@ -44,6 +44,30 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
       ) STRICT;
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     `),
+  // A client token re-registering its own client is recorded as such (SQLite cannot alter a CHECK: rebuild).
+  (db) =>
+    db.exec(`
+      CREATE TABLE clients_v3 (
+        smsid TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL UNIQUE,
+        netbios TEXT NOT NULL,
+        fqdn TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'rejected')),
+        approval TEXT NOT NULL CHECK (approval IN ('pending', 'auto', 'manual', 'bulk-token')),
+        registered_by TEXT NOT NULL CHECK (registered_by IN ('intranet', 'bulk-token', 'client-token')),
+        bulk_token_guid TEXT,
+        internet_flag INTEGER NOT NULL,
+        signing_thumbprint TEXT NOT NULL,
+        encryption_thumbprint TEXT NOT NULL,
+        signing_certificate BLOB NOT NULL,
+        first_seen TEXT NOT NULL,
+        registered_at TEXT,
+        last_seen TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO clients_v3 SELECT * FROM clients;
+      DROP TABLE clients;
+      ALTER TABLE clients_v3 RENAME TO clients;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

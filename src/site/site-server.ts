@@ -9,6 +9,7 @@ import { siteClock } from './site-clock';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
 import * as fs from 'node:fs';
+import { printable } from '../core/text';
 
 /**
  * A running site: one process, three listeners (MP over HTTP, MP over HTTPS with the
@@ -58,7 +59,7 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
     readBody(req, runtime.limits.maxBody)
       .then((body) => {
         if (body === 'too-large') {
-          runtime.logs.registration.error(`Request ${requestMethod(req)} ${url.pathname} from ${remote} refused: body over ${runtime.limits.maxBody} bytes.`);
+          runtime.logs.registration.error(`Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} refused: body over ${runtime.limits.maxBody} bytes.`);
           res.setHeader('connection', 'close');
           return sendText(res, 413, `request body over ${runtime.limits.maxBody} bytes`);
         }
@@ -66,7 +67,7 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
         route(runtime, req, res, { method: requestMethod(req), path: url.pathname, query: url.search, body, contentType, remote });
       })
       .catch((error: unknown) => {
-        runtime.logs.registration.error(`Request ${requestMethod(req)} ${url.pathname} from ${remote} failed: ${(error as Error).message}.`);
+        runtime.logs.registration.error(`Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} failed: ${printable((error as Error).message)}.`);
         if (!res.headersSent) sendText(res, 500, 'internal error');
         else res.destroy();
       });
@@ -91,7 +92,7 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   );
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
   const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: fs.readFileSync(pkiPaths(site.dir, name).key, 'utf8'), cert: fs.readFileSync(pkiPaths(site.dir, name).certificate, 'utf8') });
-  const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${error.message}.`);
+  const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);
   const listeners: Listener[] = [];
   try {
     listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute) }));

@@ -1,5 +1,8 @@
 import * as crypto from 'node:crypto';
-import { base64urlEncode, BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt } from '../protocol/jwt';
+import { normaliseGuid } from '../core/guid';
+import { printable } from '../core/text';
+import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
+import { isCanonicalSmsid } from '../protocol/smsid';
 
 /**
  * Issues and verifies site tokens (RS256 JWTs signed by the SMS Token Signing
@@ -19,7 +22,8 @@ export interface TokenVerifier {
   publicKey: crypto.KeyObject;
 }
 
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** The token tool's longest lifetime (the article: 10080 minutes, 7 days). */
+export const MAX_BULK_LIFETIME_MINUTES = 10080;
 export const CLOCK_SKEW_SECONDS = 300;
 export const AUDIENCE = 'urn:sccm:service';
 export const CLIENT_TOKEN_DAYS = 90;
@@ -77,7 +81,7 @@ export function issueClientToken(signer: TokenSigner, request: ClientTokenReques
     Type: 'ClientToken',
     TenantId: request.hierarchyId.toUpperCase(),
     DeviceId: request.smsid,
-    cnf: { 'x5t#S256': crypto.createHash('sha256').update(request.signingCertificateDer).digest('base64url') },
+    cnf: { 'x5t#S256': certificateBinding(request.signingCertificateDer) },
     iss: issuerOf(request.hierarchyId),
     aud: AUDIENCE,
     iat,
@@ -91,6 +95,7 @@ export type TokenKind = 'bulk' | 'client';
 
 export type TokenFailureCode =
   | 'TOKEN_MALFORMED'
+  | 'TOKEN_TOO_LARGE'
   | 'TOKEN_BAD_ALGORITHM'
   | 'TOKEN_UNKNOWN_SIGNER'
   | 'TOKEN_BAD_SIGNATURE'
@@ -99,8 +104,10 @@ export type TokenFailureCode =
   | 'TOKEN_BAD_ISSUER'
   | 'TOKEN_WRONG_KIND'
   | 'TOKEN_BAD_TENANT'
+  | 'TOKEN_BAD_LIFETIME'
   | 'TOKEN_EXPIRED'
   | 'TOKEN_NOT_YET_VALID'
+  | 'TOKEN_NOT_ISSUED'
   | 'TOKEN_BLOCKED';
 
 export interface TokenFailure {
@@ -112,15 +119,23 @@ export interface TokenFailure {
   reason: string[];
 }
 
-export type TokenCheck = { ok: true; claims: Record<string, unknown>; header: Record<string, unknown> } | TokenFailure;
+export type TokenCheck = { ok: true; kind: TokenKind; claims: Record<string, unknown>; header: Record<string, unknown> } | TokenFailure;
+
+/** What the site recorded when it issued a bulk token (times in seconds). */
+export interface IssuedBulkToken {
+  nbf: number;
+  exp: number;
+  blocked: boolean;
+}
 
 export interface VerifyOptions {
-  kind: TokenKind;
+  /** The kind due here; omitted, either kind is accepted and the result says which it was. */
+  kind?: TokenKind;
   verifier: TokenVerifier;
   hierarchyId: string;
   now: Date;
-  /** For bulk tokens: is this GUID blocked? */
-  isBlocked?: (guid: string) => boolean;
+  /** The site's record of a bulk token GUID (lower case), undefined if it never issued it. */
+  lookupBulkToken: (guid: string) => IssuedBulkToken | undefined;
 }
 
 const CLIENT_TOKEN_CLAIMS = {
@@ -142,6 +157,9 @@ const EXPECTED: Record<TokenKind, { category: string; type: string }> = {
   client: { category: 'SCCMClientToken', type: 'ClientToken' },
 };
 
+/** The longest lifetime each kind may claim, in seconds. */
+const MAX_LIFETIME_SECONDS: Record<TokenKind, number> = { bulk: MAX_BULK_LIFETIME_MINUTES * 60, client: CLIENT_TOKEN_DAYS * 86_400 };
+
 function failure(code: TokenFailureCode, exception: string, ...reason: string[]): TokenFailure {
   return { ok: false, code, exception: `System.IdentityModel.Tokens.${exception}`, reason };
 }
@@ -153,52 +171,93 @@ export function stsTime(seconds: number): string {
   return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-export function verifySiteToken(token: string, options: VerifyOptions): TokenCheck {
-  const decoded = decodeJwt(token, MAX_TOKEN_LENGTH);
-  if (!decoded.ok) return failure('TOKEN_MALFORMED', 'SecurityTokenMalformedException', `IDX12741: The token is not a well-formed JWS: ${decoded.defect}.`);
-  const { header, payload, signature, signingInput } = decoded.jwt;
+function kindOf(payload: Record<string, unknown>): TokenKind | undefined {
+  return (Object.keys(EXPECTED) as TokenKind[]).find((k) => payload.SCCMTokenCategory === EXPECTED[k].category && payload.Type === EXPECTED[k].type);
+}
+
+/** Encoding, algorithm, signer and signature: what must hold before any claim is believed. */
+function checkSignature(token: string, verifier: TokenVerifier): { ok: true; jwt: DecodedJwt } | TokenFailure {
+  if (token.length > MAX_TOKEN_LENGTH) {
+    return failure('TOKEN_TOO_LARGE', 'SecurityTokenMalformedException', `IDX10209: Token has length: '${token.length}' which is larger than the MaxTokenSizeInBytes: '${MAX_TOKEN_LENGTH}'.`);
+  }
+  const decoded = decodeJwt(token);
+  if (!decoded.ok) return failure('TOKEN_MALFORMED', 'SecurityTokenMalformedException', `IDX12741: The token is not a well-formed JWS: ${printable(decoded.defect)}.`);
+  const { header, signature, signingInput } = decoded.jwt;
   // The algorithm is pinned: a token cannot choose none, HS256 or anything else.
   if (header.alg !== 'RS256') {
-    return failure('TOKEN_BAD_ALGORITHM', 'SecurityTokenInvalidAlgorithmException', `IDX10696: The algorithm '${String(header.alg)}' is not supported; site tokens are RS256.`);
+    return failure('TOKEN_BAD_ALGORITHM', 'SecurityTokenInvalidAlgorithmException', `IDX10696: The algorithm '${printable(header.alg)}' is not supported; site tokens are RS256.`);
   }
-  if (header.x5t !== options.verifier.x5t) {
-    return failure('TOKEN_UNKNOWN_SIGNER', 'SecurityTokenSignatureKeyNotFoundException', `IDX10501: Signature validation failed. Unable to match key: x5t: '${String(header.x5t)}'.`, `Current token signing certificate x5t: '${options.verifier.x5t}'.`);
+  if (header.x5t !== verifier.x5t) {
+    return failure('TOKEN_UNKNOWN_SIGNER', 'SecurityTokenSignatureKeyNotFoundException', `IDX10501: Signature validation failed. Unable to match key: x5t: '${printable(header.x5t)}'.`, `Current token signing certificate x5t: '${verifier.x5t}'.`);
   }
-  const valid = crypto.verify('sha256', Buffer.from(signingInput, 'ascii'), options.verifier.publicKey, signature);
-  if (!valid) {
-    return failure('TOKEN_BAD_SIGNATURE', 'SecurityTokenInvalidSignatureException', `IDX10503: Signature validation failed. Keys tried: 'x5t: ${options.verifier.x5t}'.`);
+  if (!crypto.verify('sha256', Buffer.from(signingInput, 'ascii'), verifier.publicKey, signature)) {
+    return failure('TOKEN_BAD_SIGNATURE', 'SecurityTokenInvalidSignatureException', `IDX10503: Signature validation failed. Keys tried: 'x5t: ${verifier.x5t}'.`);
   }
-  const expected = EXPECTED[options.kind];
-  const shape = claimShapeDefect(payload, options.kind === 'bulk' ? BULK_TOKEN_CLAIMS : CLIENT_TOKEN_CLAIMS);
-  if (payload.SCCMTokenCategory !== expected.category || payload.Type !== expected.type) {
-    return failure(
-      'TOKEN_WRONG_KIND',
-      'SecurityTokenValidationException',
-      `Token category '${String(payload.SCCMTokenCategory)}' of type '${String(payload.Type)}' is not accepted here; expected '${expected.category}' of type '${expected.type}'.`,
-    );
+  return { ok: true, jwt: decoded.jwt };
+}
+
+/** Kind, claim types, identifiers and the lifetime the token claims for itself. */
+function claimsDefect(payload: Record<string, unknown>, options: VerifyOptions): TokenFailure | TokenKind {
+  const kind = kindOf(payload);
+  const expected = EXPECTED[options.kind ?? kind ?? 'bulk'];
+  if (!kind || (options.kind && kind !== options.kind)) {
+    return failure('TOKEN_WRONG_KIND', 'SecurityTokenValidationException', `Token category '${printable(payload.SCCMTokenCategory)}' of type '${printable(payload.Type)}' is not accepted here; expected '${expected.category}' of type '${expected.type}'.`);
   }
-  if (shape) return failure('TOKEN_BAD_CLAIMS', 'SecurityTokenValidationException', `The token's claims are not those of a site token: ${shape}.`);
+  const bad = (what: string) => failure('TOKEN_BAD_CLAIMS', 'SecurityTokenValidationException', `The token's claims are not those of a site token: ${what}.`);
+  const shape = claimShapeDefect(payload, kind === 'bulk' ? BULK_TOKEN_CLAIMS : CLIENT_TOKEN_CLAIMS);
+  if (shape) return bad(shape);
+  for (const name of ['nbf', 'exp', ...(kind === 'client' ? ['iat'] : [])]) {
+    if (!Number.isSafeInteger(payload[name])) return bad(`its '${name}' claim is not a whole number of seconds`);
+  }
+  if (kind === 'bulk' && normaliseGuid(payload.UniqueId as string) !== payload.UniqueId) return bad(`its UniqueId '${printable(payload.UniqueId)}' is not a lower-case GUID`);
+  if (kind === 'client' && (!isCanonicalSmsid(payload.DeviceId as string) || normaliseGuid(payload.jti as string) !== payload.jti)) return bad('its DeviceId or jti is not in the form the site issues');
+  const lifetime = (payload.exp as number) - (payload.nbf as number);
+  if (lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS[kind] || (kind === 'client' && payload.iat !== payload.nbf)) {
+    return failure('TOKEN_BAD_LIFETIME', 'SecurityTokenInvalidLifetimeException', `IDX10224: Lifetime validation failed. The token claims ${lifetime} seconds from nbf to exp; a ${kind === 'bulk' ? 'bulk registration' : 'client'} token may last 1 to ${MAX_LIFETIME_SECONDS[kind]}.`);
+  }
+  return kind;
+}
+
+function lifetimeFailure(payload: Record<string, unknown>, now: Date): TokenFailure | undefined {
+  const seconds = Math.floor(now.getTime() / 1000);
+  const exp = payload.exp as number;
+  const nbf = payload.nbf as number;
+  if (seconds > exp + CLOCK_SKEW_SECONDS) {
+    return failure('TOKEN_EXPIRED', 'SecurityTokenExpiredException', 'IDX10223: Lifetime validation failed. The token is expired.', `ValidTo: '${stsTime(exp)}'`, `Current time: '${stsTime(seconds)}'.`);
+  }
+  if (seconds < nbf - CLOCK_SKEW_SECONDS) {
+    return failure('TOKEN_NOT_YET_VALID', 'SecurityTokenNotYetValidException', 'IDX10222: Lifetime validation failed. The token is not yet valid.', `ValidFrom: '${stsTime(nbf)}'`, `Current time: '${stsTime(seconds)}'.`);
+  }
+  return undefined;
+}
+
+/** A bulk token must be one the site issued, with the validity it recorded, and not blocked. */
+function issuedFailure(payload: Record<string, unknown>, lookup: VerifyOptions['lookupBulkToken']): TokenFailure | undefined {
+  const guid = payload.UniqueId as string;
+  const record = lookup(guid);
+  if (!record || record.nbf !== payload.nbf || record.exp !== payload.exp) {
+    return failure('TOKEN_NOT_ISSUED', 'SecurityTokenValidationException', record ? `Bulk registration token ${guid} claims a validity other than the one this site issued it with.` : `Bulk registration token ${guid} was never issued by this site.`);
+  }
+  if (record.blocked) return failure('TOKEN_BLOCKED', 'SecurityTokenValidationException', `Bulk registration token ${guid} is blocked.`);
+  return undefined;
+}
+
+export function verifySiteToken(token: string, options: VerifyOptions): TokenCheck {
+  const signed = checkSignature(token, options.verifier);
+  if (!signed.ok) return signed;
+  const { header, payload } = signed.jwt;
+  const kind = claimsDefect(payload, options);
+  if (typeof kind !== 'string') return kind;
   if (payload.aud !== AUDIENCE) {
-    return failure('TOKEN_BAD_AUDIENCE', 'SecurityTokenInvalidAudienceException', `IDX10214: Audience validation failed. Audiences: '${String(payload.aud)}'. Did not match: validationParameters.ValidAudience: '${AUDIENCE}'.`);
+    return failure('TOKEN_BAD_AUDIENCE', 'SecurityTokenInvalidAudienceException', `IDX10214: Audience validation failed. Audiences: '${printable(payload.aud)}'. Did not match: validationParameters.ValidAudience: '${AUDIENCE}'.`);
   }
   const issuer = issuerOf(options.hierarchyId);
   if (payload.iss !== issuer) {
-    return failure('TOKEN_BAD_ISSUER', 'SecurityTokenInvalidIssuerException', `IDX10205: Issuer validation failed. Issuer: '${String(payload.iss)}'. Did not match: validationParameters.ValidIssuer: '${issuer}'.`);
+    return failure('TOKEN_BAD_ISSUER', 'SecurityTokenInvalidIssuerException', `IDX10205: Issuer validation failed. Issuer: '${printable(payload.iss)}'. Did not match: validationParameters.ValidIssuer: '${issuer}'.`);
   }
   if (payload.TenantId !== options.hierarchyId.toUpperCase()) {
-    return failure('TOKEN_BAD_TENANT', 'SecurityTokenValidationException', `Token TenantId '${String(payload.TenantId)}' is not this hierarchy ('${options.hierarchyId.toUpperCase()}').`);
+    return failure('TOKEN_BAD_TENANT', 'SecurityTokenValidationException', `Token TenantId '${printable(payload.TenantId)}' is not this hierarchy ('${options.hierarchyId.toUpperCase()}').`);
   }
-  const now = Math.floor(options.now.getTime() / 1000);
-  const exp = payload.exp as number;
-  const nbf = payload.nbf as number;
-  if (now > exp + CLOCK_SKEW_SECONDS) {
-    return failure('TOKEN_EXPIRED', 'SecurityTokenExpiredException', 'IDX10223: Lifetime validation failed. The token is expired.', `ValidTo: '${stsTime(exp)}'`, `Current time: '${stsTime(now)}'.`);
-  }
-  if (now < nbf - CLOCK_SKEW_SECONDS) {
-    return failure('TOKEN_NOT_YET_VALID', 'SecurityTokenNotYetValidException', 'IDX10222: Lifetime validation failed. The token is not yet valid.', `ValidFrom: '${stsTime(nbf)}'`, `Current time: '${stsTime(now)}'.`);
-  }
-  if (options.kind === 'bulk' && options.isBlocked?.(String(payload.UniqueId).toLowerCase())) {
-    return failure('TOKEN_BLOCKED', 'SecurityTokenValidationException', `Bulk registration token ${String(payload.UniqueId)} is blocked.`);
-  }
-  return { ok: true, claims: payload, header };
+  const refused = lifetimeFailure(payload, options.now) ?? (kind === 'bulk' ? issuedFailure(payload, options.lookupBulkToken) : undefined);
+  return refused ?? { ok: true, kind, claims: payload, header };
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { openSite } from '../../src/site/site-dir';
+import { issuedBulkToken } from '../../src/site/bulk-tokens';
 import { verifySiteToken } from '../../src/site/token-service';
 import { removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
@@ -143,7 +144,7 @@ describe('BulkRegistrationTokenTool', () => {
     // The site's own token service accepts it.
     const opened = openSite(siteDir);
     try {
-      expect(verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date() }).ok).toBe(true);
+      expect(verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date(), lookupBulkToken: (g) => issuedBulkToken(opened, g) }).ok).toBe(true);
     } finally {
       opened.close();
     }
@@ -277,7 +278,7 @@ describe('tokens list, block, unblock', () => {
     expect(thumbprint).not.toBe(previousThumbprint);
     const opened = openSite(siteDir);
     try {
-      const check = verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date() });
+      const check = verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date(), lookupBulkToken: (g) => issuedBulkToken(opened, g) });
       expect(check).toMatchObject({ ok: false, code: 'TOKEN_UNKNOWN_SIGNER' });
     } finally {
       opened.close();

@@ -13,7 +13,13 @@ const guid = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
 const bulk = (overrides: Partial<{ notBefore: Date; lifetimeMinutes: number }> = {}) =>
   issueBulkToken(signer, { hierarchyId, guid, notBefore: overrides.notBefore ?? now, lifetimeMinutes: overrides.lifetimeMinutes ?? 4320 });
 
-const options = (extra: Partial<VerifyOptions> = {}): VerifyOptions => ({ kind: 'bulk', verifier, hierarchyId, now, isBlocked: () => false, ...extra });
+/** The site's record of the token as issued: nbf and exp as the token carries them, not blocked. */
+const issuedAs = (token: string) => () => {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { nbf: number; exp: number };
+  return { nbf: payload.nbf, exp: payload.exp, blocked: false };
+};
+const options = (extra: Partial<VerifyOptions> = {}): VerifyOptions => ({ kind: 'bulk', verifier, hierarchyId, now, lookupBulkToken: () => undefined, ...extra });
+const verify = (token: string, extra: Partial<VerifyOptions> = {}) => verifySiteToken(token, options({ lookupBulkToken: issuedAs(token), ...extra }));
 
 function parts(token: string) {
   const [h, p, s] = token.split('.');
@@ -52,7 +58,7 @@ describe('bulk registration token', () => {
   });
 
   test('a fresh token verifies', () => {
-    const result = verifySiteToken(bulk(), options());
+    const result = verify(bulk());
     expect(result.ok).toBe(true);
   });
 
@@ -77,14 +83,27 @@ describe('bulk registration token', () => {
     ['missing claim', () => resigned((p) => delete p.License), {}, 'TOKEN_BAD_CLAIMS', /no 'License' claim/],
     ['expired', () => bulk({ notBefore: new Date('2026-11-01T00:00:00Z'), lifetimeMinutes: 60 }), {}, 'TOKEN_EXPIRED', /IDX10223: Lifetime validation failed. The token is expired./],
     ['not yet valid', () => bulk({ notBefore: new Date('2026-11-26T00:00:00Z') }), {}, 'TOKEN_NOT_YET_VALID', /IDX10222: Lifetime validation failed. The token is not yet valid./],
-    ['blocked', () => bulk(), { isBlocked: (g) => g === guid }, 'TOKEN_BLOCKED', new RegExp(`Bulk registration token ${guid} is blocked`)],
+    ['blocked', () => bulk(), { lookupBulkToken: (g) => (g === guid ? { ...issuedAs(bulk())(), blocked: true } : undefined) }, 'TOKEN_BLOCKED', new RegExp(`Bulk registration token ${guid} is blocked`)],
+    ['a GUID the site never issued', () => bulk(), { lookupBulkToken: () => undefined }, 'TOKEN_NOT_ISSUED', /never issued by this site/],
+    ['a validity other than the issued one', () => resigned((p) => (p.exp = (p.exp as number) + 60)), { lookupBulkToken: issuedAs(bulk()) }, 'TOKEN_NOT_ISSUED', /claims a validity other than/],
+    ['a blocked GUID written in braces', () => resigned((p) => (p.UniqueId = `{${guid}}`)), { lookupBulkToken: (g) => ({ ...issuedAs(bulk())(), blocked: g === guid }) }, 'TOKEN_BAD_CLAIMS', /not a lower-case GUID/],
+    ['a blocked GUID in upper case', () => resigned((p) => (p.UniqueId = guid.toUpperCase())), { lookupBulkToken: (g) => ({ ...issuedAs(bulk())(), blocked: g === guid }) }, 'TOKEN_BAD_CLAIMS', /not a lower-case GUID/],
+    ['a lifetime over 10080 minutes', () => bulk({ lifetimeMinutes: 10081 }), {}, 'TOKEN_BAD_LIFETIME', /IDX10224/],
+    ['exp before nbf', () => resigned((p) => (p.exp = (p.nbf as number) - 1)), {}, 'TOKEN_BAD_LIFETIME', /IDX10224/],
+    ['a fractional exp', () => resigned((p) => (p.exp = (p.exp as number) + 0.5)), {}, 'TOKEN_BAD_CLAIMS', /'exp' claim is not a whole number/],
+    ['an exp of 1e400 (Infinity)', () => { const t = parts(bulk()); const input = `${t.h}.${Buffer.from(JSON.stringify(t.payload).replace(/"exp":\d+/, '"exp":1e400')).toString('base64url')}`; return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`; }, {}, 'TOKEN_BAD_CLAIMS', /'exp' claim is not a whole number/],
+    ['duplicate Type keys', () => { const t = parts(bulk()); const input = `${t.h}.${Buffer.from(JSON.stringify(t.payload).replace('"Type":"BulkRegistration"', '"Type":"ClientToken","Type":"BulkRegistration"')).toString('base64url')}`; return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`; }, {}, 'TOKEN_MALFORMED', /duplicate key "Type"/],
+    ['duplicate keys spelled with an escape', () => { const t = parts(bulk()); const input = `${t.h}.${Buffer.from(JSON.stringify(t.payload).replace('"Type":"BulkRegistration"', '"Type":"BulkRegistration","\\u0054ype":"ClientToken"')).toString('base64url')}`; return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`; }, {}, 'TOKEN_MALFORMED', /duplicate key "Type"/],
+    ['alg none then RS256 in one header', () => { const t = parts(bulk()); const input = `${Buffer.from(`{"typ":"JWT","alg":"none","alg":"RS256","x5t":"CURRENT-X5T"}`).toString('base64url')}.${t.p}`; return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`; }, {}, 'TOKEN_MALFORMED', /duplicate key "alg"/],
+    ['a non-canonical spelling (non-zero trailing bits)', () => { const t = parts(bulk()); const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'; const last = t.s[t.s.length - 1]; return `${t.h}.${t.p}.${t.s.slice(0, -1)}${abc[abc.indexOf(last) ^ 1]}`; }, {}, 'TOKEN_MALFORMED', /not canonical base64url/],
+    ['a token of 4097 characters', () => `${bulk()}${'A'.repeat(4097)}`.slice(0, 4097), {}, 'TOKEN_TOO_LARGE', /IDX10209: Token has length: '4097'/],
     ['truncated', () => bulk().slice(0, 100), {}, 'TOKEN_MALFORMED', /IDX12741/],
-    ['1 MB of garbage', () => 'x'.repeat(1024 * 1024), {}, 'TOKEN_MALFORMED', /more than the 16384/],
+    ['1 MB of garbage', () => 'x'.repeat(1024 * 1024), {}, 'TOKEN_TOO_LARGE', /larger than the MaxTokenSizeInBytes: '4096'/],
     ['the article corrupted example', () => readFixture('tokens', 'article-corrupted.jwt').trim(), {}, 'TOKEN_MALFORMED', /payload is not valid JSON/],
     ['a client token where a bulk one is due', () => issueClientToken(signer, { hierarchyId, smsid: 'GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D', signingCertificateDer: Buffer.from('cert'), issuedAt: now, jti: guid }), {}, 'TOKEN_WRONG_KIND', /expected 'SCCMPreAuthToken'/],
   ];
   test.each(cases)('refuses: %s', (_name, make, extra, code, reason) => {
-    const result = verifySiteToken(make(), options(extra));
+    const result = verify(make(), extra);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.code).toBe(code);
@@ -93,7 +112,7 @@ describe('bulk registration token', () => {
   });
 
   test('expiry is reported in the CCM_STS.log shape', () => {
-    const result = verifySiteToken(bulk({ notBefore: new Date('2020-10-01T21:03:24Z'), lifetimeMinutes: 60 }), options({ now: new Date('2020-10-28T13:05:05Z') }));
+    const result = verify(bulk({ notBefore: new Date('2020-10-01T21:03:24Z'), lifetimeMinutes: 60 }), { now: new Date('2020-10-28T13:05:05Z') });
     expect(result).toMatchObject({
       ok: false,
       exception: 'System.IdentityModel.Tokens.SecurityTokenExpiredException',
@@ -103,10 +122,10 @@ describe('bulk registration token', () => {
 
   test('5 minutes of clock skew are allowed either side', () => {
     const token = bulk({ notBefore: now, lifetimeMinutes: 60 });
-    expect(verifySiteToken(token, options({ now: new Date(now.getTime() + 64 * 60_000) })).ok).toBe(true);
-    expect(verifySiteToken(token, options({ now: new Date(now.getTime() + 66 * 60_000) })).ok).toBe(false);
-    expect(verifySiteToken(token, options({ now: new Date(now.getTime() - 4 * 60_000) })).ok).toBe(true);
-    expect(verifySiteToken(token, options({ now: new Date(now.getTime() - 6 * 60_000) })).ok).toBe(false);
+    expect(verify(token, ({ now: new Date(now.getTime() + 64 * 60_000) })).ok).toBe(true);
+    expect(verify(token, ({ now: new Date(now.getTime() + 66 * 60_000) })).ok).toBe(false);
+    expect(verify(token, ({ now: new Date(now.getTime() - 4 * 60_000) })).ok).toBe(true);
+    expect(verify(token, ({ now: new Date(now.getTime() - 6 * 60_000) })).ok).toBe(false);
   });
 });
 
@@ -125,7 +144,7 @@ describe('unique client token', () => {
   test('verifies as a client token and never as a bulk one', () => {
     expect(verifySiteToken(token, options({ kind: 'client' })).ok).toBe(true);
     expect(verifySiteToken(token, options({ kind: 'bulk' }))).toMatchObject({ ok: false, code: 'TOKEN_WRONG_KIND' });
-    expect(verifySiteToken(bulk(), options({ kind: 'client' }))).toMatchObject({ ok: false, code: 'TOKEN_WRONG_KIND' });
+    expect(verify(bulk(), { kind: 'client' })).toMatchObject({ ok: false, code: 'TOKEN_WRONG_KIND' });
   });
 
   test('expires after 90 days', () => {

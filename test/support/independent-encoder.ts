@@ -37,7 +37,7 @@ export interface Identity {
   netbios: string;
 }
 
-export function registration(id: Identity, type: 'Registration' | 'Confirmation', smsid: string, internet: boolean): Buffer {
+export function registration(id: Identity, type: 'Registration' | 'Confirmation', smsid: string, internet: boolean, sourceHost = id.netbios): Buffer {
   const hex = id.certDer.toString('hex').toUpperCase();
   const data =
     `<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="${smsid}" RequestType="${type}" TimeStamp="2026-11-25T10:00:00Z">\r\n` +
@@ -46,7 +46,7 @@ export function registration(id: Identity, type: 'Registration' | 'Confirmation'
     `<DiscoveryProperties><Property Name="Netbios Name" Value="${id.netbios}" />\r\n<Property Name="FQ Name" Value="${id.netbios.toLowerCase()}.lab.test" />\r\n` +
     `<Property Name="Locale ID" Value="1033" />\r\n<Property Name="InternetFlag" Value="${internet ? 1 : 0}" />\r\n</DiscoveryProperties></Data>`;
   const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${sign(data, id.key)}</SignatureValue></Signature></ClientRegistrationRequest>`;
-  return message('MP_ClientRegistration', id.netbios, body);
+  return message('MP_ClientRegistration', sourceHost, body);
 }
 
 /** Reads a reply as public clients do: inflate, UTF-16LE, drop the last character. */

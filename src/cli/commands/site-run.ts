@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { processClock } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
-import { approveClient, clientJson, listClients, normaliseSmsid } from '../../site/clients';
+import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
 import { setSiteClock } from '../../site/site-clock';
 import { startSite, writeReadyFile } from '../../site/site-server';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
@@ -174,7 +174,7 @@ function clientsCommand(context: CommandContext): CommandModule {
           builder: (a: Argv) => withSiteOptions(a).positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
           handler: (args: ClientArgs) =>
             context.run(async () => {
-              const smsid = normaliseSmsid(String(args.smsid));
+              const smsid = requireSmsid(String(args.smsid));
               withSite(args, (site) => {
                 const { client, changed } = approveClient(site.db, smsid);
                 const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
