@@ -9,6 +9,7 @@ import { CcmlabError } from '../core/errors';
 import { createBulkToken } from '../site/bulk-tokens';
 import { initSite } from '../site/site-dir';
 import { startSite, type RunningSite } from '../site/site-server';
+import { writeFileAtomic } from '../store/atomic-file';
 import { withSite } from './site-options';
 
 /**
@@ -40,8 +41,7 @@ export function freshLab(dir: string): void {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
+  writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
 }
 
 export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number): Promise<EmbeddedLab> {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
-import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { makeDir, PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -122,17 +122,16 @@ export function loadClient(dir: string): ClientState {
   };
 }
 
-/** Writes every file atomically, keys and token 0600, client.json last. */
+/** Writes every file atomically, all private (0600 in 0700 directories), client.json last. */
 export function saveClient(dir: string, state: ClientState): void {
-  fs.mkdirSync(path.join(dir, 'certs'), { recursive: true, mode: 0o700 });
-  const write = (file: string, data: string, mode?: number) => writeFileAtomic(path.join(dir, file), data, mode);
-  write(CLIENT_FILES.signingKey, state.signing.privateKeyPem, SECRET_FILE_MODE);
+  const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
-  write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem, SECRET_FILE_MODE);
+  write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem);
   write(CLIENT_FILES.encryptionCert, state.encryption.certificatePem);
   if (state.trustedRoot) write(CLIENT_FILES.trustedRoot, state.trustedRoot);
   else fs.rmSync(path.join(dir, CLIENT_FILES.trustedRoot), { force: true });
-  if (state.token) write(CLIENT_FILES.token, `${state.token}\n`, SECRET_FILE_MODE);
+  if (state.token) write(CLIENT_FILES.token, `${state.token}\n`);
   else fs.rmSync(path.join(dir, CLIENT_FILES.token), { force: true });
   write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
   write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
@@ -150,7 +149,9 @@ export function removeClient(dir: string): void {
  * that is gone is taken over.
  */
 export function acquireSetupLock(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir, PRIVATE_DIR_MODE);
+  // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
+  fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Transport from 'winston-transport';
 import type { Clock } from '../core/clock';
+import { makeDir, PUBLIC_DIR_MODE, PUBLIC_FILE_MODE } from '../store/atomic-file';
 import { formatCmTraceLine, historyStamp, type CmTraceType } from './cmtrace-format';
 import { nextHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
 
@@ -79,8 +80,9 @@ export class CmTraceFileTransport extends Transport {
   }
 
   private open(): void {
-    fs.mkdirSync(this.options.dir, { recursive: true });
-    this.fd = fs.openSync(this.filePath, 'a');
+    makeDir(this.options.dir, PUBLIC_DIR_MODE);
+    // The mode applies when the log is created; the umask can only narrow it.
+    this.fd = fs.openSync(this.filePath, 'a', PUBLIC_FILE_MODE);
     this.size = fs.fstatSync(this.fd).size;
   }
 

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
 import { CcmlabError } from '../core/errors';
+import { SECRET_FILE_MODE } from '../store/atomic-file';
 
 /**
  * The site database: SQLite in WAL mode, so the running site, the token tool and the
@@ -73,6 +75,8 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
+  // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
+  if (options.create === true) fs.closeSync(fs.openSync(file, 'wx', SECRET_FILE_MODE));
   let db: SiteDb;
   try {
     db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type IssuedCertificate } from '../pki/certificates';
-import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { makeDir, PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, readBoundedText, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
 
@@ -13,11 +13,18 @@ import type { TokenSigner, TokenVerifier } from './token-service';
  * A site lives in one directory: `site.json` (hierarchy, names, role ID), `pki/` (the
  * site's certificates and keys) and `site.db` (SQLite). The token tool and the console
  * commands work on it directly, as the real ones run on the site server.
+ *
+ * A certificate the site may renew (token signing, MP role SSL, CMG) is kept with its key
+ * in one file, `pki/<name>.pem` (0600), so that a renewal replaces both at once: no crash
+ * can leave a certificate beside another certificate's key. The root, never renewed, keeps
+ * its certificate apart (`sms-issuing.pem`, the file clients are given to trust) from its
+ * key (`sms-issuing.key`). A pair that does not match is refused wherever it is read.
  */
 
 export const SITE_FILE = 'site.json';
 export const DB_FILE = 'site.db';
-const SITE_SCHEMA = 1;
+// 2: renewable certificates kept with their keys in one file.
+const SITE_SCHEMA = 2;
 
 export interface SiteConfig {
   schemaVersion: number;
@@ -78,9 +85,15 @@ export function checkRoleId(id: string): string {
   return BigInt(id).toString();
 }
 
+/** Where a credential lives: the root in two files, every renewable one in a single file. */
 export function pkiPaths(dir: string, name: SiteCertificateName): { certificate: string; key: string } {
-  return { certificate: path.join(dir, 'pki', `${name}.pem`), key: path.join(dir, 'pki', `${name}.key`) };
+  const certificate = path.join(dir, 'pki', `${name}.pem`);
+  return { certificate, key: name === 'sms-issuing' ? path.join(dir, 'pki', `${name}.key`) : certificate };
 }
+
+const MAX_PEM_BYTES = 64 * 1024;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\r?\n?/;
+const PEM_PRIVATE_KEY = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----\r?\n?/;
 
 /**
  * Lab certificates are valid from a year before the site's clock to ten years after,
@@ -120,10 +133,15 @@ async function createPki(dir: string, config: SiteConfig, clock: Clock): Promise
   for (const { name } of SITE_CERTIFICATES) writeCertificate(dir, name, issued[name]);
 }
 
+/** One atomic write for a renewable credential (certificate and key together); two for the root at init. */
 export function writeCertificate(dir: string, name: SiteCertificateName, cert: IssuedCertificate): void {
   const files = pkiPaths(dir, name);
-  writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE);
-  writeFileAtomic(files.certificate, cert.certificatePem);
+  if (files.key === files.certificate) {
+    writeFileAtomic(files.certificate, `${cert.certificatePem.trimEnd()}\n${cert.privateKeyPem.trimEnd()}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+    return;
+  }
+  writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
 }
 
 function isSiteDir(dir: string): boolean {
@@ -156,13 +174,13 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     passive: options.passive,
     createdAt: options.clock.now().toISOString(),
   };
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  makeDir(path.dirname(dir));
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
   fs.mkdirSync(staging, { mode: 0o700 });
   try {
     await createPki(staging, config, options.clock);
     openSiteDb(path.join(staging, DB_FILE), { create: true }).close();
-    writeFileAtomic(path.join(staging, SITE_FILE), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(path.join(staging, SITE_FILE), `${JSON.stringify(config, null, 2)}\n`, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
     if (exists) {
       const old = `${dir}.old-${crypto.randomBytes(4).toString('hex')}`;
       fs.renameSync(dir, old);
@@ -202,43 +220,73 @@ export class Site {
 
   certificate(name: SiteCertificateName): SiteCertificate {
     const file = pkiPaths(this.dir, name).certificate;
-    let pem: string;
-    try {
-      pem = fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} certificate (${file}) is missing; re-create the site with 'ccmlab site init --force'`);
-    }
     const title = SITE_CERTIFICATES.find((c) => c.name === name)?.title ?? name;
-    return { name, title, file, ...certificateFacts(pem) };
+    return { name, title, file, ...certificateFacts(this.certificatePem(name)) };
   }
 
   certificatePem(name: SiteCertificateName): string {
-    return fs.readFileSync(pkiPaths(this.dir, name).certificate, 'utf8');
+    return pemBlock(this.dir, name, 'certificate', PEM_CERTIFICATE);
   }
 
+  /** The certificate's private key, refused if it is not the key of that certificate. */
   privateKey(name: SiteCertificateName): crypto.KeyObject {
+    const credential = this.credential(name);
+    return credential.key;
+  }
+
+  /** Certificate and key as one checked pair (the TLS listeners and the token service use these). */
+  credential(name: SiteCertificateName): { certificatePem: string; keyPem: string; key: crypto.KeyObject } {
+    const certificatePem = this.certificatePem(name);
+    const keyPem = pemBlock(this.dir, name, 'key', PEM_PRIVATE_KEY);
     const file = pkiPaths(this.dir, name).key;
+    let key: crypto.KeyObject;
     try {
-      return crypto.createPrivateKey(fs.readFileSync(file, 'utf8'));
-    } catch {
-      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} key (${file}) is missing or unreadable; re-create the site with 'ccmlab site init --force'`);
+      key = crypto.createPrivateKey(keyPem);
+    } catch (error) {
+      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} key in ${file} cannot be read (${(error as Error).message}); ${repairAdvice(name)}`);
     }
+    const spki = (k: crypto.KeyObject) => crypto.createPublicKey(k).export({ type: 'spki', format: 'der' });
+    if (!spki(key).equals(new crypto.X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' }))) {
+      throw new CcmlabError('CCMLAB_E_SITE_KEY_MISMATCH', `the site's ${name} certificate and the key beside it do not belong together (${file}); nothing signed with them would verify: ${repairAdvice(name)}`);
+    }
+    return { certificatePem, keyPem, key };
   }
 
   /** The SMS Token Signing Certificate's key, named by its thumbprint (JWT x5t). */
   tokenSigner(): TokenSigner {
-    return { x5t: x5tOf(this.certificate('token-signing').der), privateKey: this.privateKey('token-signing') };
+    const { certificatePem, key } = this.credential('token-signing');
+    return { x5t: x5tOf(new crypto.X509Certificate(certificatePem).raw), privateKey: key };
   }
 
+  /** The verifier checks the pair too: a site whose signer is broken must say so, not refuse every token. */
   tokenVerifier(): TokenVerifier {
-    const cert = this.certificate('token-signing');
-    return { x5t: x5tOf(cert.der), publicKey: crypto.createPublicKey(this.certificatePem('token-signing')) };
+    const { certificatePem } = this.credential('token-signing');
+    return { x5t: x5tOf(new crypto.X509Certificate(certificatePem).raw), publicKey: crypto.createPublicKey(certificatePem) };
   }
 
   close(): void {
     this.database?.close();
     this.database = undefined;
   }
+}
+
+function repairAdvice(name: SiteCertificateName): string {
+  return name === 'sms-issuing' ? "re-create the site with 'ccmlab site init --force'" : `replace them with 'ccmlab site certs renew ${name}'${name === 'token-signing' ? '' : " (or re-create the site with 'ccmlab site init --force')"}`;
+}
+
+/** One PEM block of a credential file, read with a size cap. */
+function pemBlock(dir: string, name: SiteCertificateName, part: 'certificate' | 'key', pattern: RegExp): string {
+  const paths = pkiPaths(dir, name);
+  const file = part === 'certificate' ? paths.certificate : paths.key;
+  let text: string;
+  try {
+    text = readBoundedText(file, MAX_PEM_BYTES);
+  } catch (error) {
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} ${part} (${file}) cannot be read (${(error as Error).message}); ${repairAdvice(name)}`);
+  }
+  const block = pattern.exec(text)?.[0];
+  if (!block) throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} holds no PEM ${part}; ${repairAdvice(name)}`);
+  return block;
 }
 
 export function openSite(dirOption: string): Site {
@@ -255,6 +303,9 @@ export function openSite(dirOption: string): Site {
     config = JSON.parse(fs.readFileSync(file, 'utf8')) as SiteConfig;
   } catch (error) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not valid JSON (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
+  }
+  if (config.schemaVersion === 1) {
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is a site made by an older ccmlab, which kept renewable certificates apart from their keys; re-create it with 'ccmlab site init --force'`);
   }
   if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string') {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);

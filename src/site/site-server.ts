@@ -4,11 +4,10 @@ import { writeFileAtomic } from '../store/atomic-file';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
-import { pkiPaths, openSite } from './site-dir';
+import { openSite } from './site-dir';
 import { siteClock } from './site-clock';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
-import * as fs from 'node:fs';
 import { printable } from '../core/text';
 
 /**
@@ -91,10 +90,15 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
     options.limits ?? DEFAULT_SITE_LIMITS,
   );
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
-  const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: fs.readFileSync(pkiPaths(site.dir, name).key, 'utf8'), cert: fs.readFileSync(pkiPaths(site.dir, name).certificate, 'utf8') });
+  const tlsOf = (name: 'role-ssl' | 'cmg') => {
+    const { certificatePem, keyPem } = site.credential(name);
+    return { key: keyPem, cert: certificatePem };
+  };
   const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);
   const listeners: Listener[] = [];
   try {
+    // A signing certificate beside another certificate's key is refused before anything listens.
+    runtime.tokenKeys();
     listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute) }));
     listeners.push(await listen({ host: options.host, port: options.mpHttpsPort, tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
     listeners.push(await listen({ host: options.host, port: options.cmgPort, tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));

@@ -63,9 +63,13 @@ describe('site init and show', () => {
     const cmg = new crypto.X509Certificate(fs.readFileSync(path.join(siteDir, 'pki', 'cmg.pem')));
     expect(cmg.verify(root.publicKey)).toBe(true);
     expect(cmg.subjectAltName).toBe('DNS:cmg.lab.test, DNS:localhost, IP Address:127.0.0.1');
-    for (const name of ['sms-issuing', 'token-signing', 'role-ssl', 'cmg']) {
-      expect(fs.statSync(path.join(siteDir, 'pki', `${name}.key`)).mode & 0o777).toBe(0o600);
+    // Renewable certificates are kept with their keys, one file each; the root's certificate stands apart.
+    for (const file of ['sms-issuing.key', 'token-signing.pem', 'role-ssl.pem', 'cmg.pem', '../site.db']) {
+      expect(fs.statSync(path.join(siteDir, 'pki', file)).mode & 0o777).toBe(0o600);
     }
+    expect(fs.statSync(shown.rootCaFile).mode & 0o777).toBe(0o644);
+    expect(fs.readFileSync(shown.rootCaFile, 'utf8')).not.toContain('PRIVATE KEY');
+    expect(fs.readdirSync(path.join(siteDir, 'pki')).sort()).toEqual(['cmg.pem', 'role-ssl.pem', 'sms-issuing.key', 'sms-issuing.pem', 'token-signing.pem']);
   });
 
   test('an existing site is not overwritten without --force', async () => {
@@ -267,6 +271,25 @@ describe('tokens list, block, unblock', () => {
       'SMS Role SSL Certificate',
       'Cloud Management Gateway server certificate',
     ]);
+  });
+
+  test('a signing certificate beside another key is refused by the token tool and the site; renewal mends it as one unit', async () => {
+    const bundle = path.join(siteDir, 'pki', 'token-signing.pem');
+    const good = fs.readFileSync(bundle, 'utf8');
+    const foreignKey = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(fs.readFileSync(path.join(siteDir, 'pki', 'cmg.pem'), 'utf8'))?.[0] as string;
+    // What a renewal killed between writing the key and the certificate used to leave behind.
+    fs.writeFileSync(bundle, good.replace(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/, foreignKey));
+    const refused = await tool('/new', '/lifetime', '60');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^BulkRegistrationTokenTool: error CCMLAB_E_SITE_KEY_MISMATCH: the site's token-signing certificate and the key beside it do not belong together .*ccmlab site certs renew token-signing/)]);
+    const start = await site('start', '--mp-port', '0', '--mp-https-port', '0', '--cmg-port', '0');
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(/CCMLAB_E_SITE_KEY_MISMATCH/);
+    const renewed = await site('certs', 'renew', 'token-signing');
+    expect(renewed.code).toBe(0);
+    expect(fs.readdirSync(path.join(siteDir, 'pki')).filter((f) => f.startsWith('token-signing'))).toEqual(['token-signing.pem']);
+    expect((await tool('/new', '/lifetime', '60')).code).toBe(0);
   });
 
   test('renewing the token signing certificate stops every token it signed', async () => {

@@ -12,10 +12,10 @@ export interface CliResult {
 export function runCli(
   name: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool',
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; nodeArgs?: string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', `${name}.js`), ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, 'bin', `${name}.js`), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

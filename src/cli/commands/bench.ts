@@ -44,7 +44,7 @@ function measurement(name: string, unit: string, value: number, limitName: strin
 async function logging(dir: string): Promise<Measurement> {
   const count = 50_000;
   const rawFile = path.join(dir, 'raw.log');
-  const fd = fs.openSync(rawFile, 'a');
+  const fd = fs.openSync(rawFile, 'a', 0o644);
   const raw = await rate(count, (i) => fs.writeSync(fd, formatCmTraceLine({ message: `line ${i}`, component: 'Raw', type: 1, thread: 1, file: 'bench', time: new Date() })));
   fs.closeSync(fd);
   const log = new CmLog({ dir, name: 'Bench', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 1_000_000, maxHistory: 2 }, clock: systemClock, source: 'bench' });
