@@ -116,7 +116,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   try {
     const session = new MpSession({ http, logs, clock, route, identity: identityOf(smsid, options.netbios, fqdn, certs.signing, certs.encryption), retryMs: options.retryMs });
     log.info(internet ? `Registering through the CMG ${route.kind === 'cmg' ? route.origin : ''} (MP role ID ${command.cmg?.roleId ?? ''}).` : `Registering with the management point ${session.mpBase}.`);
-    const resetKeys = /^(TRUE|1)$/i.test(command.properties.RESETKEYINFORMATION ?? '');
+    const resetKeys = command.resetKeyInformation;
     if (resetKeys && existing?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
     const result = await enroll({ session, bearer, gatewayLog: log, internet, keyInformation: resetKeys ? null : (existing?.config.mpKeyInformation ?? null) });
     const now = clock.now().toISOString();

@@ -54,6 +54,8 @@ export interface SetupCommand {
   mode: SetupMode;
   warnings: string[];
   logSettings: LogSettings;
+  /** RESETKEYINFORMATION=TRUE: drop the MP key information the client kept. */
+  resetKeyInformation: boolean;
   /** The command line as ccmsetup.log records it, /regtoken redacted. */
   commandLine: string;
 }
@@ -282,7 +284,6 @@ function checkProperties(properties: Record<string, string>, warnings: string[])
   }
   if (properties.CCMALWAYSINF !== undefined) booleanProperty('CCMALWAYSINF', properties.CCMALWAYSINF);
   if (properties.CCMFIRSTCERT !== undefined) booleanProperty('CCMFIRSTCERT', properties.CCMFIRSTCERT);
-  if (properties.RESETKEYINFORMATION !== undefined) booleanProperty('RESETKEYINFORMATION', properties.RESETKEYINFORMATION);
   for (const port of ['CCMHTTPPORT', 'CCMHTTPSPORT']) {
     if (properties[port] !== undefined) integerProperty(port, properties[port], 1, 65535, 'a port from 1 to 65535');
   }
@@ -419,6 +420,7 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
       mode,
       warnings,
       logSettings: clientLogSettings(props),
+      resetKeyInformation: props.RESETKEYINFORMATION !== undefined && booleanProperty('RESETKEYINFORMATION', props.RESETKEYINFORMATION),
       commandLine: redactedCommandLine(args),
     },
     regToken: regTokenText,

@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
 import { CcmlabError } from './errors';
 
-const GUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+/** A GUID's hex digits and hyphens, any case: the one pattern every GUID and SMSID check builds on. */
+export const GUID_TEXT = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+const GUID = new RegExp(`^\\{?(${GUID_TEXT})\\}?$`);
 
 export function newGuid(): string {
   return crypto.randomUUID();

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { GUID_TEXT } from '../core/guid';
 import { printable } from '../core/text';
 import { parseSmsid } from './smsid';
 
@@ -42,7 +43,7 @@ export function clientTokenValue(smsid: string, time: Date): string {
 
 export type ClientTokenParse = { ok: true; smsid: string; time: Date } | { ok: false; defect: string };
 
-const CLIENT_TOKEN = /^(GUID:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12});(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z);2$/;
+const CLIENT_TOKEN = new RegExp(`^(GUID:${GUID_TEXT});(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z);2$`);
 
 export function parseClientToken(value: string | undefined): ClientTokenParse {
   if (value === undefined || value === '') return { ok: false, defect: 'the ClientToken header is missing' };

@@ -1,5 +1,6 @@
 import type * as crypto from 'node:crypto';
 import { signBytes } from './ccm-signature';
+import { parseSmsid } from './smsid';
 import { attribute, child, children, escapeXml, parseXml, text, type XmlNode } from './xml';
 
 /**
@@ -161,25 +162,23 @@ export const REGISTRATION_FIELD_LIMITS = {
 
 const NETBIOS_NAME = /^[A-Za-z0-9!@#$%^&'(){}~_-]{1,15}$/;
 const FQDN = /^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
-const SMSID = /^GUID:\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
 
 /** The first field of a parsed request that is beyond its limit or out of shape, if any. */
 export function registrationFieldDefect(request: ParsedRegistrationRequest): string | undefined {
   const limits = REGISTRATION_FIELD_LIMITS;
-  const checks: Array<[string, string, RegExp | number]> = [
-    ['Netbios Name', request.netbiosName, NETBIOS_NAME],
-    ['FQ Name', request.fqdn, FQDN],
-    ['Locale ID', request.localeId, /^\d{1,5}$/],
-    ['SMSID', request.smsid, request.smsid === '' ? limits.smsid : SMSID],
-    ['TimeStamp', request.timeStamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z?$/],
-    ['AgentIdentity', request.agentIdentity, /^[\x20-\x7e]{0,64}$/],
-    ['AgentVersion', request.agentVersion, /^[0-9.]{0,32}$/],
-    ['HashAlgorithm', request.hashAlgorithm, /^[0-9.]{0,64}$/],
-    ['SignatureValue', request.signatureHex, limits.signature],
+  const checks: Array<[string, string, (value: string) => boolean]> = [
+    ['Netbios Name', request.netbiosName, (v) => NETBIOS_NAME.test(v)],
+    ['FQ Name', request.fqdn, (v) => FQDN.test(v)],
+    ['Locale ID', request.localeId, (v) => /^\d{1,5}$/.test(v)],
+    ['SMSID', request.smsid, (v) => v === '' || (v.length <= limits.smsid + 2 && v.startsWith('GUID:') && parseSmsid(v) !== undefined)],
+    ['TimeStamp', request.timeStamp, (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z?$/.test(v)],
+    ['AgentIdentity', request.agentIdentity, (v) => /^[\x20-\x7e]{0,64}$/.test(v)],
+    ['AgentVersion', request.agentVersion, (v) => /^[0-9.]{0,32}$/.test(v)],
+    ['HashAlgorithm', request.hashAlgorithm, (v) => /^[0-9.]{0,64}$/.test(v)],
+    ['SignatureValue', request.signatureHex, (v) => v.length <= limits.signature],
   ];
-  for (const [name, value, rule] of checks) {
-    const ok = typeof rule === 'number' ? value.length <= rule : rule.test(value);
-    if (!ok) return `${name} (${value.length} characters) is beyond its limit or not in the expected form`;
+  for (const [name, value, ok] of checks) {
+    if (!ok(value)) return `${name} (${value.length} characters) is beyond its limit or not in the expected form`;
   }
   for (const [name, der] of [['signing', request.signingCertificateDer], ['encryption', request.encryptionCertificateDer]] as const) {
     if (der.length > limits.certificate) return `the ${name} certificate is ${der.length} bytes, more than ${limits.certificate}`;

@@ -1,11 +1,12 @@
 import * as crypto from 'node:crypto';
+import { GUID_TEXT } from '../core/guid';
 
 /**
  * The client ID (SMSID), as SMSCFG.ini's `SMS Unique Identifier=` and every message carry
  * it: `GUID:` and an upper-case GUID without braces. Made and compared in this one form.
  */
 
-const SMSID_TEXT = /^(?:GUID:)?\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+const SMSID_TEXT = new RegExp(`^(?:GUID:)?\\{?(${GUID_TEXT})\\}?$`, 'i');
 
 export function newSmsid(): string {
   return `GUID:${crypto.randomUUID().toUpperCase()}`;
