@@ -1,9 +1,11 @@
-import { processClock, systemClock, type Clock } from '../core/clock';
+import { systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import { createBulkToken } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
-import { DEFAULT_SITE_LOG_DIR, openSiteLog } from '../site/site-logs';
+import { openSiteLog } from '../site/site-logs';
+import { labAt } from '../world/lab';
+import { commandClock } from '../world/lab-clock';
 import { runMain, toCcmlabError } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
@@ -15,13 +17,13 @@ function localDateTime(time: Date): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let logDir = peekOption(argv, 'log-dir') ?? DEFAULT_SITE_LOG_DIR;
+  let logDir = peekOption(argv, 'log-dir') ?? labAt(peekOption(argv, 'lab')).siteLogDir;
   let clock: Clock = systemClock;
   const log = () => openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs');
   try {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
-    clock = processClock(args.now);
+    clock = commandClock(args.now, labAt(args.lab));
     if (args.action === 'usage') {
       process.stdout.write(tokenToolUsage());
       return 0;

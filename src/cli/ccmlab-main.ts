@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
+import { clockCommand, labCommand } from './commands/lab-world';
 import { logShowCommand } from './commands/log-show';
 import { siteCommand } from './commands/site';
 import { clientCommand } from './commands/client';
@@ -9,6 +10,14 @@ import { benchCommand } from './commands/bench';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 
+/** `clock set -1d`: a negative offset is a value, not a flag (yargs would read it as -1 -d). */
+function protectNegativeOffsets(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const set = out.findIndex((a, i) => a === 'set' && out[i - 1] === 'clock');
+  if (set >= 0 && /^-\d+[dhm]$/i.test(out[set + 1] ?? '')) out[set + 1] = `--when=${out[set + 1]}`;
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
   const context = new CommandContext();
   let helpShown = false;
@@ -17,11 +26,14 @@ async function main(argv: string[]): Promise<number> {
     .usage('ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.')
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
-    .option('now', { type: 'string', describe: 'start the clock at this ISO-8601 instant (also CCMLAB_NOW)', global: true })
+    .option('now', { type: 'string', describe: "start the clock at this ISO-8601 instant (also CCMLAB_NOW; default: the lab's clock)", global: true })
+    .option('lab', { type: 'string', describe: 'the lab root (env CCMLAB_LAB; default lab/, logs in logs/)', global: true, requiresArg: true })
     .command('log', 'read CMTrace logs', (y) =>
       y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
     )
     .command(siteCommand(context))
+    .command(clockCommand(context))
+    .command(labCommand(context))
     .command(clientCommand(context))
     .command(demoCommand(context))
     .command(fleetCommand(context))
@@ -38,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     .help()
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  await parser.parseAsync(argv, {}, (_error: unknown, _parsed: unknown, output: string) => {
+  await parser.parseAsync(protectNegativeOffsets(argv), {}, (_error: unknown, _parsed: unknown, output: string) => {
     if (output) {
       helpShown = true;
       process.stdout.write(`${output}\n`);

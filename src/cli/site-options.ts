@@ -1,25 +1,46 @@
 import type { Argv } from 'yargs';
+import type { Clock } from '../core/clock';
 import { openSite, type Site } from '../site/site-dir';
-import { DEFAULT_SITE_LOG_DIR } from '../site/site-logs';
+import { labAt, type Lab } from '../world/lab';
+import { commandClock } from '../world/lab-clock';
 
-/** Every site-side command takes --site-dir (env CCMLAB_SITE_DIR) and --log-dir. */
-export const DEFAULT_SITE_DIR = 'lab/site';
+/**
+ * Every site-side command works in a lab (--lab, env CCMLAB_LAB, default lab/): its site
+ * dir and site logs default to the lab's, and its clock is the lab's. --site-dir (env
+ * CCMLAB_SITE_DIR), --log-dir and --now win over the lab.
+ */
 
-export interface SiteArgs {
-  'site-dir': string;
-  'log-dir': string;
+export interface LabArgs {
+  lab?: string;
   now?: string;
   json?: boolean;
 }
 
-export function siteDirDefault(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CCMLAB_SITE_DIR && env.CCMLAB_SITE_DIR !== '' ? env.CCMLAB_SITE_DIR : DEFAULT_SITE_DIR;
+export interface SiteArgs extends LabArgs {
+  'site-dir': string;
+  'log-dir': string;
+}
+
+export function labOf(args: LabArgs): Lab {
+  return labAt(args.lab);
+}
+
+/** The command's clock: --now, else CCMLAB_NOW, else the lab clock. */
+export function clockOf(args: LabArgs): Clock {
+  return commandClock(args.now, labOf(args));
 }
 
 export function withSiteOptions<T>(y: Argv<T>): Argv<T & SiteArgs> {
   return y
-    .option('site-dir', { type: 'string', default: siteDirDefault(), describe: 'the site directory (env CCMLAB_SITE_DIR)', requiresArg: true })
-    .option('log-dir', { type: 'string', default: DEFAULT_SITE_LOG_DIR, describe: 'where site logs go', requiresArg: true }) as unknown as Argv<T & SiteArgs>;
+    .option('site-dir', { type: 'string', describe: 'the site directory (default <lab>/site; env CCMLAB_SITE_DIR)', requiresArg: true })
+    .option('log-dir', { type: 'string', describe: 'where site logs go (default logs/site, or <lab>/logs/site with --lab)', requiresArg: true })
+    .middleware((parsed) => {
+      const args = parsed as unknown as Partial<SiteArgs>;
+      const lab = labOf(args);
+      const fromEnv = process.env.CCMLAB_SITE_DIR;
+      args['site-dir'] ??= fromEnv !== undefined && fromEnv !== '' ? fromEnv : lab.siteDir;
+      args['log-dir'] ??= lab.siteLogDir;
+    }) as unknown as Argv<T & SiteArgs>;
 }
 
 /** Opens the site for one command and closes it whatever happens. */

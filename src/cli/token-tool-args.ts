@@ -2,8 +2,7 @@ import { CcmlabError } from '../core/errors';
 import { nearest } from '../core/text';
 import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
 import { MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-service';
-import { DEFAULT_SITE_LOG_DIR } from '../site/site-logs';
-import { siteDirDefault } from './site-options';
+import { labAt } from '../world/lab';
 
 /**
  * BulkRegistrationTokenTool's command line: `/new`, `/lifetime <minutes>` (or
@@ -16,11 +15,12 @@ export interface TokenToolArgs {
   lifetimeMinutes: number;
   siteDir: string;
   logDir: string;
+  lab: string | undefined;
   now: string | undefined;
 }
 
 const SWITCHES = ['new', 'lifetime', '?'];
-const OPTIONS = ['site-dir', 'log-dir', 'now'];
+const OPTIONS = ['site-dir', 'log-dir', 'lab', 'now'];
 
 function usageError(message: string): never {
   throw new CcmlabError('BRTT_E_USAGE', message);
@@ -50,7 +50,7 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
     const arg = argv[i];
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-      if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --site-dir, --log-dir and --now`);
+      if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir and --now`);
       const value = inline ?? argv[++i];
       if (value === undefined || value === '') usageError(`--${name} needs a value`);
       options[name] = value;
@@ -75,9 +75,11 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
       usageError(`'${arg}' is not a parameter of BulkRegistrationTokenTool${suggestion ? `; did you mean /${suggestion}?` : ''} (/? shows usage)`);
     }
   }
+  const lab = labAt(options.lab, env);
   const common = {
-    siteDir: options['site-dir'] ?? siteDirDefault(env),
-    logDir: options['log-dir'] ?? DEFAULT_SITE_LOG_DIR,
+    siteDir: options['site-dir'] ?? (env.CCMLAB_SITE_DIR || lab.siteDir),
+    logDir: options['log-dir'] ?? lab.siteLogDir,
+    lab: options.lab,
     now: options.now,
   };
   if (sawUsage) return { action: 'usage', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
@@ -100,8 +102,9 @@ export function tokenToolUsage(): string {
     'The tool prints the GUID the site tracks the token by, its validity and the token.',
     'The token is stored neither on the site nor on the client: copy it and keep it safe.',
     '',
-    'Emulator options: --site-dir DIR (env CCMLAB_SITE_DIR, default lab/site), --log-dir DIR',
-    '(default logs/site), --now ISO-8601 (env CCMLAB_NOW).',
+    'Emulator options: --lab DIR (env CCMLAB_LAB, default lab), --site-dir DIR (env CCMLAB_SITE_DIR,',
+    'default <lab>/site), --log-dir DIR (default logs/site, or <lab>/logs/site with --lab),',
+    "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock).",
     '',
     'Example: BulkRegistrationTokenTool /new /lifetime 4320',
     '',

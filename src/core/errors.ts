@@ -30,6 +30,8 @@ export const ERRORS = {
   CCMLAB_E_SITE_EXISTS: { exit: 1, hresult: 0x800700b7 },
   CCMLAB_E_SITE_CORRUPT: { exit: 1, hresult: E_FAIL },
   CCMLAB_E_SITE_KEY_MISMATCH: { exit: 1, hresult: 0x80090003 },
+  CCMLAB_E_LAB_CORRUPT: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_SITE_RUNNING: { exit: 1, hresult: 0x800700aa },
   CCMLAB_E_BAD_GUID: { exit: 2, hresult: E_INVALIDARG },
   CCMLAB_E_TOKEN_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
   CCMLAB_E_CLIENT_NOT_FOUND: { exit: 1, hresult: 0x80070490 },

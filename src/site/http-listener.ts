@@ -20,6 +20,8 @@ export interface Listener {
 export interface ListenOptions {
   host: string;
   port: number;
+  /** What listens, for errors: 'the CMG'. */
+  role: string;
   tls?: { key: string; cert: string };
   handler: http.RequestListener;
   onTlsError?: (error: Error, remote: string) => void;
@@ -57,7 +59,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new CcmlabError('CCMLAB_E_LISTEN', `cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}); choose another port or 0 for any free one`)),
+      reject(new CcmlabError('CCMLAB_E_LISTEN', `${options.role} cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ': another program holds the port' : ''}); stop what holds it, or give another port (0 for any free one, not recorded)`)),
     );
     server.listen(options.port, options.host, () => resolve());
   });

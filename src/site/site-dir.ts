@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
@@ -37,6 +38,14 @@ export interface SiteConfig {
   roleId: string;
   passive: boolean;
   createdAt: string;
+  /** Loopback ports chosen at init and reused by every `site start`, so installed clients keep their addresses. */
+  ports: SitePorts;
+}
+
+export interface SitePorts {
+  mp: number;
+  mpHttps: number;
+  cmg: number;
 }
 
 export type SiteCertificateName = 'sms-issuing' | 'token-signing' | 'role-ssl' | 'cmg';
@@ -57,6 +66,8 @@ export interface InitOptions {
   passive: boolean;
   force: boolean;
   clock: Clock;
+  /** Ports to record; those not given are chosen free on 127.0.0.1. */
+  ports?: Partial<SitePorts>;
 }
 
 export const DEFAULT_ROLE_ID = '72057594037927941';
@@ -144,6 +155,25 @@ export function writeCertificate(dir: string, name: SiteCertificateName, cert: I
   writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
 }
 
+/** Free loopback ports for those not given: each held open until all are chosen, so none is picked twice. */
+async function choosePorts(given: Partial<SitePorts>): Promise<SitePorts> {
+  const servers: net.Server[] = [];
+  const free = async (): Promise<number> => {
+    const server = net.createServer();
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return (server.address() as net.AddressInfo).port;
+  };
+  try {
+    return { mp: given.mp ?? (await free()), mpHttps: given.mpHttps ?? (await free()), cmg: given.cmg ?? (await free()) };
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
 function isSiteDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, SITE_FILE));
 }
@@ -173,6 +203,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     roleId: checkRoleId(options.roleId),
     passive: options.passive,
     createdAt: options.clock.now().toISOString(),
+    ports: await choosePorts(options.ports ?? {}),
   };
   makeDir(path.dirname(dir));
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
@@ -307,7 +338,9 @@ export function openSite(dirOption: string): Site {
   if (config.schemaVersion === 1) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is a site made by an older ccmlab, which kept renewable certificates apart from their keys; re-create it with 'ccmlab site init --force'`);
   }
-  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string') {
+  const ports = config.ports as Partial<SitePorts> | undefined;
+  const validPort = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
+  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg)) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
   }
   return new Site(dir, config);

@@ -2,8 +2,6 @@ import type { Clock } from '../core/clock';
 import { CmLog, SITE_LOG_DEFAULTS } from '../log/logger';
 
 /** Site logs (MP_RegistrationManager.log, CCM_STS.log, …): CMTrace, rolled over to `.lo_`. */
-export const DEFAULT_SITE_LOG_DIR = 'logs/site';
-
 export function openSiteLog(logDir: string, name: string, clock: Clock, source: string): CmLog {
   return new CmLog({ dir: logDir, name, rollover: 'lo_', settings: SITE_LOG_DEFAULTS, clock, source });
 }

@@ -1,11 +1,9 @@
 import type * as http from 'node:http';
 import type { Clock } from '../core/clock';
-import { writeFileAtomic } from '../store/atomic-file';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
 import { openSite } from './site-dir';
-import { siteClock } from './site-clock';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
 import { printable } from '../core/text';
@@ -18,9 +16,10 @@ import { printable } from '../core/text';
 export interface StartOptions {
   siteDir: string;
   host: string;
-  mpPort: number;
-  mpHttpsPort: number;
-  cmgPort: number;
+  /** Undefined: the port recorded at site init; 0: any free port. */
+  mpPort?: number;
+  mpHttpsPort?: number;
+  cmgPort?: number;
   logDir: string;
   clock: Clock;
   limits?: SiteLimits;
@@ -75,7 +74,7 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
 
 export async function startSite(options: StartOptions): Promise<RunningSite> {
   const site = openSite(options.siteDir);
-  const clock = siteClock(site.db, options.clock);
+  const { clock } = options;
   const log = (name: string, source: string) => openSiteLog(options.logDir, name, clock, source);
   const runtime = new SiteRuntime(
     site,
@@ -99,9 +98,9 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   try {
     // A signing certificate beside another certificate's key is refused before anything listens.
     runtime.tokenKeys();
-    listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute) }));
-    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort, tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
-    listeners.push(await listen({ host: options.host, port: options.cmgPort, tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.mpPort ?? site.config.ports.mp, role: 'the MP (HTTP)', handler: requestHandler(runtime, mpRoute) }));
+    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort ?? site.config.ports.mpHttps, role: 'the MP (HTTPS)', tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.cmgPort ?? site.config.ports.cmg, role: 'the CMG', tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close(0)));
     site.close();
@@ -127,8 +126,4 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
       return stopping;
     },
   };
-}
-
-export function writeReadyFile(file: string, ready: ReadyInfo): void {
-  writeFileAtomic(file, `${JSON.stringify(ready, null, 2)}\n`);
 }

@@ -11,7 +11,8 @@ import { systemClock } from '../../src/core/clock';
 import { issueCertificate } from '../../src/pki/certificates';
 import { createBulkToken, setBulkTokenBlocked } from '../../src/site/bulk-tokens';
 import { initSite, openSite } from '../../src/site/site-dir';
-import { setSiteClock } from '../../src/site/site-clock';
+import { labAt } from '../../src/world/lab';
+import { labClock, setLabClock } from '../../src/world/lab-clock';
 import { startSite, type RunningSite } from '../../src/site/site-server';
 import { writeSetting } from '../../src/site/settings';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
@@ -81,7 +82,7 @@ beforeAll(async () => {
   siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
   await initSite({ dir: siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: ROLE, passive: false, force: false, clock: systemClock });
-  site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock: systemClock });
+  site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock: labClock(labAt(path.join(work, 'lab'))) });
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
   cmgBase = site.ready.cmg.replace('127.0.0.1', 'localhost');
 });
@@ -128,12 +129,12 @@ describe('CMG token gate', () => {
 
   test('expired and blocked bulk tokens are refused at once, with the reason in CCM_STS.log', async () => {
     const { token, guid } = newBulkToken(1);
-    withDb((db) => setSiteClock(db, '+10m'));
+    setLabClock(labAt(path.join(work, 'lab')), '+10m');
     try {
       const expired = await cmg('/CCM_Proxy_ServerAuth/ServiceMetadata', { headers: { authorization: `Bearer ${token}` } });
       expect([expired.status, expired.reason]).toEqual([401, 'CMGService_Invalid_Token']);
     } finally {
-      withDb((db) => setSiteClock(db, 'reset'));
+      setLabClock(labAt(path.join(work, 'lab')), 'reset');
     }
     const record = logEntries('CCM_STS').map((e) => e.message).find((m) => m.includes('IDX10223'));
     expect(record).toMatch(/^Return code: 401, Description: PreAuth token validation failed, System\.IdentityModel\.Tokens\.SecurityTokenExpiredException:\r\nIDX10223: Lifetime validation failed\. The token is expired\.\r\nValidTo: '\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d'\r\nCurrent time: '.*'\.$/);

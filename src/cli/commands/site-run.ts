@@ -1,68 +1,109 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { processClock } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
 import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
-import { setSiteClock } from '../../site/site-clock';
-import { startSite, writeReadyFile } from '../../site/site-server';
+import { claimSite, readyFilePath, stopRunningSite, writeReadyFile } from '../../site/site-instance';
+import { openSite } from '../../site/site-dir';
+import { startSite, type ReadyInfo } from '../../site/site-server';
+import { publishNames } from '../../world/lab-names';
+import { clockCommand } from './lab-world';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
 import { printResult } from '../output';
-import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, labOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
 
-
-
-function port(value: unknown, option: string): number {
+function port(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${String(value)}' is not a port from 0 to 65535 (0 = any free port)`);
+  if (!/^\d{1,5}$/.test(String(value)) || n > 65535) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${String(value)}' is not a port from 0 to 65535 (0 = any free port, not recorded)`);
   return n;
 }
 
 interface StartArgs extends SiteArgs {
   host: string;
-  'mp-port': string;
-  'mp-https-port': string;
-  'cmg-port': string;
+  'mp-port'?: string;
+  'mp-https-port'?: string;
+  'cmg-port'?: string;
   'ready-file'?: string;
+}
+
+/** The lab names a running site answers to (the role DNS plays): its listeners under their real names. */
+function labNamesOf(ready: ReadyInfo, host: string): Record<string, string> {
+  const at = (url: string) => `${host}:${new URL(url).port}`;
+  const netbios = ready.mpName.split('.')[0];
+  return {
+    [`${ready.cmgName}:443`]: at(ready.cmg),
+    [`${ready.mpName}:80`]: at(ready.mp),
+    [`${ready.mpName}:443`]: at(ready.mpHttps),
+    [`${netbios}:80`]: at(ready.mp),
+    [`${netbios}:443`]: at(ready.mpHttps),
+  };
 }
 
 function startCommand(context: CommandContext): CommandModule<object, StartArgs> {
   return {
     command: 'start',
-    describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) until SIGINT or SIGTERM',
+    describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) on the ports recorded at init, until SIGINT, SIGTERM or site stop',
     builder: (y: Argv) =>
       withSiteOptions(y)
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true })
-        .option('mp-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTP (0 = any free port)' })
-        .option('mp-https-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTPS' })
-        .option('cmg-port', { type: 'string', default: '0', requiresArg: true, describe: 'CMG over HTTPS' })
-        .option('ready-file', { type: 'string', requiresArg: true, describe: 'write the URLs here as JSON once listening' }) as unknown as Argv<StartArgs>,
+        .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP over HTTP (default: the recorded port; 0 = any free port)' })
+        .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP over HTTPS' })
+        .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG over HTTPS' })
+        .option('ready-file', { type: 'string', requiresArg: true, describe: 'also write the URLs here (always in <site dir>/ready.json)' })
+        .example('$0 site start', "the lab's site on its recorded ports")
+        .example('$0 site start --cmg-port 0 --json', 'any free CMG port; the URLs as JSON') as unknown as Argv<StartArgs>,
     handler: (args) =>
       context.run(async () => {
-        const running = await startSite({
-          siteDir: args['site-dir'],
-          host: args.host,
-          mpPort: port(args['mp-port'], 'mp-port'),
-          mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'),
-          cmgPort: port(args['cmg-port'], 'cmg-port'),
-          logDir: args['log-dir'],
-          clock: processClock(args.now),
-        });
-        const stopped = new Promise<string>((resolve) => {
-          process.once('SIGINT', () => resolve('SIGINT'));
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-        });
-        const { ready } = running;
-        if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
-        printResult(
-          args.json,
-          ready,
-          `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C.\n`,
-        );
-        const signal = await stopped;
-        process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
-        await running.stop();
+        const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
+        openSite(args['site-dir']).close();
+        const release = claimSite(args['site-dir']);
+        try {
+          const running = await startSite({
+            siteDir: args['site-dir'],
+            host: args.host,
+            ...ports,
+            logDir: args['log-dir'],
+            clock: clockOf(args),
+          });
+          const stopped = new Promise<string>((resolve) => {
+            process.once('SIGINT', () => resolve('SIGINT'));
+            process.once('SIGTERM', () => resolve('SIGTERM'));
+          });
+          const { ready } = running;
+          publishNames(labOf(args), labNamesOf(ready, args.host));
+          writeReadyFile(readyFilePath(args['site-dir']), ready);
+          if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
+          printResult(
+            args.json,
+            ready,
+            `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C or 'ccmlab site stop'.\n`,
+          );
+          const signal = await stopped;
+          process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
+          await running.stop();
+          if (args['ready-file']) fs.rmSync(args['ready-file'], { force: true });
+        } finally {
+          release();
+        }
+        return 0;
+      }),
+  };
+}
+
+function stopCommand(context: CommandContext): CommandModule<object, SiteArgs> {
+  return {
+    command: 'stop',
+    describe: "stop the site started with 'site start' (SIGTERM to its process, then wait for it)",
+    builder: (y: Argv) => withSiteOptions(y).example('$0 site stop', "stop the lab's running site") as unknown as Argv<SiteArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        const pid = await stopRunningSite(args['site-dir']);
+        const message = pid === undefined ? `No site is running in ${path.resolve(args['site-dir'])}; nothing to stop.` : `The site (process ${pid}) has stopped.`;
+        printResult(args.json, { stopped: pid !== undefined, pid: pid ?? null }, `${message}\n`);
         return 0;
       }),
   };
@@ -116,34 +157,6 @@ function configCommand(context: CommandContext): CommandModule {
   };
 }
 
-interface ClockArgs extends SiteArgs {
-  when: string;
-}
-
-function clockCommand(context: CommandContext): CommandModule {
-  return {
-    command: 'clock',
-    describe: "the running site's clock",
-    builder: (y: Argv) =>
-      y
-        .command({
-          command: 'set <when>',
-          describe: 'move the site clock: an ISO-8601 instant, +Nd / +Nh / +Nm (from what the site shows now), or reset',
-          builder: (s: Argv) => withSiteOptions(s).positional('when', { type: 'string' }) as unknown as Argv<ClockArgs>,
-          handler: (args: ClockArgs) =>
-            context.run(async () => {
-              withSite(args, (site) => {
-                const now = setSiteClock(site.db, String(args.when));
-                printResult(args.json, { siteTime: now.toISOString() }, `The site clock now shows ${now.toISOString()}.\n`);
-              });
-              return 0;
-            }),
-        })
-        .demandCommand(1, 'name a clock command: set'),
-    handler: () => undefined,
-  };
-}
-
 interface ClientArgs extends SiteArgs {
   smsid: string;
 }
@@ -189,5 +202,5 @@ function clientsCommand(context: CommandContext): CommandModule {
 }
 
 export function siteRunCommands(context: CommandContext): CommandModule[] {
-  return [startCommand(context) as unknown as CommandModule, configCommand(context), clockCommand(context), clientsCommand(context)];
+  return [startCommand(context) as unknown as CommandModule, stopCommand(context) as unknown as CommandModule, configCommand(context), clockCommand(context, 'site clock', withSiteOptions), clientsCommand(context)];
 }

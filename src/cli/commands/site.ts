@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { processClock } from '../../core/clock';
+import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
 import { issueCertificate } from '../../pki/certificates';
 import { listBulkTokens, setBulkTokenBlocked, type BulkTokenRecord } from '../../site/bulk-tokens';
@@ -9,11 +9,17 @@ import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
 import { printResult } from '../output';
-import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, labOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { trustRoot } from '../../world/lab-roots';
+import { labTimeSummary } from './lab-world';
 
-function siteSummary(site: Site) {
+function siteSummary(site: Site, args: SiteArgs) {
   const certificates = SITE_CERTIFICATES.map(({ name }) => site.certificate(name));
+  const time = labTimeSummary(args);
   return {
+    labTime: time.labTime,
+    clockOffset: time.offset,
+    ports: site.config.ports,
     siteCode: site.config.siteCode,
     hierarchyId: site.config.hierarchyId,
     mpName: site.config.mpName,
@@ -43,6 +49,8 @@ function humanSummary(s: ReturnType<typeof siteSummary>): string {
     `MP:              ${s.mpName} (role ID ${s.roleId})`,
     `CMG:             ${s.cmgName} (internet MP ${s.cmgName}/CCM_Proxy_MutualAuth/${s.roleId})`,
     `Passive:         ${s.passive ? 'yes (bulk registration tokens cannot be created here)' : 'no'}`,
+    `Ports:           MP ${s.ports.mp}, MP (HTTPS) ${s.ports.mpHttps}, CMG ${s.ports.cmg} (recorded at init; 'site start' reuses them)`,
+    `Lab time:        ${s.labTime} (offset ${s.clockOffset})`,
     `Site directory:  ${s.siteDir}`,
     `Root CA file:    ${s.rootCaFile}`,
     'Certificates:',
@@ -58,6 +66,17 @@ interface InitArgs extends SiteArgs {
   'role-id': string;
   passive: boolean;
   force: boolean;
+  'mp-port'?: string;
+  'mp-https-port'?: string;
+  'cmg-port'?: string;
+}
+
+function initPort(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${value}' is not a port from 1 to 65535 (leave it out for a free one)`);
+  }
+  return Number(value);
 }
 
 function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
@@ -71,10 +90,15 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
         .option('cmg-name', { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' })
         .option('role-id', { type: 'string', default: DEFAULT_ROLE_ID, requiresArg: true, describe: 'MP role ID (decimal, may exceed 2^53)' })
         .option('passive', { type: 'boolean', default: false, describe: 'the site server is in passive mode' })
-        .option('force', { type: 'boolean', default: false, describe: 'replace an existing site' }) as unknown as Argv<InitArgs>,
+        .option('force', { type: 'boolean', default: false, describe: 'replace an existing site' })
+        .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' })
+        .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' })
+        .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG port to record' })
+        .example('$0 site init --site-code ABC --cmg-name CONTOSO.CLOUDAPP.NET --role-id 72186325152220500', "the source article's site")
+        .example('$0 site init --lab /tmp/lab2 --force', 'a second lab, replacing its site') as unknown as Argv<InitArgs>,
     handler: (args) =>
       context.run(async () => {
-        const clock = processClock(args.now);
+        const clock = clockOf(args);
         await initSite({
           dir: args['site-dir'],
           siteCode: args['site-code'],
@@ -84,10 +108,13 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
           passive: args.passive,
           force: args.force,
           clock,
+          ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
         });
         withSite(args, (site) => {
-          const summary = siteSummary(site);
-          process.stderr.write(`ccmlab: site ${summary.siteCode} created in ${summary.siteDir}\n`);
+          // As a GPO would deploy it: every client in the lab trusts the site's root.
+          const root = trustRoot(labOf(args), `site-${site.config.siteCode}`, site.certificatePem('sms-issuing'));
+          const summary = { ...siteSummary(site, args), trustedAs: root.name };
+          process.stderr.write(`ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; the lab trusts its root as '${root.name}'\n`);
           printResult(args.json, summary, () => humanSummary(summary));
         });
         return 0;
@@ -103,7 +130,7 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
     handler: (args) =>
       context.run(async () => {
         withSite(args, (site) => {
-          const summary = siteSummary(site);
+          const summary = siteSummary(site, args);
           printResult(args.json, summary, () => humanSummary(summary));
         });
         return 0;
@@ -136,7 +163,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
     builder: (y: Argv) => withSiteOptions(y).option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
     handler: (args) =>
       context.run(async () => {
-        const now = processClock(args.now).now();
+        const now = clockOf(args).now();
         withSite(args, (site) => {
           const rows: Array<Record<string, string | null>> = listBulkTokens(site, now).map((t: BulkTokenRecord) => ({
             guid: t.guid,
@@ -180,7 +207,7 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
     handler: (args) =>
       context.run(async () => {
         const guid = requireGuid(String(args.guid), 'token GUID');
-        const clock = processClock(args.now);
+        const clock = clockOf(args);
         withSite(args, (site) => {
           const change = setBulkTokenBlocked(site, guid, blocked, clock.now());
           const log = openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp');
@@ -205,7 +232,7 @@ function renewCommand(context: CommandContext): CommandModule<object, RenewArgs>
     builder: (y: Argv) => withSiteOptions(y).positional('certificate', { choices: ['token-signing'] as const, demandOption: true }) as unknown as Argv<RenewArgs>,
     handler: (args) =>
       context.run(async () => {
-        const clock = processClock(args.now);
+        const clock = clockOf(args);
         const site = openSite(args['site-dir']);
         try {
           const before = site.certificate('token-signing').thumbprint;

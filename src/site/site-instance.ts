@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CcmlabError } from '../core/errors';
+import { readBoundedText, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import type { ReadyInfo } from './site-server';
+
+/**
+ * One running `site start` per site directory. `site.lock` (created exclusively, holding
+ * the pid) claims the site; `ready.json` says where it listens once it does; both go when
+ * it stops. A lock whose process is gone, or is not a ccmlab site (its pid reused after a
+ * kill -9), never blocks a start.
+ */
+
+const LOCK_FILE = 'site.lock';
+export const READY_FILE = 'ready.json';
+const MAX_STATE_BYTES = 16 * 1024;
+
+export function readyFilePath(siteDir: string): string {
+  return path.join(siteDir, READY_FILE);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Is `pid` a running ccmlab site? Where /proc shows command lines, a reused pid is told apart. */
+function isRunningSite(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  if (pid === process.pid) return true;
+  let commandLine: string;
+  try {
+    commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return !fs.existsSync('/proc/self');
+  }
+  const args = commandLine.split('\0');
+  return args.some((a) => /ccmlab(\.js)?$/.test(a)) && args.includes('site') && args.includes('start');
+}
+
+function lockedPid(siteDir: string): number | undefined {
+  try {
+    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the site running on this directory, if one is. */
+export function runningSitePid(siteDir: string): number | undefined {
+  const pid = lockedPid(siteDir);
+  return pid !== undefined && isRunningSite(pid) ? pid : undefined;
+}
+
+/** Claims the site for this process; refuses while another ccmlab site runs on it. Returns the release. */
+export function claimSite(siteDir: string): () => void {
+  const file = path.join(siteDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', SECRET_FILE_MODE);
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return () => {
+        fs.rmSync(readyFilePath(siteDir), { force: true });
+        if (lockedPid(siteDir) === process.pid) fs.rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = runningSitePid(siteDir);
+      if (pid !== undefined) {
+        throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`);
+      }
+      // A stale lock: its process is gone or is not a site.
+      fs.rmSync(file, { force: true });
+      fs.rmSync(readyFilePath(siteDir), { force: true });
+    }
+  }
+  throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`);
+}
+
+export function writeReadyFile(file: string, ready: ReadyInfo): void {
+  writeFileAtomic(file, `${JSON.stringify(ready, null, 2)}\n`);
+}
+
+/** `ccmlab site stop`: SIGTERM to the running site, then wait (bounded) until it is gone. */
+export async function stopRunningSite(siteDir: string, timeoutMs = 30_000): Promise<number | undefined> {
+  const pid = runningSitePid(siteDir);
+  if (pid === undefined) return undefined;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site (process ${pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill ${pid}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return pid;
+}

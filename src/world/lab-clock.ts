@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { clockStartingAt, parseIsoInstant, type Clock } from '../core/clock';
+import { CcmlabError } from '../core/errors';
+import { readBoundedText, writeFileAtomic } from '../store/atomic-file';
+import type { Lab } from './lab';
+
+/**
+ * The lab clock (the role NTP plays): an offset from the machine's clock in
+ * `<lab>/clock.json`. Every process in the lab reads it at each use of the time (one stat,
+ * the file read again only when it changed), so a running site or agent follows
+ * `ccmlab clock set` from its next use of the time on.
+ */
+
+const CLOCK_FILE = 'clock.json';
+const MAX_CLOCK_BYTES = 4096;
+
+export function clockFile(lab: Lab): string {
+  return path.join(lab.root, CLOCK_FILE);
+}
+
+interface ClockFileState {
+  stamp: string;
+  offsetMs: number;
+}
+
+function readOffset(file: string, cache: { state?: ClockFileState }): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return 0;
+  }
+  const stamp = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+  if (cache.state?.stamp === stamp) return cache.state.offsetMs;
+  let offsetMs: number;
+  try {
+    offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES)) as { offsetMs?: unknown }).offsetMs as number;
+  } catch (error) {
+    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be read (${(error as Error).message}); set it again with 'ccmlab clock set reset'`);
+  }
+  if (!Number.isSafeInteger(offsetMs)) {
+    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} holds no whole offsetMs; set it again with 'ccmlab clock set reset'`);
+  }
+  cache.state = { stamp, offsetMs };
+  return offsetMs;
+}
+
+/** The lab's clock, followed live. */
+export function labClock(lab: Lab, realNow: () => number = Date.now): Clock {
+  const file = clockFile(lab);
+  const cache: { state?: ClockFileState } = {};
+  return {
+    now: () => new Date(realNow() + readOffset(file, cache)),
+    get offsetMs() {
+      return readOffset(file, cache);
+    },
+  };
+}
+
+/** The clock a command runs on: `--now` wins over CCMLAB_NOW, which wins over the lab's clock. */
+export function commandClock(nowOption: string | undefined, lab: Lab, env: NodeJS.ProcessEnv = process.env): Clock {
+  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'));
+  if (env.CCMLAB_NOW !== undefined && env.CCMLAB_NOW !== '') return clockStartingAt(parseIsoInstant(env.CCMLAB_NOW, 'CCMLAB_NOW'));
+  return labClock(lab);
+}
+
+const RELATIVE = /^([+-])(\d{1,6})([dhm])$/i;
+const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+
+/** The offset `value` asks for, given the lab's current offset: ISO instant, ±Nd/±Nh/±Nm (from the lab's time now), or reset. */
+export function clockOffsetFor(value: string, currentOffsetMs: number, realNow: number): number {
+  const text = value.trim();
+  if (text.toLowerCase() === 'reset') return 0;
+  const relative = RELATIVE.exec(text);
+  if (relative) {
+    const delta = Number(relative[2]) * UNIT_MS[relative[3].toLowerCase()];
+    return currentOffsetMs + (relative[1] === '-' ? -delta : delta);
+  }
+  if (!/^\d{4}-/.test(text)) {
+    throw new CcmlabError('CCMLAB_E_BAD_NOW', `'${value}' is not a lab time: give an ISO-8601 instant (2026-12-31T09:00:00Z), +Nd/-Nd/+Nh/-Nh/+Nm/-Nm, or reset`);
+  }
+  return parseIsoInstant(text, 'the lab clock').getTime() - realNow;
+}
+
+/** `ccmlab clock set`: moves the lab clock; returns the lab's time after the change. */
+export function setLabClock(lab: Lab, value: string, realNow: () => number = Date.now): { now: Date; offsetMs: number } {
+  const now = realNow();
+  const offsetMs = clockOffsetFor(value, labClock(lab, realNow).offsetMs, now);
+  if (offsetMs === 0) fs.rmSync(clockFile(lab), { force: true });
+  else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
+  return { now: new Date(now + offsetMs), offsetMs };
+}
