@@ -6,9 +6,10 @@ import type { SiteDb } from './site-db';
 /** Registered clients, as the MP records them: identity, keys, how and when they registered. */
 
 export type ClientState = 'pending' | 'registered' | 'rejected';
-export type Approval = 'pending' | 'auto' | 'manual' | 'bulk-token';
+/** trusted-domain: a Windows-authenticated machine, approved as sites approve computers in trusted domains. */
+export type Approval = 'pending' | 'auto' | 'manual' | 'bulk-token' | 'trusted-domain';
 /** How the client's latest registration was authenticated. */
-export type RegistrationMethod = 'intranet' | 'bulk-token' | 'client-token';
+export type RegistrationMethod = 'intranet' | 'bulk-token' | 'client-token' | 'windows-auth';
 
 export interface ClientRecord {
   smsid: string;
@@ -20,6 +21,8 @@ export interface ClientRecord {
   registeredBy: RegistrationMethod;
   /** The bulk registration token that first admitted the client, if one did. */
   bulkTokenGuid: string | null;
+  /** The Windows machine account (DOMAIN\\NAME$) of a Windows-authenticated registration. */
+  account: string | null;
   internetFlag: boolean;
   signingThumbprint: string;
   encryptionThumbprint: string;
@@ -38,6 +41,7 @@ interface Row {
   approval: Approval;
   registered_by: RegistrationMethod;
   bulk_token_guid: string | null;
+  account: string | null;
   internet_flag: number;
   signing_thumbprint: string;
   encryption_thumbprint: string;
@@ -57,6 +61,7 @@ function fromRow(row: Row): ClientRecord {
     approval: row.approval,
     registeredBy: row.registered_by,
     bulkTokenGuid: row.bulk_token_guid,
+    account: row.account,
     internetFlag: row.internet_flag === 1,
     signingThumbprint: row.signing_thumbprint,
     encryptionThumbprint: row.encryption_thumbprint,
@@ -84,13 +89,13 @@ export function findClientByKey(db: SiteDb, keyId: string): ClientRecord | undef
 
 export function saveClient(db: SiteDb, client: ClientRecord): void {
   db.prepare(
-    `INSERT INTO clients (smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, internet_flag,
+    `INSERT INTO clients (smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, account, internet_flag,
        signing_thumbprint, encryption_thumbprint, signing_certificate, first_seen, registered_at, last_seen)
-     VALUES (@smsid, @key_id, @netbios, @fqdn, @state, @approval, @registered_by, @bulk_token_guid, @internet_flag,
+     VALUES (@smsid, @key_id, @netbios, @fqdn, @state, @approval, @registered_by, @bulk_token_guid, @account, @internet_flag,
        @signing_thumbprint, @encryption_thumbprint, @signing_certificate, @first_seen, @registered_at, @last_seen)
      ON CONFLICT (smsid) DO UPDATE SET key_id = excluded.key_id, netbios = excluded.netbios, fqdn = excluded.fqdn,
        state = excluded.state, approval = excluded.approval, registered_by = excluded.registered_by,
-       bulk_token_guid = excluded.bulk_token_guid, internet_flag = excluded.internet_flag,
+       bulk_token_guid = excluded.bulk_token_guid, account = excluded.account, internet_flag = excluded.internet_flag,
        signing_thumbprint = excluded.signing_thumbprint, encryption_thumbprint = excluded.encryption_thumbprint,
        signing_certificate = excluded.signing_certificate, registered_at = excluded.registered_at, last_seen = excluded.last_seen`,
   ).run({
@@ -102,6 +107,7 @@ export function saveClient(db: SiteDb, client: ClientRecord): void {
     approval: client.approval,
     registered_by: client.registeredBy,
     bulk_token_guid: client.bulkTokenGuid,
+    account: client.account,
     internet_flag: client.internetFlag ? 1 : 0,
     signing_thumbprint: client.signingThumbprint,
     encryption_thumbprint: client.encryptionThumbprint,
@@ -130,6 +136,7 @@ export function clientJson(client: ClientRecord): Record<string, unknown> {
     approval: client.approval,
     registeredBy: client.registeredBy,
     bulkTokenGuid: client.bulkTokenGuid,
+    account: client.account,
     signingThumbprint: client.signingThumbprint,
     encryptionThumbprint: client.encryptionThumbprint,
     registeredAt: client.registeredAt,

@@ -30,7 +30,8 @@ export interface ListenOptions {
 export async function listen(options: ListenOptions): Promise<Listener> {
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const httpServer = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
+  const httpServer = // Headers up to the rewriter's 64 KiB reach the handlers, which refuse over-long fields with a log line.
+  http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000, maxHeaderSize: 64 * 1024 }, (req, res) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;

@@ -12,6 +12,7 @@ import { findClientByKey, findClientBySmsid, keyIdOf, saveClient, touchClient } 
 import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
+import { windowsAccount } from './windows-auth';
 
 /**
  * The management point: registration and policy over CCM_POST, location over GET, the
@@ -22,6 +23,8 @@ import { issueClientToken } from './token-service';
 
 export type Caller =
   | { via: 'intranet' }
+  /** A Windows-authenticated machine account on ccm_system_windowsauth (DOMAIN\\NAME$). */
+  | { via: 'windows'; account: string }
   | { via: 'cmg'; token: { kind: 'bulk'; guid: string } | { kind: 'client'; smsid: string } };
 
 export interface MpRequest {
@@ -51,10 +54,7 @@ function framedReply(runtime: SiteRuntime, message: DecodedMessage, bodyText: st
 
 export function handleMp(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: MpRequest): void {
   const path = request.path.toLowerCase();
-  if (path.startsWith('/ccm_system_windowsauth')) {
-    send(res, { status: 401, headers: { 'www-authenticate': ['Negotiate', 'NTLM'], 'content-type': 'text/plain' }, body: 'Unauthorized\n' });
-    return;
-  }
+  if (path === '/ccm_system_windowsauth' || path.startsWith('/ccm_system_windowsauth/')) return windowsAuthenticated(runtime, req, res, request);
   if (path === '/sms_mp/.sms_aut' && request.method === 'GET') return location(runtime, res, request);
   if (path === '/ccm_sts' && (request.method === 'POST' || request.method === 'GET')) return tokenService(runtime, req, res, request);
   if (path === '/ccm_system/request' || path === '/ccm_system_tokenauth/request') {
@@ -66,6 +66,17 @@ export function handleMp(runtime: SiteRuntime, req: http.IncomingMessage, res: h
     return message(runtime, res, request);
   }
   sendText(res, 404, `no MP resource at ${printable(request.path)}`);
+}
+
+/** ccm_system_windowsauth: NTLM first, then the request as the authenticated machine account. */
+function windowsAuthenticated(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: MpRequest): void {
+  if (request.caller.via !== 'intranet') return sendText(res, 404, 'Windows authentication is not offered through the CMG');
+  const account = windowsAccount(runtime, req, res, request.remote);
+  if (account === undefined) return;
+  const path = request.path.toLowerCase();
+  if (path !== '/ccm_system_windowsauth/request') return sendText(res, 200, `authenticated as ${printable(account)}`);
+  if (request.method !== 'CCM_POST') return sendText(res, 405, `${printable(request.path)} takes CCM_POST, not ${printable(request.method)}`);
+  message(runtime, res, { ...request, caller: { via: 'windows', account } });
 }
 
 function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {

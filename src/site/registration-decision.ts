@@ -40,6 +40,7 @@ export interface RegistrationDecision {
 
 function methodOf(caller: Caller): RegistrationMethod {
   if (caller.via === 'intranet') return 'intranet';
+  if (caller.via === 'windows') return 'windows-auth';
   return caller.token.kind === 'bulk' ? 'bulk-token' : 'client-token';
 }
 
@@ -62,12 +63,14 @@ function refusal(f: RegistrationFacts): { status: RegistrationStatus; why: strin
 function approvalOf(f: RegistrationFacts): Approval {
   const { caller, byKey } = f;
   if (caller.via === 'cmg' && caller.token.kind === 'bulk') return 'bulk-token';
+  if (caller.via === 'windows') return 'trusted-domain';
   if (byKey && byKey.approval !== 'pending') return byKey.approval;
   return f.settings.approval === 'auto' ? 'auto' : 'pending';
 }
 
 function describeCaller(caller: Caller): string {
   if (caller.via === 'intranet') return 'on the intranet';
+  if (caller.via === 'windows') return `on the intranet, Windows-authenticated as machine account ${printable(caller.account)}`;
   return caller.token.kind === 'bulk' ? `through the CMG with bulk registration token ${caller.token.guid}` : `through the CMG with the client token of ${caller.token.smsid}`;
 }
 
@@ -96,6 +99,7 @@ export function decideRegistration(f: RegistrationFacts): RegistrationDecision {
     approval,
     registeredBy: method,
     bulkTokenGuid: bulkGuid ?? byKey?.bulkTokenGuid ?? null,
+    account: f.caller.via === 'windows' ? f.caller.account : (byKey?.account ?? null),
     internetFlag: request.internetFlag === '1',
     signingThumbprint: thumbprintOf(request.signingCertificateDer),
     encryptionThumbprint: thumbprintOf(request.encryptionCertificateDer),

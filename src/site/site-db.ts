@@ -46,7 +46,8 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
       ) STRICT;
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     `),
-  // A client token re-registering its own client is recorded as such (SQLite cannot alter a CHECK: rebuild).
+  // How a client registered, truthfully: by a client token re-registering its own client, or by a
+  // Windows-authenticated machine account (SQLite cannot alter a CHECK: the table is rebuilt).
   (db) =>
     db.exec(`
       CREATE TABLE clients_v3 (
@@ -55,9 +56,10 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
         netbios TEXT NOT NULL,
         fqdn TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'rejected')),
-        approval TEXT NOT NULL CHECK (approval IN ('pending', 'auto', 'manual', 'bulk-token')),
-        registered_by TEXT NOT NULL CHECK (registered_by IN ('intranet', 'bulk-token', 'client-token')),
+        approval TEXT NOT NULL CHECK (approval IN ('pending', 'auto', 'manual', 'bulk-token', 'trusted-domain')),
+        registered_by TEXT NOT NULL CHECK (registered_by IN ('intranet', 'bulk-token', 'client-token', 'windows-auth')),
         bulk_token_guid TEXT,
+        account TEXT,
         internet_flag INTEGER NOT NULL,
         signing_thumbprint TEXT NOT NULL,
         encryption_thumbprint TEXT NOT NULL,
@@ -66,7 +68,10 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
         registered_at TEXT,
         last_seen TEXT NOT NULL
       ) STRICT;
-      INSERT INTO clients_v3 SELECT * FROM clients;
+      INSERT INTO clients_v3 (smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, internet_flag,
+          signing_thumbprint, encryption_thumbprint, signing_certificate, first_seen, registered_at, last_seen)
+        SELECT smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, internet_flag,
+          signing_thumbprint, encryption_thumbprint, signing_certificate, first_seen, registered_at, last_seen FROM clients;
       DROP TABLE clients;
       ALTER TABLE clients_v3 RENAME TO clients;
     `),

@@ -14,7 +14,7 @@ const request = (over: Partial<ParsedRegistrationRequest> = {}): ParsedRegistrat
 });
 
 const record = (over: Partial<ClientRecord> = {}): ClientRecord => ({
-  smsid: A, keyId: 'key-a', netbios: 'PC01', fqdn: 'pc01.lab.test', state: 'registered', approval: 'bulk-token', registeredBy: 'bulk-token', bulkTokenGuid: 'g1',
+  smsid: A, keyId: 'key-a', netbios: 'PC01', fqdn: 'pc01.lab.test', state: 'registered', approval: 'bulk-token', registeredBy: 'bulk-token', bulkTokenGuid: 'g1', account: null,
   internetFlag: true, signingThumbprint: 'T', encryptionThumbprint: 'T', signingCertificate: Buffer.from('sig'), firstSeen: now.toISOString(), registeredAt: now.toISOString(), lastSeen: now.toISOString(), ...over,
 });
 

@@ -175,7 +175,7 @@ function clientsCommand(context: CommandContext): CommandModule {
             context.run(async () => {
               withSite(args, (site) => {
                 const clients = listClients(site.db).map(clientJson);
-                const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
+                const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.account ? ` ${String(c.account)}` : ''}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
                 printResult(args.json, clients, human);
               });
               return 0;
