@@ -36,6 +36,8 @@ export interface CertificateRequest {
   /** Extended key usage OIDs (serverAuth = 1.3.6.1.5.5.7.3.1). */
   extendedKeyUsage?: string[];
   keyUsage?: { digitalSignature?: boolean; keyEncipherment?: boolean; dataEncipherment?: boolean; keyCertSign?: boolean; cRLSign?: boolean };
+  /** CRL distribution point URLs (http://…): clients that check revocation fetch the CRL there. */
+  crlDistributionPoints?: string[];
   /** Issuer; omitted means self-signed. */
   issuer?: { certificatePem: string; privateKeyPem: string };
 }
@@ -71,6 +73,7 @@ export async function issueCertificate(request: CertificateRequest, keys?: KeyPa
     ...(request.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
   ];
   if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
+  if (request.crlDistributionPoints?.length) extensions.push({ name: 'cRLDistributionPoints', altNames: request.crlDistributionPoints.map((value) => ({ type: 6, value })) });
   extensions.push({ name: 'subjectKeyIdentifier' });
   cert.setExtensions(extensions);
   const signingKey = forge.pki.privateKeyFromPem(request.issuer ? request.issuer.privateKeyPem : pair.privateKeyPem);
