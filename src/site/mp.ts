@@ -13,6 +13,8 @@ import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
 import { windowsAccount } from './windows-auth';
+import { currentCrl } from './revocation';
+import { CRL_PATH } from './site-dir';
 
 /**
  * The management point: registration and policy over CCM_POST, location over GET, the
@@ -56,6 +58,7 @@ export function handleMp(runtime: SiteRuntime, req: http.IncomingMessage, res: h
   const path = request.path.toLowerCase();
   if (path === '/ccm_system_windowsauth' || path.startsWith('/ccm_system_windowsauth/')) return windowsAuthenticated(runtime, req, res, request);
   if (path === '/sms_mp/.sms_aut' && request.method === 'GET') return location(runtime, res, request);
+  if (path === CRL_PATH.toLowerCase() && request.method === 'GET') return revocationList(runtime, res, request);
   if (path === '/ccm_sts' && (request.method === 'POST' || request.method === 'GET')) return tokenService(runtime, req, res, request);
   if (path === '/ccm_system/request' || path === '/ccm_system_tokenauth/request') {
     if (request.method !== 'CCM_POST') return sendText(res, 405, `${printable(request.path)} takes CCM_POST, not ${printable(request.method)}`);
@@ -77,6 +80,13 @@ function windowsAuthenticated(runtime: SiteRuntime, req: http.IncomingMessage, r
   if (path !== '/ccm_system_windowsauth/request') return sendText(res, 200, `authenticated as ${printable(account)}`);
   if (request.method !== 'CCM_POST') return sendText(res, 405, `${printable(request.path)} takes CCM_POST, not ${printable(request.method)}`);
   message(runtime, res, { ...request, caller: { via: 'windows', account } });
+}
+
+/** The root's CRL, published at the MP when the site was made with a CRL distribution point. */
+function revocationList(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {
+  if (!runtime.site.config.crlDistributionPoint) return sendText(res, 404, 'this site publishes no CRL');
+  runtime.logs.location.info(`CRL requested by ${request.remote}.`);
+  send(res, { status: 200, headers: { 'content-type': 'application/pkix-crl', 'cache-control': 'no-cache' }, body: currentCrl(runtime.site, runtime.clock.now()) });
 }
 
 function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {

@@ -75,6 +75,15 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
       DROP TABLE clients;
       ALTER TABLE clients_v3 RENAME TO clients;
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE revoked_certificates (
+        serial TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        thumbprint TEXT NOT NULL,
+        revoked_at TEXT NOT NULL
+      ) STRICT;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

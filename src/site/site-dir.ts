@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
-import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type IssuedCertificate } from '../pki/certificates';
+import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate } from '../pki/certificates';
 import { makeDir, PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, readBoundedText, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
@@ -40,6 +40,8 @@ export interface SiteConfig {
   createdAt: string;
   /** Loopback ports chosen at init and reused by every `site start`, so installed clients keep their addresses. */
   ports: SitePorts;
+  /** Where the MP publishes the root's CRL (in the MP's certificates and the CMG's), or null: no revocation checking. */
+  crlDistributionPoint: string | null;
 }
 
 export interface SitePorts {
@@ -68,7 +70,12 @@ export interface InitOptions {
   clock: Clock;
   /** Ports to record; those not given are chosen free on 127.0.0.1. */
   ports?: Partial<SitePorts>;
+  /** Publish a CRL at the MP and name it in the MP's and the CMG's certificates. */
+  crlDistributionPoint?: boolean;
 }
+
+/** The root's CRL, as the MP serves it over HTTP. */
+export const CRL_PATH = '/CRL/sms-issuing.crl';
 
 export const DEFAULT_ROLE_ID = '72057594037927941';
 const RESERVED_SITE_CODES = new Set(['AUX', 'CON', 'NUL', 'PRN', 'SMS']);
@@ -115,33 +122,39 @@ function validity(clock: Clock): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(now - 365 * DAY_MS), notAfter: new Date(now + 3650 * DAY_MS) };
 }
 
-export function tokenSigningRequest(clock: Clock, root: { certificatePem: string; privateKeyPem: string }) {
-  return { commonName: 'SMS Token Signing Certificate', ...validity(clock), keyUsage: { digitalSignature: true }, issuer: root };
+export type RenewableCertificate = Exclude<SiteCertificateName, 'sms-issuing'>;
+
+/** What the root issues for each renewable certificate, at init and at every renewal. */
+function certificateRequest(name: RenewableCertificate, config: SiteConfig, clock: Clock, root: { certificatePem: string; privateKeyPem: string }): CertificateRequest {
+  if (name === 'token-signing') return { commonName: 'SMS Token Signing Certificate', ...validity(clock), keyUsage: { digitalSignature: true }, issuer: root };
+  const host = name === 'cmg' ? config.cmgName : config.mpName;
+  return {
+    commonName: host,
+    dnsNames: [...new Set([host, 'localhost'])],
+    ipAddresses: ['127.0.0.1'],
+    ...validity(clock),
+    keyUsage: { digitalSignature: true, keyEncipherment: true },
+    extendedKeyUsage: [SERVER_AUTH],
+    ...(config.crlDistributionPoint ? { crlDistributionPoints: [config.crlDistributionPoint] } : {}),
+    issuer: root,
+  };
 }
+
+const RENEWABLE: readonly RenewableCertificate[] = ['token-signing', 'role-ssl', 'cmg'];
 
 async function createPki(dir: string, config: SiteConfig, clock: Clock): Promise<void> {
   const keys = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair()]);
   const root = await issueCertificate({ commonName: 'SMS Issuing', ...validity(clock), isCa: true, keyUsage: { keyCertSign: true, cRLSign: true, digitalSignature: true } }, keys[0]);
-  const serverCert = (name: string, pair: (typeof keys)[number]) =>
-    issueCertificate(
-      {
-        commonName: name,
-        dnsNames: [...new Set([name, 'localhost'])],
-        ipAddresses: ['127.0.0.1'],
-        ...validity(clock),
-        keyUsage: { digitalSignature: true, keyEncipherment: true },
-        extendedKeyUsage: [SERVER_AUTH],
-        issuer: root,
-      },
-      pair,
-    );
-  const issued: Record<SiteCertificateName, IssuedCertificate> = {
-    'sms-issuing': root,
-    'token-signing': await issueCertificate(tokenSigningRequest(clock, root), keys[1]),
-    'role-ssl': await serverCert(config.mpName, keys[2]),
-    cmg: await serverCert(config.cmgName, keys[3]),
-  };
-  for (const { name } of SITE_CERTIFICATES) writeCertificate(dir, name, issued[name]);
+  writeCertificate(dir, 'sms-issuing', root);
+  for (const [i, name] of RENEWABLE.entries()) writeCertificate(dir, name, await issueCertificate(certificateRequest(name, config, clock, root), keys[i + 1]));
+}
+
+/** `site certs renew`: a new key and certificate from the root, replacing the old pair in one atomic write. */
+export async function renewSiteCertificate(site: Site, name: RenewableCertificate, clock: Clock): Promise<{ previous: string; current: string }> {
+  const previous = site.certificate(name).thumbprint;
+  const root = { certificatePem: site.certificatePem('sms-issuing'), privateKeyPem: site.privateKey('sms-issuing').export({ type: 'pkcs8', format: 'pem' }).toString() };
+  writeCertificate(site.dir, name, await issueCertificate(certificateRequest(name, site.config, clock, root)));
+  return { previous, current: site.certificate(name).thumbprint };
 }
 
 /** One atomic write for a renewable credential (certificate and key together); two for the root at init. */
@@ -204,6 +217,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     passive: options.passive,
     createdAt: options.clock.now().toISOString(),
     ports: await choosePorts(options.ports ?? {}),
+    crlDistributionPoint: options.crlDistributionPoint === true ? `http://${options.mpName}${CRL_PATH}` : null,
   };
   makeDir(path.dirname(dir));
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
@@ -340,7 +354,8 @@ export function openSite(dirOption: string): Site {
   }
   const ports = config.ports as Partial<SitePorts> | undefined;
   const validPort = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
-  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg)) {
+  const crl = config.crlDistributionPoint as unknown;
+  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg) || (crl !== null && typeof crl !== 'string')) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
   }
   return new Site(dir, config);

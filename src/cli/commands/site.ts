@@ -2,14 +2,14 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
-import { issueCertificate } from '../../pki/certificates';
 import { listBulkTokens, setBulkTokenBlocked, type BulkTokenRecord } from '../../site/bulk-tokens';
-import { DEFAULT_ROLE_ID, initSite, openSite, SITE_CERTIFICATES, tokenSigningRequest, writeCertificate, type Site } from '../../site/site-dir';
+import { revokeSiteCertificate } from '../../site/revocation';
+import { DEFAULT_ROLE_ID, initSite, renewSiteCertificate, SITE_CERTIFICATES, type RenewableCertificate, type Site } from '../../site/site-dir';
 import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
 import { printResult } from '../output';
-import { clockOf, labOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, labOf, withSite, withSiteAsync, withSiteOptions, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
 
@@ -66,6 +66,7 @@ interface InitArgs extends SiteArgs {
   'role-id': string;
   passive: boolean;
   force: boolean;
+  'crl-distribution-point': boolean;
   'mp-port'?: string;
   'mp-https-port'?: string;
   'cmg-port'?: string;
@@ -90,6 +91,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
         .option('cmg-name', { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' })
         .option('role-id', { type: 'string', default: DEFAULT_ROLE_ID, requiresArg: true, describe: 'MP role ID (decimal, may exceed 2^53)' })
         .option('passive', { type: 'boolean', default: false, describe: 'the site server is in passive mode' })
+        .option('crl-distribution-point', { type: 'boolean', default: false, describe: "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates" })
         .option('force', { type: 'boolean', default: false, describe: 'replace an existing site' })
         .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' })
         .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' })
@@ -107,6 +109,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
           roleId: String(args['role-id']),
           passive: args.passive,
           force: args.force,
+          crlDistributionPoint: args['crl-distribution-point'],
           clock,
           ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
         });
@@ -221,31 +224,52 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
   };
 }
 
-interface RenewArgs extends SiteArgs {
-  certificate: string;
+interface CertArgs extends SiteArgs {
+  certificate: RenewableCertificate;
 }
 
-function renewCommand(context: CommandContext): CommandModule<object, RenewArgs> {
+const TITLES: Record<RenewableCertificate, string> = { 'token-signing': 'SMS Token Signing Certificate', 'role-ssl': 'SMS Role SSL Certificate', cmg: 'CMG server certificate' };
+
+function renewCommand(context: CommandContext): CommandModule<object, CertArgs> {
   return {
     command: 'renew <certificate>',
-    describe: 'replace a site certificate (token-signing): every token it signed stops working',
-    builder: (y: Argv) => withSiteOptions(y).positional('certificate', { choices: ['token-signing'] as const, demandOption: true }) as unknown as Argv<RenewArgs>,
+    describe: 'replace a site certificate and its key (token-signing: every token it signed stops working)',
+    builder: (y: Argv) =>
+      withSiteOptions(y)
+        .positional('certificate', { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true })
+        .example('$0 site certs renew token-signing', 'clients need new tokens afterwards')
+        .example('$0 site certs renew cmg', 'replace a revoked CMG certificate; the running site serves the new one') as unknown as Argv<CertArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = clockOf(args);
-        const site = openSite(args['site-dir']);
-        try {
-          const before = site.certificate('token-signing').thumbprint;
-          const root = { certificatePem: site.certificatePem('sms-issuing'), privateKeyPem: site.privateKey('sms-issuing').export({ type: 'pkcs8', format: 'pem' }).toString() };
-          writeCertificate(site.dir, 'token-signing', await issueCertificate(tokenSigningRequest(clock, root)));
-          const after = site.certificate('token-signing').thumbprint;
-          openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(`SMS Token Signing Certificate renewed: ${before} replaced by ${after}. Tokens signed by the old certificate are no longer accepted.`);
-          printResult(args.json, { certificate: 'token-signing', previousThumbprint: before, thumbprint: after }, () =>
-            `SMS Token Signing Certificate renewed: ${after} (was ${before}).\nEvery token signed by the old certificate stops working; clients need a new one.\n`,
-          );
-        } finally {
-          site.close();
-        }
+        const name = args.certificate;
+        const { previous, current } = await withSiteAsync(args, (site) => renewSiteCertificate(site, name, clock));
+        const consequence = name === 'token-signing' ? 'Tokens signed by the old certificate are no longer accepted.' : 'The running site serves the new certificate to new connections.';
+        openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(`${TITLES[name]} renewed: ${previous} replaced by ${current}. ${consequence}`);
+        printResult(args.json, { certificate: name, previousThumbprint: previous, thumbprint: current }, () =>
+          `${TITLES[name]} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
+        );
+        return 0;
+      }),
+  };
+}
+
+function revokeCommand(context: CommandContext): CommandModule<object, CertArgs> {
+  return {
+    command: 'revoke <certificate>',
+    describe: "put a site certificate on the root's CRL (the site keeps serving it until 'site certs renew')",
+    builder: (y: Argv) =>
+      withSiteOptions(y)
+        .positional('certificate', { choices: ['cmg', 'role-ssl'] as const, demandOption: true })
+        .example('$0 site certs revoke cmg', 'clients that check revocation refuse the CMG (CERT_REVOKED)') as unknown as Argv<CertArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        const clock = clockOf(args);
+        const name = args.certificate;
+        const revoked = withSite(args, (site) => revokeSiteCertificate(site, name, clock.now()));
+        const message = revoked.changed ? `${TITLES[name]} ${revoked.serial} is revoked: it is on the CRL the MP publishes.` : `${TITLES[name]} ${revoked.serial} was already revoked; nothing changed.`;
+        openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(message);
+        printResult(args.json, { certificate: name, ...revoked }, `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`);
         return 0;
       }),
   };
@@ -262,7 +286,7 @@ export function siteCommand(context: CommandContext): CommandModule {
         .command('tokens', 'bulk registration tokens (the console Certificates node)', (t) =>
           t.command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
         )
-        .command('certs', 'site certificates', (c) => c.command(renewCommand(context)).demandCommand(1, 'name a certs command: renew'))
+        .command('certs', 'site certificates', (c) => c.command(renewCommand(context)).command(revokeCommand(context)).demandCommand(1, 'name a certs command: renew, revoke'))
         .command(siteRunCommands(context))
         .demandCommand(1, 'name a site command: init, show, start, tokens, clients, config, clock, certs'),
     handler: () => undefined,
