@@ -1,5 +1,6 @@
 import { processClock, systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
+import type { CmLog } from '../log/logger';
 import { createBulkToken } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { DEFAULT_SITE_LOG_DIR, openSiteLog } from '../site/site-logs';
@@ -16,7 +17,8 @@ function localDateTime(time: Date): string {
 async function main(argv: string[]): Promise<number> {
   let logDir = peekOption(argv, 'log-dir') ?? DEFAULT_SITE_LOG_DIR;
   let clock: Clock = systemClock;
-  const log = () => openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs');
+  let opened: CmLog | undefined;
+  const log = (): CmLog => (opened ??= openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs'));
   try {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
@@ -25,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(tokenToolUsage());
       return 0;
     }
+    // A log that cannot be written refuses the run before a token exists.
+    log();
     const site = openSite(args.siteDir);
     try {
       if (site.config.passive) {

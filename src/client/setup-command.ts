@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import { CcmlabError } from '../core/errors';
 import { decodeText, nearest } from '../core/text';
+import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
 import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/logger';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
@@ -159,14 +159,8 @@ function collect(args: readonly SetupArgument[], origin: string): Collected {
 }
 
 /** The `Install=` line of the `[Client Install]` section of a mobileclient.tcf-shaped file. */
-export function readConfigInstallLine(file: string, readFile: (path: string) => Buffer = readBoundedFile): string[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFile(file);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
-    return fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${file} cannot be read: ${reason}; give the path of a mobileclient.tcf-style file`);
-  }
+export function readConfigInstallLine(file: string, readFile: (path: string) => Buffer = readConfigFile): string[] {
+  const bytes = readFile(file);
   let section = '';
   for (const raw of decodeText(bytes).split(/\r?\n/)) {
     const line = raw.trim();
@@ -181,10 +175,8 @@ export function readConfigInstallLine(file: string, readFile: (path: string) => 
   return fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${file} has no 'Install=' line in a [Client Install] section`);
 }
 
-function readBoundedFile(file: string): Buffer {
-  const size = fs.statSync(file).size;
-  if (size > MAX_CONFIG_BYTES) throw new Error(`it is ${size} bytes, more than ${MAX_CONFIG_BYTES}`);
-  return fs.readFileSync(file);
+function readConfigFile(file: string): Buffer {
+  return readBoundedFile(file, MAX_CONFIG_BYTES, { label: '/config:', code: 'CCMSETUP_E_BAD_CONFIG_FILE', fix: 'give the path of a mobileclient.tcf-style file' });
 }
 
 function parseMpEntry(entry: string, where: string): ManagementPoint {
