@@ -6,6 +6,7 @@ import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type IssuedCertificate } from '../pki/certificates';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
 
@@ -250,14 +251,15 @@ export function openSite(dirOption: string): Site {
   if (!fs.existsSync(file)) {
     throw new CcmlabError('CCMLAB_E_NOT_A_SITE', `${dir} is not a site directory (no ${SITE_FILE}); give the --site-dir of 'ccmlab site init'`);
   }
+  const text = readBoundedText(file, 64 * 1024, { label: 'site file', code: 'CCMLAB_E_SITE_CORRUPT', fix: "re-create the site with 'ccmlab site init --force'" });
   let config: SiteConfig;
   try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8')) as SiteConfig;
+    config = JSON.parse(text) as SiteConfig;
   } catch (error) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not valid JSON (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
   }
-  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string') {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
+  if (typeof config !== 'object' || config === null || config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || typeof config.siteCode !== 'string') {
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String((config as SiteConfig | null)?.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
   }
   return new Site(dir, config);
 }
