@@ -1,4 +1,5 @@
-import { CcmlabError } from '../core/errors';
+import { CcmlabError, type ErrorCode } from '../core/errors';
+import { hostNameDefect } from '../core/host-name';
 import { decodeText, nearest } from '../core/text';
 import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
@@ -175,12 +176,24 @@ export function readConfigInstallLine(file: string, readFile: (path: string) => 
   return fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${file} has no 'Install=' line in a [Client Install] section`);
 }
 
-function readConfigFile(file: string): Buffer {
+/** /config:'s file: regular, at most 1 MiB. */
+export function readConfigFile(file: string): Buffer {
   return readBoundedFile(file, MAX_CONFIG_BYTES, { label: '/config:', code: 'CCMSETUP_E_BAD_CONFIG_FILE', fix: 'give the path of a mobileclient.tcf-style file' });
+}
+
+/** The host as typed in `host[:port]`, checked before URL can rewrite it (full-width letters, IDNA). */
+function checkTypedHost(hostPort: string, code: ErrorCode, what: string): void {
+  if (hostPort.includes('@')) return; // credentials are refused on their own
+  const host = /^(\[[^\]]*\]|[^:]*)/.exec(hostPort)?.[1] ?? hostPort;
+  const defect = hostNameDefect(host);
+  if (defect) fail(code, `${what}: host '${host}' ${defect}`);
 }
 
 function parseMpEntry(entry: string, where: string): ManagementPoint {
   const hasScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry);
+  // URL lower-cases the host; logs show it as the admin typed it.
+  const authority = /^(?:[^:/]+:\/\/)?([^/?#]*)/.exec(entry)?.[1] ?? '';
+  checkTypedHost(authority, 'CCMSETUP_E_BAD_MP', `${where} '${entry}'`);
   let url: URL;
   try {
     url = new URL(hasScheme ? entry : `http://${entry}`);
@@ -193,8 +206,6 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' carries credentials, a query or a fragment; give only scheme, host, port and path`);
   }
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
-  // URL lower-cases the host; logs show it as the admin typed it.
-  const authority = /^(?:[^:/]+:\/\/)?([^/?#]*)/.exec(entry)?.[1] ?? url.host;
   const cmg = CMG_PATH.exec(url.pathname);
   if (/CCM_Proxy_MutualAuth/i.test(url.pathname) && !cmg) {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is not a CMG address; the form is https://<cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
@@ -217,6 +228,7 @@ function parseCcmHostName(value: string): CloudGateway | null {
   const slash = value.indexOf('/');
   const hostPort = slash < 0 ? value : value.slice(0, slash);
   const pathPart = slash < 0 ? '' : value.slice(slash);
+  checkTypedHost(hostPort, 'CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value}`);
   let url: URL;
   try {
     url = new URL(`https://${hostPort}`);
