@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { Clock } from '../core/clock';
 import { writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText } from '../store/files';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
@@ -8,7 +9,6 @@ import { pkiPaths, openSite } from './site-dir';
 import { siteClock } from './site-clock';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
-import * as fs from 'node:fs';
 
 /**
  * A running site: one process, three listeners (MP over HTTP, MP over HTTPS with the
@@ -90,7 +90,8 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
     options.limits ?? DEFAULT_SITE_LIMITS,
   );
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
-  const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: fs.readFileSync(pkiPaths(site.dir, name).key, 'utf8'), cert: fs.readFileSync(pkiPaths(site.dir, name).certificate, 'utf8') });
+  const pki = (file: string) => readBoundedText(file, 64 * 1024, { label: 'site PKI file', code: 'CCMLAB_E_SITE_CORRUPT', fix: "re-create the site with 'ccmlab site init --force'" });
+  const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: pki(pkiPaths(site.dir, name).key), cert: pki(pkiPaths(site.dir, name).certificate) });
   const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${error.message}.`);
   const listeners: Listener[] = [];
   try {
