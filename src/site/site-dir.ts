@@ -6,7 +6,7 @@ import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type IssuedCertificate } from '../pki/certificates';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
-import { readBoundedText } from '../store/files';
+import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
 
@@ -157,7 +157,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     passive: options.passive,
     createdAt: options.clock.now().toISOString(),
   };
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  makeDirectory(path.dirname(dir), { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --site-dir whose parent can be created and written to' });
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
   fs.mkdirSync(staging, { mode: 0o700 });
   try {

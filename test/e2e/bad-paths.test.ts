@@ -54,6 +54,14 @@ describe('a log directory that cannot be made', () => {
     expectOneLine(r, 6, /CCMLAB_E_LOG_WRITE: log file .*ccmsetup\.log cannot be written \(EISDIR\)/);
   });
 
+  onLinux('ccmlab site init and demo under /proc/self/nope end at once with CCMLAB_E_STATE_WRITE', async () => {
+    const init = await runCli('ccmlab', ['site', 'init', '--site-dir', '/proc/self/nope/site'], { cwd: work, timeoutMs: 15_000 });
+    expectOneLine(init, 1, /^ccmlab: error CCMLAB_E_STATE_WRITE: directory \/proc\/self\/nope cannot be made/);
+    const demo = await runCli('ccmlab', ['demo', '--lab-dir', '/proc/self/nope'], { cwd: work, timeoutMs: 15_000 });
+    expect(demo.stderr).toMatch(/^ccmlab: error CCMLAB_E_STATE_WRITE: lab directory \/proc\/self\/nope cannot be made/m);
+    expect(demo.code).toBe(1);
+  });
+
   test('BulkRegistrationTokenTool: exits 1 before making a token', async () => {
     const r = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', path.join(work, 'site'), '--log-dir', path.join(fileAt('f'), 'logs')], { cwd: work });
     expectOneLine(r, 1, /^BulkRegistrationTokenTool: error CCMLAB_E_LOG_DIR: /);
