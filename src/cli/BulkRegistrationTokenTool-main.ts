@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
+import type { CmLog } from '../log/logger';
 import { createBulkToken } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
@@ -19,7 +20,8 @@ function localDateTime(time: Date): string {
 async function main(argv: string[]): Promise<number> {
   let logDir = peekOption(argv, 'log-dir') ?? labAt(peekOption(argv, 'lab')).siteLogDir;
   let clock: Clock = systemClock;
-  const log = () => openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs');
+  let opened: CmLog | undefined;
+  const log = (): CmLog => (opened ??= openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs'));
   try {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(tokenToolUsage());
       return 0;
     }
+    // A log that cannot be written refuses the run before a token exists.
+    log();
     const site = openSite(args.siteDir);
     try {
       if (site.config.passive) {

@@ -6,8 +6,14 @@ import { closeAllLogs } from '../log/logger';
 /**
  * The one exit path of every command: map an error to its exit code, report it on
  * stderr (or as one JSON document on stdout with --json), close every log so each
- * line is on disk, let stdout drain, then exit.
+ * line is on disk, let stdout drain, then exit. It owns uncaughtException and
+ * unhandledRejection, and nothing (a log that will not close, a stream that will not
+ * drain) can keep it from exiting: each step is bounded.
  */
+
+/** How long closing the logs and draining stdout/stderr may take before the process exits anyway. */
+const CLOSE_LOGS_MS = 3_000;
+const DRAIN_MS = 5_000;
 
 export interface ProgramInfo {
   name: string;
@@ -25,6 +31,13 @@ export function toCcmlabError(error: unknown): CcmlabError {
 
 export function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => undefined, () => undefined), deadline]).finally(() => clearTimeout(timer));
 }
 
 function drain(stream: NodeJS.WriteStream): Promise<void> {
@@ -49,18 +62,33 @@ export function reportError(program: ProgramInfo, error: CcmlabError, json: bool
   return exitCode;
 }
 
+let exiting: { code: number } | undefined;
+
+/** Closes the logs and drains the output, each bounded, then exits; a second call only raises the exit code. */
+async function finish(exitCode: number): Promise<void> {
+  if (exiting) {
+    exiting.code ||= exitCode;
+    return;
+  }
+  exiting = { code: exitCode };
+  await bounded(closeAllLogs(), CLOSE_LOGS_MS);
+  await bounded(Promise.all([drain(process.stdout), drain(process.stderr)]), DRAIN_MS);
+  process.exit(exiting.code);
+}
+
 export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
   // A reader that went away (`| head`) is not an error of ours.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
   });
+  const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
+  process.on('uncaughtException', (error) => void finish(fail(error)));
+  process.on('unhandledRejection', (reason) => void finish(fail(reason)));
   let exitCode: number;
   try {
     exitCode = await main();
   } catch (error) {
-    exitCode = reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
+    exitCode = fail(error);
   }
-  await closeAllLogs();
-  await Promise.all([drain(process.stdout), drain(process.stderr)]);
-  process.exit(exitCode);
+  await finish(exitCode);
 }

@@ -6,6 +6,7 @@ import { SetupLog } from '../client/setup-log';
 import type { Clock } from '../core/clock';
 import { parseConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
+import { makeDirectory } from '../store/files';
 import { createBulkToken } from '../site/bulk-tokens';
 import { initSite } from '../site/site-dir';
 import { startSite, type RunningSite } from '../site/site-server';
@@ -41,6 +42,7 @@ export function freshLab(dir: string): void {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  makeDirectory(dir, { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab-dir that can be created and written to' });
   writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
 }
 

@@ -1,9 +1,11 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
-import { makeDir, PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { makeDirectory, readBoundedText, type FileRole } from '../store/files';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -89,41 +91,93 @@ export function isInstalled(dir: string): boolean {
   return fs.existsSync(path.join(dir, CLIENT_FILES.config));
 }
 
+/** Every client state file is small: a JSON document, a PEM, a token. */
+const MAX_STATE_FILE_BYTES = 256 * 1024;
+const REINSTALL = 'reinstall the client with ccmsetup /forceinstall';
+const CLIENT_DIR_ROLE: FileRole = { label: 'client directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --client-dir that can be created and written to' };
+
 function read(dir: string, file: string): string {
-  try {
-    return fs.readFileSync(path.join(dir, file), 'utf8');
-  } catch {
-    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client in ${dir} is missing ${file}; reinstall it with ccmsetup /forceinstall`);
-  }
+  return readBoundedText(path.join(dir, file), MAX_STATE_FILE_BYTES, { label: 'client state file', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: REINSTALL });
+}
+
+function corrupt(dir: string, file: string, defect: string): never {
+  throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `client state file ${path.join(dir, file)} ${defect}; ${REINSTALL}`);
 }
 
 export function loadClient(dir: string): ClientState {
   if (!isInstalled(dir)) {
     throw new CcmlabError('CCMCLIENT_E_NO_STATE', `no client is installed in ${path.resolve(dir)}; install one with ccmsetup (or give --client-dir)`);
   }
-  let config: ClientConfig;
-  try {
-    config = JSON.parse(read(dir, CLIENT_FILES.config)) as ClientConfig;
-  } catch (error) {
-    if (error instanceof CcmlabError) throw error;
-    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `${path.join(dir, CLIENT_FILES.config)} is not valid JSON; reinstall with ccmsetup /forceinstall`);
-  }
+  const config = parseConfig(dir, read(dir, CLIENT_FILES.config));
   const smscfg = /^SMS Unique Identifier=(.*)$/m.exec(read(dir, CLIENT_FILES.smscfg))?.[1]?.trim();
-  if (config.schemaVersion !== 1 || smscfg !== config.smsid) {
-    throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client in ${dir} is inconsistent (smscfg.ini says ${smscfg ?? 'nothing'}, client.json ${String(config.smsid)}); reinstall with ccmsetup /forceinstall`);
-  }
+  if (smscfg !== config.smsid) corrupt(dir, CLIENT_FILES.smscfg, `does not hold this client's SMSID (it says ${smscfg ?? 'nothing'}, client.json ${config.smsid})`);
   const optional = (file: string) => (fs.existsSync(path.join(dir, file)) ? read(dir, file) : null);
+  const token = optional(CLIENT_FILES.token)?.trim() ?? null;
+  if (token !== null) checkToken(dir, token, config);
   return {
     config,
-    signing: { certificatePem: read(dir, CLIENT_FILES.signingCert), privateKeyPem: read(dir, CLIENT_FILES.signingKey) },
-    encryption: { certificatePem: read(dir, CLIENT_FILES.encryptionCert), privateKeyPem: read(dir, CLIENT_FILES.encryptionKey) },
+    signing: keyedCertificate(dir, CLIENT_FILES.signingCert, CLIENT_FILES.signingKey),
+    encryption: keyedCertificate(dir, CLIENT_FILES.encryptionCert, CLIENT_FILES.encryptionKey),
     trustedRoot: optional(CLIENT_FILES.trustedRoot),
-    token: optional(CLIENT_FILES.token)?.trim() ?? null,
+    token,
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** client.json as this ccmlab wrote it: the fields every command relies on, with their types. */
+function parseConfig(dir: string, text: string): ClientConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return corrupt(dir, CLIENT_FILES.config, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(value) || value.schemaVersion !== 1) return corrupt(dir, CLIENT_FILES.config, 'is not a client.json of schema 1');
+  const strings = ['smsid', 'netbios', 'fqdn', 'siteCode', 'commandLine', 'logDir', 'installedAt', 'updatedAt'];
+  const nullableStrings = ['assignedMp', 'internetMp', 'mpKeyInformation'];
+  const bad =
+    strings.find((k) => typeof value[k] !== 'string') ??
+    nullableStrings.find((k) => value[k] !== null && typeof value[k] !== 'string') ??
+    ['cmg', 'token'].find((k) => value[k] !== null && !isObject(value[k])) ??
+    (isObject(value.logSettings) ? undefined : 'logSettings') ??
+    (Array.isArray(value.connectTo) && value.connectTo.every((c) => typeof c === 'string') ? undefined : 'connectTo') ??
+    (['intranet', 'internet'].includes(value.location as string) ? undefined : 'location');
+  if (bad !== undefined) corrupt(dir, CLIENT_FILES.config, `has no valid '${bad}'`);
+  return value as unknown as ClientConfig;
+}
+
+function checkToken(dir: string, token: string, config: ClientConfig): void {
+  let jti: string | undefined;
+  try {
+    jti = tokenInfo(token).jti;
+  } catch {
+    corrupt(dir, CLIENT_FILES.token, 'is not a CCM token (three base64url parts with a JSON payload)');
+  }
+  if (config.token && jti !== config.token.jti) corrupt(dir, CLIENT_FILES.token, `is not the token client.json names (jti ${config.token.jti})`);
+}
+
+function keyedCertificate(dir: string, certificateFile: string, keyFile: string): KeyedCertificate {
+  const certificatePem = read(dir, certificateFile);
+  const privateKeyPem = read(dir, keyFile);
+  try {
+    new crypto.X509Certificate(certificatePem);
+  } catch {
+    corrupt(dir, certificateFile, 'is not a PEM certificate');
+  }
+  try {
+    crypto.createPrivateKey(privateKeyPem);
+  } catch {
+    corrupt(dir, keyFile, 'is not a PEM private key');
+  }
+  return { certificatePem, privateKeyPem };
 }
 
 /** Writes every file atomically, all private (0600 in 0700 directories), client.json last. */
 export function saveClient(dir: string, state: ClientState): void {
+  makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
   write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
@@ -139,9 +193,14 @@ export function saveClient(dir: string, state: ClientState): void {
 
 /** /uninstall and /forceinstall: the client's state goes, its logs stay (they live elsewhere). */
 export function removeClient(dir: string): void {
-  fs.rmSync(path.join(dir, CLIENT_FILES.config), { force: true });
-  for (const file of Object.values(CLIENT_FILES)) fs.rmSync(path.join(dir, file), { force: true });
-  fs.rmSync(path.join(dir, 'certs'), { recursive: true, force: true });
+  try {
+    fs.rmSync(path.join(dir, CLIENT_FILES.config), { recursive: true, force: true });
+    for (const file of Object.values(CLIENT_FILES)) fs.rmSync(path.join(dir, file), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, 'certs'), { recursive: true, force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be removed (${code}); make the directory writable and run ccmsetup again`, { cause: error });
+  }
 }
 
 /**
@@ -149,7 +208,7 @@ export function removeClient(dir: string): void {
  * that is gone is taken over.
  */
 export function acquireSetupLock(dir: string): () => void {
-  makeDir(dir, PRIVATE_DIR_MODE);
+  makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
@@ -161,7 +220,7 @@ export function acquireSetupLock(dir: string): () => void {
       return () => fs.rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      const pid = Number(readBoundedText(file, 64, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }).trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
         throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`);
       }

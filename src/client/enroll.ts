@@ -20,7 +20,8 @@ export interface EnrollInput {
 
 export type EnrollResult =
   | { registered: false; smsid: string }
-  | { registered: true; smsid: string; token: string; keyInformation: string; siteCode: string };
+  /** siteCode: what MPKEYINFORMATION said, or null when the kept key information was reused (the caller keeps its own). */
+  | { registered: true; smsid: string; token: string; keyInformation: string; siteCode: string | null };
 
 export async function enroll(input: EnrollInput): Promise<EnrollResult> {
   const { session, bearer } = input;
@@ -39,6 +40,6 @@ export async function enroll(input: EnrollInput): Promise<EnrollResult> {
     smsid: registration.smsid,
     token,
     keyInformation: keys?.publicKey ?? (input.keyInformation as string),
-    siteCode: keys?.siteCode ?? '',
+    siteCode: keys ? keys.siteCode : null,
   };
 }

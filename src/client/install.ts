@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
-import { CcmlabError } from '../core/errors';
+import { CcmlabError, isCcmlabError } from '../core/errors';
+import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine } from './client-logs';
 import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, tokenInfo, type ClientConfig, type ClientState } from './client-state';
 import { enroll, type Bearer } from './enroll';
@@ -39,13 +39,10 @@ export interface InstallResult {
   rotationLine?: string;
 }
 
+const MAX_CA_FILE_BYTES = 1024 * 1024;
+
 export function readCaFile(file: string): string {
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CcmlabError('CCMSETUP_E_BAD_CA_FILE', `--ca-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the site's rootCaFile ('ccmlab site show --json')`);
-  }
+  const pem = readBoundedText(file, MAX_CA_FILE_BYTES, { label: '--ca-file', code: 'CCMSETUP_E_BAD_CA_FILE', fix: "give the site's rootCaFile ('ccmlab site show --json')" });
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new CcmlabError('CCMSETUP_E_BAD_CA_FILE', `--ca-file ${file} holds no PEM certificate; give the site's rootCaFile ('ccmlab site show --json')`);
   }
@@ -66,10 +63,26 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
   }
 }
 
+/**
+ * The client already installed, if any. /uninstall and /forceinstall remove it, so damaged
+ * state does not stop them: they are the way back from it.
+ */
+function existingClient(options: InstallOptions, removing: boolean): ClientState | undefined {
+  if (!isInstalled(options.clientDir)) return undefined;
+  try {
+    return loadClient(options.clientDir);
+  } catch (error) {
+    if (!removing || !isCcmlabError(error) || error.code !== 'CCMCLIENT_E_CORRUPT_STATE') throw error;
+    options.setupLog.log.warn(`The installed client's state is damaged (${error.message}); removing it.`);
+    return undefined;
+  }
+}
+
 async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const { command, clock, setupLog } = options;
   const log = setupLog.log;
-  let existing = isInstalled(options.clientDir) ? loadClient(options.clientDir) : undefined;
+  const forceInstall = command.parameters.forceinstall === true;
+  let existing = existingClient(options, forceInstall || command.mode === 'uninstall');
   if (command.mode === 'uninstall') {
     if (!existing) log.info('No client is installed; nothing to uninstall.');
     removeClient(options.clientDir);
@@ -80,8 +93,8 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
     log.info(`A client (${existing.config.smsid}) is already installed and /logon was given: nothing to do.`);
     return { action: 'nothing-to-do', state: existing };
   }
-  if (existing && command.parameters.forceinstall === true) {
-    log.info(`/forceinstall: removing the installed client ${existing.config.smsid} before installing afresh.`);
+  if (forceInstall && isInstalled(options.clientDir)) {
+    log.info(`/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`);
     removeClient(options.clientDir);
     existing = undefined;
   }
@@ -126,7 +139,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
       smsid: result.smsid,
       netbios: options.netbios,
       fqdn,
-      siteCode: command.siteCode && command.siteCode !== 'AUTO' ? command.siteCode : result.registered ? result.siteCode : (existing?.config.siteCode ?? ''),
+      siteCode: command.siteCode && command.siteCode !== 'AUTO' ? command.siteCode : ((result.registered ? result.siteCode : null) ?? existing?.config.siteCode ?? ''),
       assignedMp: intranetMp?.url ?? existing?.config.assignedMp ?? null,
       internetMp,
       cmg: command.cmg ? { url: command.cmg.url, roleId: command.cmg.roleId } : (existing?.config.cmg ?? null),

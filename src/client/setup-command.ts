@@ -1,7 +1,8 @@
-import * as fs from 'node:fs';
-import { CcmlabError } from '../core/errors';
+import { CcmlabError, type ErrorCode } from '../core/errors';
+import { hostNameDefect } from '../core/host-name';
 import { REDACTED, redactTokens } from '../core/secrets';
 import { decodeText, escapeControl, nearest, printable } from '../core/text';
+import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
 import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/logger';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
@@ -162,14 +163,8 @@ function collect(args: readonly SetupArgument[], origin: string): Collected {
 }
 
 /** The `Install=` line of the `[Client Install]` section of a mobileclient.tcf-shaped file. */
-export function readConfigInstallLine(file: string, readFile: (path: string) => Buffer = readBoundedFile): string[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFile(file);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
-    return fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${file} cannot be read: ${reason}; give the path of a mobileclient.tcf-style file`);
-  }
+export function readConfigInstallLine(file: string, readFile: (path: string) => Buffer = readConfigFile): string[] {
+  const bytes = readFile(file);
   let section = '';
   for (const raw of decodeText(bytes).split(/\r?\n/)) {
     const line = raw.trim();
@@ -184,14 +179,24 @@ export function readConfigInstallLine(file: string, readFile: (path: string) => 
   return fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${file} has no 'Install=' line in a [Client Install] section`);
 }
 
-function readBoundedFile(file: string): Buffer {
-  const size = fs.statSync(file).size;
-  if (size > MAX_CONFIG_BYTES) throw new Error(`it is ${size} bytes, more than ${MAX_CONFIG_BYTES}`);
-  return fs.readFileSync(file);
+/** /config:'s file: regular, at most 1 MiB. */
+export function readConfigFile(file: string): Buffer {
+  return readBoundedFile(file, MAX_CONFIG_BYTES, { label: '/config:', code: 'CCMSETUP_E_BAD_CONFIG_FILE', fix: 'give the path of a mobileclient.tcf-style file' });
+}
+
+/** The host as typed in `host[:port]`, checked before URL can rewrite it (full-width letters, IDNA). */
+function checkTypedHost(hostPort: string, code: ErrorCode, what: string): void {
+  if (hostPort.includes('@')) return; // credentials are refused on their own
+  const host = /^(\[[^\]]*\]|[^:]*)/.exec(hostPort)?.[1] ?? hostPort;
+  const defect = hostNameDefect(host);
+  if (defect) fail(code, `${what}: host '${host}' ${defect}`);
 }
 
 function parseMpEntry(entry: string, where: string): ManagementPoint {
   const hasScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry);
+  // URL lower-cases the host; logs show it as the admin typed it.
+  const authority = /^(?:[^:/]+:\/\/)?([^/?#]*)/.exec(entry)?.[1] ?? '';
+  checkTypedHost(authority, 'CCMSETUP_E_BAD_MP', `${where} '${entry}'`);
   let url: URL;
   try {
     url = new URL(hasScheme ? entry : `http://${entry}`);
@@ -204,8 +209,6 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' carries credentials, a query or a fragment; give only scheme, host, port and path`);
   }
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
-  // URL lower-cases the host; logs show it as the admin typed it.
-  const authority = /^(?:[^:/]+:\/\/)?([^/?#]*)/.exec(entry)?.[1] ?? url.host;
   const cmg = CMG_PATH.exec(url.pathname);
   if (/CCM_Proxy_MutualAuth/i.test(url.pathname) && !cmg) {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is not a CMG address; the form is https://<cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
@@ -228,6 +231,7 @@ function parseCcmHostName(value: string): CloudGateway | null {
   const slash = value.indexOf('/');
   const hostPort = slash < 0 ? value : value.slice(0, slash);
   const pathPart = slash < 0 ? '' : value.slice(slash);
+  checkTypedHost(hostPort, 'CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value}`);
   let url: URL;
   try {
     url = new URL(`https://${hostPort}`);

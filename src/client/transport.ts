@@ -96,6 +96,7 @@ export class ClientHttp {
       const chunks: Buffer[] = [];
       let size = 0;
       const body = init.body === undefined ? undefined : Buffer.from(init.body);
+      let abort: ((reason: Error) => void) | undefined;
       this.agent.dispatch(
         {
           origin: target.origin,
@@ -107,7 +108,9 @@ export class ClientHttp {
           reset: false,
         },
         {
-          onConnect: () => undefined,
+          onConnect: (abortRequest: (reason: Error) => void) => {
+            abort = abortRequest;
+          },
           onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
             status = statusCode;
             statusText = text;
@@ -117,7 +120,10 @@ export class ClientHttp {
           onData: (chunk: Buffer) => {
             size += chunk.length;
             if (size > this.maxBody) {
-              reject(new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${this.maxBody} bytes`));
+              // Aborted, not paused: a paused reply holds its connection, and close() would wait for it forever.
+              const failure = new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${this.maxBody} bytes; is --connect-to pointing at the site?`);
+              reject(failure);
+              abort?.(failure);
               return false;
             }
             chunks.push(chunk);

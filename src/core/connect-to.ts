@@ -1,4 +1,5 @@
 import { CcmlabError } from './errors';
+import { hostNameDefect } from './host-name';
 
 /**
  * curl's --connect-to HOST1:PORT1:HOST2:PORT2: a connection meant for HOST1:PORT1 goes
@@ -54,6 +55,13 @@ export function parseConnectTo(text: string): ConnectTo {
     );
   }
   const [host, port, toHost, toPort] = fields;
+  for (const name of [host, toHost]) {
+    const defect = name === '' ? undefined : hostNameDefect(name);
+    if (defect) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--connect-to '${text}': host '${name}' ${defect}`);
+  }
+  if (toHost === '' && toPort === '') {
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--connect-to '${text}' redirects nothing (ADDR and PORT2 are both empty); give where the connection goes, e.g. CONTOSO.CLOUDAPP.NET:443:127.0.0.1:50443`);
+  }
   return { host: unbracket(host).toLowerCase(), port: parsePort(port, text), toHost: unbracket(toHost), toPort: parsePort(toPort, text), text };
 }
 

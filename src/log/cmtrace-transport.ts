@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Transport from 'winston-transport';
 import type { Clock } from '../core/clock';
-import { makeDir, PUBLIC_DIR_MODE, PUBLIC_FILE_MODE } from '../store/atomic-file';
+import { CcmlabError, isCcmlabError } from '../core/errors';
+import { PUBLIC_DIR_MODE, PUBLIC_FILE_MODE } from '../store/atomic-file';
+import { makeDirectory, type FileRole } from '../store/files';
 import { formatCmTraceLine, historyStamp, type CmTraceType } from './cmtrace-format';
 import { nextHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
 
@@ -29,6 +31,14 @@ export interface CmTraceInfo {
 
 const TYPE_BY_LEVEL: Record<string, CmTraceType> = { error: 3, warn: 2 };
 
+export const LOG_DIR_ROLE: FileRole = { label: 'log directory', code: 'CCMLAB_E_LOG_DIR', fix: 'give a --log-dir that can be created and written to' };
+
+function writeFailure(file: string, error: unknown): CcmlabError {
+  if (isCcmlabError(error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new CcmlabError('CCMLAB_E_LOG_WRITE', `log file ${file} cannot be written (${code}); free space or give a --log-dir that can be written to`, { cause: error });
+}
+
 /**
  * Writes each line synchronously, so a line logged is on disk when log() returns and
  * a rollover can neither lose nor repeat one (winston's File transport drops lines at
@@ -39,6 +49,11 @@ export class CmTraceFileTransport extends Transport {
   private readonly options: CmTraceFileOptions;
   private fd: number | undefined;
   private size = 0;
+  /**
+   * The first write that failed. A throw inside log() would break winston's stream (no
+   * later line, no 'finish'), so the failure is kept here for CmLog to report.
+   */
+  failure: CcmlabError | undefined;
 
   constructor(options: CmTraceFileOptions) {
     super();
@@ -47,17 +62,23 @@ export class CmTraceFileTransport extends Transport {
   }
 
   override log(info: CmTraceInfo, callback: () => void): void {
-    this.writeLine(
-      formatCmTraceLine({
-        message: String(info.message),
-        component: info.component,
-        type: TYPE_BY_LEVEL[info.level] ?? 1,
-        thread: info.thread,
-        file: info.file,
-        time: info.time,
-      }),
-      info.time,
-    );
+    if (!this.failure) {
+      try {
+        this.writeLine(
+          formatCmTraceLine({
+            message: String(info.message),
+            component: info.component,
+            type: TYPE_BY_LEVEL[info.level] ?? 1,
+            thread: info.thread,
+            file: info.file,
+            time: info.time,
+          }),
+          info.time,
+        );
+      } catch (error) {
+        this.failure = writeFailure(this.filePath, error);
+      }
+    }
     callback();
   }
 
@@ -73,14 +94,18 @@ export class CmTraceFileTransport extends Transport {
   }
 
   override close(): void {
-    if (this.fd !== undefined) {
-      fs.closeSync(this.fd);
-      this.fd = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return;
+    try {
+      fs.closeSync(fd);
+    } catch (error) {
+      this.failure ??= writeFailure(this.filePath, error);
     }
   }
 
   private open(): void {
-    makeDir(this.options.dir, PUBLIC_DIR_MODE);
+    makeDirectory(this.options.dir, LOG_DIR_ROLE, PUBLIC_DIR_MODE);
     // The mode applies when the log is created; the umask can only narrow it.
     this.fd = fs.openSync(this.filePath, 'a', PUBLIC_FILE_MODE);
     this.size = fs.fstatSync(this.fd).size;

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as winston from 'winston';
 import type { Clock } from '../core/clock';
-import { CmTraceFileTransport } from './cmtrace-transport';
+import { makeDirectory } from '../store/files';
+import { CmTraceFileTransport, LOG_DIR_ROLE } from './cmtrace-transport';
 import type { RolloverStyle } from './log-files';
 
 /**
@@ -56,6 +57,8 @@ export class CmLog {
     this.name = options.name;
     this.path = path.join(options.dir, `${options.name}.log`);
     if (!options.settings.enabled) return;
+    // A log that cannot be written is refused before anything happens, not at its first line.
+    makeDirectory(options.dir, LOG_DIR_ROLE);
     this.transport = new CmTraceFileTransport({
       dir: options.dir,
       name: options.name,
@@ -104,8 +107,9 @@ export class CmLog {
     return this.closing;
   }
 
+  /** Throws the transport's write failure (CCMLAB_E_LOG_WRITE, CCMLAB_E_LOG_DIR): a log line is never lost silently. */
   private write(level: Level, message: string, source: string | undefined): void {
-    if (!this.logger || this.closing) return;
+    if (!this.logger || !this.transport || this.closing) return;
     this.logger.log({
       level,
       message,
@@ -114,6 +118,7 @@ export class CmLog {
       file: source ?? this.options.source,
       time: this.options.clock.now(),
     });
+    if (this.transport.failure) throw this.transport.failure;
   }
 }
 

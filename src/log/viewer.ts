@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
+import { readBoundedFile } from '../store/files';
 import { decodeText } from '../core/text';
 import { formatBias } from './cmtrace-format';
 import { parseCmTrace, type ParsedEntry } from './cmtrace-parse';
@@ -40,17 +41,8 @@ export function matches(entry: ParsedEntry, filter: LogFilter): boolean {
 }
 
 function readFileBounded(file: string): Buffer {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `log file ${file} does not exist; give the path of a .log file`);
-  }
-  if (!stat.isFile()) throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${file} is not a file; give the path of a .log file`);
-  if (stat.size > MAX_LOG_FILE_BYTES) {
-    throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${file} is ${stat.size} bytes, more than the ${MAX_LOG_FILE_BYTES} ccmlab reads; split it first`);
-  }
-  return fs.readFileSync(file);
+  if (!fs.existsSync(file)) throw new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `log file ${file} does not exist; give the path of a .log file`);
+  return readBoundedFile(file, MAX_LOG_FILE_BYTES, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file' });
 }
 
 /**

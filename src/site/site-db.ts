@@ -104,7 +104,8 @@ export function openSiteDb(file: string, options: { create?: boolean } = {}): Si
     migrate(db, file);
   } catch (error) {
     db.close();
-    throw error;
+    if (error instanceof CcmlabError) throw error;
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} cannot be used (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`, { cause: error });
   }
   return db;
 }

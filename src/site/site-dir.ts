@@ -6,7 +6,8 @@ import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate } from '../pki/certificates';
-import { makeDir, PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, readBoundedText, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
 
@@ -219,7 +220,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     ports: await choosePorts(options.ports ?? {}),
     crlDistributionPoint: options.crlDistributionPoint === true ? `http://${options.mpName}${CRL_PATH}` : null,
   };
-  makeDir(path.dirname(dir));
+  makeDirectory(path.dirname(dir), { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --site-dir whose parent can be created and written to' });
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
   fs.mkdirSync(staging, { mode: 0o700 });
   try {
@@ -323,12 +324,7 @@ function repairAdvice(name: SiteCertificateName): string {
 function pemBlock(dir: string, name: SiteCertificateName, part: 'certificate' | 'key', pattern: RegExp): string {
   const paths = pkiPaths(dir, name);
   const file = part === 'certificate' ? paths.certificate : paths.key;
-  let text: string;
-  try {
-    text = readBoundedText(file, MAX_PEM_BYTES);
-  } catch (error) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} ${part} (${file}) cannot be read (${(error as Error).message}); ${repairAdvice(name)}`);
-  }
+  const text = readBoundedText(file, MAX_PEM_BYTES, { label: `the site's ${name} ${part}`, code: 'CCMLAB_E_SITE_CORRUPT', fix: repairAdvice(name) });
   const block = pattern.exec(text)?.[0];
   if (!block) throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} holds no PEM ${part}; ${repairAdvice(name)}`);
   return block;
@@ -343,11 +339,15 @@ export function openSite(dirOption: string): Site {
   if (!fs.existsSync(file)) {
     throw new CcmlabError('CCMLAB_E_NOT_A_SITE', `${dir} is not a site directory (no ${SITE_FILE}); give the --site-dir of 'ccmlab site init'`);
   }
+  const text = readBoundedText(file, 64 * 1024, { label: 'site file', code: 'CCMLAB_E_SITE_CORRUPT', fix: "re-create the site with 'ccmlab site init --force'" });
   let config: SiteConfig;
   try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8')) as SiteConfig;
+    config = JSON.parse(text) as SiteConfig;
   } catch (error) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not valid JSON (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
+  }
+  if (typeof config !== 'object' || config === null) {
+    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows; re-create the site with 'ccmlab site init --force'`);
   }
   if (config.schemaVersion === 1) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is a site made by an older ccmlab, which kept renewable certificates apart from their keys; re-create it with 'ccmlab site init --force'`);
@@ -355,7 +355,7 @@ export function openSite(dirOption: string): Site {
   const ports = config.ports as Partial<SitePorts> | undefined;
   const validPort = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
   const crl = config.crlDistributionPoint as unknown;
-  if (config.schemaVersion !== SITE_SCHEMA || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg) || (crl !== null && typeof crl !== 'string')) {
+  if (config.schemaVersion !== SITE_SCHEMA || typeof config.siteCode !== 'string' || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg) || (crl !== null && typeof crl !== 'string')) {
     throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
   }
   return new Site(dir, config);

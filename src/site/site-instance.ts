@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
-import { readBoundedText, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText } from '../store/files';
 import type { ReadyInfo } from './site-server';
 
 /**
@@ -44,7 +45,7 @@ function isRunningSite(pid: number): boolean {
 
 function lockedPid(siteDir: string): number | undefined {
   try {
-    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES).trim());
+    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES, { label: 'site lock', code: 'CCMLAB_E_SITE_CORRUPT', fix: 'remove it if no site is running' }).trim());
   } catch {
     return undefined;
   }

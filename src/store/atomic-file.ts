@@ -1,6 +1,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CcmlabError, isCcmlabError } from '../core/errors';
+import { makeDirectory } from './files';
 
 /**
  * State files are replaced whole or not at all: write a temp file beside the target,
@@ -15,12 +17,24 @@ export const PUBLIC_FILE_MODE = 0o644;
 export const PRIVATE_DIR_MODE = 0o700;
 export const PUBLIC_DIR_MODE = 0o755;
 
+const STATE_DIRECTORY = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a directory that can be created and written to' } as const;
+
 /** Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode. */
 export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): void {
-  fs.mkdirSync(dir, { recursive: true, mode });
+  makeDirectory(dir, STATE_DIRECTORY, mode);
 }
 
 export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): void {
+  try {
+    writeAtomically(file, data, mode, dirMode);
+  } catch (error) {
+    if (isCcmlabError(error)) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `${file} cannot be written (${code}); free space or make its directory writable, then run the command again`, { cause: error });
+  }
+}
+
+function writeAtomically(file: string, data: string | Buffer, mode: number, dirMode: number): void {
   const dir = path.dirname(file);
   makeDir(dir, dirMode);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
@@ -53,19 +67,3 @@ export function syncDirectory(dir: string): void {
   }
 }
 
-/** A regular file's text, refused if it is anything else or larger than `maxBytes` (never read past it). */
-export function readBoundedText(file: string, maxBytes: number): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new Error('it is not a regular file');
-    if (stat.size > maxBytes) throw new Error(`it is ${stat.size} bytes, more than ${maxBytes}`);
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length <= maxBytes; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw new Error(`it holds more than ${maxBytes} bytes`);
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}

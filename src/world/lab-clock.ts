@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clockStartingAt, parseIsoInstant, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
-import { readBoundedText, writeFileAtomic } from '../store/atomic-file';
+import { writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
+
+const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "set it again with 'ccmlab clock set reset'" };
 
 /**
  * The lab clock (the role NTP plays): an offset from the machine's clock in
@@ -35,7 +38,7 @@ function readOffset(file: string, cache: { state?: ClockFileState }): number {
   if (cache.state?.stamp === stamp) return cache.state.offsetMs;
   let offsetMs: number;
   try {
-    offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES)) as { offsetMs?: unknown }).offsetMs as number;
+    offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES, LAB_FILE)) as { offsetMs?: unknown }).offsetMs as number;
   } catch (error) {
     throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be read (${(error as Error).message}); set it again with 'ccmlab clock set reset'`);
   }

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
-import { readBoundedText, writeFileAtomic } from '../store/atomic-file';
+import { writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
+
+const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "remove it and restart the site ('ccmlab site start') to publish them again" };
 
 /**
  * Lab names (the role DNS and a hosts file play): `<lab>/hosts.json` maps `NAME:PORT` to
@@ -23,7 +26,7 @@ function readEntries(lab: Lab): Record<string, string> {
   const file = hostsFile(lab);
   if (!fs.existsSync(file)) return {};
   try {
-    const parsed = JSON.parse(readBoundedText(file, MAX_HOSTS_BYTES)) as { names?: unknown };
+    const parsed = JSON.parse(readBoundedText(file, MAX_HOSTS_BYTES, LAB_FILE)) as { names?: unknown };
     if (parsed.names === null || typeof parsed.names !== 'object' || Array.isArray(parsed.names)) throw new Error('it has no "names" object');
     return parsed.names as Record<string, string>;
   } catch (error) {

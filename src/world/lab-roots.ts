@@ -2,8 +2,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
-import { readBoundedText, writeFileAtomic } from '../store/atomic-file';
+import { writeFileAtomic } from '../store/atomic-file';
+import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
+
+const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "remove it with 'ccmlab lab trust remove NAME'" };
 
 /**
  * The lab's trusted roots (the role a GPO-deployed root certificate plays): PEM files in
@@ -65,7 +68,7 @@ export function listRoots(lab: Lab): TrustedRoot[] {
     .map((f) => {
       const file = path.join(dir, f);
       try {
-        return describe(f.slice(0, -4), file, new crypto.X509Certificate(readBoundedText(file, MAX_ROOT_BYTES)));
+        return describe(f.slice(0, -4), file, new crypto.X509Certificate(readBoundedText(file, MAX_ROOT_BYTES, LAB_FILE)));
       } catch (error) {
         throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's trusted root ${file} cannot be read (${(error as Error).message}); remove it with 'ccmlab lab trust remove ${f.slice(0, -4)}'`);
       }
@@ -74,5 +77,5 @@ export function listRoots(lab: Lab): TrustedRoot[] {
 
 /** The PEM of every root the lab trusts. */
 export function labRootsPem(lab: Lab): string[] {
-  return listRoots(lab).map((r) => readBoundedText(r.file, MAX_ROOT_BYTES));
+  return listRoots(lab).map((r) => readBoundedText(r.file, MAX_ROOT_BYTES, LAB_FILE));
 }

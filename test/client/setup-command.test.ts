@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseSetupCommand, readConfigInstallLine } from '../../src/client/setup-command';
+import { parseSetupCommand, readConfigFile, readConfigInstallLine } from '../../src/client/setup-command';
 import { CcmlabError } from '../../src/core/errors';
 import { splitWindowsCommandLine } from '../../src/core/windows-command-line';
 import { fixture, readFixture } from '../support/paths';
@@ -13,7 +13,7 @@ function argvOf(line: string): string[] {
   return splitWindowsCommandLine(line.replace('<token>', token).replace('<corrupted>', corrupted));
 }
 
-const readFromFixtures = (file: string): Buffer => fs.readFileSync(path.join(fixture('command-lines'), file));
+const readFromFixtures = (file: string): Buffer => readConfigFile(path.join(fixture('command-lines'), file));
 
 function parse(line: string) {
   return parseSetupCommand(argvOf(line), { readFile: readFromFixtures });
@@ -134,6 +134,13 @@ describe('refusals name the defect', () => {
     [`SMSSITECODE=ABC`, 'CCMSETUP_E_NO_MP', /no management point/],
     [`stray-word /mp:SMSMP01`, 'CCMSETUP_E_BAD_ARGUMENT', /neither a \/parameter nor a PROPERTY=value/],
     [`/config:missing.tcf`, 'CCMSETUP_E_BAD_CONFIG_FILE', /does not exist/],
+    // Host names are checked as typed: WHATWG URL would turn full-width letters into ASCII.
+    [`/mp:http://\uFF33\uFF2D\uFF33\uFF2D\uFF30\uFF10\uFF11`, 'CCMSETUP_E_BAD_MP', /host '.*' has U\+FF33; a host name is ASCII letters/],
+    [`/mp:SMS!MP01`, 'CCMSETUP_E_BAD_MP', /has '!' \(U\+0021\)/],
+    [`/mp:http://${'a'.repeat(64)}.test`, 'CCMSETUP_E_BAD_MP', /a label of 64 characters, more than the 63/],
+    [`/mp:http://${Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.')}`, 'CCMSETUP_E_BAD_MP', /304 characters long, more than the 253/],
+    [`CCMHOSTNAME=\uFF23ONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSITECODE=ABC /regtoken:<token>`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /host '.*' has U\+FF23/],
+    [`CCMHOSTNAME=cmg..test SMSSITECODE=ABC`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /empty label/],
   ];
   test.each(cases)('%s', (line, code, message) => {
     const error = refusal(line);

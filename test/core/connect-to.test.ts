@@ -19,4 +19,19 @@ describe('--connect-to (curl syntax)', () => {
   test.each(['a:b:c', 'h:99999:127.0.0.1:1', 'h:443:127.0.0.1:x', 'a:1:b:2:c'])('refuses %p', (text) => {
     expect(() => parseConnectTo(text)).toThrow(CcmlabError);
   });
+
+  test.each([
+    [':::', /redirects nothing/],
+    ['cmg.test:443::', /redirects nothing/],
+    [`${'a'.repeat(64)}.test:443:127.0.0.1:1`, /a label of 64 characters/],
+    [`${Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.')}:443:127.0.0.1:1`, /more than the 253/],
+    ['\uFF43mg.test:443:127.0.0.1:1', /has U\+FF43/],
+    ['cmg.test:443:127.0.0.1/x:1', /has '\/'/],
+  ])('refuses %p with a reason', (text, reason) => {
+    expect(() => parseConnectTo(text)).toThrow(reason);
+  });
+
+  test('underscores and bracketed IPv6 are host names', () => {
+    expect(parseConnectTo('my_cmg.test:443:[::1]:8443')).toMatchObject({ host: 'my_cmg.test', toHost: '::1', toPort: 8443 });
+  });
 });

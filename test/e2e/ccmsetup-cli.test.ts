@@ -20,6 +20,16 @@ function setupLog(dir: string) {
 }
 
 describe('ccmsetup (process)', () => {
+  test('a CR or LF inside a refused value is shown escaped: the error stays one line', async () => {
+    const logDir = path.join(work, 'logs');
+    const r = await runCli('ccmsetup', ['/mp:http://mp\r\n01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', logDir], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(/^ccmsetup: error CCMSETUP_E_BAD_MP: \/mp: 'http:\/\/mp\\r\\n01': host 'mp\\r\\n01' has U\+000D/), '']);
+    const connect = await runCli('ccmsetup', ['/mp:http://mp01', 'SMSSITECODE=ABC', '--connect-to', 'a\n:::', '--dry-run', '--log-dir', logDir], { cwd: work });
+    expect(connect.code).toBe(6);
+    expect(connect.stderr.split('\n')).toEqual([expect.stringMatching(/CCMLAB_E_BAD_OPTION: --connect-to 'a\\n:::'/), '']);
+  });
+
   test('--dry-run --json on the article command line gives the parsed model', async () => {
     const logDir = path.join(work, 'logs');
     const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--json', '--log-dir', logDir, '--netbios', 'client01'], { cwd: work });

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli, type CliResult } from '../support/run-cli';
+import { waitForOutput } from '../support/wait-for';
 
 const CMG = 'CONTOSO.CLOUDAPP.NET';
 const ROLE = '72186325152220500';
@@ -45,6 +47,13 @@ function clientJson(name: string): Record<string, any> {
   return JSON.parse(fs.readFileSync(path.join(dirs(name).clientDir, 'client.json'), 'utf8')) as Record<string, any>;
 }
 
+/** Each test installs the clients it uses, so it passes alone (`jest -t`) and in any order. */
+async function installClient(name: string, token: string): Promise<void> {
+  const r = await runCli('ccmsetup', [...article(token), ...emulator(name)], { cwd: work });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
+
 function expectRefused(r: CliResult, name: string, stderr: RegExp): void {
   expect(r.code).toBe(6);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -61,8 +70,10 @@ beforeAll(async () => {
   expect((await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE], { cwd: work })).code).toBe(0);
   rootCa = JSON.parse((await site('show', '--json')).stdout).rootCaFile as string;
   const readyFile = path.join(work, 'ready.json');
-  siteProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', path.join(work, 'logs', 'site'), '--ready-file', readyFile], { cwd: work, stdio: 'ignore' });
-  for (let i = 0; i < 150 && !fs.existsSync(readyFile); i++) await new Promise((r) => setTimeout(r, 100));
+  siteProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', path.join(work, 'logs', 'site'), '--ready-file', readyFile], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  // The ready file is written before the site says it is running.
+  await waitForOutput(siteProcess.stdout as Readable, /Stop it with Ctrl\+C/);
+  siteProcess.stdout?.resume();
   ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as { mp: string; cmg: string };
 });
 
@@ -110,41 +121,42 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   });
 
   test('the agent renews at day 31 and stores the new token; status shows it', async () => {
-    const before = clientJson('CLIENT01');
-    const notYet = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });
+    await installClient('RENEW01', token);
+    const before = clientJson('RENEW01');
+    const notYet = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('RENEW01').clientDir], { cwd: work });
     expect(notYet.code).toBe(0);
     expect(notYet.stdout).toMatch(/renewal due/);
     const later = new Date(Date.parse(before.token.issuedAt) + 31 * DAY).toISOString();
     expect((await site('clock', 'set', '+31d')).code).toBe(0);
     try {
-      const renewed = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT01').clientDir, '--now', later, '--json'], { cwd: work });
+      const renewed = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('RENEW01').clientDir, '--now', later, '--json'], { cwd: work });
       expect(renewed.stderr).toBe('');
       expect(renewed.code).toBe(0);
       expect(JSON.parse(renewed.stdout)).toMatchObject({ action: 'renewed' });
     } finally {
       await site('clock', 'set', 'reset');
     }
-    const after = clientJson('CLIENT01');
+    const after = clientJson('RENEW01');
     expect(after.token.jti).not.toBe(before.token.jti);
     expect(Date.parse(after.token.issuedAt)).toBeGreaterThanOrEqual(Date.parse(later) - 60_000);
-    const status = JSON.parse((await runCli('ccmlab', ['client', 'status', '--json', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work })).stdout) as Record<string, unknown>;
+    const status = JSON.parse((await runCli('ccmlab', ['client', 'status', '--json', '--client-dir', dirs('RENEW01').clientDir], { cwd: work })).stdout) as Record<string, unknown>;
     expect(status).toMatchObject({ smsid: after.smsid, tokenExpiresAt: after.token.expiresAt, renewalDue: after.token.renewalDue, siteCode: 'ABC' });
     expect(status.signingThumbprint).toMatch(/^[0-9A-F]{40}$/);
   });
 
   test('past 90 days without renewal the agent fails and keeps every file', async () => {
-    const other = await runCli('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work });
-    expect(other.code).toBe(0);
-    const tokenFile = path.join(dirs('CLIENT02').clientDir, 'token.jwt');
+    await installClient('EXPIRE01', token);
+    const tokenFile = path.join(dirs('EXPIRE01').clientDir, 'token.jwt');
     const kept = fs.readFileSync(tokenFile, 'utf8');
-    const r = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT02').clientDir, '--now', new Date(Date.now() + 91 * DAY).toISOString()], { cwd: work });
+    const r = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('EXPIRE01').clientDir, '--now', new Date(Date.now() + 91 * DAY).toISOString()], { cwd: work });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CCMCLIENT_E_TOKEN_EXPIRED: the client's CCM token expired at .*; reach an intranet MP/);
     expect(fs.readFileSync(tokenFile, 'utf8')).toBe(kept);
-    expect(entries('CLIENT02', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
+    expect(entries('EXPIRE01', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
   });
 
   test('a rerun keeps the identity; /logon does nothing; /forceinstall starts afresh; /uninstall keeps the logs', async () => {
+    await installClient('CLIENT02', token);
     const smsid = clientJson('CLIENT02').smsid as string;
     expect((await runCli('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);
     expect(clientJson('CLIENT02').smsid).toBe(smsid);
@@ -161,13 +173,14 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   });
 
   test('RESETKEYINFORMATION=TRUE fetches the MP key information afresh; a plain rerun keeps it', async () => {
-    const fetched = () => entries('CLIENT01', 'LocationServices').filter((e) => e.message.startsWith('Retrieved MPKEYINFORMATION')).length;
+    await installClient('RESETKEY01', token);
+    const fetched = () => entries('RESETKEY01', 'LocationServices').filter((e) => e.message.startsWith('Retrieved MPKEYINFORMATION')).length;
     const before = fetched();
-    expect((await runCli('ccmsetup', [...article(token), ...emulator('CLIENT01')], { cwd: work })).code).toBe(0);
+    expect((await runCli('ccmsetup', [...article(token), ...emulator('RESETKEY01')], { cwd: work })).code).toBe(0);
     expect(fetched()).toBe(before);
-    expect((await runCli('ccmsetup', [...article(token), 'RESETKEYINFORMATION=TRUE', ...emulator('CLIENT01')], { cwd: work })).code).toBe(0);
+    expect((await runCli('ccmsetup', [...article(token), 'RESETKEYINFORMATION=TRUE', ...emulator('RESETKEY01')], { cwd: work })).code).toBe(0);
     expect(fetched()).toBe(before + 1);
-    expect(clientJson('CLIENT01').mpKeyInformation).toMatch(/^[0-9A-F]+$/);
+    expect(clientJson('RESETKEY01').mpKeyInformation).toMatch(/^[0-9A-F]+$/);
   });
 
   test('a second ccmsetup while one runs exits 8', async () => {
@@ -294,12 +307,11 @@ describe('ccmlab fleet', () => {
 
 describe('ccmlab client run', () => {
   test('stays up with the renewal scheduled and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await installClient('RUN01', (await bulkToken()).token);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('RUN01').clientDir], { cwd: work });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      for (let i = 0; i < 100 && !/next renewal in/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      const stderr = await waitForOutput(child.stderr, /next renewal in/);
       expect(stderr).toMatch(/ccmlab client: not-due; next renewal in \d+ h/);
     } finally {
       child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { clockStartingAt } from '../../src/core/clock';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../../src/log/logger';
 import { ROOT, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { waitForOutput } from '../support/wait-for';
 
 let dir: string;
 let live: string;
@@ -79,12 +80,20 @@ describe('ccmlab log show (process)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const waitFor = async (pattern: RegExp): Promise<void> => {
-      for (let i = 0; i < 100 && !pattern.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toMatch(pattern);
+      await new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!pattern.test(out)) return;
+          child.stdout.off('data', check);
+          resolve();
+        };
+        child.stdout.on('data', check);
+        child.on('close', () => reject(new Error(`ccmlab log show ended without printing ${String(pattern)}`)));
+        check();
+      });
     };
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await waitForOutput(child.stderr, /ccmlab: following .*; Ctrl\+C stops/);
       const log = clientLocationLog('2026-01-15T11:00:00Z');
       log.info('late 1');
       await waitFor(/late 1/);

@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import * as zlib from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
 import { systemClock } from '../../src/core/clock';
@@ -18,8 +18,9 @@ import { writeSetting } from '../../src/site/settings';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { clientTokenHeaders, CONTENT_TYPE, message, registration, replyText, type Identity } from '../support/independent-encoder';
 import { request } from '../support/https-client';
-import { removeDir, SHARED, tempDir } from '../support/paths';
+import { fixture, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { waitForOutput } from '../support/wait-for';
 
 let work: string;
 let siteDir: string;
@@ -106,9 +107,23 @@ describe('CMG token gate', () => {
     expect(twin.status).toBe(200);
   });
 
-  test('curl -k sees the reason phrase on the status line', async () => {
-    // Asynchronously: the site runs in this process and must keep answering.
-    const { stdout: head } = await promisify(execFile)('curl', ['-sk', '--max-time', '20', '-o', '/dev/null', '-D', '-', `${site.ready.cmg}/CCM_Proxy_ServerAuth/ServiceMetadata`]);
+  test('a raw TLS client sees the reason phrase on the status line', async () => {
+    const url = new URL(site.ready.cmg);
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, servername: 'localhost' }, () => {
+        socket.write('GET /CCM_Proxy_ServerAuth/ServiceMetadata HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (text.includes('\r\n')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('end', () => resolve(text));
+    });
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 401 CMGService_Invalid_Token');
   });
 
@@ -168,7 +183,7 @@ describe('management point', () => {
   });
 
   test('the independent vector registers as pending on the intranet', async () => {
-    const r = await mp('/ccm_system/request', post(fs.readFileSync(path.join(SHARED, 'vectors', 'registration-request.bin'))));
+    const r = await mp('/ccm_system/request', post(fs.readFileSync(fixture('vectors', 'registration-request.bin'))));
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe(CONTENT_TYPE);
     expect(status(r.body).Status).toBe('1');
@@ -315,7 +330,7 @@ describe('bad input: a 4xx, a log line, and the site keeps serving', () => {
   });
 
   const bomb = (): Buffer => {
-    const good = fs.readFileSync(path.join(SHARED, 'vectors', 'registration-request.bin'));
+    const good = fs.readFileSync(fixture('vectors', 'registration-request.bin'));
     const marker = Buffer.from('content-type: application/octet-stream\r\n\r\n');
     const start = good.indexOf(marker) + marker.length;
     const end = good.lastIndexOf(Buffer.from('\r\n--aAbB'));
@@ -326,7 +341,7 @@ describe('bad input: a 4xx, a log line, and the site keeps serving', () => {
     ['a zlib bomb', bomb, 413, /BODY_TOO_LARGE/],
     ['broken multipart', () => Buffer.from('--aAbBcCdDv1234567890VxXyYzZ\r\ncontent-type: text/plain\r\n\r\nno end'), 400, /BAD_MULTIPART/],
     ['XML with a DOCTYPE', () => message('MP_ClientRegistration', 'EVIL', '<!DOCTYPE x [<!ENTITY a "aaaa">]><ClientRegistrationRequest>&a;</ClientRegistrationRequest>'), 400, /DOCTYPE or ENTITY/],
-    ['a bad signature', () => fs.readFileSync(path.join(SHARED, 'vectors', 'registration-request-badsig.bin')), 403, /signature over <Data> does not verify/],
+    ['a bad signature', () => fs.readFileSync(fixture('vectors', 'registration-request-badsig.bin')), 403, /signature over <Data> does not verify/],
     ['a body that is not zlib', () => Buffer.from(`--aAbBcCdDv1234567890VxXyYzZ\r\ncontent-type: text/plain; charset=UTF-16\r\n\r\n${'\ufeff<Msg><Body Length="2"/><TargetEndpoint>MP_ClientRegistration</TargetEndpoint></Msg>'}\r\n--aAbBcCdDv1234567890VxXyYzZ\r\ncontent-type: application/octet-stream\r\n\r\nnot zlib\r\n--aAbBcCdDv1234567890VxXyYzZ--`), 400, /BAD_BODY|BAD_HEADER/],
   ])('%s', async (_name, body, code, logged) => {
     const r = await mp('/ccm_system/request', post(body()));
@@ -342,7 +357,9 @@ describe('site start (process)', () => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', logDir, '--ready-file', readyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      for (let i = 0; i < 100 && !fs.existsSync(readyFile); i++) await new Promise((r) => setTimeout(r, 100));
+      // The ready file is written before the site says it is running.
+      await waitForOutput(child.stdout, /Stop it with Ctrl\+C/);
+      child.stdout.resume();
       const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Record<string, unknown>;
       expect(ready).toMatchObject({ roleId: ROLE, cmgName: 'cmg.lab.test', pid: child.pid });
       for (const key of ['mp', 'mpHttps', 'cmg']) expect(ready[key]).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { decodeMessage, MULTIPART_CONTENT_TYPE } from '../../src/protocol/ccm-message';
 import { verifyBytes } from '../../src/protocol/ccm-signature';
 import { parseRegistrationRequest, parseRegistrationResponse } from '../../src/protocol/registration';
-import { SHARED } from '../support/paths';
+import { fixture } from '../support/paths';
 
-/** Vectors made by an encoder written independently of ccmlab (../shared/vectors). */
-const dir = path.join(SHARED, 'vectors');
+/** Vectors made by an encoder written independently of ccmlab (fixtures/vectors/README.md). */
+const dir = fixture('vectors');
 const expected = JSON.parse(fs.readFileSync(path.join(dir, 'vectors.json'), 'utf8')) as Record<string, Record<string, unknown>>;
 const read = (name: string) => fs.readFileSync(path.join(dir, name));
 

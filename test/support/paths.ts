@@ -36,6 +36,3 @@ export function listFiles(dir: string): string[] {
   walk(dir);
   return out.sort();
 }
-
-/** ../shared beside the project: DESIGN.md's test vectors (CI lays a copy there too). */
-export const SHARED = path.resolve(ROOT, '..', 'shared');

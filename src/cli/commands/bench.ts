@@ -30,6 +30,17 @@ interface Measurement {
   ratio: number;
 }
 
+/** Loop counts: the real run, and `--smoke` (tiny, for the test suite: it only shows every part runs). */
+interface Counts {
+  lines: number;
+  tokens: number;
+  requests: number;
+  clients: number;
+}
+
+const FULL: Counts = { lines: 50_000, tokens: 5_000, requests: 2_000, clients: 8 };
+const SMOKE: Counts = { lines: 200, tokens: 20, requests: 20, clients: 1 };
+
 async function rate(count: number, work: (i: number) => unknown): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await work(i);
@@ -41,8 +52,7 @@ function measurement(name: string, unit: string, value: number, limitName: strin
   return { name, unit, value: round(value), limitName, limit: round(limit), ratio: round(value / limit) };
 }
 
-async function logging(dir: string): Promise<Measurement> {
-  const count = 50_000;
+async function logging(dir: string, count: number): Promise<Measurement> {
   const rawFile = path.join(dir, 'raw.log');
   const fd = fs.openSync(rawFile, 'a', 0o644);
   const raw = await rate(count, (i) => fs.writeSync(fd, formatCmTraceLine({ message: `line ${i}`, component: 'Raw', type: 1, thread: 1, file: 'bench', time: new Date() })));
@@ -53,21 +63,19 @@ async function logging(dir: string): Promise<Measurement> {
   return measurement('CMTrace logger (winston, rollover)', 'lines/s', logged, 'formatted line + fs.writeSync', raw);
 }
 
-async function tokens(): Promise<Measurement> {
+async function tokens(count: number): Promise<Measurement> {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const hierarchyId = crypto.randomUUID();
   const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
   const token = issueBulkToken({ x5t: 'X5T', privateKey }, { hierarchyId, guid: crypto.randomUUID(), notBefore, lifetimeMinutes: 60 });
   const issued = { nbf: notBefore.getTime() / 1000, exp: notBefore.getTime() / 1000 + 3600, blocked: false };
   const [input, signature] = [token.slice(0, token.lastIndexOf('.')), Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url')];
-  const count = 5_000;
   const raw = await rate(count, () => crypto.verify('sha256', Buffer.from(input), publicKey, signature));
   const full = await rate(count, () => verifySiteToken(token, { kind: 'bulk', verifier: { x5t: 'X5T', publicKey }, hierarchyId, now: new Date(), lookupBulkToken: () => issued }));
   return measurement('bulk token verification (all checks)', 'tokens/s', full, 'RSA-SHA256 verify alone', raw);
 }
 
-async function requests(lab: Awaited<ReturnType<typeof startEmbeddedLab>>): Promise<Measurement> {
-  const count = 2_000;
+async function requests(lab: Awaited<ReturnType<typeof startEmbeddedLab>>, count: number): Promise<Measurement> {
   const plain = http.createServer((_req, res) => res.end('<MPList/>'));
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   const plainUrl = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
@@ -83,9 +91,8 @@ async function requests(lab: Awaited<ReturnType<typeof startEmbeddedLab>>): Prom
   return measurement('MP location request (MPLIST, logged)', 'requests/s', mp, 'bare node:http server, same client', raw);
 }
 
-async function enrollment(lab: Awaited<ReturnType<typeof startEmbeddedLab>>): Promise<Measurement> {
-  const clients = 8;
-  const concurrency = Math.max(2, os.availableParallelism());
+async function enrollment(lab: Awaited<ReturnType<typeof startEmbeddedLab>>, clients: number): Promise<Measurement> {
+  const concurrency = Math.min(clients, Math.max(2, os.availableParallelism()));
   // Each client makes two RSA-2048 key pairs: that bounds how fast clients can enroll.
   const keysStart = process.hrtime.bigint();
   await Promise.all(Array.from({ length: clients * 2 }, () => generateRsaKeyPair()));
@@ -101,26 +108,28 @@ async function enrollment(lab: Awaited<ReturnType<typeof startEmbeddedLab>>): Pr
   return measurement(`client enrollment through the CMG (${concurrency} at once)`, 'clients/s', enrolled, 'two RSA-2048 key pairs per client', keyBound);
 }
 
-export function benchCommand(context: CommandContext): CommandModule<object, { json?: boolean }> {
+export function benchCommand(context: CommandContext): CommandModule<object, { json?: boolean; smoke?: boolean }> {
   return {
     command: 'bench',
     describe: 'measure logging, token checks, MP requests and enrollment against raw limits measured in the same run',
-    builder: (y: Argv) => y as unknown as Argv<{ json?: boolean }>,
+    builder: (y: Argv) =>
+      y.option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' }) as unknown as Argv<{ json?: boolean; smoke?: boolean }>,
     handler: (args) =>
       context.run(async () => {
+        const counts = args.smoke ? SMOKE : FULL;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));
         try {
           const results: Measurement[] = [];
           process.stderr.write('bench: logging\n');
-          results.push(await logging(dir));
+          results.push(await logging(dir, counts.lines));
           process.stderr.write('bench: tokens\n');
-          results.push(await tokens());
+          results.push(await tokens(counts.tokens));
           const lab = await startEmbeddedLab(path.join(dir, 'lab'), systemClock, 60);
           try {
             process.stderr.write('bench: MP requests\n');
-            results.push(await requests(lab));
+            results.push(await requests(lab, counts.requests));
             process.stderr.write('bench: enrollment\n');
-            results.push(await enrollment(lab));
+            results.push(await enrollment(lab, counts.clients));
           } finally {
             await lab.site.stop();
           }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
-import { readBoundedText } from '../../store/atomic-file';
+import { readBoundedText } from '../../store/files';
 import { clockFile, setLabClock } from '../../world/lab-clock';
 import { distrustRoot, listRoots, trustRoot } from '../../world/lab-roots';
 import type { CommandContext } from '../context';
@@ -102,12 +102,7 @@ export function labCommand(context: CommandContext): CommandModule {
         handler: (args: TrustArgs) =>
           context.run(async () => {
             const file = String(args.file);
-            let pem: string;
-            try {
-              pem = readBoundedText(file, MAX_ROOT_FILE);
-            } catch (error) {
-              throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${file} cannot be read (${(error as Error).message}); give a PEM certificate file`);
-            }
+            const pem = readBoundedText(file, MAX_ROOT_FILE, { label: 'root certificate file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give a PEM certificate file' });
             const root = trustRoot(labOf(args), args.name ?? path.basename(file).replace(/\.[^.]*$/, ''), pem);
             printResult(args.json, root, `The lab trusts ${root.subject} as '${root.name}'.\n`);
             return 0;

@@ -57,6 +57,8 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
         const onSignal = (): void => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        // The ready line: from here on every appended line is shown and a signal stops cleanly.
+        process.stderr.write(`ccmlab: following ${live}; Ctrl+C stops\n`);
         await followLog(live, {
           from: read.lastFileBytes,
           signal: stop.signal,
