@@ -102,7 +102,7 @@ export function readBoundedText(file: string, maxBytes: number, role: FileRole):
  * `mkdir -p` that always ends: finds the nearest existing ancestor, then makes each
  * missing level once. A level that cannot be made is an error, never a retry.
  */
-export function makeDirectory(dir: string, role: FileRole, mode = 0o777): void {
+export function makeDirectory(dir: string, role: FileRole, mode = 0o755): void {
   const missing: string[] = [];
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     let stat: fs.Stats | undefined;

@@ -133,7 +133,7 @@ describe('the exit handler', () => {
 
   test('control characters in a message are shown escaped, so the error stays one line', async () => {
     const r = await runMainWith(`throw new Error('bad\\r\\nvalue\\u001b[31m');`);
-    expect(r.stderr).toBe('probe: error CCMLAB_E_INTERNAL: internal error: bad\\r\\nvalue\\u001b[31m (run again with CCMLAB_DEBUG=1 for details, and report it)\n');
+    expect(r.stderr).toBe('probe: error CCMLAB_E_INTERNAL: internal error: bad\\r\\nvalue\\x1b[31m (run again with CCMLAB_DEBUG=1 for details, and report it)\n');
     expect(r.code).toBe(1);
   });
 });
