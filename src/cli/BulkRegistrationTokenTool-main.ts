@@ -7,7 +7,8 @@ import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
-import { runMain, toCcmlabError } from './exit';
+import { toCcmlabError } from '../core/errors';
+import { runMain } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
 

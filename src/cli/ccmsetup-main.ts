@@ -1,12 +1,15 @@
-import * as path from 'node:path';
-import { asksForUsage, parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
-import { install } from '../client/install';
+import { asksForUsage, redactedCommandLine, type SetupCommand } from '../client/setup-command';
 import { SetupLog } from '../client/setup-log';
-import { processClock, systemClock, type Clock } from '../core/clock';
+import { systemClock, type Clock } from '../core/clock';
+import { runSetup, type SetupOutcome } from '../lab/run-setup';
+import { labEnvironment, NO_ENVIRONMENT } from '../world/environment';
+import { labAt } from '../world/lab';
+import { commandClock } from '../world/lab-clock';
 import { defaultNetbiosName, parseEmulatorOptions, splitArgv, type EmulatorOptions } from './ccmsetup-options';
 import { peekOption } from './peek-option';
 import { ccmsetupUsage } from './ccmsetup-usage';
-import { runMain, toCcmlabError } from './exit';
+import { toCcmlabError } from '../core/errors';
+import { runMain } from './exit';
 
 /** ccmsetup's documented return codes; anything else it reports is 6 (error). */
 const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
@@ -42,63 +45,68 @@ function describeInstall(s: { action: string; smsid: string | null; tokenExpires
   return `${out.join('\n')}\n`;
 }
 
+function installSummary(outcome: Extract<SetupOutcome, { kind: 'install' }>) {
+  const { result } = outcome;
+  const config = result.state?.config;
+  return {
+    action: result.action,
+    smsid: config?.smsid ?? null,
+    siteCode: config?.siteCode ?? null,
+    internetMp: config?.internetMp ?? null,
+    assignedMp: config?.assignedMp ?? null,
+    tokenExpiresAt: config?.token?.expiresAt ?? null,
+    renewalDue: config?.token?.renewalDue ?? null,
+    rotationLine: result.rotationLine ?? null,
+    clientDir: outcome.clientDir,
+    logDir: outcome.logDir,
+  };
+}
+
+/** A refusal of the emulator's own options, logged where ccmsetup.log would have gone. */
+async function refuseOptions(setupArgs: string[], emulatorArgs: string[], error: unknown): Promise<never> {
+  const lab = labAt(peekOption(emulatorArgs, 'lab'));
+  const log = new SetupLog(peekOption(emulatorArgs, 'log-dir') ?? lab.clientLogDir(defaultNetbiosName()), systemClock);
+  const failure = toCcmlabError(error);
+  log.started(redactedCommandLine(setupArgs));
+  log.refused(failure);
+  await log.log.close();
+  throw failure;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
   if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
     process.stdout.write(ccmsetupUsage());
     return 0;
   }
-  // Where a refusal is logged is known before anything can be refused.
-  let logDir = peekOption(emulatorArgs, 'log-dir') ?? path.join('logs', 'clients', defaultNetbiosName());
-  let clock: Clock = systemClock;
-  let log: SetupLog | undefined;
-  const openLog = (): SetupLog => {
-    if (!log) {
-      log = new SetupLog(logDir, clock);
-      log.started(redactedCommandLine(setupArgs));
-    }
-    return log;
-  };
+  let options: EmulatorOptions;
+  let clock: Clock;
   try {
-    const options = parseEmulatorOptions(emulatorArgs);
-    clock = processClock(options.now);
-    logDir = options.logDir ?? path.join('logs', 'clients', options.netbios);
-    openLog();
-    const { command, regToken } = parseSetupCommand(setupArgs);
-    openLog().commandAccepted(command);
-    if (!options.dryRun) {
-      const clientDir = options.clientDir ?? path.join('lab', 'clients', options.netbios);
-      const result = await install({ command, regToken, clientDir, logDir, netbios: options.netbios, connectTo: options.connectTo, caFile: options.caFile, clock, setupLog: openLog() });
-      openLog().exiting(0);
-      const config = result.state?.config;
-      const summary = {
-        action: result.action,
-        smsid: config?.smsid ?? null,
-        siteCode: config?.siteCode ?? null,
-        internetMp: config?.internetMp ?? null,
-        assignedMp: config?.assignedMp ?? null,
-        tokenExpiresAt: config?.token?.expiresAt ?? null,
-        renewalDue: config?.token?.renewalDue ?? null,
-        rotationLine: result.rotationLine ?? null,
-        clientDir: path.resolve(clientDir),
-        logDir: path.resolve(logDir),
-      };
-      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : describeInstall(summary));
-      return 0;
-    }
-    openLog().log.info('Dry run: the command line is valid; nothing was contacted or installed.');
-    openLog().exiting(0);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify({ dryRun: true, ...command, netbios: options.netbios, logFile: openLog().path }, null, 2)}\n`);
-    } else {
-      process.stdout.write(describe(command, options, openLog().path));
-    }
-    return 0;
+    options = parseEmulatorOptions(emulatorArgs);
+    clock = commandClock(options.now, labAt(options.lab));
   } catch (error) {
-    const failure = toCcmlabError(error);
-    openLog().refused(failure);
-    throw failure;
+    return refuseOptions(setupArgs, emulatorArgs, error);
   }
+  const lab = labAt(options.lab);
+  const outcome = await runSetup({
+    setupArgs,
+    netbios: options.netbios,
+    clientDir: options.clientDir ?? lab.clientDir(options.netbios),
+    logDir: options.logDir ?? lab.clientLogDir(options.netbios),
+    clock,
+    connectTo: options.connectTo,
+    caFile: options.caFile,
+    environment: options.dryRun ? NO_ENVIRONMENT : labEnvironment(lab),
+    dryRun: options.dryRun,
+  });
+  if (outcome.kind === 'dry-run') {
+    const model = { dryRun: true, ...outcome.command, netbios: options.netbios, logFile: outcome.logFile };
+    process.stdout.write(options.json ? `${JSON.stringify(model, null, 2)}\n` : describe(outcome.command, options, outcome.logFile));
+    return 0;
+  }
+  const summary = installSummary(outcome);
+  process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : describeInstall(summary));
+  return 0;
 }
 
 void runMain(

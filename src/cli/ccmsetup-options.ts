@@ -16,11 +16,13 @@ export interface EmulatorOptions {
   caFile: string | undefined;
   netbios: string;
   now: string | undefined;
+  /** The lab the client is a machine of (--lab, env CCMLAB_LAB, default lab/). */
+  lab: string | undefined;
   json: boolean;
   dryRun: boolean;
 }
 
-const VALUE_OPTIONS = new Set(['client-dir', 'log-dir', 'connect-to', 'ca-file', 'netbios', 'now']);
+const VALUE_OPTIONS = new Set(['client-dir', 'log-dir', 'connect-to', 'ca-file', 'netbios', 'now', 'lab']);
 
 export function splitArgv(argv: readonly string[]): { setupArgs: string[]; emulatorArgs: string[] } {
   const setupArgs: string[] = [];
@@ -59,6 +61,7 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
       'ca-file': { type: 'string', requiresArg: true },
       netbios: { type: 'string', requiresArg: true },
       now: { type: 'string', requiresArg: true },
+      lab: { type: 'string', requiresArg: true },
       json: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
     })
@@ -70,7 +73,7 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
       throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${message.replace(/\n/g, ' ')} (ccmsetup /? lists the emulator's --options)`);
     })
     .parseSync();
-  for (const name of ['client-dir', 'log-dir', 'ca-file', 'netbios', 'now'] as const) {
+  for (const name of ['client-dir', 'log-dir', 'ca-file', 'netbios', 'now', 'lab'] as const) {
     const value = parsed[name];
     if (Array.isArray(value)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
   }
@@ -81,6 +84,7 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
     caFile: parsed['ca-file'],
     netbios: checkNetbios(parsed.netbios ?? defaultNetbiosName()),
     now: parsed.now,
+    lab: parsed.lab,
     json: parsed.json ?? false,
     dryRun: parsed['dry-run'] ?? false,
   };

@@ -1,4 +1,4 @@
-import { CcmlabError, isCcmlabError } from '../core/errors';
+import { toCcmlabError, type CcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { escapeControl } from '../core/text';
 import { closeAllLogs } from '../log/logger';
@@ -19,14 +19,6 @@ export interface ProgramInfo {
   name: string;
   /** Maps a ccmlab exit code to the program's own (ccmsetup returns only 0, 6, 7, 8, 9, 10). */
   mapExitCode?: (code: number) => number;
-}
-
-export function toCcmlabError(error: unknown): CcmlabError {
-  if (isCcmlabError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new CcmlabError('CCMLAB_E_INTERNAL', `internal error: ${message} (run again with CCMLAB_DEBUG=1 for details, and report it)`, {
-    cause: error,
-  });
 }
 
 export function wantsJson(argv: readonly string[]): boolean {

@@ -5,7 +5,8 @@ import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from '
 import { loadClient, saveClient, tokenInfo, type ClientState } from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
-import { cmgOrigin, readCaFile } from './install';
+import { cmgOrigin, readCaFile, transportFor } from './install';
+import type { NetworkEnvironment } from '../world/environment';
 import { MpSession, type Route } from './mp-session';
 import { ClientHttp } from './transport';
 
@@ -21,8 +22,12 @@ export interface AgentOptions {
   logDir?: string;
   connectTo?: ConnectTo[];
   caFile?: string;
+  /** The lab's names and trusted roots (empty outside a lab). */
+  environment?: NetworkEnvironment;
   clock: Clock;
   retryMs?: number;
+  /** Calls `wake` when the lab clock is moved, so a waiting agent looks at the time again; returns the unsubscribe. */
+  onClockChange?: (wake: () => void) => () => void;
 }
 
 export type StartAction = 'registered' | 'renewed' | 'not-due' | 'pending-approval';
@@ -44,9 +49,9 @@ async function withClient<T>(options: AgentOptions, work: (context: Context) => 
   const state = loadClient(options.clientDir);
   const config = state.config;
   const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
-  const ca = options.caFile !== undefined ? readCaFile(options.caFile) : (state.trustedRoot ?? undefined);
+  const ca = options.caFile !== undefined ? readCaFile(options.caFile) : state.trustedRoot;
   const logs = openClientLogs(options.logDir ?? config.logDir, config.logSettings, options.clock);
-  const http = new ClientHttp({ connectTo, ca });
+  const http = new ClientHttp(transportFor(connectTo, ca, options.environment));
   const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
   try {
     return await work({ state, logs, http, clock: options.clock, session: (route) => new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }) });
@@ -178,7 +183,17 @@ export async function agentRun(options: AgentOptions, signal: AbortSignal, onEve
       if (!(error instanceof CcmlabError) || FATAL.has(error.code)) throw error;
       onEvent(`${error.code}: ${error.message}; trying again in ${RETRY_MS / 1000} s`);
     }
-    // Pending approval or a failure: look again soon; otherwise wake at the renewal time.
-    await sleep(wait === undefined ? RETRY_MS : Math.max(wait, 1_000), signal);
+    // Pending approval or a failure: look again soon; otherwise wake at the renewal time,
+    // or sooner if the lab clock moves.
+    const woken = new AbortController();
+    const stop = () => woken.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const unsubscribe = options.onClockChange?.(stop);
+    try {
+      await sleep(wait === undefined ? RETRY_MS : Math.max(wait, 1_000), woken.signal);
+    } finally {
+      unsubscribe?.();
+      signal.removeEventListener('abort', stop);
+    }
   }
 }

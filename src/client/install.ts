@@ -11,7 +11,8 @@ import { createCertificates, identityOf } from './identity';
 import { MpSession, type Route } from './mp-session';
 import type { SetupCommand } from './setup-command';
 import type { SetupLog } from './setup-log';
-import { ClientHttp } from './transport';
+import { ClientHttp, type TransportOptions } from './transport';
+import { NO_ENVIRONMENT, type NetworkEnvironment } from '../world/environment';
 
 /**
  * ccmsetup's work after the command line is accepted: the client's identity, registration
@@ -26,8 +27,11 @@ export interface InstallOptions {
   clientDir: string;
   logDir: string;
   netbios: string;
+  /** --connect-to entries the client keeps, and --ca-file: both win over the lab's names and roots. */
   connectTo: ConnectTo[];
   caFile: string | undefined;
+  /** The lab's names and trusted roots (empty outside a lab). */
+  environment?: NetworkEnvironment;
   clock: Clock;
   setupLog: SetupLog;
   retryMs?: number;
@@ -52,6 +56,12 @@ export function readCaFile(file: string): string {
 /** The CMG's origin as the admin wrote it (URL would lower-case the name; logs keep it). */
 export function cmgOrigin(cmg: { url: string }): string {
   return /^https:\/\/[^/]+/.exec(cmg.url)?.[0] ?? cmg.url;
+}
+
+/** The client's network: its own redirections and root first, then what the lab resolves and trusts. */
+export function transportFor(connectTo: readonly ConnectTo[], trustedRoot: string | null, environment: NetworkEnvironment = NO_ENVIRONMENT): TransportOptions {
+  const roots = [...(trustedRoot ? [trustedRoot] : []), ...environment.roots];
+  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined };
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {
@@ -125,7 +135,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const smsid = existing?.config.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
   const logs = openClientLogs(options.logDir, command.logSettings, clock);
-  const http = new ClientHttp({ connectTo, ca: trustedRoot ?? undefined });
+  const http = new ClientHttp(transportFor(connectTo, trustedRoot, options.environment));
   try {
     const session = new MpSession({ http, logs, clock, route, identity: identityOf(smsid, options.netbios, fqdn, certs.signing, certs.encryption), retryMs: options.retryMs });
     log.info(internet ? `Registering through the CMG ${route.kind === 'cmg' ? route.origin : ''} (MP role ID ${command.cmg?.roleId ?? ''}).` : `Registering with the management point ${session.mpBase}.`);

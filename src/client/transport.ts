@@ -20,8 +20,8 @@ export interface HttpReply {
 
 export interface TransportOptions {
   connectTo: readonly ConnectTo[];
-  /** PEM of the root to trust; undefined trusts Node's default roots. */
-  ca: string | undefined;
+  /** PEM of the roots to trust; undefined trusts Node's default roots. */
+  ca: string | string[] | undefined;
   maxBody?: number;
 }
 

@@ -32,11 +32,3 @@ export function clockStartingAt(start: Date, realNow: () => number = Date.now): 
   const offsetMs = start.getTime() - realNow();
   return { now: () => new Date(realNow() + offsetMs), offsetMs };
 }
-
-/** The clock a command runs on: `--now` wins over CCMLAB_NOW; neither means the machine's clock. */
-export function processClock(nowOption: string | undefined, env: NodeJS.ProcessEnv = process.env): Clock {
-  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'));
-  const fromEnv = env.CCMLAB_NOW;
-  if (fromEnv !== undefined && fromEnv !== '') return clockStartingAt(parseIsoInstant(fromEnv, 'CCMLAB_NOW'));
-  return systemClock;
-}

@@ -109,3 +109,12 @@ export function isCcmlabError(value: unknown): value is CcmlabError {
 export function formatHresult(hresult: number): `0x${string}` {
   return `0x${(hresult >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
+
+/** Any error as one of ours: an unexpected one is CCMLAB_E_INTERNAL, with the original kept as its cause. */
+export function toCcmlabError(error: unknown): CcmlabError {
+  if (isCcmlabError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CcmlabError('CCMLAB_E_INTERNAL', `internal error: ${message} (run again with CCMLAB_DEBUG=1 for details, and report it)`, {
+    cause: error,
+  });
+}

@@ -94,3 +94,21 @@ export function setLabClock(lab: Lab, value: string, realNow: () => number = Dat
   else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
   return { now: new Date(now + offsetMs), offsetMs };
 }
+
+/**
+ * Calls `onChange` when `ccmlab clock set` moves the lab clock (the file is replaced by a
+ * rename, which the lab directory sees). Returns the unsubscribe. A lab directory that does
+ * not exist yet is not watched: nothing can move its clock but a command that makes it.
+ */
+export function watchLabClock(lab: Lab, onChange: () => void): () => void {
+  let watcher: fs.FSWatcher;
+  try {
+    watcher = fs.watch(lab.root, { persistent: false }, (_event, file) => {
+      if (file === CLOCK_FILE) onChange();
+    });
+  } catch {
+    return () => undefined;
+  }
+  watcher.on('error', () => watcher.close());
+  return () => watcher.close();
+}

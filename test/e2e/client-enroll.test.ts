@@ -225,7 +225,8 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
 
   test('an untrusted CMG certificate', async () => {
     const { token } = await bulkToken();
-    const r = await runCli('ccmsetup', [...article(token), ...emulator('UNTRUST1', { ca: false })], { cwd: work });
+    // A machine of a lab that does not trust the site's root (no --ca-file either).
+    const r = await runCli('ccmsetup', [...article(token), ...emulator('UNTRUST1', { ca: false }), '--lab', path.join(work, 'untrusting-lab')], { cwd: work });
     expectRefused(r, 'UNTRUST1', /CCMCLIENT_E_SECURE_FAILURE/);
     const lines = entries('UNTRUST1', 'ccmsetup').map((e) => e.message);
     expect(lines).toEqual(

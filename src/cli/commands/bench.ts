@@ -11,7 +11,7 @@ import { formatCmTraceLine } from '../../log/cmtrace-format';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../../log/logger';
 import { issueBulkToken, verifySiteToken } from '../../site/token-service';
 import type { CommandContext } from '../context';
-import { runCcmsetup, startEmbeddedLab } from '../lab';
+import { runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
 import { printResult } from '../output';
 
 /**
@@ -101,7 +101,7 @@ async function enrollment(lab: Awaited<ReturnType<typeof startEmbeddedLab>>, cli
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < clients) await runCcmsetup(lab, `BENCH${String(++next).padStart(4, '0')}`, systemClock, { retryMs: 1 });
+      while (next < clients) await runArticleSetup(lab, `BENCH${String(++next).padStart(4, '0')}`, systemClock, { retryMs: 1 });
     }),
   );
   const enrolled = clients / (Number(process.hrtime.bigint() - start) / 1e9);

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
 import { loadClient, type ClientState } from '../../client/client-state';
-import { processClock } from '../../core/clock';
+import { labEnvironment } from '../../world/environment';
+import { labAt } from '../../world/lab';
+import { commandClock, watchLabClock } from '../../world/lab-clock';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { defaultNetbiosName } from '../ccmsetup-options';
@@ -19,6 +21,7 @@ interface ClientArgs {
   'ca-file'?: string;
   netbios?: string;
   now?: string;
+  lab?: string;
   json?: boolean;
 }
 
@@ -32,12 +35,15 @@ function withClientOptions<T>(y: Argv<T>): Argv<T & ClientArgs> {
 }
 
 function agentOptions(args: ClientArgs): AgentOptions {
+  const lab = labAt(args.lab);
   return {
-    clientDir: args['client-dir'] ?? path.join('lab', 'clients', (args.netbios ?? defaultNetbiosName()).toUpperCase()),
+    clientDir: args['client-dir'] ?? lab.clientDir((args.netbios ?? defaultNetbiosName()).toUpperCase()),
     logDir: args['log-dir'],
     connectTo: args['connect-to']?.map(parseConnectTo),
     caFile: args['ca-file'],
-    clock: processClock(args.now),
+    environment: labEnvironment(lab),
+    clock: commandClock(args.now, lab),
+    onClockChange: (wake) => watchLabClock(lab, wake),
   };
 }
 

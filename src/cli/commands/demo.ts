@@ -1,18 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { processClock } from '../../core/clock';
+import { labAt } from '../../world/lab';
+import { commandClock } from '../../world/lab-clock';
 import { CcmlabError } from '../../core/errors';
 import { decodeText } from '../../core/text';
 import { parseCmTrace } from '../../log/cmtrace-parse';
 import type { CommandContext } from '../context';
-import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runCcmsetup, startEmbeddedLab } from '../lab';
+import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
 import { printResult } from '../output';
 
 /**
  * The main job: a fresh lab on loopback, the site in-process, a bulk token, and ccmsetup
  * run with the source article's own command line, reaching CONTOSO.CLOUDAPP.NET through
- * --connect-to.
+ * the lab's names and trusting the site's root as every machine in the lab does.
  */
 
 interface DemoArgs {
@@ -28,7 +29,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
     builder: (y: Argv) => y.option('lab-dir', { type: 'string', default: path.join('lab', 'demo'), requiresArg: true, describe: 'where the demo lab goes (made afresh)' }) as unknown as Argv<DemoArgs>,
     handler: (args) =>
       context.run(async () => {
-        const clock = processClock(args.now);
+        const clock = commandClock(args.now, labAt(path.resolve(args['lab-dir'])));
         const say = (text: string) => process.stderr.write(`${text}\n`);
         say(`1. Creating site ABC (CMG ${ARTICLE_CMG}, MP role ID ${ARTICLE_ROLE_ID}) and starting it on loopback`);
         const lab = await startEmbeddedLab(path.resolve(args['lab-dir']), clock, 4320);
@@ -36,8 +37,8 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
           say(`2. Site running in ${lab.siteDir}: MP ${lab.site.ready.mp}, CMG ${lab.site.ready.cmg}`);
           say(`3. BulkRegistrationTokenTool /new: token ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
           const line = articleCommandLine('<token>').join(' ');
-          say(`4. ccmsetup.exe ${line.replace('<token>', '<redacted>')}\n   with --connect-to ${ARTICLE_CMG}:443:127.0.0.1:${new URL(lab.site.ready.cmg).port} --ca-file ${lab.rootCaFile}`);
-          const { result, clientDir, logDir } = await runCcmsetup(lab, 'CLIENT01', clock);
+          say(`4. ccmsetup.exe ${line.replace('<token>', '<redacted>')}\n   (the lab resolves ${ARTICLE_CMG} to 127.0.0.1:${new URL(lab.site.ready.cmg).port} and trusts the site's root)`);
+          const { result, clientDir, logDir } = await runArticleSetup(lab, 'CLIENT01', clock);
           const locationLog = path.join(logDir, 'ClientLocation.log');
           const rotation = parseCmTrace(decodeText(fs.readFileSync(locationLog))).entries.find((e) => e.message.startsWith('Rotating internet management point'));
           const config = result.state?.config;

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
-import { processClock } from '../../core/clock';
+import { labAt } from '../../world/lab';
+import { commandClock } from '../../world/lab-clock';
 import { CcmlabError, isCcmlabError } from '../../core/errors';
 import type { CommandContext } from '../context';
-import { runCcmsetup, startEmbeddedLab } from '../lab';
+import { runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
 import { printResult } from '../output';
 
 /**
@@ -46,7 +47,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
       context.run(async () => {
         const count = wholeNumber(String(args.count), 'count', MAX_COUNT);
         const concurrency = Math.min(count, wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY));
-        const clock = processClock(args.now);
+        const clock = commandClock(args.now, labAt(path.resolve(args['lab-dir'])));
         const lab = await startEmbeddedLab(path.resolve(args['lab-dir']), clock, 60);
         const durations: number[] = [];
         const failures: Array<{ netbios: string; code: string; message: string }> = [];
@@ -60,7 +61,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
               const netbios = `FLEET${String(++next).padStart(5, '0')}`;
               const t0 = process.hrtime.bigint();
               try {
-                await runCcmsetup(lab, netbios, clock, { retryMs: 50 });
+                await runArticleSetup(lab, netbios, clock, { retryMs: 50 });
                 durations.push(Number(process.hrtime.bigint() - t0) / 1e6);
               } catch (error) {
                 failures.push({ netbios, code: isCcmlabError(error) ? error.code : 'CCMLAB_E_INTERNAL', message: (error as Error).message });
@@ -85,7 +86,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
           enrollMs: { p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)), max: Math.round(sorted[sorted.length - 1] ?? 0) },
           failures: failures.slice(0, 10),
           labDir: lab.dir,
-          clientLogs: path.join(lab.dir, 'logs', 'clients'),
+          clientLogs: path.join(lab.lab.logsDir, 'clients'),
           siteLogs: lab.siteLogs,
         };
         printResult(args.json, summary, () =>

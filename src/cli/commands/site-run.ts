@@ -5,8 +5,8 @@ import { CcmlabError } from '../../core/errors';
 import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
 import { claimSite, readyFilePath, stopRunningSite, writeReadyFile } from '../../site/site-instance';
 import { openSite } from '../../site/site-dir';
-import { startSite, type ReadyInfo } from '../../site/site-server';
-import { publishNames } from '../../world/lab-names';
+import { startSite } from '../../site/site-server';
+import { publishSiteNames } from '../../lab/site-names';
 import { clockCommand } from './lab-world';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
@@ -28,19 +28,6 @@ interface StartArgs extends SiteArgs {
   'mp-https-port'?: string;
   'cmg-port'?: string;
   'ready-file'?: string;
-}
-
-/** The lab names a running site answers to (the role DNS plays): its listeners under their real names. */
-function labNamesOf(ready: ReadyInfo, host: string): Record<string, string> {
-  const at = (url: string) => `${host}:${new URL(url).port}`;
-  const netbios = ready.mpName.split('.')[0];
-  return {
-    [`${ready.cmgName}:443`]: at(ready.cmg),
-    [`${ready.mpName}:80`]: at(ready.mp),
-    [`${ready.mpName}:443`]: at(ready.mpHttps),
-    [`${netbios}:80`]: at(ready.mp),
-    [`${netbios}:443`]: at(ready.mpHttps),
-  };
 }
 
 function startCommand(context: CommandContext): CommandModule<object, StartArgs> {
@@ -74,7 +61,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
             process.once('SIGTERM', () => resolve('SIGTERM'));
           });
           const { ready } = running;
-          publishNames(labOf(args), labNamesOf(ready, args.host));
+          publishSiteNames(labOf(args), ready, args.host);
           writeReadyFile(readyFilePath(args['site-dir']), ready);
           if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
           printResult(

@@ -1,0 +1,91 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Clock } from '../core/clock';
+import { CcmlabError } from '../core/errors';
+import { createBulkToken } from '../site/bulk-tokens';
+import { initSite, openSite } from '../site/site-dir';
+import { startSite, type RunningSite } from '../site/site-server';
+import { writeFileAtomic } from '../store/atomic-file';
+import { makeDirectory } from '../store/files';
+import { labEnvironment } from '../world/environment';
+import { labAt, type Lab } from '../world/lab';
+import { trustRoot } from '../world/lab-roots';
+import { runSetup, type SetupOutcome } from './run-setup';
+import { publishSiteNames } from './site-names';
+
+/**
+ * An embedded lab for `ccmlab demo`, `ccmlab fleet` and the bench: a lab root of its own
+ * (never the default lab), with the site of the source article (site ABC, CMG
+ * CONTOSO.CLOUDAPP.NET, role ID 72186325152220500) running in-process on loopback, its
+ * names published and its root trusted in that lab, and a bulk registration token.
+ */
+
+export const ARTICLE_CMG = 'CONTOSO.CLOUDAPP.NET';
+export const ARTICLE_ROLE_ID = '72186325152220500';
+const MARKER = '.ccmlab-lab';
+
+export interface EmbeddedLab {
+  lab: Lab;
+  dir: string;
+  siteDir: string;
+  siteLogs: string;
+  site: RunningSite;
+  token: string;
+  tokenGuid: string;
+  tokenValidTo: string;
+}
+
+/** Empties `dir` if an earlier lab made it; refuses any other non-empty directory. */
+export function freshLab(dir: string): void {
+  if (fs.existsSync(dir)) {
+    if (!fs.existsSync(path.join(dir, MARKER)) && fs.readdirSync(dir).length > 0) {
+      throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `${dir} exists and is not a ccmlab lab; choose another --lab-dir`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  makeDirectory(dir, { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab-dir that can be created and written to' });
+  writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
+}
+
+export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number): Promise<EmbeddedLab> {
+  freshLab(dir);
+  const lab = labAt(dir);
+  await initSite({ dir: lab.siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock });
+  const site = await startSite({ siteDir: lab.siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: lab.siteLogDir, clock });
+  try {
+    const opened = openSite(lab.siteDir);
+    try {
+      trustRoot(lab, 'site-ABC', opened.certificatePem('sms-issuing'));
+      publishSiteNames(lab, site.ready, '127.0.0.1');
+      const { token, record } = createBulkToken(opened, tokenLifetimeMinutes, clock.now());
+      return { lab, dir, siteDir: lab.siteDir, siteLogs: lab.siteLogDir, site, token, tokenGuid: record.guid, tokenValidTo: record.validTo };
+    } finally {
+      opened.close();
+    }
+  } catch (error) {
+    await site.stop();
+    throw error;
+  }
+}
+
+/** The article's ccmsetup command line for this token. */
+export function articleCommandLine(token: string): string[] {
+  const cmg = `${ARTICLE_CMG}/CCM_Proxy_MutualAuth/${ARTICLE_ROLE_ID}`;
+  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
+}
+
+/** One client of the embedded lab through ccmsetup in-process, with the article's command line. */
+export function runArticleSetup(lab: EmbeddedLab, netbios: string, clock: Clock, options: { retryMs?: number } = {}): Promise<Extract<SetupOutcome, { kind: 'install' }>> {
+  return runSetup({
+    setupArgs: articleCommandLine(lab.token),
+    netbios,
+    clientDir: lab.lab.clientDir(netbios),
+    logDir: lab.lab.clientLogDir(netbios),
+    clock,
+    connectTo: [],
+    caFile: undefined,
+    environment: labEnvironment(lab.lab),
+    dryRun: false,
+    retryMs: options.retryMs,
+  }) as Promise<Extract<SetupOutcome, { kind: 'install' }>>;
+}
