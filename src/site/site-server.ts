@@ -5,6 +5,7 @@ import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
 import { pkiPaths, openSite } from './site-dir';
+import { listenerLimits } from './settings';
 import { siteClock } from './site-clock';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
@@ -92,11 +93,14 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
   const tlsOf = (name: 'role-ssl' | 'cmg') => ({ key: fs.readFileSync(pkiPaths(site.dir, name).key, 'utf8'), cert: fs.readFileSync(pkiPaths(site.dir, name).certificate, 'utf8') });
   const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${error.message}.`);
+  const limits = () => listenerLimits(runtime.settings());
+  const mpLog = (message: string) => runtime.logs.registration.warn(message);
+  const cmgLog = (message: string) => runtime.logs.cmg.warn(message);
   const listeners: Listener[] = [];
   try {
-    listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute) }));
-    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort, tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
-    listeners.push(await listen({ host: options.host, port: options.cmgPort, tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.mpPort, handler: requestHandler(runtime, mpRoute), limits, log: mpLog }));
+    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort, tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), limits, log: mpLog, onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.cmgPort, tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), limits, log: cmgLog, onTlsError }));
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close(0)));
     site.close();
