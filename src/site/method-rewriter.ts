@@ -1,36 +1,58 @@
 import { Duplex } from 'node:stream';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
+import { ChunkedBody, isRefusal, MAX_HEAD, parseHead, type Refusal } from './http-framing';
 
 /**
  * Node's HTTP parser refuses methods it does not know, and the MP protocol uses
  * `CCM_POST`. This Duplex sits between the TCP/TLS socket and an http.Server: it rewrites
  * an unknown method in each request line to POST and records the original in a header
- * (any such header the client sent is dropped), tracking Content-Length bodies so that
- * every request on a keep-alive connection is seen. A chunked request body switches the
- * connection to pass-through (our clients never send one).
+ * (any such header the client sent is dropped), following Content-Length and chunked bodies
+ * so that every request on a keep-alive connection is seen. Framing it cannot follow is
+ * answered with 400 or 431 on the raw socket, which is then closed.
  */
 
 export const ORIGINAL_METHOD_HEADER = 'x-ccmlab-original-method';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
-const MAX_HEAD = 64 * 1024;
+const REASONS = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' } as const;
 
-type State = { kind: 'head'; buffer: Buffer } | { kind: 'body'; remaining: number } | { kind: 'passthrough' };
+/** Where the reader is in the request stream: between requests, in a head, in a body. */
+export type ReadPhase = 'between' | 'head' | 'body';
+
+export interface RewriterObserver {
+  phase(phase: ReadPhase): void;
+  refused(refusal: Refusal): void;
+}
+
+type HeadState = { kind: 'head'; parts: Buffer[]; length: number; tail: Buffer };
+type State =
+  | HeadState
+  | { kind: 'length'; remaining: number }
+  | { kind: 'chunked'; body: ChunkedBody }
+  | { kind: 'refused' };
+
+const TERMINATOR = Buffer.from('\r\n\r\n');
+
+function emptyHead(): HeadState {
+  return { kind: 'head', parts: [], length: 0, tail: Buffer.alloc(0) };
+}
 
 export class MethodRewritingSocket extends Duplex {
   readonly raw: net.Socket | tls.TLSSocket;
-  private state: State = { kind: 'head', buffer: Buffer.alloc(0) };
+  private readonly observer: RewriterObserver;
+  private state: State = emptyHead();
 
-  constructor(raw: net.Socket | tls.TLSSocket) {
+  constructor(raw: net.Socket | tls.TLSSocket, observer: RewriterObserver) {
     super({ allowHalfOpen: true });
     this.raw = raw;
+    this.observer = observer;
     raw.on('data', (chunk: Buffer) => {
-      if (!this.push(this.rewrite(chunk))) raw.pause();
+      const out = this.rewrite(chunk);
+      if (out.length > 0 && !this.push(out)) raw.pause();
     });
     raw.on('end', () => this.push(null));
     raw.on('error', (error) => this.destroy(error));
     raw.on('close', () => this.destroy());
-    raw.on('timeout', () => this.emit('timeout'));
   }
 
   get remoteAddress(): string | undefined {
@@ -48,9 +70,8 @@ export class MethodRewritingSocket extends Duplex {
     return 'getPeerCertificate' in this.raw ? (this.raw as tls.TLSSocket).getPeerCertificate(detailed === true) : {};
   }
 
-  setTimeout(ms: number, callback?: () => void): this {
-    this.raw.setTimeout(ms);
-    if (callback) this.once('timeout', callback);
+  /** The listener's connection guard owns every timeout, so Node's requests for one are ignored. */
+  setTimeout(): this {
     return this;
   }
   setNoDelay(noDelay?: boolean): this {
@@ -79,54 +100,90 @@ export class MethodRewritingSocket extends Duplex {
     callback(error);
   }
 
+  /** The bytes to hand the http server; on a refusal, none (the connection is closing). */
   private rewrite(chunk: Buffer): Buffer {
     const out: Buffer[] = [];
     let rest = chunk;
+    // Each turn consumes at least one byte.
     while (rest.length > 0) {
-      const state = this.state;
-      if (state.kind === 'passthrough') {
-        out.push(rest);
-        break;
+      const taken = this.consume(rest);
+      if (isRefusal(taken)) {
+        this.refuse(taken);
+        return Buffer.alloc(0);
       }
-      if (state.kind === 'body') {
-        const take = Math.min(state.remaining, rest.length);
-        out.push(rest.subarray(0, take));
-        rest = rest.subarray(take);
-        state.remaining -= take;
-        if (state.remaining === 0) this.state = { kind: 'head', buffer: Buffer.alloc(0) };
-        continue;
-      }
-      const buffer = Buffer.concat([state.buffer, rest]);
-      const end = buffer.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (buffer.length > MAX_HEAD) {
-          // Let the HTTP parser refuse it (431) rather than buffering without bound.
-          this.state = { kind: 'passthrough' };
-          out.push(buffer);
-        } else {
-          this.state = { kind: 'head', buffer };
-        }
-        break;
-      }
-      const head = buffer.subarray(0, end + 4).toString('latin1');
-      rest = buffer.subarray(end + 4);
-      out.push(Buffer.from(this.rewriteHead(head), 'latin1'));
+      out.push(taken.out);
+      rest = rest.subarray(taken.used);
     }
     return Buffer.concat(out);
   }
 
-  private rewriteHead(head: string): string {
-    const lines = head.split('\r\n');
-    const [method, ...requestLineRest] = lines[0].split(' ');
-    const headers = lines.slice(1).filter((line) => !line.toLowerCase().startsWith(`${ORIGINAL_METHOD_HEADER}:`));
-    const lengthLine = headers.find((line) => /^content-length\s*:/i.test(line));
-    const length = lengthLine ? Number(lengthLine.slice(lengthLine.indexOf(':') + 1).trim()) : 0;
-    const chunked = headers.some((line) => /^transfer-encoding\s*:.*chunked/i.test(line));
-    if (chunked || !Number.isSafeInteger(length) || length < 0) this.state = { kind: 'passthrough' };
-    else this.state = length > 0 ? { kind: 'body', remaining: length } : { kind: 'head', buffer: Buffer.alloc(0) };
-    if (KNOWN_METHODS.has(method) || !/^[A-Z_]{1,32}$/.test(method)) {
-      return [lines[0], ...headers].join('\r\n');
+  private consume(bytes: Buffer): { out: Buffer; used: number } | Refusal {
+    const state = this.state;
+    if (state.kind === 'length') {
+      const used = Math.min(state.remaining, bytes.length);
+      state.remaining -= used;
+      if (state.remaining === 0) this.between();
+      return { out: bytes.subarray(0, used), used };
     }
-    return [['POST', ...requestLineRest].join(' '), `${ORIGINAL_METHOD_HEADER}: ${method}`, ...headers].join('\r\n');
+    if (state.kind === 'chunked') {
+      const fed = state.body.feed(bytes);
+      if (isRefusal(fed)) return fed;
+      if (fed.done) this.between();
+      return { out: bytes.subarray(0, fed.used), used: fed.used };
+    }
+    if (state.kind === 'head') return this.takeHead(state, bytes);
+    // Refused: what the client still sends is dropped.
+    return { out: Buffer.alloc(0), used: bytes.length };
+  }
+
+  private takeHead(state: HeadState, bytes: Buffer): { out: Buffer; used: number } | Refusal {
+    if (state.length === 0) this.observer.phase('head');
+    // Search the new bytes and the three before them, and join the parts only once the head
+    // is complete: a head dripped a byte at a time costs linear time.
+    const window = Buffer.concat([state.tail, bytes]);
+    const at = window.indexOf(TERMINATOR);
+    const used = at < 0 ? bytes.length : at + TERMINATOR.length - state.tail.length;
+    if (state.length + used > MAX_HEAD) return { status: 431, reason: `request head over ${MAX_HEAD / 1024} KiB` };
+    state.parts.push(bytes.subarray(0, used));
+    state.length += used;
+    if (at < 0) {
+      state.tail = window.subarray(-3);
+      return { out: Buffer.alloc(0), used };
+    }
+    const head = Buffer.concat(state.parts);
+    const rewritten = this.rewriteHead(head.toString('latin1', 0, head.length - TERMINATOR.length));
+    return isRefusal(rewritten) ? rewritten : { out: Buffer.from(rewritten, 'latin1'), used };
+  }
+
+  private rewriteHead(text: string): string | Refusal {
+    const parsed = parseHead(text, ORIGINAL_METHOD_HEADER);
+    if (isRefusal(parsed)) return parsed;
+    const { framing } = parsed;
+    if (framing.kind === 'length') this.state = { kind: 'length', remaining: framing.length };
+    else if (framing.kind === 'chunked') this.state = { kind: 'chunked', body: new ChunkedBody() };
+    if (framing.kind === 'none') this.between();
+    else this.observer.phase('body');
+    const [method, ...requestLineRest] = parsed.requestLine.split(' ');
+    const lines = KNOWN_METHODS.has(method) || !/^[A-Z_]{1,32}$/.test(method)
+      ? [parsed.requestLine, ...parsed.headers]
+      : [['POST', ...requestLineRest].join(' '), `${ORIGINAL_METHOD_HEADER}: ${method}`, ...parsed.headers];
+    return `${lines.join('\r\n')}\r\n\r\n`;
+  }
+
+  private between(): void {
+    this.state = emptyHead();
+    this.observer.phase('between');
+  }
+
+  /**
+   * A minimal answer written past the http server, then our half of the connection closed.
+   * What the client still sends is read and dropped until it closes its half (or the guard's
+   * timer closes the socket): destroying at once could reset the connection before the client
+   * has read the answer.
+   */
+  private refuse(refusal: Refusal): void {
+    this.state = { kind: 'refused' };
+    this.observer.refused(refusal);
+    this.raw.end(`HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 }

@@ -1,4 +1,5 @@
 import { CcmlabError } from '../core/errors';
+import type { ListenerLimits } from './connection-guard';
 import type { SiteDb } from './site-db';
 
 /**
@@ -12,6 +13,14 @@ export interface SiteSettings {
   'registration.approval': 'auto' | 'manual';
   /** The intranet MP issues unique client tokens (internal-network registration). */
   'tokens.intranet': boolean;
+  /** Seconds from a connection's first byte of a request (or its TCP accept, for TLS) to the end of the head. */
+  'listener.headerTimeout': number;
+  /** Seconds from a request's first byte to the end of its body. */
+  'listener.requestTimeout': number;
+  /** Seconds a connection may stay with nothing to read and nothing to answer. */
+  'listener.idleTimeout': number;
+  /** Open connections per listener; more are closed at accept. */
+  'listener.maxConnections': number;
 }
 
 export type SettingKey = keyof SiteSettings;
@@ -20,23 +29,57 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   'registration.pending': true,
   'registration.approval': 'auto',
   'tokens.intranet': true,
+  'listener.headerTimeout': 30,
+  'listener.requestTimeout': 60,
+  'listener.idleTimeout': 120,
+  'listener.maxConnections': 1024,
 };
+
+const BOUNDS = {
+  'listener.headerTimeout': 600,
+  'listener.requestTimeout': 3600,
+  'listener.idleTimeout': 3600,
+  'listener.maxConnections': 100_000,
+} as const;
 
 const PARSERS: { [K in SettingKey]: (text: string) => SiteSettings[K] | undefined } = {
   'registration.pending': parseBoolean,
   'registration.approval': (text) => (text === 'auto' || text === 'manual' ? text : undefined),
   'tokens.intranet': parseBoolean,
+  'listener.headerTimeout': (text) => parseWhole(text, BOUNDS['listener.headerTimeout']),
+  'listener.requestTimeout': (text) => parseWhole(text, BOUNDS['listener.requestTimeout']),
+  'listener.idleTimeout': (text) => parseWhole(text, BOUNDS['listener.idleTimeout']),
+  'listener.maxConnections': (text) => parseWhole(text, BOUNDS['listener.maxConnections']),
 };
 
 const HINTS: Record<SettingKey, string> = {
   'registration.pending': 'true or false',
   'registration.approval': 'auto or manual',
   'tokens.intranet': 'true or false',
+  'listener.headerTimeout': `whole seconds from 1 to ${BOUNDS['listener.headerTimeout']}`,
+  'listener.requestTimeout': `whole seconds from 1 to ${BOUNDS['listener.requestTimeout']}`,
+  'listener.idleTimeout': `whole seconds from 1 to ${BOUNDS['listener.idleTimeout']}`,
+  'listener.maxConnections': `a whole number from 1 to ${BOUNDS['listener.maxConnections']}`,
 };
 
 function parseBoolean(text: string): boolean | undefined {
   const lower = text.toLowerCase();
   return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
+function parseWhole(text: string, max: number): number | undefined {
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  return value >= 1 && value <= max ? value : undefined;
+}
+
+/** What each listener reads when it accepts a connection. */
+export function listenerLimits(settings: SiteSettings): ListenerLimits {
+  return {
+    headerTimeoutS: settings['listener.headerTimeout'],
+    requestTimeoutS: settings['listener.requestTimeout'],
+    idleTimeoutS: settings['listener.idleTimeout'],
+    maxConnections: settings['listener.maxConnections'],
+  };
 }
 
 export function isSettingKey(key: string): key is SettingKey {

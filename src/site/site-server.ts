@@ -3,7 +3,9 @@ import type { Clock } from '../core/clock';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
-import { openSite } from './site-dir';
+import * as fs from 'node:fs';
+import { openSite, pkiPaths } from './site-dir';
+import { listenerLimits } from './settings';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
 import { printable } from '../core/text';
@@ -90,17 +92,40 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   );
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
   const tlsOf = (name: 'role-ssl' | 'cmg') => {
-    const { certificatePem, keyPem } = site.credential(name);
-    return { key: keyPem, cert: certificatePem };
+    // Read again when `site certs renew` replaces the file: new connections get the new certificate.
+    let current = { stamp: '', value: { key: '', cert: '' } };
+    return () => {
+      const stat = fs.statSync(pkiPaths(site.dir, name).certificate);
+      const stamp = `${stat.ino}:${stat.mtimeMs}`;
+      if (stamp !== current.stamp) {
+        try {
+          const { certificatePem, keyPem } = site.credential(name);
+          current = { stamp, value: { key: keyPem, cert: certificatePem } };
+        } catch (error) {
+          // Refused at start; later, the certificate in use is kept and the defect said once per change.
+          if (current.stamp === '') throw error;
+          runtime.logs.cmg.error(`The ${name} certificate could not be reloaded (${printable((error as Error).message)}); the previous one stays in use.`);
+          current = { ...current, stamp };
+        }
+      }
+      return current.value;
+    };
   };
+  const mpTls = tlsOf('role-ssl');
+  const cmgTls = tlsOf('cmg');
   const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);
+  const limits = () => listenerLimits(runtime.settings());
+  const mpLog = (message: string) => runtime.logs.registration.warn(message);
+  const cmgLog = (message: string) => runtime.logs.cmg.warn(message);
   const listeners: Listener[] = [];
   try {
     // A signing certificate beside another certificate's key is refused before anything listens.
     runtime.tokenKeys();
-    listeners.push(await listen({ host: options.host, port: options.mpPort ?? site.config.ports.mp, role: 'the MP (HTTP)', handler: requestHandler(runtime, mpRoute) }));
-    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort ?? site.config.ports.mpHttps, role: 'the MP (HTTPS)', tls: tlsOf('role-ssl'), handler: requestHandler(runtime, mpRoute), onTlsError }));
-    listeners.push(await listen({ host: options.host, port: options.cmgPort ?? site.config.ports.cmg, role: 'the CMG', tls: tlsOf('cmg'), handler: requestHandler(runtime, handleCmg), onTlsError }));
+    mpTls();
+    cmgTls();
+    listeners.push(await listen({ host: options.host, port: options.mpPort ?? site.config.ports.mp, role: 'the MP (HTTP)', handler: requestHandler(runtime, mpRoute), limits, log: mpLog }));
+    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort ?? site.config.ports.mpHttps, role: 'the MP (HTTPS)', tls: mpTls, handler: requestHandler(runtime, mpRoute), limits, log: mpLog, onTlsError }));
+    listeners.push(await listen({ host: options.host, port: options.cmgPort ?? site.config.ports.cmg, role: 'the CMG', tls: cmgTls, handler: requestHandler(runtime, handleCmg), limits, log: cmgLog, onTlsError }));
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close(0)));
     site.close();

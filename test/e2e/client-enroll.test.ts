@@ -324,7 +324,19 @@ describe('ccmlab client run', () => {
 describe('site settings from the command line', () => {
   test('config get and set, with bad keys and values refused', async () => {
     const all = JSON.parse((await site('config', 'get', '--json')).stdout) as Record<string, unknown>;
-    expect(all).toEqual({ 'registration.pending': true, 'registration.approval': 'auto', 'tokens.intranet': true });
+    expect(all).toEqual({
+      'registration.pending': true,
+      'registration.approval': 'auto',
+      'tokens.intranet': true,
+      'listener.headerTimeout': 30,
+      'listener.requestTimeout': 60,
+      'listener.idleTimeout': 120,
+      'listener.maxConnections': 1024,
+    });
+    expect((await site('config', 'set', 'listener.headerTimeout', '5')).stdout).toBe('listener.headerTimeout = 5\n');
+    expect((await site('config', 'set', 'listener.headerTimeout', '30')).code).toBe(0);
+    const badSeconds = await site('config', 'set', 'listener.idleTimeout', '0');
+    expect([badSeconds.code, badSeconds.stderr]).toEqual([2, expect.stringMatching(/use whole seconds from 1 to 3600/)]);
     expect((await site('config', 'set', 'registration.pending', 'false')).code).toBe(0);
     expect((await site('config', 'get', 'registration.pending')).stdout.trim()).toBe('false');
     expect((await site('config', 'set', 'registration.pending', 'true')).code).toBe(0);
