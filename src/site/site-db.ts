@@ -90,7 +90,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
   // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
-  if (options.create === true) fs.closeSync(fs.openSync(file, 'wx', SECRET_FILE_MODE));
+  if (options.create === true && file !== ':memory:') fs.closeSync(fs.openSync(file, 'wx', SECRET_FILE_MODE));
   let db: SiteDb;
   try {
     db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });
