@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../core/clock';
-import { CcmlabError } from '../core/errors';
+import { CcmlabError, toCcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import type { CmLog } from '../log/logger';
 import { createBulkToken } from '../site/bulk-tokens';
@@ -7,7 +7,6 @@ import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
-import { toCcmlabError } from '../core/errors';
 import { runMain } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';

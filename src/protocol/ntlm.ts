@@ -64,7 +64,7 @@ function field(message: Buffer, at: number, what: string): NtlmParse<Buffer> {
 function text(bytes: Buffer, unicode: boolean, what: string): NtlmParse<string> {
   if (unicode && bytes.length % 2 !== 0) return { ok: false, defect: `its ${what} is not UTF-16LE (odd length)` };
   const value = bytes.toString(unicode ? 'utf16le' : 'latin1');
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(value)) return { ok: false, defect: `its ${what} holds control characters` };
   return { ok: true, value };
 }

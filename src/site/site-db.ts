@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { CcmlabError } from '../core/errors';
 import { SECRET_FILE_MODE } from '../store/atomic-file';
 

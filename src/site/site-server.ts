@@ -1,9 +1,9 @@
 import type * as http from 'node:http';
+import * as fs from 'node:fs';
 import type { Clock } from '../core/clock';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
-import * as fs from 'node:fs';
 import { openSite, pkiPaths } from './site-dir';
 import { listenerLimits } from './settings';
 import { openSiteLog } from './site-logs';

@@ -1,0 +1,48 @@
+// Lint for ccmlab: typescript-eslint with type information, import order, and the layer
+// rules of the developers' brief as no-restricted-imports.
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+const layer = (regex, message) => ({ regex, message });
+const ROLES = {
+  client: layer('(^|/)client/', 'client and site meet only on the wire: this layer may not import the client'),
+  site: layer('(^|/)site/', 'client and site meet only on the wire: this layer may not import the site'),
+  cli: layer('(^|/)cli/', 'roles never import cli/'),
+  lab: layer('(^|/)(lab|fleet)/', 'roles never import the orchestration layer (lab/, fleet/)'),
+  log: layer('(^|/)log/', 'this layer may not import log/'),
+  store: layer('(^|/)store/', 'protocol/ does no I/O'),
+  world: layer('(^|/)world/', 'this layer may not import the lab world'),
+  pki: layer('(^|/)pki/', 'this layer may not import pki/'),
+};
+const IO_MODULES = ['fs', 'node:fs', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'tls', 'node:tls', 'child_process', 'node:child_process', 'undici', 'better-sqlite3', 'winston'].map((name) => ({ name, message: 'protocol/ does no I/O' }));
+const restrict = (files, patterns, paths = []) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns, paths }] } });
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'lab/', 'logs/', 'test/support/*.js', 'jest.config.js', 'bin/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true }],
+      'import-x/order': ['error', { groups: ['builtin', 'external', ['parent', 'sibling', 'index']], alphabetize: { order: 'ignore' }, 'newlines-between': 'never' }],
+      'import-x/no-duplicates': 'error',
+      'no-control-regex': 'off',
+    },
+  },
+  // Tests read JSON documents loosely.
+  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  restrict(['src/client/**'], [ROLES.site, ROLES.cli, ROLES.lab]),
+  restrict(['src/site/**'], [ROLES.client, ROLES.cli, ROLES.lab]),
+  restrict(['src/protocol/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.store, ROLES.world, ROLES.pki], IO_MODULES),
+  restrict(['src/log/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world]),
+  restrict(['src/core/**', 'src/store/**', 'src/pki/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.log]),
+  restrict(['src/world/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log]),
+  restrict(['src/lab/**', 'src/fleet/**'], [ROLES.cli]),
+);
