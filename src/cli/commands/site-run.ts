@@ -5,7 +5,8 @@ import { CcmlabError } from '../../core/errors';
 import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
 import { claimSite, readyFilePath, stopRunningSite, writeReadyFile } from '../../site/site-instance';
 import { openSite } from '../../site/site-dir';
-import { startSite } from '../../site/site-server';
+import { startSite, type ReadyInfo } from '../../site/site-server';
+import { startDetached } from '../detach';
 import { publishSiteNames } from '../../lab/site-names';
 import { clockCommand } from './lab-world';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
@@ -28,6 +29,7 @@ interface StartArgs extends SiteArgs {
   'mp-https-port'?: string;
   'cmg-port'?: string;
   'ready-file'?: string;
+  detach?: boolean;
 }
 
 function startCommand(context: CommandContext): CommandModule<object, StartArgs> {
@@ -41,10 +43,17 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP over HTTPS' })
         .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG over HTTPS' })
         .option('ready-file', { type: 'string', requiresArg: true, describe: 'also write the URLs here (always in <site dir>/ready.json)' })
+        .option('detach', { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" })
+        .example('$0 site start --detach', 'start it in the background, for scripts')
         .example('$0 site start', "the lab's site on its recorded ports")
         .example('$0 site start --cmg-port 0 --json', 'any free CMG port; the URLs as JSON') as unknown as Argv<StartArgs>,
     handler: (args) =>
       context.run(async () => {
+        if (args.detach) {
+          const ready = (await startDetached(process.argv.slice(2))) as unknown as ReadyInfo;
+          printResult(args.json, ready, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}. Stop it with 'ccmlab site stop'.\n`);
+          return 0;
+        }
         const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
         openSite(args['site-dir']).close();
         const release = claimSite(args['site-dir']);

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CcmlabError } from '../core/errors';
+
+/**
+ * `site start --detach`: the same command in a process of its own that outlives this one.
+ * It is waited for until it prints its URLs (one JSON document), which are handed back;
+ * if it exits first, its error is this command's.
+ */
+export function startDetached(argv: readonly string[], timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const args = [process.argv[1], ...argv.filter((a) => a !== '--detach'), '--json'];
+  // Its stderr goes to a file, not a pipe: a pipe closed behind it would break its later writes.
+  const errFile = path.join(os.tmpdir(), `ccmlab-site-${process.pid}-${Date.now()}.err`);
+  const errFd = fs.openSync(errFile, 'w', 0o600);
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', errFd] });
+  fs.closeSync(errFd);
+  const stderr = () => {
+    try {
+      return fs.readFileSync(errFile, 'utf8').slice(-4096);
+    } catch {
+      return '';
+    } finally {
+      fs.rmSync(errFile, { force: true });
+    }
+  };
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new CcmlabError('CCMLAB_E_LISTEN', `the site did not start within ${timeoutMs / 1000} s; run 'ccmlab site start' without --detach to see why`));
+    }, timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      let ready: Record<string, unknown>;
+      try {
+        ready = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if ('error' in ready) return; // its error comes with its exit
+      clearTimeout(timer);
+      // The site writes nothing more to stdout; letting go of the pipe lets this process end.
+      child.stdout?.destroy();
+      child.unref();
+      stderr();
+      resolve(ready);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const written = stderr().trim().split('\n').pop() ?? '';
+      let reported: string | undefined;
+      try {
+        reported = (JSON.parse(stdout) as { error?: { message?: string } }).error?.message;
+      } catch {
+        reported = undefined;
+      }
+      reject(new CcmlabError('CCMLAB_E_LISTEN', `the site stopped at start (exit ${String(code)}): ${reported ?? written}`));
+    });
+  });
+}
