@@ -2,25 +2,36 @@ import * as fs from 'node:fs';
 import { parseCmTrace, type ParsedEntry } from './cmtrace-parse';
 
 /**
- * Follows a live log like `tail -f`, through rollovers: when the path names a new file
+ * Follows live logs like `tail -f`, through rollovers: when a path names a new file
  * (the old one was renamed to a history file or `.lo_`), the rest of the old one is read
- * first, then the new one from its start. Only whole records are handed on.
+ * first, then the new one from its start. Only whole records are handed on. One timer
+ * polls every file, so following many logs costs one file handle each and no more timers.
  */
-export interface FollowOptions {
+export interface FollowTarget {
+  file: string;
   /** Byte offset to start at (the size already shown). */
   from: number;
+}
+
+export interface FollowOptions {
   intervalMs?: number;
   signal: AbortSignal;
-  onEntry: (entry: ParsedEntry) => void;
+  /** New records, one list per target (same order as the targets), after each poll that found any. */
+  onEntries: (entries: ParsedEntry[][]) => void;
 }
 
 type Encoding = 'utf8' | 'utf16le';
 
-export function followLog(file: string, options: FollowOptions): Promise<void> {
-  const interval = options.intervalMs ?? 200;
+interface Follower {
+  /** Records written since the last poll. */
+  poll: () => ParsedEntry[];
+  close: () => void;
+}
+
+function follower(file: string, from: number): Follower {
   let fd: number | undefined;
   let inode = -1;
-  let offset = options.from;
+  let offset = from;
   let pending = Buffer.alloc(0);
   let encoding: Encoding = 'utf8';
 
@@ -40,7 +51,7 @@ export function followLog(file: string, options: FollowOptions): Promise<void> {
     offset = Math.max(offset, bom);
   };
 
-  const drain = (): void => {
+  const drain = (out: ParsedEntry[]): void => {
     if (fd === undefined) return;
     const chunk = Buffer.alloc(64 * 1024);
     for (;;) {
@@ -52,41 +63,57 @@ export function followLog(file: string, options: FollowOptions): Promise<void> {
     const usable = encoding === 'utf16le' ? pending.length - (pending.length % 2) : pending.length;
     const text = pending.subarray(0, usable).toString(encoding);
     const parsed = parseCmTrace(text);
-    for (const entry of parsed.entries) options.onEntry(entry);
+    for (const entry of parsed.entries) out.push(entry);
     pending = pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), encoding));
   };
 
-  const poll = (): void => {
-    if (fd === undefined) {
-      open(0);
-      drain();
-      return;
-    }
-    drain();
+  const close = (): void => {
+    if (fd !== undefined) fs.closeSync(fd);
+    fd = undefined;
+  };
+
+  /** The path now names another file, or the file shrank: finish the old one, start the new one. */
+  const reopenIfReplaced = (out: ParsedEntry[]): void => {
     let current: fs.Stats | undefined;
     try {
       current = fs.statSync(file);
     } catch {
       current = undefined;
     }
-    if (!current || current.ino !== inode || current.size < offset) {
-      fs.closeSync(fd);
-      fd = undefined;
-      pending = Buffer.alloc(0);
-      if (current) {
-        open(0);
-        drain();
-      }
+    if (current && current.ino === inode && current.size >= offset) return;
+    close();
+    pending = Buffer.alloc(0);
+    if (current) {
+      open(0);
+      drain(out);
     }
   };
 
+  open(from);
+  return {
+    poll: () => {
+      const out: ParsedEntry[] = [];
+      if (fd === undefined) open(0);
+      drain(out);
+      if (fd !== undefined) reopenIfReplaced(out);
+      return out;
+    },
+    close,
+  };
+}
+
+export function followLogs(targets: readonly FollowTarget[], options: FollowOptions): Promise<void> {
+  const followers = targets.map((t) => follower(t.file, t.from));
+  const tick = (): void => {
+    const found = followers.map((f) => f.poll());
+    if (found.some((entries) => entries.length > 0)) options.onEntries(found);
+  };
   return new Promise((resolve) => {
-    open(options.from);
-    drain();
-    const timer = setInterval(poll, interval);
+    tick();
+    const timer = setInterval(tick, options.intervalMs ?? 200);
     const stop = (): void => {
       clearInterval(timer);
-      if (fd !== undefined) fs.closeSync(fd);
+      for (const f of followers) f.close();
       resolve();
     };
     if (options.signal.aborted) stop();
