@@ -22,88 +22,87 @@ export interface FollowOptions {
 
 type Encoding = 'utf8' | 'utf16le';
 
-interface Follower {
+/** One followed file: where reading stopped and the bytes of a record not yet whole. */
+class Follower {
+  private fd: number | undefined;
+  private inode = -1;
+  private offset: number;
+  private pending = Buffer.alloc(0);
+  private encoding: Encoding = 'utf8';
+
+  constructor(
+    private readonly file: string,
+    from: number,
+  ) {
+    this.offset = from;
+    this.open(from);
+  }
+
   /** Records written since the last poll. */
-  poll: () => ParsedEntry[];
-  close: () => void;
-}
+  poll(): ParsedEntry[] {
+    const out: ParsedEntry[] = [];
+    if (this.fd === undefined) this.open(0);
+    this.drain(out);
+    if (this.fd !== undefined) this.reopenIfReplaced(out);
+    return out;
+  }
 
-function follower(file: string, from: number): Follower {
-  let fd: number | undefined;
-  let inode = -1;
-  let offset = from;
-  let pending = Buffer.alloc(0);
-  let encoding: Encoding = 'utf8';
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
 
-  const open = (start: number): void => {
+  private open(start: number): void {
     try {
-      fd = fs.openSync(file, 'r');
+      this.fd = fs.openSync(this.file, 'r');
     } catch {
-      fd = undefined;
+      this.fd = undefined;
       return;
     }
-    inode = fs.fstatSync(fd).ino;
-    offset = start;
+    this.inode = fs.fstatSync(this.fd).ino;
     const head = Buffer.alloc(3);
-    const n = fs.readSync(fd, head, 0, 3, 0);
-    encoding = n >= 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
-    const bom = encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-    offset = Math.max(offset, bom);
-  };
+    const n = fs.readSync(this.fd, head, 0, 3, 0);
+    this.encoding = n >= 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
+    const bom = this.encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    this.offset = Math.max(start, bom);
+  }
 
-  const drain = (out: ParsedEntry[]): void => {
-    if (fd === undefined) return;
+  private drain(out: ParsedEntry[]): void {
+    if (this.fd === undefined) return;
     const chunk = Buffer.alloc(64 * 1024);
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
+      const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.offset);
       if (n <= 0) break;
-      offset += n;
-      pending = Buffer.concat([pending, chunk.subarray(0, n)]);
+      this.offset += n;
+      this.pending = Buffer.concat([this.pending, chunk.subarray(0, n)]);
     }
-    const usable = encoding === 'utf16le' ? pending.length - (pending.length % 2) : pending.length;
-    const text = pending.subarray(0, usable).toString(encoding);
+    const usable = this.encoding === 'utf16le' ? this.pending.length - (this.pending.length % 2) : this.pending.length;
+    const text = this.pending.subarray(0, usable).toString(this.encoding);
     const parsed = parseCmTrace(text);
     for (const entry of parsed.entries) out.push(entry);
-    pending = pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), encoding));
-  };
-
-  const close = (): void => {
-    if (fd !== undefined) fs.closeSync(fd);
-    fd = undefined;
-  };
+    this.pending = this.pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), this.encoding));
+  }
 
   /** The path now names another file, or the file shrank: finish the old one, start the new one. */
-  const reopenIfReplaced = (out: ParsedEntry[]): void => {
+  private reopenIfReplaced(out: ParsedEntry[]): void {
     let current: fs.Stats | undefined;
     try {
-      current = fs.statSync(file);
+      current = fs.statSync(this.file);
     } catch {
       current = undefined;
     }
-    if (current && current.ino === inode && current.size >= offset) return;
-    close();
-    pending = Buffer.alloc(0);
+    if (current && current.ino === this.inode && current.size >= this.offset) return;
+    this.close();
+    this.pending = Buffer.alloc(0);
     if (current) {
-      open(0);
-      drain(out);
+      this.open(0);
+      this.drain(out);
     }
-  };
-
-  open(from);
-  return {
-    poll: () => {
-      const out: ParsedEntry[] = [];
-      if (fd === undefined) open(0);
-      drain(out);
-      if (fd !== undefined) reopenIfReplaced(out);
-      return out;
-    },
-    close,
-  };
+  }
 }
 
 export function followLogs(targets: readonly FollowTarget[], options: FollowOptions): Promise<void> {
-  const followers = targets.map((t) => follower(t.file, t.from));
+  const followers = targets.map((t) => new Follower(t.file, t.from));
   const tick = (): void => {
     const found = followers.map((f) => f.poll());
     if (found.some((entries) => entries.length > 0)) options.onEntries(found);
