@@ -47,7 +47,8 @@ export interface LogSetLimits {
 export const LOG_SET_LIMITS: LogSetLimits = {
   maxFiles: 10_000,
   maxFileBytes: 256 * 1024 * 1024,
-  maxTotalBytes: 1024 * 1024 * 1024,
+  /** A merge holds every record it shows, about 7 times the bytes read: within Node's default heap. */
+  maxTotalBytes: 512 * 1024 * 1024,
   maxDepth: 16,
   maxEntries: 100_000,
 };
@@ -282,10 +283,12 @@ function readBounded(file: string, limits: LogSetLimits): Buffer {
   }
 }
 
-function readLogSet(set: LogSet, limits: LogSetLimits, budget: { bytes: number }): { records: LogRecord[]; unparsed: number; tail: LogTail } {
+function readLogSet(set: LogSet, options: Required<MergeOptions>, budget: { bytes: number }): { records: LogRecord[]; unparsed: number; tail: LogTail } {
+  const { limits, keep } = options;
   const records: LogRecord[] = [];
   let unparsed = 0;
   let lastBytes = 0;
+  let at = -Infinity;
   for (const file of set.files) {
     const bytes = readBounded(file, limits);
     budget.bytes -= bytes.length;
@@ -293,16 +296,16 @@ function readLogSet(set: LogSet, limits: LogSetLimits, budget: { bytes: number }
       throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the logs named grew past the ${limits.maxTotalBytes} bytes ccmlab merges while being read; name fewer or narrower folders`);
     }
     const parsed = parseCmTrace(decodeText(bytes));
-    for (const record of tagRecords(parsed.entries, set.log, records.length > 0 ? records[records.length - 1].at : -Infinity)) records.push(record);
+    const tagged = tagRecords(parsed.entries, set.log, at);
+    if (tagged.length > 0) at = tagged[tagged.length - 1].at;
+    for (const record of tagged) if (keep(record)) records.push(record);
     unparsed += parsed.unparsed.length;
     lastBytes = bytes.length;
   }
   const readLive = set.files[set.files.length - 1] === set.log;
-  const at = records.length > 0 ? records[records.length - 1].at : -Infinity;
   return { records, unparsed, tail: { log: set.log, file: set.log, from: readLive ? lastBytes : 0, at } };
 }
 
-/** Reads every set and merges their records by time; each log keeps its own order. */
 /** Heads of the lists being merged: a binary min-heap by (at, list), so equal times keep list order. */
 class Heads {
   private readonly heap: Array<{ list: number; pos: number; at: number }> = [];
@@ -359,9 +362,17 @@ export function mergeRecords(lists: readonly (readonly LogRecord[])[]): LogRecor
   return merged;
 }
 
-export function mergeTimeline(sets: readonly LogSet[], limits: LogSetLimits = LOG_SET_LIMITS): Timeline {
-  const budget = { bytes: limits.maxTotalBytes };
-  const reads = sets.map((set) => readLogSet(set, limits, budget));
+export interface MergeOptions {
+  /** Which records to keep (filters applied while reading, so what is dropped is never held). */
+  keep?: (record: LogRecord) => boolean;
+  limits?: LogSetLimits;
+}
+
+/** Reads every set and merges their records by time; each log keeps its own order. */
+export function mergeTimeline(sets: readonly LogSet[], options: MergeOptions = {}): Timeline {
+  const resolved: Required<MergeOptions> = { keep: options.keep ?? (() => true), limits: options.limits ?? LOG_SET_LIMITS };
+  const budget = { bytes: resolved.limits.maxTotalBytes };
+  const reads = sets.map((set) => readLogSet(set, resolved, budget));
   return {
     records: mergeRecords(reads.map((r) => r.records)),
     unparsed: reads.reduce((n, r) => n + r.unparsed, 0),

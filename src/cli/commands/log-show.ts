@@ -51,6 +51,23 @@ function recordPrinter(sets: readonly LogSet[], json: boolean): (record: LogReco
   return (record) => formatEntry(record, colour, labelOf.get(record.log));
 }
 
+/**
+ * The records as one JSON array, byte for byte what JSON.stringify(records, null, 2) prints,
+ * written a slice at a time so a large timeline is never one string.
+ */
+function writeJsonArray(records: readonly LogRecord[]): void {
+  if (records.length === 0) {
+    process.stdout.write('[]\n');
+    return;
+  }
+  const slice = 1000;
+  for (let i = 0; i < records.length; i += slice) {
+    const items = records.slice(i, i + slice).map((r) => `  ${JSON.stringify(entryJson(r), null, 2).replace(/\n/g, '\n  ')}`);
+    process.stdout.write(`${i === 0 ? '[\n' : ',\n'}${items.join(',\n')}`);
+  }
+  process.stdout.write('\n]\n');
+}
+
 function untilSignal(): AbortSignal {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -84,11 +101,11 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
           process.stderr.write('ccmlab: --json with --follow prints one JSON object per line\n');
         }
         const sets = logsToShow(args);
-        const timeline = mergeTimeline(sets);
-        const shown = timeline.records.filter((e) => matches(e, filter));
+        const timeline = mergeTimeline(sets, { keep: (e) => matches(e, filter) });
+        const shown = timeline.records;
         const print = recordPrinter(sets, args.json === true);
         if (args.json && !args.follow) {
-          process.stdout.write(`${JSON.stringify(shown.map(entryJson), null, 2)}\n`);
+          writeJsonArray(shown);
         } else {
           for (const e of shown) process.stdout.write(`${print(e)}\n`);
         }
