@@ -14,7 +14,10 @@ export interface ParsedEntry {
   type: CmTraceType;
   thread: number;
   file: string;
-  /** The instant, from local time plus bias. */
+  /**
+   * The instant, from local time plus bias; an invalid Date (NaN) when a whole record's
+   * time or date could not be read (`localTime` and `localDate` then hold them as written).
+   */
   time: Date;
   /** As written: `HH:mm:ss.fff`, `MM-dd-yyyy`, bias in minutes. */
   localTime: string;
@@ -70,8 +73,8 @@ function parseCmTraceRecord(text: string, start: number): { entry: ParsedEntry; 
   if (!attrs) return undefined;
   const fields: Record<string, string> = {};
   for (const m of attrs[1].matchAll(ATTRIBUTE)) fields[m[1].toLowerCase()] = m[2];
-  const when = instant(fields.date ?? '', fields.time ?? '');
-  if (!when) return undefined;
+  // A whole record keeps its place even when its time cannot be read.
+  const when = instant(fields.date ?? '', fields.time ?? '') ?? { time: new Date(Number.NaN), clock: fields.time ?? '', bias: 0 };
   return {
     entry: {
       message: text.slice(messageStart, close),

@@ -2,91 +2,117 @@ import * as fs from 'node:fs';
 import { parseCmTrace, type ParsedEntry } from './cmtrace-parse';
 
 /**
- * Follows a live log like `tail -f`, through rollovers: when the path names a new file
+ * Follows live logs like `tail -f`, through rollovers: when a path names a new file
  * (the old one was renamed to a history file or `.lo_`), the rest of the old one is read
- * first, then the new one from its start. Only whole records are handed on.
+ * first, then the new one from its start. Only whole records are handed on. One timer
+ * polls every file, so following many logs costs one file handle each and no more timers.
  */
-export interface FollowOptions {
+export interface FollowTarget {
+  file: string;
   /** Byte offset to start at (the size already shown). */
   from: number;
+}
+
+export interface FollowOptions {
   intervalMs?: number;
   signal: AbortSignal;
-  onEntry: (entry: ParsedEntry) => void;
+  /** New records, one list per target (same order as the targets), after each poll that found any. */
+  onEntries: (entries: ParsedEntry[][]) => void;
 }
 
 type Encoding = 'utf8' | 'utf16le';
 
-export function followLog(file: string, options: FollowOptions): Promise<void> {
-  const interval = options.intervalMs ?? 200;
-  let fd: number | undefined;
-  let inode = -1;
-  let offset = options.from;
-  let pending = Buffer.alloc(0);
-  let encoding: Encoding = 'utf8';
+/** One followed file: where reading stopped and the bytes of a record not yet whole. */
+class Follower {
+  private fd: number | undefined;
+  private inode = -1;
+  private offset: number;
+  private pending = Buffer.alloc(0);
+  private encoding: Encoding = 'utf8';
 
-  const open = (start: number): void => {
+  constructor(
+    private readonly file: string,
+    from: number,
+  ) {
+    this.offset = from;
+    this.open(from);
+  }
+
+  /** Records written since the last poll. */
+  poll(): ParsedEntry[] {
+    const out: ParsedEntry[] = [];
+    if (this.fd === undefined) this.open(0);
+    this.drain(out);
+    if (this.fd !== undefined) this.reopenIfReplaced(out);
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(start: number): void {
     try {
-      fd = fs.openSync(file, 'r');
+      this.fd = fs.openSync(this.file, 'r');
     } catch {
-      fd = undefined;
+      this.fd = undefined;
       return;
     }
-    inode = fs.fstatSync(fd).ino;
-    offset = start;
+    this.inode = fs.fstatSync(this.fd).ino;
     const head = Buffer.alloc(3);
-    const n = fs.readSync(fd, head, 0, 3, 0);
-    encoding = n >= 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
-    const bom = encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-    offset = Math.max(offset, bom);
-  };
+    const n = fs.readSync(this.fd, head, 0, 3, 0);
+    this.encoding = n >= 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
+    const bom = this.encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    this.offset = Math.max(start, bom);
+  }
 
-  const drain = (): void => {
-    if (fd === undefined) return;
+  private drain(out: ParsedEntry[]): void {
+    if (this.fd === undefined) return;
     const chunk = Buffer.alloc(64 * 1024);
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
+      const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.offset);
       if (n <= 0) break;
-      offset += n;
-      pending = Buffer.concat([pending, chunk.subarray(0, n)]);
+      this.offset += n;
+      this.pending = Buffer.concat([this.pending, chunk.subarray(0, n)]);
     }
-    const usable = encoding === 'utf16le' ? pending.length - (pending.length % 2) : pending.length;
-    const text = pending.subarray(0, usable).toString(encoding);
+    const usable = this.encoding === 'utf16le' ? this.pending.length - (this.pending.length % 2) : this.pending.length;
+    const text = this.pending.subarray(0, usable).toString(this.encoding);
     const parsed = parseCmTrace(text);
-    for (const entry of parsed.entries) options.onEntry(entry);
-    pending = pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), encoding));
-  };
+    for (const entry of parsed.entries) out.push(entry);
+    this.pending = this.pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), this.encoding));
+  }
 
-  const poll = (): void => {
-    if (fd === undefined) {
-      open(0);
-      drain();
-      return;
-    }
-    drain();
+  /** The path now names another file, or the file shrank: finish the old one, start the new one. */
+  private reopenIfReplaced(out: ParsedEntry[]): void {
     let current: fs.Stats | undefined;
     try {
-      current = fs.statSync(file);
+      current = fs.statSync(this.file);
     } catch {
       current = undefined;
     }
-    if (!current || current.ino !== inode || current.size < offset) {
-      fs.closeSync(fd);
-      fd = undefined;
-      pending = Buffer.alloc(0);
-      if (current) {
-        open(0);
-        drain();
-      }
+    if (current && current.ino === this.inode && current.size >= this.offset) return;
+    this.close();
+    this.pending = Buffer.alloc(0);
+    if (current) {
+      this.open(0);
+      this.drain(out);
     }
-  };
+  }
+}
 
+export function followLogs(targets: readonly FollowTarget[], options: FollowOptions): Promise<void> {
+  const followers = targets.map((t) => new Follower(t.file, t.from));
+  const tick = (): void => {
+    const found = followers.map((f) => f.poll());
+    if (found.some((entries) => entries.length > 0)) options.onEntries(found);
+  };
   return new Promise((resolve) => {
-    open(options.from);
-    drain();
-    const timer = setInterval(poll, interval);
+    tick();
+    const timer = setInterval(tick, options.intervalMs ?? 200);
     const stop = (): void => {
       clearInterval(timer);
-      if (fd !== undefined) fs.closeSync(fd);
+      for (const f of followers) f.close();
       resolve();
     };
     if (options.signal.aborted) stop();

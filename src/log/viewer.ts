@@ -1,13 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
-import { readBoundedFile } from '../store/files';
-import { decodeText } from '../core/text';
 import { formatBias } from './cmtrace-format';
-import { parseCmTrace, type ParsedEntry } from './cmtrace-parse';
-import { logSetPaths } from './log-files';
+import type { LogRecord } from './log-set';
 
-/** Reading, filtering and printing CMTrace logs, as `ccmlab log show` does. */
+/** Filtering and printing CMTrace log records, as `ccmlab log show` does. */
 
 export type TypeName = 'info' | 'warning' | 'error';
 
@@ -17,8 +12,6 @@ export interface LogFilter {
   grep?: RegExp;
   since?: Date;
 }
-
-const MAX_LOG_FILE_BYTES = 256 * 1024 * 1024;
 
 export function typeName(type: number): TypeName {
   return type === 3 ? 'error' : type === 2 ? 'warning' : 'info';
@@ -32,50 +25,13 @@ export function compileGrep(pattern: string): RegExp {
   }
 }
 
-export function matches(entry: ParsedEntry, filter: LogFilter): boolean {
+/** Whether a record passes every filter; `since` goes by `at`, so a record with an unreadable time goes with the one before it. */
+export function matches(entry: LogRecord, filter: LogFilter): boolean {
   if (filter.type && typeName(entry.type) !== filter.type) return false;
   if (filter.component && entry.component.toLowerCase() !== filter.component.toLowerCase()) return false;
   if (filter.grep && !filter.grep.test(entry.message)) return false;
-  if (filter.since && entry.time.getTime() < filter.since.getTime()) return false;
+  if (filter.since && !(entry.at >= filter.since.getTime())) return false;
   return true;
-}
-
-function readFileBounded(file: string): Buffer {
-  if (!fs.existsSync(file)) throw new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `log file ${file} does not exist; give the path of a .log file`);
-  return readBoundedFile(file, MAX_LOG_FILE_BYTES, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file' });
-}
-
-/**
- * The files to read for FILE: a live `X.log` brings its `.lo_` and history files first,
- * oldest first; any other file (a history file, a `.lo_`) is read alone.
- */
-export function filesFor(file: string): string[] {
-  if (path.extname(file).toLowerCase() !== '.log' || /-\d{8}-\d{6}(?:-\d+)?\.log$/i.test(file)) return [file];
-  const set = logSetPaths(file);
-  return set.length > 0 ? set : [file];
-}
-
-export interface LogRead {
-  entries: ParsedEntry[];
-  unparsed: number;
-  files: string[];
-  /** Bytes read of the last file, where following it starts. */
-  lastFileBytes: number;
-}
-
-export function readLog(file: string): LogRead {
-  const files = filesFor(file);
-  const entries: ParsedEntry[] = [];
-  let unparsed = 0;
-  let lastFileBytes = 0;
-  for (const f of files) {
-    const bytes = readFileBounded(f);
-    const result = parseCmTrace(decodeText(bytes));
-    entries.push(...result.entries);
-    unparsed += result.unparsed.length;
-    lastFileBytes = bytes.length;
-  }
-  return { entries, unparsed, files, lastFileBytes };
 }
 
 const COLOUR: Record<TypeName, [string, string]> = {
@@ -84,16 +40,18 @@ const COLOUR: Record<TypeName, [string, string]> = {
   error: ['\x1b[97;41m', '\x1b[0m'],
 };
 
-export function formatEntry(entry: ParsedEntry, colour: boolean): string {
-  const text = `${entry.localDate} ${entry.localTime}${formatBias(entry.biasMinutes)}  ${typeName(entry.type).padEnd(7)}  ${entry.component}  ${entry.message}`;
+/** One line: local date and time, the log's label when several logs are shown, type, component, message. */
+export function formatEntry(entry: LogRecord, colour: boolean, label?: string): string {
+  const when = `${entry.localDate} ${entry.localTime}${formatBias(entry.biasMinutes)}`;
+  const text = `${when}  ${label !== undefined ? `${label}  ` : ''}${typeName(entry.type).padEnd(7)}  ${entry.component}  ${entry.message}`;
   if (!colour) return text;
   const [on, off] = COLOUR[typeName(entry.type)];
   return `${on}${text}${off}`;
 }
 
-export function entryJson(entry: ParsedEntry): Record<string, unknown> {
+export function entryJson(entry: LogRecord): Record<string, unknown> {
   return {
-    time: entry.time.toISOString(),
+    time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(),
     localDate: entry.localDate,
     localTime: entry.localTime,
     biasMinutes: entry.biasMinutes,
@@ -104,5 +62,38 @@ export function entryJson(entry: ParsedEntry): Record<string, unknown> {
     thread: entry.thread,
     file: entry.file,
     message: entry.message,
+    log: entry.log,
   };
+}
+
+function pathParts(log: string): string[] {
+  const parts = log.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  parts[parts.length - 1] = parts[parts.length - 1].replace(/\.(log|lo_)$/i, '');
+  return parts;
+}
+
+/**
+ * A short label for each log, padded to one width: its base name (`ClientLocation`), or where
+ * logs share a base name just enough of their folders to tell them apart (`PC01/ccmsetup`).
+ */
+export function logLabels(logs: readonly string[]): string[] {
+  const parts = logs.map(pathParts);
+  const labels = parts.map((p) => p[p.length - 1]);
+  const byName = new Map<string, number[]>();
+  labels.forEach((label, i) => {
+    const group = byName.get(label.toLowerCase()) ?? [];
+    group.push(i);
+    byName.set(label.toLowerCase(), group);
+  });
+  for (const group of byName.values()) {
+    if (group.length < 2) continue;
+    const longest = Math.max(...group.map((i) => parts[i].length));
+    for (let take = 2; take <= longest; take++) {
+      const tried = group.map((i) => parts[i].slice(-take).join('/'));
+      group.forEach((i, k) => (labels[i] = tried[k]));
+      if (new Set(tried.map((t) => t.toLowerCase())).size === group.length) break;
+    }
+  }
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  return labels.map((l) => l.padEnd(width));
 }

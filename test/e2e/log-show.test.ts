@@ -37,12 +37,14 @@ describe('ccmlab log show (process)', () => {
   test('reads history files then the live log, in order', async () => {
     const r = await runCli('ccmlab', ['log', 'show', live, '--json']);
     expect(r.code).toBe(0);
-    const entries = JSON.parse(r.stdout) as Array<{ message: string; typeName: string; component: string }>;
+    const entries = JSON.parse(r.stdout) as Array<{ message: string; typeName: string; component: string; log: string }>;
     const numbered = entries.map((e) => /^entry (\d+)$/.exec(e.message)?.[1]).filter((n): n is string => n !== undefined).map(Number);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('ClientLocation-')).length).toBeGreaterThan(0);
     expect(numbered[numbered.length - 1]).toBe(149);
     numbered.forEach((n, i) => expect(n).toBe(150 - numbered.length + i));
     expect(entries[entries.length - 1]).toMatchObject({ message: 'Failed to send location request', typeName: 'error', component: 'ClientLocation' });
+    // Every record, history files' included, is tagged with the log named.
+    expect(new Set(entries.map((e) => e.log))).toEqual(new Set([live]));
   });
 
   test('filters by type, component, grep and since', async () => {
