@@ -35,6 +35,7 @@ function describeInstall(s: { action: string; smsid: string | null; tokenExpires
   const lines: Record<string, string> = {
     installed: `Client ${s.smsid ?? ''} is installed and registered.`,
     'pending-approval': `Client ${s.smsid ?? ''} is installed; its registration waits for approval on the site.`,
+    unassigned: `Client ${s.smsid ?? ''} is installed but not assigned to a site: its management point serves another site (see ClientLocation.log). It is unmanaged until reinstalled with the right SMSSITECODE.`,
     uninstalled: 'The client is uninstalled; its logs are kept.',
     'nothing-to-do': `A client (${s.smsid ?? ''}) is already installed; /logon: nothing to do.`,
   };

@@ -87,6 +87,10 @@ export function agentStart(options: AgentOptions): Promise<StartResult> {
     const log = logs.idManager;
     const now = clock.now();
     log.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
+    if (state.config.registration === 'unassigned') {
+      logs.location.error(`The client is not assigned to a site (site code <${state.config.siteCode}> is not valid for its management point); it does not register.`);
+      throw new CcmlabError('CCMCLIENT_E_NOT_ASSIGNED', `the client is not assigned to a site: its management point does not serve site ${state.config.siteCode}; reinstall it with the right SMSSITECODE (ccmsetup /forceinstall SMSSITECODE=<code>)`);
+    }
     if (state.config.registration === 'pending' || !state.token) {
       const route = currentRoute(state);
       if (route.kind === 'cmg') {
@@ -167,7 +171,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const FATAL = new Set(['CCMCLIENT_E_TOKEN_EXPIRED', 'CCMCLIENT_E_NO_STATE', 'CCMCLIENT_E_CORRUPT_STATE']);
+const FATAL = new Set(['CCMCLIENT_E_TOKEN_EXPIRED', 'CCMCLIENT_E_NO_STATE', 'CCMCLIENT_E_CORRUPT_STATE', 'CCMCLIENT_E_NOT_ASSIGNED']);
 const RETRY_MS = 60_000;
 
 /** `ccmlab client run`: start, then renew on schedule until stopped. */

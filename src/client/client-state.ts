@@ -35,7 +35,8 @@ export interface ClientConfig {
   cmg: { url: string; roleId: string } | null;
   location: 'intranet' | 'internet';
   registeredBy: 'intranet' | 'bulk-token';
-  registration: 'registered' | 'pending';
+  /** unassigned: site assignment failed (the MP serves another site); the client is installed but unmanaged. */
+  registration: 'registered' | 'pending' | 'unassigned';
   /** The install command line, /regtoken redacted. */
   commandLine: string;
   token: TokenInfo | null;

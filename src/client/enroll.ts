@@ -16,10 +16,14 @@ export interface EnrollInput {
   internet: boolean;
   /** The MP key information the client keeps; null fetches it afresh (RESETKEYINFORMATION=TRUE). */
   keyInformation: string | null;
+  /** SMSSITECODE as given (not AUTO): the client is assigned to it only if its MP serves that site. */
+  siteCode?: string | null;
 }
 
 export type EnrollResult =
-  | { registered: false; smsid: string }
+  /** Site assignment failed: the MP serves another site (mpSiteCode), so the client did not register. */
+  | { registered: false; assigned: false; smsid: string; mpSiteCode: string }
+  | { registered: false; assigned?: true; smsid: string }
   /** siteCode: what MPKEYINFORMATION said, or null when the kept key information was reused (the caller keeps its own). */
   | { registered: true; smsid: string; token: string; keyInformation: string; siteCode: string | null };
 
@@ -27,13 +31,19 @@ export async function enroll(input: EnrollInput): Promise<EnrollResult> {
   const { session, bearer } = input;
   const bearerToken = bearer.kind === 'none' ? undefined : bearer.token;
   const proof = bearer.kind === 'client';
-  if (input.internet && bearerToken) await session.serviceMetadata(bearerToken, input.gatewayLog, proof);
+  const cmgSite = input.internet && bearerToken ? await session.serviceMetadata(bearerToken, input.gatewayLog, proof) : undefined;
+  // Assignment comes before registration: on the intranet the MP says its site in MPKEYINFORMATION.
+  const early = input.siteCode && !input.internet ? await session.mpKeyInformation(undefined) : undefined;
+  const mpSiteCode = cmgSite ?? early?.siteCode;
+  if (input.siteCode && mpSiteCode !== undefined && mpSiteCode.toUpperCase() !== input.siteCode.toUpperCase()) {
+    return { registered: false, assigned: false, smsid: session.smsid, mpSiteCode };
+  }
   const registration = await session.register(bearerToken, proof);
   if (!registration.registered) return { registered: false, smsid: registration.smsid };
   const token = await session.ccmToken(bearerToken);
   // Through the CMG everything after the token travels with it.
   const locationToken = input.internet ? token : undefined;
-  const keys = input.keyInformation === null ? await session.mpKeyInformation(locationToken) : undefined;
+  const keys = input.keyInformation === null ? (early ?? (await session.mpKeyInformation(locationToken))) : undefined;
   await session.mpList(locationToken);
   return {
     registered: true,

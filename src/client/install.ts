@@ -1,14 +1,16 @@
 import * as os from 'node:os';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
+import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
-import { closeClientLogs, openClientLogs, rotationLine } from './client-logs';
+import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
 import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, tokenInfo, type ClientConfig, type ClientState } from './client-state';
 import { enroll, type Bearer } from './enroll';
 import { newSmsid } from '../protocol/smsid';
 import { createCertificates, identityOf } from './identity';
 import { MpSession, type Route } from './mp-session';
+import type { CmLog } from '../log/logger';
 import type { SetupCommand } from './setup-command';
 import type { SetupLog } from './setup-log';
 import { ClientHttp, type TransportOptions } from './transport';
@@ -38,7 +40,7 @@ export interface InstallOptions {
 }
 
 export interface InstallResult {
-  action: 'installed' | 'pending-approval' | 'uninstalled' | 'nothing-to-do';
+  action: 'installed' | 'pending-approval' | 'unassigned' | 'uninstalled' | 'nothing-to-do';
   state?: ClientState;
   rotationLine?: string;
 }
@@ -56,6 +58,18 @@ export function readCaFile(file: string): string {
 /** The CMG's origin as the admin wrote it (URL would lower-case the name; logs keep it). */
 export function cmgOrigin(cmg: { url: string }): string {
   return /^https:\/\/[^/]+/.exec(cmg.url)?.[0] ?? cmg.url;
+}
+
+/**
+ * Site assignment failed: installed, unmanaged, no registration (the docs: an unknown site
+ * code leaves the client installed but unassigned). No current-branch line is published:
+ * these are ccmlab's, in the style of LocationServices' LSVerify lines.
+ */
+function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string, served: string, mp: string): void {
+  logs.locationServices.info(`LSVerifySiteVersion : Verifying site code <${wanted}> with management point '${mp}'`);
+  logs.locationServices.error(`LSVerifySiteVersion : The management point '${mp}' serves site <${printable(served, 16)}>, not <${wanted}>. Site code <${wanted}> is not valid for this client.`);
+  logs.location.error(`Failed to assign the client to site <${wanted}> (SMSCLIENT_E_INVALIDSITECODE). The client is installed but not assigned to a site; it will not register or receive policy.`);
+  setupLog.warn(`The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}. Reinstall it with SMSSITECODE=${printable(served, 16)} (or AUTO on the intranet).`);
 }
 
 /** The client's network: its own redirections and root first, then what the lab resolves and trusts. */
@@ -141,7 +155,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
     log.info(internet ? `Registering through the CMG ${route.kind === 'cmg' ? route.origin : ''} (MP role ID ${command.cmg?.roleId ?? ''}).` : `Registering with the management point ${session.mpBase}.`);
     const resetKeys = command.resetKeyInformation;
     if (resetKeys && existing?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
-    const result = await enroll({ session, bearer, gatewayLog: log, internet, keyInformation: resetKeys ? null : (existing?.config.mpKeyInformation ?? null) });
+    const result = await enroll({ session, bearer, gatewayLog: log, internet, keyInformation: resetKeys ? null : (existing?.config.mpKeyInformation ?? null), siteCode: command.siteCode === 'AUTO' ? null : command.siteCode });
     const now = clock.now().toISOString();
     const internetMp = command.ccmHostName !== null && command.cmg ? `https://${command.ccmHostName}` : (command.cmg?.url ?? null);
     const config: ClientConfig = {
@@ -155,7 +169,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
       cmg: command.cmg ? { url: command.cmg.url, roleId: command.cmg.roleId } : (existing?.config.cmg ?? null),
       location: internet ? 'internet' : 'intranet',
       registeredBy: bearer.kind === 'bulk' ? 'bulk-token' : (existing?.config.registeredBy ?? 'intranet'),
-      registration: result.registered ? 'registered' : 'pending',
+      registration: result.registered ? 'registered' : result.assigned === false ? 'unassigned' : 'pending',
       commandLine: command.commandLine,
       token: result.registered ? tokenInfo(result.token) : null,
       mpKeyInformation: result.registered ? result.keyInformation : null,
@@ -167,6 +181,10 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
     };
     const state: ClientState = { config, ...certs, trustedRoot, token: result.registered ? result.token : null };
     saveClient(options.clientDir, state);
+    if (!result.registered && result.assigned === false) {
+      siteAssignmentFailed(logs, log, command.siteCode as string, result.mpSiteCode, session.mpBase);
+      return { action: 'unassigned', state };
+    }
     if (!result.registered) {
       log.warn(`Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`);
       return { action: 'pending-approval', state };

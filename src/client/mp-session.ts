@@ -9,7 +9,7 @@ import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protoco
 import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
 import { certificateBinding, decodeJwtPayload } from '../protocol/jwt';
 import { AGENT_VERSION, buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
-import { parseXml } from '../protocol/xml';
+import { attribute, child, children, parseXml } from '../protocol/xml';
 import type { ClientLogs } from './client-logs';
 import type { ClientHttp, HttpReply } from './transport';
 
@@ -48,6 +48,10 @@ export class MpSession {
     this.o = options;
   }
 
+  get smsid(): string {
+    return this.o.identity.smsid;
+  }
+
   /** The base URL of MP paths: the MP itself, or the CMG's server-auth proxy for its role ID. */
   get mpBase(): string {
     const { route } = this.o;
@@ -63,13 +67,17 @@ export class MpSession {
     return token ? { authorization: `Bearer ${token}` } : {};
   }
 
-  async serviceMetadata(token: string, log: CmLog, withProof: boolean): Promise<void> {
-    if (this.o.route.kind !== 'cmg') return;
-    const url = `${this.o.route.origin}/CCM_Proxy_ServerAuth/ServiceMetadata`;
+  /** The CMG's ServiceMetadata; returns the site code of the MP this client's role ID names, if the CMG says. */
+  async serviceMetadata(token: string, log: CmLog, withProof: boolean): Promise<string | undefined> {
+    const { route } = this.o;
+    if (route.kind !== 'cmg') return undefined;
+    const url = `${route.origin}/CCM_Proxy_ServerAuth/ServiceMetadata`;
     log.info(`Checking the CMG: ${url}`);
     const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(withProof ? this.proofHeaders() : {}) } }, log);
     const parsed = parseXml(reply.body.toString('utf8'), 'ServiceMetadata', 64 * 1024);
-    if (!parsed.ok) throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the CMG's ServiceMetadata is not usable: ${parsed.defect}`);
+    if (!parsed.ok) throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the CMG's ServiceMetadata is not usable: ${printable(parsed.defect)}`);
+    const mps = children(child(child(parsed.doc, 'ServiceMetadata'), 'ManagementPoints'), 'ManagementPoint');
+    return attribute(mps.find((mp) => attribute(mp, 'RoleID') === route.roleId), 'SiteCode');
   }
 
   private async send(endpoint: string, body: string, token: string | undefined, proof: boolean): Promise<HttpReply> {

@@ -75,6 +75,7 @@ export const ERRORS = {
   CCMCLIENT_E_REGISTRATION: { exit: 1, hresult: 0x87d00215 },
   CCMCLIENT_E_TOKEN_EXPIRED: { exit: 1, hresult: 0x87d00295 },
   CCMCLIENT_E_NO_STATE: { exit: 1, hresult: 0x80070002 },
+  CCMCLIENT_E_NOT_ASSIGNED: { exit: 1, hresult: 0x80004005 },
   CCMCLIENT_E_CORRUPT_STATE: { exit: 1, hresult: 0x8007000d },
 } as const satisfies Record<string, ErrorDef>;
 

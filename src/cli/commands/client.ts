@@ -55,6 +55,7 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
     netbios: config.netbios,
     siteCode: config.siteCode,
     registration: config.registration,
+    assigned: config.registration !== 'unassigned',
     registeredBy: config.registeredBy,
     location: config.location,
     assignedMp: config.assignedMp,
