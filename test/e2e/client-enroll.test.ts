@@ -268,6 +268,9 @@ describe('the demo', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(ROTATION);
     expect(r.stdout).toMatch(/SMSID: +GUID:[0-9A-F-]{36}/);
+    // The token tool's GUID is called a GUID, never "token <guid>".
+    expect(r.stderr).toMatch(/^3\. BulkRegistrationTokenTool \/new: tracking GUID [0-9a-f-]{36}, valid until /m);
+    expect(r.stderr).not.toMatch(/token [0-9a-f]{8}-/);
   });
 });
 

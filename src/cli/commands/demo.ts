@@ -34,7 +34,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
         const lab = await startEmbeddedLab(path.resolve(args['lab-dir']), clock, 4320);
         try {
           say(`2. Site running in ${lab.siteDir}: MP ${lab.site.ready.mp}, CMG ${lab.site.ready.cmg}`);
-          say(`3. BulkRegistrationTokenTool /new: token ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
+          say(`3. BulkRegistrationTokenTool /new: tracking GUID ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
           const line = articleCommandLine('<token>').join(' ');
           say(`4. ccmsetup.exe ${line.replace('<token>', '<redacted>')}\n   with --connect-to ${ARTICLE_CMG}:443:127.0.0.1:${new URL(lab.site.ready.cmg).port} --ca-file ${lab.rootCaFile}`);
           const { result, clientDir, logDir } = await runCcmsetup(lab, 'CLIENT01', clock);

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { processClock } from '../../core/clock';
 import { CcmlabError, isCcmlabError } from '../../core/errors';
+import { countOf } from '../../core/text';
 import type { CommandContext } from '../context';
 import { runCcmsetup, startEmbeddedLab } from '../lab';
 import { printResult } from '../output';
@@ -90,7 +91,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
         };
         printResult(args.json, summary, () =>
           [
-            `${summary.enrolled} of ${count} clients enrolled through the CMG in ${summary.seconds} s (${summary.clientsPerSecond}/s, ${concurrency} at once)`,
+            `${summary.enrolled} of ${countOf(count, 'client')} enrolled through the CMG in ${summary.seconds} s (${summary.clientsPerSecond}/s, ${concurrency} at once)`,
             `  per client: p50 ${summary.enrollMs.p50} ms, p95 ${summary.enrollMs.p95} ms, max ${summary.enrollMs.max} ms`,
             ...failures.slice(0, 10).map((f) => `  failed ${f.netbios}: ${f.code}: ${f.message}`),
             `  client logs: ${summary.clientLogs}`,

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { parseIsoInstant } from '../../core/clock';
+import { countOf } from '../../core/text';
 import { followLog } from '../../log/follow';
 import { compileGrep, entryJson, formatEntry, matches, readLog, type LogFilter, type TypeName } from '../../log/viewer';
 import type { CommandContext } from '../context';
@@ -50,7 +51,7 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
         } else {
           for (const e of shown) process.stdout.write(`${args.json ? JSON.stringify(entryJson(e)) : formatEntry(e, colour)}\n`);
         }
-        if (read.unparsed > 0) process.stderr.write(`ccmlab: ${read.unparsed} block(s) of text were not CMTrace records and were skipped\n`);
+        if (read.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(read.unparsed, 'block')} of text that is not CMTrace\n`);
         if (!args.follow) return 0;
         const live = read.files[read.files.length - 1];
         const stop = new AbortController();
