@@ -8,25 +8,26 @@ import { fleetCommand } from './commands/fleet';
 import { benchCommand } from './commands/bench';
 import { CommandContext } from './context';
 import { runMain } from './exit';
+import { withExamples } from './help-examples';
 
 async function main(argv: string[]): Promise<number> {
   const context = new CommandContext();
   let helpShown = false;
-  const parser = yargs()
+  const parser = withExamples(yargs(), 'ccmlab')
     .scriptName('ccmlab')
     .usage('ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.')
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
     .option('now', { type: 'string', describe: 'start the clock at this ISO-8601 instant (also CCMLAB_NOW)', global: true })
     .command('log', 'read CMTrace logs', (y) =>
-      y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
+      withExamples(y, 'log').command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
     )
     .command(siteCommand(context))
     .command(clientCommand(context))
     .command(demoCommand(context))
     .command(fleetCommand(context))
     .command(benchCommand(context))
-    .demandCommand(1, 'name a command (ccmlab --help lists them)')
+    .demandCommand(1, 'name a command: log, site, client, demo, fleet, bench')
     .strict()
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {

@@ -93,7 +93,7 @@ describe('ccmsetup (process)', () => {
     const r = await runCli('ccmsetup', ['/?'], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('/regtoken:<value>');
-    expect(r.stdout).toContain('CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=ABC /NoCRLCheck /RegToken:<token>');
+    expect(r.stdout).toContain(`CCMHOSTNAME=${CMG} SMSSITECODE=ABC /NoCRLCheck /RegToken:<token> --dry-run`);
     expect(listFiles(work)).toEqual([]);
   });
 

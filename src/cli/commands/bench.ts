@@ -12,6 +12,7 @@ import { CLIENT_LOG_DEFAULTS, CmLog } from '../../log/logger';
 import { issueBulkToken, verifySiteToken } from '../../site/token-service';
 import type { CommandContext } from '../context';
 import { runCcmsetup, startEmbeddedLab } from '../lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -105,7 +106,7 @@ export function benchCommand(context: CommandContext): CommandModule<object, { j
   return {
     command: 'bench',
     describe: 'measure logging, token checks, MP requests and enrollment against raw limits measured in the same run',
-    builder: (y: Argv) => y as unknown as Argv<{ json?: boolean }>,
+    builder: (y: Argv) => withExamples(y, 'bench') as unknown as Argv<{ json?: boolean }>,
     handler: (args) =>
       context.run(async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));

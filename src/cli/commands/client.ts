@@ -8,6 +8,7 @@ import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { defaultNetbiosName } from '../ccmsetup-options';
 import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
@@ -74,11 +75,11 @@ export function clientCommand(context: CommandContext): CommandModule {
     command: 'client',
     describe: 'the client agent: start (renew when due), run, status, roam',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'client')
         .command({
           command: 'start',
           describe: 'CcmExec starting: finish a pending registration, renew the token once it is 30 days old',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client start'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const options = agentOptions(args);
@@ -96,7 +97,7 @@ export function clientCommand(context: CommandContext): CommandModule {
         .command({
           command: 'run',
           describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client run'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const stop = new AbortController();
@@ -109,7 +110,7 @@ export function clientCommand(context: CommandContext): CommandModule {
         .command({
           command: 'status',
           describe: 'SMSID, site, MPs, token expiry, next renewal, certificate thumbprints',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client status'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const options = agentOptions(args);
@@ -122,7 +123,7 @@ export function clientCommand(context: CommandContext): CommandModule {
           command: 'roam',
           describe: 'move the client to the internet (CMG, with its token) or the intranet',
           builder: (s: Argv) =>
-            withClientOptions(s)
+            withExamples(withClientOptions(s), 'client roam')
               .option('internet', { type: 'boolean', describe: 'use the CMG' })
               .option('intranet', { type: 'boolean', describe: 'use the intranet MP' })
               .conflicts('internet', 'intranet'),

@@ -7,6 +7,7 @@ import { decodeText } from '../../core/text';
 import { parseCmTrace } from '../../log/cmtrace-parse';
 import type { CommandContext } from '../context';
 import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runCcmsetup, startEmbeddedLab } from '../lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -25,7 +26,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
   return {
     command: 'demo',
     describe: "end-to-end demo: a site and CMG on loopback, a bulk token, ccmsetup with the article's command line",
-    builder: (y: Argv) => y.option('lab-dir', { type: 'string', default: path.join('lab', 'demo'), requiresArg: true, describe: 'where the demo lab goes (made afresh)' }) as unknown as Argv<DemoArgs>,
+    builder: (y: Argv) => withExamples(y, 'demo').option('lab-dir', { type: 'string', default: path.join('lab', 'demo'), requiresArg: true, describe: 'where the demo lab goes (made afresh)' }) as unknown as Argv<DemoArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = processClock(args.now);

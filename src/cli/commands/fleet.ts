@@ -6,6 +6,7 @@ import { CcmlabError, isCcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
 import type { CommandContext } from '../context';
 import { runCcmsetup, startEmbeddedLab } from '../lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -39,7 +40,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
     command: 'fleet',
     describe: 'enroll many clients at once through the CMG of an embedded lab (load, and a corpus of client logs)',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'fleet')
         .option('count', { type: 'string', default: '20', requiresArg: true, describe: `clients to enroll (1 to ${MAX_COUNT})` })
         .option('concurrency', { type: 'string', default: '4', requiresArg: true, describe: `enrollments at once (1 to ${MAX_CONCURRENCY})` })
         .option('lab-dir', { type: 'string', default: path.join('lab', 'fleet'), requiresArg: true, describe: 'where the fleet lab goes (made afresh)' }) as unknown as Argv<FleetArgs>,

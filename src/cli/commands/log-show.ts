@@ -4,6 +4,7 @@ import { countOf } from '../../core/text';
 import { followLog } from '../../log/follow';
 import { compileGrep, entryJson, formatEntry, matches, readLog, type LogFilter, type TypeName } from '../../log/viewer';
 import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
 
 interface ShowArgs {
   file: string;
@@ -24,7 +25,7 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
     command: 'show <file>',
     describe: 'print a CMTrace log (with its history files), filtered, coloured by type on a terminal',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'log show')
         .positional('file', { type: 'string', demandOption: true, describe: 'the .log file (its .lo_ and history files are read first)' })
         .option('type', { choices: ['info', 'warning', 'error'] as const, describe: 'only lines of this type' })
         .option('component', { type: 'string', describe: 'only lines of this component' })

@@ -6,6 +6,7 @@ import { setSiteClock } from '../../site/site-clock';
 import { startSite, writeReadyFile } from '../../site/site-server';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
@@ -32,7 +33,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
     command: 'start',
     describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) until SIGINT or SIGTERM',
     builder: (y: Argv) =>
-      withSiteOptions(y)
+      withExamples(withSiteOptions(y), 'site start')
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true })
         .option('mp-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTP (0 = any free port)' })
         .option('mp-https-port', { type: 'string', default: '0', requiresArg: true, describe: 'MP over HTTPS' })
@@ -78,11 +79,11 @@ function configCommand(context: CommandContext): CommandModule {
     command: 'config',
     describe: 'site settings, read by the running site at once',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site config')
         .command({
           command: 'get [key]',
           describe: `print settings (${Object.keys(DEFAULT_SETTINGS).join(', ')})`,
-          builder: (g: Argv) => withSiteOptions(g).positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          builder: (g: Argv) => withExamples(withSiteOptions(g), 'site config get').positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -100,7 +101,7 @@ function configCommand(context: CommandContext): CommandModule {
         .command({
           command: 'set <key> <value>',
           describe: 'change a setting',
-          builder: (s: Argv) => withSiteOptions(s).positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          builder: (s: Argv) => withExamples(withSiteOptions(s), 'site config set').positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -125,11 +126,11 @@ function clockCommand(context: CommandContext): CommandModule {
     command: 'clock',
     describe: "the running site's clock",
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site clock')
         .command({
           command: 'set <when>',
           describe: 'move the site clock: an ISO-8601 instant, +Nd / +Nh / +Nm (from what the site shows now), or reset',
-          builder: (s: Argv) => withSiteOptions(s).positional('when', { type: 'string' }) as unknown as Argv<ClockArgs>,
+          builder: (s: Argv) => withExamples(withSiteOptions(s), 'site clock set').positional('when', { type: 'string' }) as unknown as Argv<ClockArgs>,
           handler: (args: ClockArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -153,11 +154,11 @@ function clientsCommand(context: CommandContext): CommandModule {
     command: 'clients',
     describe: 'clients the MP has recorded',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site clients')
         .command({
           command: 'list',
           describe: 'list clients, pending ones included',
-          builder: (l: Argv) => withSiteOptions(l),
+          builder: (l: Argv) => withExamples(withSiteOptions(l), 'site clients list'),
           handler: (args: SiteArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -171,7 +172,7 @@ function clientsCommand(context: CommandContext): CommandModule {
         .command({
           command: 'approve <smsid>',
           describe: 'approve a client held by manual approval',
-          builder: (a: Argv) => withSiteOptions(a).positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
+          builder: (a: Argv) => withExamples(withSiteOptions(a), 'site clients approve').positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const smsid = requireSmsid(String(args.smsid));

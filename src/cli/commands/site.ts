@@ -8,6 +8,7 @@ import { DEFAULT_ROLE_ID, initSite, openSite, SITE_CERTIFICATES, tokenSigningReq
 import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
@@ -65,7 +66,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
     command: 'init',
     describe: 'create a site: hierarchy ID, site PKI, site database',
     builder: (y: Argv) =>
-      withSiteOptions(y)
+      withExamples(withSiteOptions(y), 'site init')
         .option('site-code', { type: 'string', default: 'LAB', requiresArg: true, describe: '3-character site code' })
         .option('mp-name', { type: 'string', default: 'mp01.lab.test', requiresArg: true, describe: 'management point FQDN' })
         .option('cmg-name', { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' })
@@ -99,7 +100,7 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
   return {
     command: 'show',
     describe: 'print the site: code, hierarchy, names, role ID, certificates, rootCaFile',
-    builder: (y: Argv) => withSiteOptions(y),
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site show'),
     handler: (args) =>
       context.run(async () => {
         withSite(args, (site) => {
@@ -133,7 +134,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
   return {
     command: 'list',
     describe: "list bulk registration tokens, as the console's Certificates node does",
-    builder: (y: Argv) => withSiteOptions(y).option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site tokens list').option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
     handler: (args) =>
       context.run(async () => {
         const now = processClock(args.now).now();
@@ -176,7 +177,7 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
   return {
     command: `${verb} <guid>`,
     describe: blocked ? 'block a bulk registration token: the site refuses it from now on' : 'unblock a blocked bulk registration token',
-    builder: (y: Argv) => withSiteOptions(y).positional('guid', { type: 'string', demandOption: true }) as unknown as Argv<BlockArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), blocked ? 'site tokens block' : 'site tokens unblock').positional('guid', { type: 'string', demandOption: true }) as unknown as Argv<BlockArgs>,
     handler: (args) =>
       context.run(async () => {
         const guid = requireGuid(String(args.guid), 'token GUID');
@@ -202,7 +203,7 @@ function renewCommand(context: CommandContext): CommandModule<object, RenewArgs>
   return {
     command: 'renew <certificate>',
     describe: 'replace a site certificate (token-signing): every token it signed stops working',
-    builder: (y: Argv) => withSiteOptions(y).positional('certificate', { choices: ['token-signing'] as const, demandOption: true }) as unknown as Argv<RenewArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site certs renew').positional('certificate', { choices: ['token-signing'] as const, demandOption: true }) as unknown as Argv<RenewArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = processClock(args.now);
@@ -229,13 +230,14 @@ export function siteCommand(context: CommandContext): CommandModule {
     command: 'site',
     describe: 'the site: hierarchy, PKI, database, tokens',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site')
         .command(initCommand(context))
         .command(showCommand(context))
         .command('tokens', 'bulk registration tokens (the console Certificates node)', (t) =>
-          t.command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
+          withExamples(t, 'site tokens')
+            .command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
         )
-        .command('certs', 'site certificates', (c) => c.command(renewCommand(context)).demandCommand(1, 'name a certs command: renew'))
+        .command('certs', 'site certificates', (c) => withExamples(c, 'site certs').command(renewCommand(context)).demandCommand(1, 'name a certs command: renew'))
         .command(siteRunCommands(context))
         .demandCommand(1, 'name a site command: init, show, start, tokens, clients, config, clock, certs'),
     handler: () => undefined,
