@@ -9,6 +9,7 @@ import { benchCommand } from './commands/bench';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 import { withExamples } from './help-examples';
+import { versionLine } from './version';
 
 async function main(argv: string[]): Promise<number> {
   const context = new CommandContext();
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       throw new CcmlabError('CCMLAB_E_USAGE', `${text} (ccmlab --help shows usage)`);
     })
     .help()
-    .version(false)
+    .version('version', 'show the version', versionLine('ccmlab'))
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   await parser.parseAsync(argv, {}, (_error: unknown, _parsed: unknown, output: string) => {
     if (output) {

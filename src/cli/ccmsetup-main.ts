@@ -7,6 +7,8 @@ import { defaultNetbiosName, parseEmulatorOptions, splitArgv, type EmulatorOptio
 import { peekOption } from './peek-option';
 import { ccmsetupUsage } from './ccmsetup-usage';
 import { runMain, toCcmlabError } from './exit';
+import { versionLine } from './version';
+import { AGENT_VERSION } from '../protocol/registration';
 
 /** ccmsetup's documented return codes; anything else it reports is 6 (error). */
 const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
@@ -44,6 +46,10 @@ function describeInstall(s: { action: string; smsid: string | null; tokenExpires
 
 async function main(argv: string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
+  if (emulatorArgs.includes('--version')) {
+    process.stdout.write(`${versionLine('ccmsetup')} (emulated client version ${AGENT_VERSION})\n`);
+    return 0;
+  }
   if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
     process.stdout.write(ccmsetupUsage());
     return 0;

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { removeDir, tempDir } from '../support/paths';
+import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
 
-/** What every command shares: help pages with examples, one usage hint, counts with units. */
+/** What every command shares: --version, help pages with examples, one usage hint. */
+
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 let work: string;
 beforeEach(() => {
@@ -28,6 +30,20 @@ function subcommands(help: string): string[] {
     .map((line) => /^ {2}ccmlab((?: [a-z-]+)+)/.exec(line)?.[1].trim())
     .filter((p): p is string => p !== undefined);
 }
+
+describe('--version', () => {
+  test.each([
+    ['ccmlab', `ccmlab ${VERSION}`],
+    ['ccmsetup', `ccmsetup ${VERSION} (emulated client version 5.00.9128.1000)`],
+    ['BulkRegistrationTokenTool', `BulkRegistrationTokenTool ${VERSION}`],
+  ] as const)('%s --version prints %p, exits 0 and writes nothing', async (name, line) => {
+    const r = await runCli(name, ['--version'], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${line}\n`);
+    expect(r.stderr).toBe('');
+    expect(listFiles(work)).toEqual([]);
+  });
+});
 
 describe('help pages', () => {
   test('every ccmlab help page, commands and subcommands, shows two or three examples of itself', async () => {
@@ -57,6 +73,15 @@ describe('help pages', () => {
     const shown = examples(r.stdout, 'ccmsetup');
     expect(shown.length).toBeGreaterThanOrEqual(2);
     expect(shown.length).toBeLessThanOrEqual(3);
+  });
+
+  test.each([['/?'], ['/help'], ['/HELP'], ['--help'], ['/new', '/?']])('BulkRegistrationTokenTool %s prints its usage with examples and exits 0', async (...args) => {
+    const r = await runCli('BulkRegistrationTokenTool', args, { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Usage: BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
+    expect(examples(r.stdout, 'BulkRegistrationTokenTool')).toHaveLength(3);
+    expect(listFiles(work)).toEqual([]);
   });
 });
 

@@ -203,6 +203,33 @@ describe('BulkRegistrationTokenTool', () => {
     expect(r.stdout).toMatch(/BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
   });
 
+  test('/new --json prints one JSON document (guid, validFrom, validTo, lifetimeMinutes, token) and nothing else', async () => {
+    const r = await tool('/new', '/lifetime', '90', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(['guid', 'validFrom', 'validTo', 'lifetimeMinutes', 'token']);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    expect(doc).toMatchObject({ guid: expect.stringMatching(/^[0-9a-f-]{36}$/), validFrom: expect.stringMatching(iso), validTo: expect.stringMatching(iso), lifetimeMinutes: 90 });
+    expect(Date.parse(doc.validTo as string) - Date.parse(doc.validFrom as string)).toBe(90 * 60_000);
+    const { payload } = decode(doc.token as string);
+    expect(payload).toMatchObject({ UniqueId: doc.guid, nbf: Date.parse(doc.validFrom as string) / 1000, exp: Date.parse(doc.validTo as string) / 1000 });
+    expect((await listed()).find((t) => t.guid === doc.guid)).toMatchObject({ validFrom: doc.validFrom, validTo: doc.validTo });
+    // A refusal with --json is one JSON error document on stdout.
+    const refused = await tool('/new', '/lifetime', '0', '--json');
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'BRTT_E_BAD_LIFETIME', exitCode: 2 } });
+    expect(refused.stderr).toBe('');
+  });
+
+  test('a one-minute token says "1 minute", on stdout and in the log', async () => {
+    const r = await tool('/new', '/lifetime', '1');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[2]).toMatch(/^Lifetime: 1 minute, from /);
+    const last = parseCmTrace(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).entries.pop();
+    expect(last?.message).toMatch(/ \(1 minute\), by /);
+  });
+
   test('a passive site refuses /new with the known issue', async () => {
     const passiveDir = path.join(work, 'passive');
     expect((await runCli('ccmlab', ['site', 'init', '--site-dir', passiveDir, '--passive'], { cwd: work })).code).toBe(0);
