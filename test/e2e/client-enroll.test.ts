@@ -109,6 +109,15 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(clients.find((c) => c.smsid === config.smsid)).toMatchObject({ state: 'registered', registeredBy: 'bulk-token' });
   });
 
+  test('site clients list prints a header row over the clients (human output only)', async () => {
+    const { smsid } = clientJson('CLIENT01');
+    const r = await site('clients', 'list');
+    expect(r.code).toBe(0);
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^SMSID {2,}NetBIOS name {2,}State {2,}Approval {2,}Registered by {2,}Bulk token GUID$/);
+    expect(rows.find((row) => row.startsWith(smsid))).toMatch(/ {2}CLIENT01 {2,}registered {2,}\S+ {2,}bulk-token {2,}[0-9a-f-]{36}$/);
+  });
+
   test('the agent renews at day 31 and stores the new token; status shows it', async () => {
     const before = clientJson('CLIENT01');
     const notYet = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('CLIENT01').clientDir], { cwd: work });

@@ -290,6 +290,22 @@ describe('tokens list, block, unblock', () => {
     expect(later.find((t) => t.guid === guid)?.status).toBe('Expired');
   });
 
+  test('the human list has a header row; --json has none', async () => {
+    const human = await site('tokens', 'list');
+    expect(human.code).toBe(0);
+    const [header, ...rows] = human.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^GUID {2,}Type {2,}Valid from {2,}Valid to {2,}Status {2,}Blocked at$/);
+    expect(rows.some((row) => row.startsWith(guid))).toBe(true);
+    const json = await listed();
+    expect(json.every((t) => /^[0-9a-f-]{36}$/.test(t.guid))).toBe(true);
+  });
+
+  test('clients list with no clients says "No clients."; --json gives []', async () => {
+    const none = await site('clients', 'list');
+    expect(none.stdout).toBe('No clients.\n');
+    expect(JSON.parse((await site('clients', 'list', '--json')).stdout)).toEqual([]);
+  });
+
   test('--all adds the site certificates as the console lists them', async () => {
     const all = await listed('--all');
     expect(all.filter((t) => t.guid === null).map((t) => t.type)).toEqual([

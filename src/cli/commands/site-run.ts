@@ -7,12 +7,19 @@ import { startSite, writeReadyFile } from '../../site/site-server';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
-import { printResult } from '../output';
+import { formatTable, printResult } from '../output';
 import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
 
-
+const CLIENT_COLUMNS = [
+  ['smsid', 'SMSID'],
+  ['netbios', 'NetBIOS name'],
+  ['state', 'State'],
+  ['approval', 'Approval'],
+  ['registeredBy', 'Registered by'],
+  ['bulkTokenGuid', 'Bulk token GUID'],
+] as const;
 
 function port(value: unknown, option: string): number {
   const n = Number(value);
@@ -163,8 +170,7 @@ function clientsCommand(context: CommandContext): CommandModule {
             context.run(async () => {
               withSite(args, (site) => {
                 const clients = listClients(site.db).map(clientJson);
-                const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
-                printResult(args.json, clients, human);
+                printResult(args.json, clients, () => (clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients)));
               });
               return 0;
             }),

@@ -9,7 +9,7 @@ import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
 import { withExamples } from '../help-examples';
-import { printResult } from '../output';
+import { formatTable, printResult } from '../output';
 import { withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 function siteSummary(site: Site) {
@@ -112,19 +112,14 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
   };
 }
 
-function tokenTable(rows: Array<Record<string, string | null>>): string {
-  const columns: Array<[string, string]> = [
-    ['guid', 'GUID'],
-    ['type', 'Type'],
-    ['validFrom', 'Valid from'],
-    ['validTo', 'Valid to'],
-    ['status', 'Status'],
-    ['blockedAt', 'Blocked at'],
-  ];
-  const widths = columns.map(([key, title]) => Math.max(title.length, ...rows.map((r) => (r[key] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return `${[line(columns.map(([, t]) => t)), ...rows.map((r) => line(columns.map(([k]) => r[k] ?? '')))].join('\n')}\n`;
-}
+const TOKEN_COLUMNS = [
+  ['guid', 'GUID'],
+  ['type', 'Type'],
+  ['validFrom', 'Valid from'],
+  ['validTo', 'Valid to'],
+  ['status', 'Status'],
+  ['blockedAt', 'Blocked at'],
+] as const;
 
 interface ListArgs extends SiteArgs {
   all: boolean;
@@ -161,7 +156,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
               });
             }
           }
-          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : tokenTable(rows)));
+          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
         });
         return 0;
       }),
