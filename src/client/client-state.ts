@@ -85,6 +85,14 @@ export function tokenInfo(token: string): TokenInfo {
   };
 }
 
+export type TokenState = 'valid' | 'renewal-due' | 'expired';
+
+/** Where the unique token stands at `now`, as the agent judges it: renewal due from day 30, expired after day 90. */
+export function tokenState(token: TokenInfo, now: Date): TokenState {
+  if (now.getTime() > Date.parse(token.expiresAt)) return 'expired';
+  return now.getTime() >= Date.parse(token.renewalDue) ? 'renewal-due' : 'valid';
+}
+
 export function isInstalled(dir: string): boolean {
   return fs.existsSync(path.join(dir, CLIENT_FILES.config));
 }

@@ -153,6 +153,24 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(entries('CLIENT02', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
   });
 
+  test('client status gives tokenState by the client clock (--now, CCMLAB_NOW); the human form says expired', async () => {
+    const { clientDir } = dirs('CLIENT02');
+    const issued = Date.parse(clientJson('CLIENT02').token.issuedAt);
+    const status = async (env: Record<string, string>, ...extra: string[]) => {
+      const r = await runCli('ccmlab', ['client', 'status', '--client-dir', clientDir, ...extra], { cwd: work, env });
+      expect(r.code).toBe(0);
+      return r;
+    };
+    const state = async (env: Record<string, string>, ...extra: string[]) => (JSON.parse((await status(env, '--json', ...extra)).stdout) as { tokenState: string }).tokenState;
+    expect(await state({})).toBe('valid');
+    expect(await state({}, '--now', new Date(issued + 31 * DAY).toISOString())).toBe('renewal-due');
+    expect(await state({ CCMLAB_NOW: new Date(issued + 91 * DAY).toISOString() })).toBe('expired');
+    const human = await status({}, '--now', new Date(issued + 91 * DAY).toISOString());
+    expect(human.stdout).toMatch(/^tokenState +expired$/m);
+    expect(human.stdout).toMatch(/The CCM token expired at .*: reach an intranet MP/);
+    expect((await status({})).stdout).toMatch(/^tokenState +valid$/m);
+  });
+
   test('a rerun keeps the identity; /logon does nothing; /forceinstall starts afresh; /uninstall keeps the logs', async () => {
     const smsid = clientJson('CLIENT02').smsid as string;
     expect((await runCli('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);

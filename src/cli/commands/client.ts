@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
-import { loadClient, type ClientState } from '../../client/client-state';
+import { loadClient, tokenState, type ClientState } from '../../client/client-state';
 import { processClock } from '../../core/clock';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -42,7 +42,7 @@ function agentOptions(args: ClientArgs): AgentOptions {
   };
 }
 
-function statusOf(state: ClientState, clientDir: string): Record<string, unknown> {
+function statusOf(state: ClientState, clientDir: string, now: Date): Record<string, unknown> {
   const { config } = state;
   const thumbprint = (pem: string) => new crypto.X509Certificate(pem).fingerprint.replace(/:/g, '');
   return {
@@ -57,6 +57,7 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
     tokenIssuedAt: config.token?.issuedAt ?? null,
     tokenExpiresAt: config.token?.expiresAt ?? null,
     renewalDue: config.token?.renewalDue ?? null,
+    tokenState: config.token ? tokenState(config.token, now) : null,
     signingThumbprint: thumbprint(state.signing.certificatePem),
     encryptionThumbprint: thumbprint(state.encryption.certificatePem),
     clientDir: path.resolve(clientDir),
@@ -65,9 +66,11 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
 }
 
 function humanStatus(s: Record<string, unknown>): string {
-  return `${Object.entries(s)
-    .map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`)
-    .join('\n')}\n`;
+  const lines = Object.entries(s).map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`);
+  if (s.tokenState === 'expired') {
+    lines.push(`The CCM token expired at ${String(s.tokenExpiresAt)}: reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>.`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export function clientCommand(context: CommandContext): CommandModule {
@@ -90,7 +93,7 @@ export function clientCommand(context: CommandContext): CommandModule {
                 registered: `Client ${state.config.smsid} is registered; CCM token valid until ${state.config.token?.expiresAt ?? ''}.`,
                 'pending-approval': `Client ${state.config.smsid} still waits for approval on the site.`,
               };
-              printResult(args.json, { action, ...statusOf(state, options.clientDir) }, `${messages[action]}\n`);
+              printResult(args.json, { action, ...statusOf(state, options.clientDir, options.clock.now()) }, `${messages[action]}\n`);
               return 0;
             }),
         })
@@ -114,7 +117,7 @@ export function clientCommand(context: CommandContext): CommandModule {
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const options = agentOptions(args);
-              const status = statusOf(loadClient(options.clientDir), options.clientDir);
+              const status = statusOf(loadClient(options.clientDir), options.clientDir, options.clock.now());
               printResult(args.json, status, humanStatus(status));
               return 0;
             }),
@@ -132,7 +135,7 @@ export function clientCommand(context: CommandContext): CommandModule {
               if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
               const options = agentOptions(args);
               const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
-              printResult(args.json, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
+              printResult(args.json, statusOf(state, options.clientDir, options.clock.now()), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
               return 0;
             }),
         })
