@@ -35,6 +35,7 @@ function describeInstall(s: { action: string; smsid: string | null; tokenExpires
     installed: `Client ${s.smsid ?? ''} is installed and registered.`,
     'pending-approval': `Client ${s.smsid ?? ''} is installed; its registration waits for approval on the site.`,
     uninstalled: 'The client is uninstalled; its logs are kept.',
+    'not-installed': `No client is installed in ${s.clientDir}; nothing to uninstall.`,
     'nothing-to-do': `A client (${s.smsid ?? ''}) is already installed; /logon: nothing to do.`,
   };
   const out = [lines[s.action]];

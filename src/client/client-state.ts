@@ -152,12 +152,25 @@ export function removeClient(dir: string): void {
   fs.rmSync(path.join(dir, 'certs'), { recursive: true, force: true });
 }
 
+/** Removes `dir`, then its parents up to `top`, while each is empty. */
+function removeEmptyDirs(dir: string, top: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      fs.rmdirSync(current);
+    } catch {
+      return;
+    }
+    if (current === path.resolve(top)) return;
+  }
+}
+
 /**
  * One ccmsetup at a time per client dir (a second one exits 8). A lock left by a process
- * that is gone is taken over.
+ * that is gone is taken over. Releasing the lock removes the directories this run made for
+ * it if nothing else is in them (a failed install leaves no empty client dir).
  */
 export function acquireSetupLock(dir: string): () => void {
-  makeDir(dir, PRIVATE_DIR_MODE);
+  const madeFrom = makeDir(dir, PRIVATE_DIR_MODE);
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
@@ -166,7 +179,10 @@ export function acquireSetupLock(dir: string): () => void {
       const fd = fs.openSync(file, 'wx', 0o600);
       fs.writeSync(fd, String(process.pid));
       fs.closeSync(fd);
-      return () => fs.rmSync(file, { force: true });
+      return () => {
+        fs.rmSync(file, { force: true });
+        if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());

@@ -34,7 +34,7 @@ export interface InstallOptions {
 }
 
 export interface InstallResult {
-  action: 'installed' | 'pending-approval' | 'uninstalled' | 'nothing-to-do';
+  action: 'installed' | 'pending-approval' | 'uninstalled' | 'not-installed' | 'nothing-to-do';
   state?: ClientState;
   rotationLine?: string;
 }
@@ -71,8 +71,11 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const log = setupLog.log;
   let existing = isInstalled(options.clientDir) ? loadClient(options.clientDir) : undefined;
   if (command.mode === 'uninstall') {
-    if (!existing) log.info('No client is installed; nothing to uninstall.');
     removeClient(options.clientDir);
+    if (!existing) {
+      log.info(`No client is installed in ${options.clientDir}; nothing to uninstall.`);
+      return { action: 'not-installed' };
+    }
     log.info(`Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.`);
     return { action: 'uninstalled' };
   }

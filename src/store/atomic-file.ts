@@ -15,9 +15,12 @@ export const PUBLIC_FILE_MODE = 0o644;
 export const PRIVATE_DIR_MODE = 0o700;
 export const PUBLIC_DIR_MODE = 0o755;
 
-/** Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode. */
-export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): void {
-  fs.mkdirSync(dir, { recursive: true, mode });
+/**
+ * Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode.
+ * Returns the first directory it made, undefined if `dir` was there already.
+ */
+export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): string | undefined {
+  return fs.mkdirSync(dir, { recursive: true, mode });
 }
 
 export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): void {
