@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from '../core/clock';
 import { CcmlabError, toCcmlabError } from '../core/errors';
-import { printable } from '../core/text';
+import { countOf, printable } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { createBulkToken } from '../site/bulk-tokens';
+import { createBulkToken, type BulkTokenRecord } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
@@ -10,11 +10,28 @@ import { commandClock } from '../world/lab-clock';
 import { runMain } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
+import { versionLine } from './version';
 
 /** `MM/dd/yyyy HH:mm:ss` local: no '.', since wrapper scripts cut the expiry at the next '.'. */
 function localDateTime(time: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(time.getMonth() + 1)}/${p(time.getDate())}/${time.getFullYear()} ${p(time.getHours())}:${p(time.getMinutes())}:${p(time.getSeconds())}`;
+}
+
+/** The lines wrapper scripts parse (GUID first, the token alone on line 5), or one JSON document. */
+function tokenOutput(record: BulkTokenRecord, token: string, json: boolean): string {
+  if (json) {
+    const { guid, validFrom, validTo, lifetimeMinutes } = record;
+    return `${JSON.stringify({ guid, validFrom, validTo, lifetimeMinutes, token }, null, 2)}\n`;
+  }
+  return [
+    `Token ID (tracking GUID): ${record.guid}`,
+    `Token is valid until ${localDateTime(new Date(record.validTo))}.`,
+    `Lifetime: ${countOf(record.lifetimeMinutes, 'minute')}, from ${localDateTime(new Date(record.validFrom))} (UTC ${record.validFrom} to ${record.validTo})`,
+    'Token (copy it now: it is stored neither on the site nor on the client):',
+    token,
+    '',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -26,8 +43,8 @@ async function main(argv: string[]): Promise<number> {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
     clock = commandClock(args.now, labAt(args.lab));
-    if (args.action === 'usage') {
-      process.stdout.write(tokenToolUsage());
+    if (args.action !== 'new') {
+      process.stdout.write(args.action === 'usage' ? tokenToolUsage() : `${versionLine('BulkRegistrationTokenTool')}\n`);
       return 0;
     }
     // A log that cannot be written refuses the run before a token exists.
@@ -42,19 +59,9 @@ async function main(argv: string[]): Promise<number> {
       }
       const now = clock.now();
       const { record, token } = createBulkToken(site, args.lifetimeMinutes, now);
-      const validTo = new Date(record.validTo);
-      process.stdout.write(
-        [
-          `Token ID (tracking GUID): ${record.guid}`,
-          `Token is valid until ${localDateTime(validTo)}.`,
-          `Lifetime: ${record.lifetimeMinutes} minutes, from ${localDateTime(new Date(record.validFrom))} (UTC ${record.validFrom} to ${record.validTo})`,
-          'Token (copy it now: it is stored neither on the site nor on the client):',
-          token,
-          '',
-        ].join('\n'),
-      );
+      process.stdout.write(tokenOutput(record, token, args.json));
       log().info(
-        `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${record.lifetimeMinutes} minutes), by ${record.createdBy}.`,
+        `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`,
       );
     } finally {
       site.close();

@@ -9,6 +9,8 @@ import { fleetCommand } from './commands/fleet';
 import { benchCommand } from './commands/bench';
 import { CommandContext } from './context';
 import { runMain } from './exit';
+import { withExamples } from './help-examples';
+import { versionLine } from './version';
 
 /** `clock set -1d`: a negative offset is a value, not a flag (yargs would read it as -1 -d). */
 function protectNegativeOffsets(argv: readonly string[]): string[] {
@@ -21,7 +23,7 @@ function protectNegativeOffsets(argv: readonly string[]): string[] {
 async function main(argv: string[]): Promise<number> {
   const context = new CommandContext();
   let helpShown = false;
-  const parser = yargs()
+  const parser = withExamples(yargs(), 'ccmlab')
     .scriptName('ccmlab')
     .usage('ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.')
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     .option('now', { type: 'string', describe: "start the clock at this ISO-8601 instant (also CCMLAB_NOW; default: the lab's clock)", global: true })
     .option('lab', { type: 'string', describe: 'the lab root (env CCMLAB_LAB; default lab/, logs in logs/)', global: true, requiresArg: true })
     .command('log', 'read CMTrace logs', (y) =>
-      y.command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
+      withExamples(y, 'log').command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
     )
     .command(siteCommand(context))
     .command(clockCommand(context))
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     .command(demoCommand(context))
     .command(fleetCommand(context))
     .command(benchCommand(context))
-    .demandCommand(1, 'name a command (ccmlab --help lists them)')
+    .demandCommand(1, 'name a command: log, site, client, demo, fleet, bench')
     .strict()
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
@@ -48,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
       throw new CcmlabError('CCMLAB_E_USAGE', `${text} (ccmlab --help shows usage)`);
     })
     .help()
-    .version(false)
+    .version('version', 'show the version', versionLine('ccmlab'))
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   await parser.parseAsync(protectNegativeOffsets(argv), {}, (_error: unknown, _parsed: unknown, output: string) => {
     if (output) {

@@ -10,6 +10,8 @@ import { peekOption } from './peek-option';
 import { ccmsetupUsage } from './ccmsetup-usage';
 import { toCcmlabError } from '../core/errors';
 import { runMain } from './exit';
+import { versionLine } from './version';
+import { AGENT_VERSION } from '../protocol/registration';
 
 /** ccmsetup's documented return codes; anything else it reports is 6 (error). */
 const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
@@ -37,6 +39,7 @@ function describeInstall(s: { action: string; smsid: string | null; tokenExpires
     'pending-approval': `Client ${s.smsid ?? ''} is installed; its registration waits for approval on the site.`,
     unassigned: `Client ${s.smsid ?? ''} is installed but not assigned to a site: its management point serves another site (see ClientLocation.log). It is unmanaged until reinstalled with the right SMSSITECODE.`,
     uninstalled: 'The client is uninstalled; its logs are kept.',
+    'not-installed': `No client is installed in ${s.clientDir}; nothing to uninstall.`,
     'nothing-to-do': `A client (${s.smsid ?? ''}) is already installed; /logon: nothing to do.`,
   };
   const out = [lines[s.action]];
@@ -76,6 +79,10 @@ async function refuseOptions(setupArgs: string[], emulatorArgs: string[], error:
 
 async function main(argv: string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
+  if (emulatorArgs.includes('--version')) {
+    process.stdout.write(`${versionLine('ccmsetup')} (emulated client version ${AGENT_VERSION})\n`);
+    return 0;
+  }
   if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
     process.stdout.write(ccmsetupUsage());
     return 0;

@@ -36,11 +36,12 @@ export function ccmsetupUsage(): string {
     '9 prerequisite evaluation failure, 10 setup manifest hash validation failure.',
     '',
     'Examples:',
-    '  ccmsetup /mp:https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 CCMHOSTNAME=CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSiteCode=ABC /regtoken:<token>',
-    '  ccmsetup CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=ABC /NoCRLCheck /RegToken:<token>',
-    '  ccmsetup /mp:SMSMP01 /logon SMSSITECODE=S01 FSP=SMSFSP01',
-    '  ccmsetup /UsePKICert /NoCRLCheck CCMALWAYSINF=1 CCMHOSTNAME=SMSMP01.corp.contoso.com SMSSITECODE=ABC',
-    '  ccmsetup /config:"configuration file name.txt"',
+    "  # the source article's command line, through a lab CMG on loopback (port from 'ccmlab site start')",
+    '  ccmsetup /mp:https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 CCMHOSTNAME=CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSiteCode=ABC /regtoken:<token> --connect-to CONTOSO.CLOUDAPP.NET:443:127.0.0.1:<port> --ca-file lab/site/pki/sms-issuing.pem --netbios CLIENT01',
+    "  # Microsoft's token example, checked and explained without installing anything",
+    '  ccmsetup CCMHOSTNAME=CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSITECODE=ABC /NoCRLCheck /RegToken:<token> --dry-run',
+    '  # remove the client CLIENT01 (its logs stay)',
+    '  ccmsetup /uninstall --netbios CLIENT01',
     '',
   ].join('\n');
 }

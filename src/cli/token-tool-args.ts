@@ -6,21 +6,23 @@ import { labAt } from '../world/lab';
 
 /**
  * BulkRegistrationTokenTool's command line: `/new`, `/lifetime <minutes>` (or
- * `/lifetime:<minutes>`), `/?`, in any order and any case; plus the emulator's own
- * `--site-dir`, `--log-dir`, `--now`.
+ * `/lifetime:<minutes>`), `/?` (or `/help`), in any order and any case; plus the
+ * emulator's own `--site-dir`, `--log-dir`, `--now`, `--json`, `--help`, `--version`.
  */
 
 export interface TokenToolArgs {
-  action: 'new' | 'usage';
+  action: 'new' | 'usage' | 'version';
   lifetimeMinutes: number;
   siteDir: string;
   logDir: string;
   lab: string | undefined;
   now: string | undefined;
+  json: boolean;
 }
 
-const SWITCHES = ['new', 'lifetime', '?'];
+const SWITCHES = ['new', 'lifetime', '?', 'help'];
 const OPTIONS = ['site-dir', 'log-dir', 'lab', 'now'];
+const FLAGS = ['json', 'help', 'version'];
 
 function usageError(message: string): never {
   throw new CcmlabError('BRTT_E_USAGE', message);
@@ -40,28 +42,39 @@ export function parseLifetime(text: string | undefined): number {
   return minutes;
 }
 
+/** `--name value`, `--name=value` or a `--flag` at argv[i]; returns how many arguments it took. */
+function parseDoubleDash(argv: readonly string[], i: number, options: Record<string, string>, flags: Set<string>): number {
+  const [name, inline] = argv[i].slice(2).split(/=(.*)/s, 2);
+  if (FLAGS.includes(name)) {
+    if (inline !== undefined) usageError(`--${name} takes no value`);
+    flags.add(name);
+    return 1;
+  }
+  if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir, --now, --json, --help and --version`);
+  const value = inline ?? argv[i + 1];
+  if (value === undefined || value === '') usageError(`--${name} needs a value`);
+  options[name] = value;
+  return inline === undefined ? 2 : 1;
+}
+
 export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TokenToolArgs {
   let sawNew = false;
-  let sawUsage = false;
   let lifetimeText: string | undefined;
   let sawLifetime = false;
   const options: Record<string, string> = {};
+  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-      if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir and --now`);
-      const value = inline ?? argv[++i];
-      if (value === undefined || value === '') usageError(`--${name} needs a value`);
-      options[name] = value;
+      i += parseDoubleDash(argv, i, options, flags) - 1;
       continue;
     }
     if (!arg.startsWith('/')) usageError(`'${arg}' is not a parameter; the tool takes /new [/lifetime <minutes>] or /?`);
     const colon = arg.indexOf(':');
     const name = (colon < 0 ? arg.slice(1) : arg.slice(1, colon)).toLowerCase();
     const inline = colon < 0 ? undefined : arg.slice(colon + 1);
-    if (name === '?') {
-      sawUsage = true;
+    if (name === '?' || name === 'help') {
+      flags.add('help');
     } else if (name === 'new') {
       if (inline !== undefined) usageError('/new takes no value; write /new /lifetime <minutes>');
       sawNew = true;
@@ -81,8 +94,10 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
     logDir: options['log-dir'] ?? lab.siteLogDir,
     lab: options.lab,
     now: options.now,
+    json: flags.has('json'),
   };
-  if (sawUsage) return { action: 'usage', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
+  if (flags.has('help')) return { action: 'usage', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
+  if (flags.has('version')) return { action: 'version', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
   if (!sawNew) {
     if (sawLifetime) usageError(`/lifetime only works with /new: run BulkRegistrationTokenTool /new /lifetime ${lifetimeText && /^\d+$/.test(lifetimeText) ? lifetimeText : DEFAULT_LIFETIME_MINUTES}`);
     usageError('no action given: run BulkRegistrationTokenTool /new to create a token (/? shows usage)');
@@ -92,10 +107,10 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
 
 export function tokenToolUsage(): string {
   return [
-    'Usage: BulkRegistrationTokenTool /new [/lifetime <minutes>]',
+    'Usage: BulkRegistrationTokenTool /new [/lifetime <minutes>] [--json]',
     '       BulkRegistrationTokenTool /?',
     '',
-    '  /?         show this usage',
+    '  /?         show this usage (also /help, --help)',
     '  /new       create a new bulk registration token',
     `  /lifetime  with /new: how long the token is valid, in whole minutes (default ${DEFAULT_LIFETIME_MINUTES}, 3 days; maximum ${MAX_LIFETIME_MINUTES}, 7 days)`,
     '',
@@ -104,9 +119,16 @@ export function tokenToolUsage(): string {
     '',
     'Emulator options: --lab DIR (env CCMLAB_LAB, default lab), --site-dir DIR (env CCMLAB_SITE_DIR,',
     'default <lab>/site), --log-dir DIR (default logs/site, or <lab>/logs/site with --lab),',
-    "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock).",
+    "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock), --version, and --json: print",
+    '{"guid", "validFrom", "validTo", "lifetimeMinutes", "token"} (times ISO-8601 UTC) instead.',
     '',
-    'Example: BulkRegistrationTokenTool /new /lifetime 4320',
+    'Examples:',
+    '  # a token valid for 3 days, from the site in lab/site',
+    '  BulkRegistrationTokenTool /new',
+    '  # a token valid for an hour, from the site in lab/demo/site',
+    '  BulkRegistrationTokenTool /new /lifetime 60 --site-dir lab/demo/site',
+    '  # the same as JSON, for a script',
+    '  BulkRegistrationTokenTool /new /lifetime 60 --json',
     '',
   ].join('\n');
 }

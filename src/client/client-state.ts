@@ -88,6 +88,14 @@ export function tokenInfo(token: string): TokenInfo {
   };
 }
 
+export type TokenState = 'valid' | 'renewal-due' | 'expired';
+
+/** Where the unique token stands at `now`, as the agent judges it: renewal due from day 30, expired after day 90. */
+export function tokenState(token: TokenInfo, now: Date): TokenState {
+  if (now.getTime() > Date.parse(token.expiresAt)) return 'expired';
+  return now.getTime() >= Date.parse(token.renewalDue) ? 'renewal-due' : 'valid';
+}
+
 export function isInstalled(dir: string): boolean {
   return fs.existsSync(path.join(dir, CLIENT_FILES.config));
 }
@@ -204,12 +212,25 @@ export function removeClient(dir: string): void {
   }
 }
 
+/** Removes `dir`, then its parents up to `top`, while each is empty. */
+function removeEmptyDirs(dir: string, top: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      fs.rmdirSync(current);
+    } catch {
+      return;
+    }
+    if (current === path.resolve(top)) return;
+  }
+}
+
 /**
  * One ccmsetup at a time per client dir (a second one exits 8). A lock left by a process
- * that is gone is taken over.
+ * that is gone is taken over. Releasing the lock removes the directories this run made for
+ * it if nothing else is in them (a failed install leaves no empty client dir).
  */
 export function acquireSetupLock(dir: string): () => void {
-  makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
+  const madeFrom = makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
@@ -218,7 +239,10 @@ export function acquireSetupLock(dir: string): () => void {
       const fd = fs.openSync(file, 'wx', 0o600);
       fs.writeSync(fd, String(process.pid));
       fs.closeSync(fd);
-      return () => fs.rmSync(file, { force: true });
+      return () => {
+        fs.rmSync(file, { force: true });
+        if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readBoundedText(file, 64, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }).trim());

@@ -40,7 +40,7 @@ export interface InstallOptions {
 }
 
 export interface InstallResult {
-  action: 'installed' | 'pending-approval' | 'unassigned' | 'uninstalled' | 'nothing-to-do';
+  action: 'installed' | 'pending-approval' | 'unassigned' | 'uninstalled' | 'not-installed' | 'nothing-to-do';
   state?: ClientState;
   rotationLine?: string;
 }
@@ -108,8 +108,11 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const forceInstall = command.parameters.forceinstall === true;
   let existing = existingClient(options, forceInstall || command.mode === 'uninstall');
   if (command.mode === 'uninstall') {
-    if (!existing) log.info('No client is installed; nothing to uninstall.');
     removeClient(options.clientDir);
+    if (!existing) {
+      log.info(`No client is installed in ${options.clientDir}; nothing to uninstall.`);
+      return { action: 'not-installed' };
+    }
     log.info(`Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.`);
     return { action: 'uninstalled' };
   }

@@ -57,6 +57,11 @@ export const MAX_SHOWN_VALUE = 256;
  */
 export function printable(value: unknown, max = MAX_SHOWN_VALUE): string {
   const text = String(value);
-  const cut = text.length > max ? `${text.slice(0, max)}…(${text.length - max} more characters)` : text;
+  const cut = text.length > max ? `${text.slice(0, max)}…(${countOf(text.length - max, 'more character')})` : text;
   return escapeControl(cut);
+}
+
+/** A count with its unit, singular for exactly one: `1 minute`, `2 minutes`, `0 clients`. */
+export function countOf(count: number, unit: string, plural = `${unit}s`): string {
+  return `${count} ${count === 1 ? unit : plural}`;
 }

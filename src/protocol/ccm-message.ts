@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { decodeText } from '../core/text';
+import { countOf, decodeText } from '../core/text';
 import { attribute, child, escapeXml, parseXml, text, type XmlNode } from './xml';
 
 /**
@@ -165,7 +165,7 @@ export function decodeMessage(bytes: Buffer, contentType: string | undefined, li
   }
   if (body.length > limits.maxInflated) return bad('BODY_TOO_LARGE', `the body inflates to more than ${limits.maxInflated} bytes`);
   if (!Number.isInteger(declaredLength) || declaredLength !== body.length) {
-    return bad('BAD_BODY', `<Body Length> says ${attribute(child(msg, 'Body'), 'Length') ?? '(none)'} but the body holds ${body.length} bytes`);
+    return bad('BAD_BODY', `<Body Length> says ${attribute(child(msg, 'Body'), 'Length') ?? '(none)'} but the body holds ${countOf(body.length, 'byte')}`);
   }
   if (body.length % 2 !== 0) return bad('BAD_BODY', 'the body is not UTF-16LE text (odd length)');
   let bodyText = body.toString('utf16le');

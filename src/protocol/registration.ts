@@ -1,4 +1,5 @@
 import type * as crypto from 'node:crypto';
+import { countOf } from '../core/text';
 import { signBytes } from './ccm-signature';
 import { parseSmsid } from './smsid';
 import { attribute, child, children, escapeXml, parseXml, text, type XmlNode } from './xml';
@@ -178,7 +179,7 @@ export function registrationFieldDefect(request: ParsedRegistrationRequest): str
     ['SignatureValue', request.signatureHex, (v) => v.length <= limits.signature],
   ];
   for (const [name, value, ok] of checks) {
-    if (!ok(value)) return `${name} (${value.length} characters) is beyond its limit or not in the expected form`;
+    if (!ok(value)) return `${name} (${countOf(value.length, 'character')}) is beyond its limit or not in the expected form`;
   }
   for (const [name, der] of [['signing', request.signingCertificateDer], ['encryption', request.encryptionCertificateDer]] as const) {
     if (der.length > limits.certificate) return `the ${name} certificate is ${der.length} bytes, more than ${limits.certificate}`;

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { normaliseGuid } from '../core/guid';
-import { printable } from '../core/text';
+import { countOf, printable } from '../core/text';
 import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
 import { isCanonicalSmsid } from '../protocol/smsid';
 
@@ -213,7 +213,7 @@ function claimsDefect(payload: Record<string, unknown>, options: VerifyOptions):
   if (kind === 'client' && (!isCanonicalSmsid(payload.DeviceId as string) || normaliseGuid(payload.jti as string) !== payload.jti)) return bad('its DeviceId or jti is not in the form the site issues');
   const lifetime = (payload.exp as number) - (payload.nbf as number);
   if (lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS[kind] || (kind === 'client' && payload.iat !== payload.nbf)) {
-    return failure('TOKEN_BAD_LIFETIME', 'SecurityTokenInvalidLifetimeException', `IDX10224: Lifetime validation failed. The token claims ${lifetime} seconds from nbf to exp; a ${kind === 'bulk' ? 'bulk registration' : 'client'} token may last 1 to ${MAX_LIFETIME_SECONDS[kind]}.`);
+    return failure('TOKEN_BAD_LIFETIME', 'SecurityTokenInvalidLifetimeException', `IDX10224: Lifetime validation failed. The token claims ${countOf(lifetime, 'second')} from nbf to exp; a ${kind === 'bulk' ? 'bulk registration' : 'client'} token may last 1 to ${MAX_LIFETIME_SECONDS[kind]}.`);
   }
   return kind;
 }

@@ -19,9 +19,12 @@ export const PUBLIC_DIR_MODE = 0o755;
 
 const STATE_DIRECTORY = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a directory that can be created and written to' } as const;
 
-/** Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode. */
-export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): void {
-  makeDirectory(dir, STATE_DIRECTORY, mode);
+/**
+ * Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode.
+ * Returns the first directory it made, undefined if `dir` was there already.
+ */
+export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): string | undefined {
+  return makeDirectory(dir, STATE_DIRECTORY, mode);
 }
 
 export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): void {

@@ -100,9 +100,10 @@ export function readBoundedText(file: string, maxBytes: number, role: FileRole):
 
 /**
  * `mkdir -p` that always ends: finds the nearest existing ancestor, then makes each
- * missing level once. A level that cannot be made is an error, never a retry.
+ * missing level once. A level that cannot be made is an error, never a retry. Returns the
+ * first directory it made (as mkdir -p reports it), undefined when `dir` was there.
  */
-export function makeDirectory(dir: string, role: FileRole, mode = 0o755): void {
+export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string | undefined {
   const missing: string[] = [];
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     let stat: fs.Stats | undefined;
@@ -122,4 +123,5 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(level).isDirectory()) fail(role, dir, `cannot be made (${errnoCode(error)} at ${level})`, error);
     }
   }
+  return missing[0];
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { listFiles, readFixture, removeDir, tempDir } from '../support/paths';
@@ -103,7 +104,7 @@ describe('ccmsetup (process)', () => {
     const r = await runCli('ccmsetup', ['/?'], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('/regtoken:<value>');
-    expect(r.stdout).toContain('CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=ABC /NoCRLCheck /RegToken:<token>');
+    expect(r.stdout).toContain(`CCMHOSTNAME=${CMG} SMSSITECODE=ABC /NoCRLCheck /RegToken:<token> --dry-run`);
     expect(listFiles(work)).toEqual([]);
   });
 
@@ -128,5 +129,39 @@ describe('ccmsetup (process)', () => {
     expect(r.stdout).toContain('warning:');
     const warnings = setupLog(logDir).filter((e) => e.type === 2).map((e) => e.message);
     expect(warnings).toEqual(['Property FOO is not a client installation property; it is passed on to client.msi, which ignores it.']);
+  });
+
+  test('/uninstall with no client installed says so, logs it, exits 0 and leaves no client dir', async () => {
+    const logDir = path.join(work, 'logs');
+    const clientDir = path.join(work, 'lab', 'clients', 'NOBODY');
+    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^No client is installed in ${clientDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; nothing to uninstall\\.$`, 'm'));
+    expect(r.stderr).toBe('');
+    const messages = setupLog(logDir).map((e) => e.message);
+    expect(messages).toContain(`No client is installed in ${clientDir}; nothing to uninstall.`);
+    expect(messages[messages.length - 1]).toBe('CcmSetup is exiting with return code 0');
+    expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
+    expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
+    const json = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir, '--json'], { cwd: work });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ action: 'not-installed', smsid: null });
+  });
+
+  test('a failed install leaves no client dir it made, and keeps one that was there', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const install = (clientDir: string) =>
+      runCli('ccmsetup', [...articleArgs(token), '--client-dir', clientDir, '--log-dir', path.join(work, 'logs'), '--connect-to', `CONTOSO.CLOUDAPP.NET:443:127.0.0.1:${port}`], { cwd: work });
+    const fresh = await install(path.join(work, 'lab', 'clients', 'CLIENT01'));
+    expect(fresh.code).toBe(6);
+    expect(fresh.stderr).toMatch(/CCMCLIENT_E_CANNOT_CONNECT/);
+    expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
+    const kept = path.join(work, 'kept');
+    fs.mkdirSync(kept);
+    expect((await install(kept)).code).toBe(6);
+    expect(fs.readdirSync(kept)).toEqual([]);
   });
 });

@@ -120,6 +120,15 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(clients.find((c) => c.smsid === config.smsid)).toMatchObject({ state: 'registered', registeredBy: 'bulk-token' });
   });
 
+  test('site clients list prints a header row over the clients (human output only)', async () => {
+    const { smsid } = clientJson('CLIENT01');
+    const r = await site('clients', 'list');
+    expect(r.code).toBe(0);
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^SMSID {2,}NetBIOS name {2,}State {2,}Approval {2,}Registered by {2,}Bulk token GUID$/);
+    expect(rows.find((row) => row.startsWith(smsid))).toMatch(/ {2}CLIENT01 {2,}registered {2,}\S+ {2,}bulk-token {2,}[0-9a-f-]{36}$/);
+  });
+
   test('the agent renews at day 31 and stores the new token; status shows it', async () => {
     await installClient('RENEW01', token);
     const before = clientJson('RENEW01');
@@ -153,6 +162,24 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(r.stderr).toMatch(/CCMCLIENT_E_TOKEN_EXPIRED: the client's CCM token expired at .*; reach an intranet MP/);
     expect(fs.readFileSync(tokenFile, 'utf8')).toBe(kept);
     expect(entries('EXPIRE01', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
+  });
+
+  test('client status gives tokenState by the client clock (--now, CCMLAB_NOW); the human form says expired', async () => {
+    const { clientDir } = dirs('CLIENT02');
+    const issued = Date.parse(clientJson('CLIENT02').token.issuedAt);
+    const status = async (env: Record<string, string>, ...extra: string[]) => {
+      const r = await runCli('ccmlab', ['client', 'status', '--client-dir', clientDir, ...extra], { cwd: work, env });
+      expect(r.code).toBe(0);
+      return r;
+    };
+    const state = async (env: Record<string, string>, ...extra: string[]) => (JSON.parse((await status(env, '--json', ...extra)).stdout) as { tokenState: string }).tokenState;
+    expect(await state({})).toBe('valid');
+    expect(await state({}, '--now', new Date(issued + 31 * DAY).toISOString())).toBe('renewal-due');
+    expect(await state({ CCMLAB_NOW: new Date(issued + 91 * DAY).toISOString() })).toBe('expired');
+    const human = await status({}, '--now', new Date(issued + 91 * DAY).toISOString());
+    expect(human.stdout).toMatch(/^tokenState +expired$/m);
+    expect(human.stdout).toMatch(/The CCM token expired at .*: reach an intranet MP/);
+    expect((await status({})).stdout).toMatch(/^tokenState +valid$/m);
   });
 
   test('a rerun keeps the identity; /logon does nothing; /forceinstall starts afresh; /uninstall keeps the logs', async () => {
@@ -282,6 +309,9 @@ describe('the demo', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(ROTATION);
     expect(r.stdout).toMatch(/SMSID: +GUID:[0-9A-F-]{36}/);
+    // The token tool's GUID is called a GUID, never "token <guid>".
+    expect(r.stderr).toMatch(/^3\. BulkRegistrationTokenTool \/new: tracking GUID [0-9a-f-]{36}, valid until /m);
+    expect(r.stderr).not.toMatch(/token [0-9a-f]{8}-/);
   });
 });
 

@@ -203,6 +203,33 @@ describe('BulkRegistrationTokenTool', () => {
     expect(r.stdout).toMatch(/BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
   });
 
+  test('/new --json prints one JSON document (guid, validFrom, validTo, lifetimeMinutes, token) and nothing else', async () => {
+    const r = await tool('/new', '/lifetime', '90', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(['guid', 'validFrom', 'validTo', 'lifetimeMinutes', 'token']);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    expect(doc).toMatchObject({ guid: expect.stringMatching(/^[0-9a-f-]{36}$/), validFrom: expect.stringMatching(iso), validTo: expect.stringMatching(iso), lifetimeMinutes: 90 });
+    expect(Date.parse(doc.validTo as string) - Date.parse(doc.validFrom as string)).toBe(90 * 60_000);
+    const { payload } = decode(doc.token as string);
+    expect(payload).toMatchObject({ UniqueId: doc.guid, nbf: Date.parse(doc.validFrom as string) / 1000, exp: Date.parse(doc.validTo as string) / 1000 });
+    expect((await listed()).find((t) => t.guid === doc.guid)).toMatchObject({ validFrom: doc.validFrom, validTo: doc.validTo });
+    // A refusal with --json is one JSON error document on stdout.
+    const refused = await tool('/new', '/lifetime', '0', '--json');
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'BRTT_E_BAD_LIFETIME', exitCode: 2 } });
+    expect(refused.stderr).toBe('');
+  });
+
+  test('a one-minute token says "1 minute", on stdout and in the log', async () => {
+    const r = await tool('/new', '/lifetime', '1');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[2]).toMatch(/^Lifetime: 1 minute, from /);
+    const last = parseCmTrace(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).entries.pop();
+    expect(last?.message).toMatch(/ \(1 minute\), by /);
+  });
+
   test('a passive site refuses /new with the known issue', async () => {
     const passiveDir = path.join(work, 'passive');
     expect((await runCli('ccmlab', ['site', 'init', '--site-dir', passiveDir, '--passive'], { cwd: work })).code).toBe(0);
@@ -222,7 +249,8 @@ describe('BulkRegistrationTokenTool', () => {
     const all = await listed();
     expect(all).toHaveLength(before + 50);
     for (const guid of guids) expect(all.some((t) => t.guid === guid)).toBe(true);
-  });
+    // 50 processes at once on a small, busy machine (2 cores) take longer than Jest's default minute.
+  }, 150_000);
 });
 
 describe('tokens list, block, unblock', () => {
@@ -261,6 +289,22 @@ describe('tokens list, block, unblock', () => {
   test('status is Expired once the lifetime has passed (by --now)', async () => {
     const later = await listed('--now', new Date(Date.now() + 2 * 3600_000).toISOString());
     expect(later.find((t) => t.guid === guid)?.status).toBe('Expired');
+  });
+
+  test('the human list has a header row; --json has none', async () => {
+    const human = await site('tokens', 'list');
+    expect(human.code).toBe(0);
+    const [header, ...rows] = human.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^GUID {2,}Type {2,}Valid from {2,}Valid to {2,}Status {2,}Blocked at$/);
+    expect(rows.some((row) => row.startsWith(guid))).toBe(true);
+    const json = await listed();
+    expect(json.every((t) => /^[0-9a-f-]{36}$/.test(t.guid))).toBe(true);
+  });
+
+  test('clients list with no clients says "No clients."; --json gives []', async () => {
+    const none = await site('clients', 'list');
+    expect(none.stdout).toBe('No clients.\n');
+    expect(JSON.parse((await site('clients', 'list', '--json')).stdout)).toEqual([]);
   });
 
   test('--all adds the site certificates as the console lists them', async () => {

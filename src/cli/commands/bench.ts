@@ -12,6 +12,7 @@ import { CLIENT_LOG_DEFAULTS, CmLog } from '../../log/logger';
 import { issueBulkToken, verifySiteToken } from '../../site/token-service';
 import type { CommandContext } from '../context';
 import { runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -113,7 +114,7 @@ export function benchCommand(context: CommandContext): CommandModule<object, { j
     command: 'bench',
     describe: 'measure logging, token checks, MP requests and enrollment against raw limits measured in the same run',
     builder: (y: Argv) =>
-      y.option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' }) as unknown as Argv<{ json?: boolean; smoke?: boolean }>,
+      withExamples(y, 'bench').option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' }) as unknown as Argv<{ json?: boolean; smoke?: boolean }>,
     handler: (args) =>
       context.run(async () => {
         const counts = args.smoke ? SMOKE : FULL;

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
-import { loadClient, type ClientState } from '../../client/client-state';
+import { loadClient, tokenState, type ClientState } from '../../client/client-state';
 import { labEnvironment } from '../../world/environment';
 import { labAt } from '../../world/lab';
 import { commandClock, watchLabClock } from '../../world/lab-clock';
@@ -10,6 +10,7 @@ import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { defaultNetbiosName } from '../ccmsetup-options';
 import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
@@ -47,7 +48,7 @@ function agentOptions(args: ClientArgs): AgentOptions {
   };
 }
 
-function statusOf(state: ClientState, clientDir: string): Record<string, unknown> {
+function statusOf(state: ClientState, clientDir: string, now: Date): Record<string, unknown> {
   const { config } = state;
   const thumbprint = (pem: string) => new crypto.X509Certificate(pem).fingerprint.replace(/:/g, '');
   return {
@@ -63,6 +64,7 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
     tokenIssuedAt: config.token?.issuedAt ?? null,
     tokenExpiresAt: config.token?.expiresAt ?? null,
     renewalDue: config.token?.renewalDue ?? null,
+    tokenState: config.token ? tokenState(config.token, now) : null,
     signingThumbprint: thumbprint(state.signing.certificatePem),
     encryptionThumbprint: thumbprint(state.encryption.certificatePem),
     clientDir: path.resolve(clientDir),
@@ -71,9 +73,11 @@ function statusOf(state: ClientState, clientDir: string): Record<string, unknown
 }
 
 function humanStatus(s: Record<string, unknown>): string {
-  return `${Object.entries(s)
-    .map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`)
-    .join('\n')}\n`;
+  const lines = Object.entries(s).map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`);
+  if (s.tokenState === 'expired') {
+    lines.push(`The CCM token expired at ${String(s.tokenExpiresAt)}: reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>.`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export function clientCommand(context: CommandContext): CommandModule {
@@ -81,11 +85,11 @@ export function clientCommand(context: CommandContext): CommandModule {
     command: 'client',
     describe: 'the client agent: start (renew when due), run, status, roam',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'client')
         .command({
           command: 'start',
           describe: 'CcmExec starting: finish a pending registration, renew the token once it is 30 days old',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client start'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const options = agentOptions(args);
@@ -96,14 +100,14 @@ export function clientCommand(context: CommandContext): CommandModule {
                 registered: `Client ${state.config.smsid} is registered; CCM token valid until ${state.config.token?.expiresAt ?? ''}.`,
                 'pending-approval': `Client ${state.config.smsid} still waits for approval on the site.`,
               };
-              printResult(args.json, { action, ...statusOf(state, options.clientDir) }, `${messages[action]}\n`);
+              printResult(args.json, { action, ...statusOf(state, options.clientDir, options.clock.now()) }, `${messages[action]}\n`);
               return 0;
             }),
         })
         .command({
           command: 'run',
           describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client run'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const stop = new AbortController();
@@ -116,11 +120,11 @@ export function clientCommand(context: CommandContext): CommandModule {
         .command({
           command: 'status',
           describe: 'SMSID, site, MPs, token expiry, next renewal, certificate thumbprints',
-          builder: (s: Argv) => withClientOptions(s),
+          builder: (s: Argv) => withExamples(withClientOptions(s), 'client status'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const options = agentOptions(args);
-              const status = statusOf(loadClient(options.clientDir), options.clientDir);
+              const status = statusOf(loadClient(options.clientDir), options.clientDir, options.clock.now());
               printResult(args.json, status, humanStatus(status));
               return 0;
             }),
@@ -129,7 +133,7 @@ export function clientCommand(context: CommandContext): CommandModule {
           command: 'roam',
           describe: 'move the client to the internet (CMG, with its token) or the intranet',
           builder: (s: Argv) =>
-            withClientOptions(s)
+            withExamples(withClientOptions(s), 'client roam')
               .option('internet', { type: 'boolean', describe: 'use the CMG' })
               .option('intranet', { type: 'boolean', describe: 'use the intranet MP' })
               .conflicts('internet', 'intranet'),
@@ -138,7 +142,7 @@ export function clientCommand(context: CommandContext): CommandModule {
               if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
               const options = agentOptions(args);
               const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
-              printResult(args.json, statusOf(state, options.clientDir), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
+              printResult(args.json, statusOf(state, options.clientDir, options.clock.now()), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
               return 0;
             }),
         })

@@ -8,6 +8,7 @@ import { decodeText } from '../../core/text';
 import { parseCmTrace } from '../../log/cmtrace-parse';
 import type { CommandContext } from '../context';
 import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -26,7 +27,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
   return {
     command: 'demo',
     describe: "end-to-end demo: a site and CMG on loopback, a bulk token, ccmsetup with the article's command line",
-    builder: (y: Argv) => y.option('lab-dir', { type: 'string', default: path.join('lab', 'demo'), requiresArg: true, describe: 'where the demo lab goes (made afresh)' }) as unknown as Argv<DemoArgs>,
+    builder: (y: Argv) => withExamples(y, 'demo').option('lab-dir', { type: 'string', default: path.join('lab', 'demo'), requiresArg: true, describe: 'where the demo lab goes (made afresh)' }) as unknown as Argv<DemoArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = commandClock(args.now, labAt(path.resolve(args['lab-dir'])));
@@ -35,7 +36,7 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
         const lab = await startEmbeddedLab(path.resolve(args['lab-dir']), clock, 4320);
         try {
           say(`2. Site running in ${lab.siteDir}: MP ${lab.site.ready.mp}, CMG ${lab.site.ready.cmg}`);
-          say(`3. BulkRegistrationTokenTool /new: token ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
+          say(`3. BulkRegistrationTokenTool /new: tracking GUID ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
           const line = articleCommandLine('<token>').join(' ');
           say(`4. ccmsetup.exe ${line.replace('<token>', '<redacted>')}\n   (the lab resolves ${ARTICLE_CMG} to 127.0.0.1:${new URL(lab.site.ready.cmg).port} and trusts the site's root)`);
           const { result, clientDir, logDir } = await runArticleSetup(lab, 'CLIENT01', clock);

@@ -4,8 +4,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { labAt } from '../../world/lab';
 import { commandClock } from '../../world/lab-clock';
 import { CcmlabError, isCcmlabError } from '../../core/errors';
+import { countOf } from '../../core/text';
 import type { CommandContext } from '../context';
 import { runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
+import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 
 /**
@@ -39,7 +41,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
     command: 'fleet',
     describe: 'enroll many clients at once through the CMG of an embedded lab (load, and a corpus of client logs)',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'fleet')
         .option('count', { type: 'string', default: '20', requiresArg: true, describe: `clients to enroll (1 to ${MAX_COUNT})` })
         .option('concurrency', { type: 'string', default: '4', requiresArg: true, describe: `enrollments at once (1 to ${MAX_CONCURRENCY})` })
         .option('lab-dir', { type: 'string', default: path.join('lab', 'fleet'), requiresArg: true, describe: 'where the fleet lab goes (made afresh)' }) as unknown as Argv<FleetArgs>,
@@ -91,7 +93,7 @@ export function fleetCommand(context: CommandContext): CommandModule<object, Fle
         };
         printResult(args.json, summary, () =>
           [
-            `${summary.enrolled} of ${count} clients enrolled through the CMG in ${summary.seconds} s (${summary.clientsPerSecond}/s, ${concurrency} at once)`,
+            `${summary.enrolled} of ${countOf(count, 'client')} enrolled through the CMG in ${summary.seconds} s (${summary.clientsPerSecond}/s, ${concurrency} at once)`,
             `  per client: p50 ${summary.enrollMs.p50} ms, p95 ${summary.enrollMs.p95} ms, max ${summary.enrollMs.max} ms`,
             ...failures.slice(0, 10).map((f) => `  failed ${f.netbios}: ${f.code}: ${f.message}`),
             `  client logs: ${summary.clientLogs}`,

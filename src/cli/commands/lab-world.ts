@@ -5,6 +5,7 @@ import { readBoundedText } from '../../store/files';
 import { clockFile, setLabClock } from '../../world/lab-clock';
 import { distrustRoot, listRoots, trustRoot } from '../../world/lab-roots';
 import type { CommandContext } from '../context';
+import { withExamples, type CommandPath } from '../help-examples';
 import { printResult } from '../output';
 import { clockOf, labOf, type LabArgs } from '../site-options';
 
@@ -40,11 +41,11 @@ export function clockCommand(context: CommandContext, name = 'clock', options: (
     command: 'clock',
     describe: name === 'clock' ? "the lab clock every process in the lab follows (the role NTP plays)" : "the lab clock (same as 'ccmlab clock')",
     builder: (y: Argv) =>
-      y
+      withExamples(y, name as CommandPath)
         .command({
           command: 'show',
           describe: 'print the lab time and its offset from real time',
-          builder: (s: Argv) => options(s).example(`$0 ${name} show`, 'the lab time now') as unknown as Argv<LabArgs>,
+          builder: (s: Argv) => withExamples(options(s), `${name} show` as CommandPath) as unknown as Argv<LabArgs>,
           handler: (args: LabArgs) =>
             context.run(async () => {
               const summary = labTimeSummary(args);
@@ -56,11 +57,7 @@ export function clockCommand(context: CommandContext, name = 'clock', options: (
           command: 'set [when]',
           describe: 'move the lab clock: an ISO-8601 instant, +Nd/-Nd/+Nh/-Nh/+Nm/-Nm from the lab time now, or reset',
           builder: (s: Argv) =>
-            options(s)
-              .positional('when', { type: 'string' })
-              .example(`$0 ${name} set +31d`, 'stand on day 31: the agent renews the client token')
-              .example(`$0 ${name} set -1d`, 'one day back')
-              .example(`$0 ${name} set reset`, 'back to real time'),
+            withExamples(options(s), `${name} set` as CommandPath).positional('when', { type: 'string' }),
           handler: (args: ClockSetArgs) =>
             context.run(async () => {
               if (args.when === undefined || args.when === '') throw new CcmlabError('CCMLAB_E_USAGE', `say where to move the clock: ccmlab ${name} set <ISO|+Nd|-Nd|+Nh|-Nh|reset>`);
@@ -82,11 +79,11 @@ interface TrustArgs extends LabArgs {
 
 export function labCommand(context: CommandContext): CommandModule {
   const trust = (y: Argv) =>
-    y
+    withExamples(y, 'lab trust')
       .command({
         command: 'list',
         describe: 'the roots every client in the lab trusts',
-        builder: (l: Argv) => l.example('$0 lab trust list', 'which roots the lab trusts') as unknown as Argv<LabArgs>,
+        builder: (l: Argv) => withExamples(l, 'lab trust list') as unknown as Argv<LabArgs>,
         handler: (args: LabArgs) =>
           context.run(async () => {
             const roots = listRoots(labOf(args));
@@ -98,7 +95,7 @@ export function labCommand(context: CommandContext): CommandModule {
       .command({
         command: 'add <file>',
         describe: 'trust a root certificate (PEM) on every client in the lab',
-        builder: (a: Argv) => a.positional('file', { type: 'string' }).option('name', { type: 'string', requiresArg: true, describe: 'the name to keep it under (default: the file name)' }).example('$0 lab trust add lab/site/pki/sms-issuing.pem --name site-ABC', "trust the site's root again"),
+        builder: (a: Argv) => withExamples(a, 'lab trust add').positional('file', { type: 'string' }).option('name', { type: 'string', requiresArg: true, describe: 'the name to keep it under (default: the file name)' }),
         handler: (args: TrustArgs) =>
           context.run(async () => {
             const file = String(args.file);
@@ -111,7 +108,7 @@ export function labCommand(context: CommandContext): CommandModule {
       .command({
         command: 'remove <name>',
         describe: 'stop trusting a root (reproduces an untrusted CMG: INVALID_CA)',
-        builder: (r: Argv) => r.positional('name', { type: 'string' }).example('$0 lab trust remove site-ABC', "clients no longer trust the site's root"),
+        builder: (r: Argv) => withExamples(r, 'lab trust remove').positional('name', { type: 'string' }),
         handler: (args: TrustArgs) =>
           context.run(async () => {
             const removed = distrustRoot(labOf(args), String(args.name));
@@ -123,7 +120,7 @@ export function labCommand(context: CommandContext): CommandModule {
   return {
     command: 'lab',
     describe: "the lab's shared world: trusted roots (see also 'ccmlab clock')",
-    builder: (y: Argv) => y.command('trust', 'the root certificates every client in the lab trusts (the role a GPO plays)', trust).demandCommand(1, 'name a lab command: trust'),
+    builder: (y: Argv) => withExamples(y, 'lab').command('trust', 'the root certificates every client in the lab trusts (the role a GPO plays)', trust).demandCommand(1, 'name a lab command: trust'),
     handler: () => undefined,
   };
 }

@@ -3,7 +3,9 @@ import { parseIsoInstant } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
 import { collectLogFiles, followTimeline, mergeTimeline, type LogRecord, type LogSet, type SkippedFile } from '../../log/log-set';
 import { compileGrep, entryJson, formatEntry, logLabels, matches, type LogFilter, type TypeName } from '../../log/viewer';
+import { countOf } from '../../core/text';
 import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
 
 interface ShowArgs {
   paths: string[];
@@ -81,7 +83,7 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
     command: 'show <paths..>',
     describe: 'print CMTrace logs (with their history files), merged by time, filtered, coloured by type on a terminal',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'log show')
         .positional('paths', { type: 'string', array: true, demandOption: true, describe: '.log files (their .lo_ and history files are read first) and folders of logs' })
         .option('type', { choices: ['info', 'warning', 'error'] as const, describe: 'only lines of this type' })
         .option('component', { type: 'string', describe: 'only lines of this component' })
@@ -109,7 +111,7 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
         } else {
           for (const e of shown) process.stdout.write(`${print(e)}\n`);
         }
-        if (timeline.unparsed > 0) process.stderr.write(`ccmlab: ${timeline.unparsed} block(s) of text were not CMTrace records and were skipped\n`);
+        if (timeline.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
         if (!args.follow) return 0;
         // The ready line: from here on every appended line is shown and a signal stops cleanly.
         process.stderr.write(`ccmlab: following ${timeline.tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);

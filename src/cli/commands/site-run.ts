@@ -11,10 +11,21 @@ import { publishSiteNames } from '../../lab/site-names';
 import { clockCommand } from './lab-world';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';
-import { printResult } from '../output';
+import { withExamples } from '../help-examples';
+import { formatTable, printResult } from '../output';
 import { clockOf, labOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
+
+const CLIENT_COLUMNS = [
+  ['smsid', 'SMSID'],
+  ['netbios', 'NetBIOS name'],
+  ['state', 'State'],
+  ['approval', 'Approval'],
+  ['registeredBy', 'Registered by'],
+  ['account', 'Account'],
+  ['bulkTokenGuid', 'Bulk token GUID'],
+] as const;
 
 function port(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
@@ -37,16 +48,13 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
     command: 'start',
     describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) on the ports recorded at init, until SIGINT, SIGTERM or site stop',
     builder: (y: Argv) =>
-      withSiteOptions(y)
+      withExamples(withSiteOptions(y), 'site start')
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true })
         .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP over HTTP (default: the recorded port; 0 = any free port)' })
         .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP over HTTPS' })
         .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG over HTTPS' })
         .option('ready-file', { type: 'string', requiresArg: true, describe: 'also write the URLs here (always in <site dir>/ready.json)' })
-        .option('detach', { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" })
-        .example('$0 site start --detach', 'start it in the background, for scripts')
-        .example('$0 site start', "the lab's site on its recorded ports")
-        .example('$0 site start --cmg-port 0 --json', 'any free CMG port; the URLs as JSON') as unknown as Argv<StartArgs>,
+        .option('detach', { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" }) as unknown as Argv<StartArgs>,
     handler: (args) =>
       context.run(async () => {
         if (args.detach) {
@@ -94,7 +102,7 @@ function stopCommand(context: CommandContext): CommandModule<object, SiteArgs> {
   return {
     command: 'stop',
     describe: "stop the site started with 'site start' (SIGTERM to its process, then wait for it)",
-    builder: (y: Argv) => withSiteOptions(y).example('$0 site stop', "stop the lab's running site") as unknown as Argv<SiteArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site stop') as unknown as Argv<SiteArgs>,
     handler: (args) =>
       context.run(async () => {
         const pid = await stopRunningSite(args['site-dir']);
@@ -115,11 +123,11 @@ function configCommand(context: CommandContext): CommandModule {
     command: 'config',
     describe: 'site settings, read by the running site at once',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site config')
         .command({
           command: 'get [key]',
           describe: `print settings (${Object.keys(DEFAULT_SETTINGS).join(', ')})`,
-          builder: (g: Argv) => withSiteOptions(g).positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          builder: (g: Argv) => withExamples(withSiteOptions(g), 'site config get').positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -137,7 +145,7 @@ function configCommand(context: CommandContext): CommandModule {
         .command({
           command: 'set <key> <value>',
           describe: 'change a setting',
-          builder: (s: Argv) => withSiteOptions(s).positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
+          builder: (s: Argv) => withExamples(withSiteOptions(s), 'site config set').positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
@@ -162,17 +170,16 @@ function clientsCommand(context: CommandContext): CommandModule {
     command: 'clients',
     describe: 'clients the MP has recorded',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site clients')
         .command({
           command: 'list',
           describe: 'list clients, pending ones included',
-          builder: (l: Argv) => withSiteOptions(l),
+          builder: (l: Argv) => withExamples(withSiteOptions(l), 'site clients list'),
           handler: (args: SiteArgs) =>
             context.run(async () => {
               withSite(args, (site) => {
                 const clients = listClients(site.db).map(clientJson);
-                const human = clients.length === 0 ? 'No clients.\n' : clients.map((c) => `${String(c.smsid)}  ${String(c.netbios).padEnd(15)}  ${String(c.state).padEnd(10)}  approval ${String(c.approval).padEnd(10)}  ${String(c.registeredBy)}${c.account ? ` ${String(c.account)}` : ''}${c.bulkTokenGuid ? ` ${String(c.bulkTokenGuid)}` : ''}\n`).join('');
-                printResult(args.json, clients, human);
+                printResult(args.json, clients, () => (clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients)));
               });
               return 0;
             }),
@@ -180,7 +187,7 @@ function clientsCommand(context: CommandContext): CommandModule {
         .command({
           command: 'approve <smsid>',
           describe: 'approve a client held by manual approval',
-          builder: (a: Argv) => withSiteOptions(a).positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
+          builder: (a: Argv) => withExamples(withSiteOptions(a), 'site clients approve').positional('smsid', { type: 'string' }) as unknown as Argv<ClientArgs>,
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const smsid = requireSmsid(String(args.smsid));

@@ -8,7 +8,8 @@ import { DEFAULT_ROLE_ID, initSite, renewSiteCertificate, SITE_CERTIFICATES, typ
 import { openSiteLog } from '../../site/site-logs';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
-import { printResult } from '../output';
+import { withExamples } from '../help-examples';
+import { formatTable, printResult } from '../output';
 import { clockOf, labOf, withSite, withSiteAsync, withSiteOptions, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
@@ -85,7 +86,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
     command: 'init',
     describe: 'create a site: hierarchy ID, site PKI, site database',
     builder: (y: Argv) =>
-      withSiteOptions(y)
+      withExamples(withSiteOptions(y), 'site init')
         .option('site-code', { type: 'string', default: 'LAB', requiresArg: true, describe: '3-character site code' })
         .option('mp-name', { type: 'string', default: 'mp01.lab.test', requiresArg: true, describe: 'management point FQDN' })
         .option('cmg-name', { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' })
@@ -95,9 +96,7 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
         .option('force', { type: 'boolean', default: false, describe: 'replace an existing site' })
         .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' })
         .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' })
-        .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG port to record' })
-        .example('$0 site init --site-code ABC --cmg-name CONTOSO.CLOUDAPP.NET --role-id 72186325152220500', "the source article's site")
-        .example('$0 site init --lab /tmp/lab2 --force', 'a second lab, replacing its site') as unknown as Argv<InitArgs>,
+        .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG port to record' }) as unknown as Argv<InitArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = clockOf(args);
@@ -129,7 +128,7 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
   return {
     command: 'show',
     describe: 'print the site: code, hierarchy, names, role ID, certificates, rootCaFile',
-    builder: (y: Argv) => withSiteOptions(y),
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site show'),
     handler: (args) =>
       context.run(async () => {
         withSite(args, (site) => {
@@ -141,19 +140,14 @@ function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
   };
 }
 
-function tokenTable(rows: Array<Record<string, string | null>>): string {
-  const columns: Array<[string, string]> = [
-    ['guid', 'GUID'],
-    ['type', 'Type'],
-    ['validFrom', 'Valid from'],
-    ['validTo', 'Valid to'],
-    ['status', 'Status'],
-    ['blockedAt', 'Blocked at'],
-  ];
-  const widths = columns.map(([key, title]) => Math.max(title.length, ...rows.map((r) => (r[key] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return `${[line(columns.map(([, t]) => t)), ...rows.map((r) => line(columns.map(([k]) => r[k] ?? '')))].join('\n')}\n`;
-}
+const TOKEN_COLUMNS = [
+  ['guid', 'GUID'],
+  ['type', 'Type'],
+  ['validFrom', 'Valid from'],
+  ['validTo', 'Valid to'],
+  ['status', 'Status'],
+  ['blockedAt', 'Blocked at'],
+] as const;
 
 interface ListArgs extends SiteArgs {
   all: boolean;
@@ -163,7 +157,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
   return {
     command: 'list',
     describe: "list bulk registration tokens, as the console's Certificates node does",
-    builder: (y: Argv) => withSiteOptions(y).option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site tokens list').option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
     handler: (args) =>
       context.run(async () => {
         const now = clockOf(args).now();
@@ -190,7 +184,7 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
               });
             }
           }
-          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : tokenTable(rows)));
+          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
         });
         return 0;
       }),
@@ -206,7 +200,7 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
   return {
     command: `${verb} <guid>`,
     describe: blocked ? 'block a bulk registration token: the site refuses it from now on' : 'unblock a blocked bulk registration token',
-    builder: (y: Argv) => withSiteOptions(y).positional('guid', { type: 'string', demandOption: true }) as unknown as Argv<BlockArgs>,
+    builder: (y: Argv) => withExamples(withSiteOptions(y), blocked ? 'site tokens block' : 'site tokens unblock').positional('guid', { type: 'string', demandOption: true }) as unknown as Argv<BlockArgs>,
     handler: (args) =>
       context.run(async () => {
         const guid = requireGuid(String(args.guid), 'token GUID');
@@ -235,10 +229,8 @@ function renewCommand(context: CommandContext): CommandModule<object, CertArgs> 
     command: 'renew <certificate>',
     describe: 'replace a site certificate and its key (token-signing: every token it signed stops working)',
     builder: (y: Argv) =>
-      withSiteOptions(y)
-        .positional('certificate', { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true })
-        .example('$0 site certs renew token-signing', 'clients need new tokens afterwards')
-        .example('$0 site certs renew cmg', 'replace a revoked CMG certificate; the running site serves the new one') as unknown as Argv<CertArgs>,
+      withExamples(withSiteOptions(y), 'site certs renew')
+        .positional('certificate', { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = clockOf(args);
@@ -259,9 +251,8 @@ function revokeCommand(context: CommandContext): CommandModule<object, CertArgs>
     command: 'revoke <certificate>',
     describe: "put a site certificate on the root's CRL (the site keeps serving it until 'site certs renew')",
     builder: (y: Argv) =>
-      withSiteOptions(y)
-        .positional('certificate', { choices: ['cmg', 'role-ssl'] as const, demandOption: true })
-        .example('$0 site certs revoke cmg', 'clients that check revocation refuse the CMG (CERT_REVOKED)') as unknown as Argv<CertArgs>,
+      withExamples(withSiteOptions(y), 'site certs revoke')
+        .positional('certificate', { choices: ['cmg', 'role-ssl'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
     handler: (args) =>
       context.run(async () => {
         const clock = clockOf(args);
@@ -280,13 +271,14 @@ export function siteCommand(context: CommandContext): CommandModule {
     command: 'site',
     describe: 'the site: hierarchy, PKI, database, tokens',
     builder: (y: Argv) =>
-      y
+      withExamples(y, 'site')
         .command(initCommand(context))
         .command(showCommand(context))
         .command('tokens', 'bulk registration tokens (the console Certificates node)', (t) =>
-          t.command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
+          withExamples(t, 'site tokens')
+            .command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
         )
-        .command('certs', 'site certificates', (c) => c.command(renewCommand(context)).command(revokeCommand(context)).demandCommand(1, 'name a certs command: renew, revoke'))
+        .command('certs', 'site certificates', (c) => withExamples(c, 'site certs').command(renewCommand(context)).command(revokeCommand(context)).demandCommand(1, 'name a certs command: renew, revoke'))
         .command(siteRunCommands(context))
         .demandCommand(1, 'name a site command: init, show, start, tokens, clients, config, clock, certs'),
     handler: () => undefined,

@@ -1,0 +1,108 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
+import { runCli } from '../support/run-cli';
+
+/** What every command shares: --version, help pages with examples, one usage hint. */
+
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+let work: string;
+beforeEach(() => {
+  work = tempDir();
+});
+afterEach(() => removeDir(work));
+
+/** The example commands of a help page: the lines under "Examples:" that start with `program`. */
+function examples(help: string, program: string): string[] {
+  const section = help.split('\nExamples:\n')[1] ?? '';
+  return section
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith(`${program} `) || line === program);
+}
+
+/** The subcommand paths a ccmlab help page lists under "Commands:". */
+function subcommands(help: string): string[] {
+  const section = help.split('\nCommands:\n')[1]?.split('\n\n')[0] ?? '';
+  return section
+    .split('\n')
+    .map((line) => /^ {2}ccmlab((?: [a-z-]+)+)/.exec(line)?.[1].trim())
+    .filter((p): p is string => p !== undefined);
+}
+
+describe('--version', () => {
+  test.each([
+    ['ccmlab', `ccmlab ${VERSION}`],
+    ['ccmsetup', `ccmsetup ${VERSION} (emulated client version 5.00.9128.1000)`],
+    ['BulkRegistrationTokenTool', `BulkRegistrationTokenTool ${VERSION}`],
+  ] as const)('%s --version prints %p, exits 0 and writes nothing', async (name, line) => {
+    const r = await runCli(name, ['--version'], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${line}\n`);
+    expect(r.stderr).toBe('');
+    expect(listFiles(work)).toEqual([]);
+  });
+});
+
+describe('help pages', () => {
+  test('every ccmlab help page, commands and subcommands, shows two or three examples of itself', async () => {
+    const seen: string[] = [];
+    const wrong: Array<{ page: string; code: number | null; examples: string[] }> = [];
+    let level = [''];
+    while (level.length > 0) {
+      const pages = await Promise.all(level.map(async (page) => ({ page, r: await runCli('ccmlab', [...page.split(' ').filter(Boolean), '--help'], { cwd: work }) })));
+      level = [];
+      for (const { page, r } of pages) {
+        seen.push(page);
+        const shown = examples(r.stdout, 'ccmlab');
+        const ofThisPage = shown.every((example) => example.startsWith(`ccmlab ${page}`.trim()));
+        if (r.code !== 0 || shown.length < 2 || shown.length > 3 || !ofThisPage) wrong.push({ page, code: r.code, examples: shown });
+        level.push(...subcommands(r.stdout).filter((s) => !seen.includes(s)));
+      }
+    }
+    expect(wrong).toEqual([]);
+    // The walk reached the leaves: commands, subcommands and sub-subcommands.
+    expect(seen).toEqual(expect.arrayContaining(['demo', 'bench', 'site init', 'site tokens block', 'site clock set', 'site clients list', 'client status', 'log show']));
+    expect(seen.length).toBeGreaterThanOrEqual(29);
+  });
+
+  test.each([['/?'], ['--help']])('ccmsetup %s shows two or three examples', async (arg) => {
+    const r = await runCli('ccmsetup', [arg], { cwd: work });
+    expect(r.code).toBe(0);
+    const shown = examples(r.stdout, 'ccmsetup');
+    expect(shown.length).toBeGreaterThanOrEqual(2);
+    expect(shown.length).toBeLessThanOrEqual(3);
+  });
+
+  test.each([['/?'], ['/help'], ['/HELP'], ['--help'], ['/new', '/?']])('BulkRegistrationTokenTool %s prints its usage with examples and exits 0', async (...args) => {
+    const r = await runCli('BulkRegistrationTokenTool', args, { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Usage: BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
+    expect(examples(r.stdout, 'BulkRegistrationTokenTool')).toHaveLength(3);
+    expect(listFiles(work)).toEqual([]);
+  });
+});
+
+describe('usage hints', () => {
+  test('bare ccmlab prints one line with one usage hint and exits 2', async () => {
+    const r = await runCli('ccmlab', [], { cwd: work });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a command: log, site, client, demo, fleet, bench (ccmlab --help shows usage)\n');
+    expect(r.stderr.match(/--help/g)).toHaveLength(1);
+  });
+});
+
+describe('counts with units', () => {
+  test('log show says "1 block", not "1 block(s)"', async () => {
+    const file = path.join(work, 'mixed.log');
+    const record = '<![LOG[hello]LOG]!><time="10:00:00.000+00" date="01-15-2026" component="Test" context="" type="1" thread="1" file="t">';
+    fs.writeFileSync(file, `not a record\r\n${record}\r\n`);
+    const r = await runCli('ccmlab', ['log', 'show', file], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('hello');
+    expect(r.stderr).toBe('ccmlab: skipped 1 block of text that is not CMTrace\n');
+  });
+});
