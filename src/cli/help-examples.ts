@@ -25,7 +25,6 @@ const EXAMPLES = {
   'log show': [
     ['ccmlab log show logs', "every client's and the site's logs merged in one time order"],
     ['ccmlab log show logs/clients/CLIENT01/ClientLocation.log', 'a client log with its history files'],
-    ['ccmlab log show logs/clients/CLIENT01/ccmsetup.log --type error --since 2026-01-15T10:00:00Z', 'errors since an instant'],
     ['ccmlab log show logs/site/CCM_STS.log --grep IDX --follow', 'token refusals as they happen'],
   ],
   site: [

@@ -121,12 +121,13 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   });
 
   test('site clients list prints a header row over the clients (human output only)', async () => {
-    const { smsid } = clientJson('CLIENT01');
+    await installClient('HEADER01', token);
+    const { smsid } = clientJson('HEADER01');
     const r = await site('clients', 'list');
     expect(r.code).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^SMSID {2,}NetBIOS name {2,}State {2,}Approval {2,}Registered by {2,}Bulk token GUID$/);
-    expect(rows.find((row) => row.startsWith(smsid))).toMatch(/ {2}CLIENT01 {2,}registered {2,}\S+ {2,}bulk-token {2,}[0-9a-f-]{36}$/);
+    expect(header).toMatch(/^SMSID {2,}NetBIOS name {2,}State {2,}Approval {2,}Registered by {2,}Account {2,}Bulk token GUID$/);
+    expect(rows.find((row) => row.startsWith(smsid))).toMatch(/ {2}HEADER01 {2,}registered {2,}\S+ {2,}bulk-token {2,}[0-9a-f-]{36}$/);
   });
 
   test('the agent renews at day 31 and stores the new token; status shows it', async () => {
@@ -165,8 +166,9 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   });
 
   test('client status gives tokenState by the client clock (--now, CCMLAB_NOW); the human form says expired', async () => {
-    const { clientDir } = dirs('CLIENT02');
-    const issued = Date.parse(clientJson('CLIENT02').token.issuedAt);
+    await installClient('STATE01', token);
+    const { clientDir } = dirs('STATE01');
+    const issued = Date.parse(clientJson('STATE01').token.issuedAt);
     const status = async (env: Record<string, string>, ...extra: string[]) => {
       const r = await runCli('ccmlab', ['client', 'status', '--client-dir', clientDir, ...extra], { cwd: work, env });
       expect(r.code).toBe(0);
