@@ -5,7 +5,8 @@ import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from '
 import { loadClient, saveClient, tokenInfo, type ClientState } from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
-import { cmgOrigin, readCaFile, transportFor } from './install';
+import { readCaFile, transportFor } from './install';
+import { cmgOrigin } from './install-plan';
 import type { NetworkEnvironment } from '../world/environment';
 import { MpSession, type Route } from './mp-session';
 import { ClientHttp } from './transport';

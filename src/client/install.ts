@@ -5,11 +5,12 @@ import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, tokenInfo, type ClientConfig, type ClientState } from './client-state';
-import { enroll, type Bearer } from './enroll';
+import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, type ClientState } from './client-state';
+import { enroll, type EnrollResult } from './enroll';
+import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
 import { newSmsid } from '../protocol/smsid';
 import { createCertificates, identityOf } from './identity';
-import { MpSession, type Route } from './mp-session';
+import { MpSession } from './mp-session';
 import type { CmLog } from '../log/logger';
 import type { SetupCommand } from './setup-command';
 import type { SetupLog } from './setup-log';
@@ -55,10 +56,6 @@ export function readCaFile(file: string): string {
   return pem;
 }
 
-/** The CMG's origin as the admin wrote it (URL would lower-case the name; logs keep it). */
-export function cmgOrigin(cmg: { url: string }): string {
-  return /^https:\/\/[^/]+/.exec(cmg.url)?.[0] ?? cmg.url;
-}
 
 /**
  * Site assignment failed: installed, unmanaged, no registration (the docs: an unknown site
@@ -103,105 +100,68 @@ function existingClient(options: InstallOptions, removing: boolean): ClientState
 }
 
 async function installLocked(options: InstallOptions): Promise<InstallResult> {
-  const { command, clock, setupLog } = options;
+  const { command, setupLog } = options;
   const log = setupLog.log;
-  const forceInstall = command.parameters.forceinstall === true;
-  let existing = existingClient(options, forceInstall || command.mode === 'uninstall');
-  if (command.mode === 'uninstall') {
+  const installed = isInstalled(options.clientDir);
+  const existing = existingClient(options, command.parameters.forceinstall === true || command.mode === 'uninstall');
+  const plan = planInstall(command, existing, installed, options.regToken);
+  if (plan.kind === 'uninstall') {
     removeClient(options.clientDir);
-    if (!existing) {
-      log.info(`No client is installed in ${options.clientDir}; nothing to uninstall.`);
-      return { action: 'not-installed' };
-    }
-    log.info(`Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.`);
-    return { action: 'uninstalled' };
+    log.info(existing ? `Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.` : `No client is installed in ${options.clientDir}; nothing to uninstall.`);
+    return { action: existing ? 'uninstalled' : 'not-installed' };
   }
-  if (existing && command.parameters.logon === true) {
-    log.info(`A client (${existing.config.smsid}) is already installed and /logon was given: nothing to do.`);
-    return { action: 'nothing-to-do', state: existing };
+  if (plan.kind === 'nothing-to-do') {
+    log.info(`A client (${plan.existing.config.smsid}) is already installed and /logon was given: nothing to do.`);
+    return { action: 'nothing-to-do', state: plan.existing };
   }
-  if (forceInstall && isInstalled(options.clientDir)) {
+  if (plan.removeFirst) {
     log.info(`/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`);
     removeClient(options.clientDir);
-    existing = undefined;
   }
-  if (command.mode === 'internet-pki') {
-    throw new CcmlabError('CCMSETUP_E_NOT_EMULATED', '/UsePKICert installs need a PKI client certificate, which ccmlab does not emulate; use /regtoken through a CMG or an intranet MP');
-  }
-  const trustedRoot = options.caFile !== undefined ? readCaFile(options.caFile) : (existing?.trustedRoot ?? null);
-  const connectTo = options.connectTo;
-  const intranetMp = command.mp.find((mp) => mp.kind === 'intranet');
-  const internet = command.mode === 'cmg-bulk-token' || command.mode === 'internet-existing-token';
-  let bearer: Bearer = { kind: 'none' };
-  if (command.mode === 'cmg-bulk-token') bearer = { kind: 'bulk', token: options.regToken as string };
-  if (command.mode === 'internet-existing-token') {
-    if (!existing?.token) {
-      throw new CcmlabError('CCMSETUP_E_NO_CLIENT', 'this command line names only a CMG, and the client has no unique token yet: add /regtoken:<bulk token> or install on the intranet first');
-    }
-    bearer = { kind: 'client', token: existing.token };
-  }
-  const route: Route = internet && command.cmg ? { kind: 'cmg', origin: cmgOrigin(command.cmg), roleId: command.cmg.roleId } : { kind: 'intranet', mp: (intranetMp ?? command.mp[0]).url };
+  return enrollAndSave(options, plan);
+}
 
-  let certs = existing ? { signing: existing.signing, encryption: existing.encryption } : undefined;
-  if (!certs) {
-    log.info('Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
-    certs = await createCertificates(clock);
-  } else {
-    log.info(`Keeping the client's identity ${existing?.config.smsid} and its certificates.`);
-  }
-  const smsid = existing?.config.smsid ?? newSmsid();
+/** The install itself: identity, enrollment, client state, and the lines that report it. */
+async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan, { kind: 'install' }>): Promise<InstallResult> {
+  const { command, clock, setupLog } = options;
+  const log = setupLog.log;
+  const trustedRoot = options.caFile !== undefined ? readCaFile(options.caFile) : (plan.keep?.trustedRoot ?? null);
+  const certs = plan.keep ? { signing: plan.keep.signing, encryption: plan.keep.encryption } : undefined;
+  log.info(certs ? `Keeping the client's identity ${plan.keep?.config.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
+  const identityCerts = certs ?? (await createCertificates(clock));
+  const smsid = plan.keep?.config.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
   const logs = openClientLogs(options.logDir, command.logSettings, clock);
-  const http = new ClientHttp(transportFor(connectTo, trustedRoot, options.environment));
+  const http = new ClientHttp(transportFor(options.connectTo, trustedRoot, options.environment));
   try {
-    const session = new MpSession({ http, logs, clock, route, identity: identityOf(smsid, options.netbios, fqdn, certs.signing, certs.encryption), retryMs: options.retryMs });
-    log.info(internet ? `Registering through the CMG ${route.kind === 'cmg' ? route.origin : ''} (MP role ID ${command.cmg?.roleId ?? ''}).` : `Registering with the management point ${session.mpBase}.`);
-    const resetKeys = command.resetKeyInformation;
-    if (resetKeys && existing?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
-    const result = await enroll({ session, bearer, gatewayLog: log, internet, keyInformation: resetKeys ? null : (existing?.config.mpKeyInformation ?? null), siteCode: command.siteCode === 'AUTO' ? null : command.siteCode });
-    const now = clock.now().toISOString();
-    const internetMp = command.ccmHostName !== null && command.cmg ? `https://${command.ccmHostName}` : (command.cmg?.url ?? null);
-    const config: ClientConfig = {
-      schemaVersion: 1,
-      smsid: result.smsid,
-      netbios: options.netbios,
-      fqdn,
-      siteCode: command.siteCode && command.siteCode !== 'AUTO' ? command.siteCode : ((result.registered ? result.siteCode : null) ?? existing?.config.siteCode ?? ''),
-      assignedMp: intranetMp?.url ?? existing?.config.assignedMp ?? null,
-      internetMp,
-      cmg: command.cmg ? { url: command.cmg.url, roleId: command.cmg.roleId } : (existing?.config.cmg ?? null),
-      location: internet ? 'internet' : 'intranet',
-      registeredBy: bearer.kind === 'bulk' ? 'bulk-token' : (existing?.config.registeredBy ?? 'intranet'),
-      registration: result.registered ? 'registered' : result.assigned === false ? 'unassigned' : 'pending',
-      commandLine: command.commandLine,
-      token: result.registered ? tokenInfo(result.token) : null,
-      mpKeyInformation: result.registered ? result.keyInformation : null,
-      connectTo: connectTo.map((c) => c.text),
-      logDir: options.logDir,
-      logSettings: command.logSettings,
-      installedAt: existing?.config.installedAt ?? now,
-      updatedAt: now,
-    };
-    const state: ClientState = { config, ...certs, trustedRoot, token: result.registered ? result.token : null };
+    const session = new MpSession({ http, logs, clock, route: plan.route, identity: identityOf(smsid, options.netbios, fqdn, identityCerts.signing, identityCerts.encryption), retryMs: options.retryMs });
+    log.info(plan.route.kind === 'cmg' ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).` : `Registering with the management point ${session.mpBase}.`);
+    if (plan.resetKeys && plan.keep?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
+    const keyInformation = plan.resetKeys ? null : (plan.keep?.config.mpKeyInformation ?? null);
+    const result = await enroll({ session, bearer: plan.bearer, gatewayLog: log, internet: plan.internet, keyInformation, siteCode: command.siteCode === 'AUTO' ? null : command.siteCode });
+    const config = configAfterInstall({ command, plan, result, netbios: options.netbios, fqdn, connectTo: options.connectTo, logDir: options.logDir, logSettings: command.logSettings, now: clock.now().toISOString() });
+    const state: ClientState = { config, ...identityCerts, trustedRoot, token: result.registered ? result.token : null };
     saveClient(options.clientDir, state);
-    if (!result.registered && result.assigned === false) {
-      siteAssignmentFailed(logs, log, command.siteCode as string, result.mpSiteCode, session.mpBase);
-      return { action: 'unassigned', state };
-    }
-    if (!result.registered) {
-      log.warn(`Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`);
-      return { action: 'pending-approval', state };
-    }
-    if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
-    let line: string | undefined;
-    if (internetMp) {
-      line = rotationLine(internetMp);
-      logs.location.info(line);
-    }
-    log.info(`Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`);
-    return { action: 'installed', state, rotationLine: line };
+    return reportInstall(logs, log, state, result, session.mpBase);
   } finally {
     await http.close();
     await closeClientLogs(logs);
   }
+}
+
+function reportInstall(logs: ClientLogs, log: CmLog, state: ClientState, result: EnrollResult, mpBase: string): InstallResult {
+  const { config } = state;
+  if (!result.registered && result.assigned === false) {
+    siteAssignmentFailed(logs, log, config.siteCode, result.mpSiteCode, mpBase);
+    return { action: 'unassigned', state };
+  }
+  if (!result.registered) {
+    log.warn(`Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`);
+    return { action: 'pending-approval', state };
+  }
+  if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
+  const line = config.internetMp ? rotationLine(config.internetMp) : undefined;
+  if (line) logs.location.info(line);
+  log.info(`Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`);
+  return { action: 'installed', state, rotationLine: line };
 }
