@@ -68,7 +68,6 @@ export interface ParsedSetup {
 }
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
-const MAX_REGTOKEN_LENGTH = 16 * 1024;
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 const CMG_PATH = /^\/CCM_Proxy_MutualAuth\/(\d+)\/?$/i;
 
@@ -308,9 +307,20 @@ function parseSiteCode(value: string | undefined, ccmHostName: string | null): s
   return upper;
 }
 
+/** What was copied with the token: quotes a shell kept, or a trailing CR, newline or space. */
+function tokenWrappingDefect(token: string): string | undefined {
+  if (/^(["'`]).*\1$/s.test(token) || /^["'`]|["'`]$/.test(token)) return 'is wrapped in quotes, which belong to no token: pass it without them';
+  const trailing = /(\s+)$/.exec(token)?.[1];
+  if (trailing) return `ends with ${trailing.includes('\r') ? 'a carriage return (CR)' : trailing.includes('\n') ? 'a newline' : 'whitespace'} copied with the token: remove it`;
+  if (/^\s/.test(token)) return 'starts with whitespace copied with the token: remove it';
+  return undefined;
+}
+
 function decodeRegToken(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const hint = "pass the whole token printed on the 5th line of 'BulkRegistrationTokenTool /new'";
-  const decoded = decodeJwt(token, MAX_REGTOKEN_LENGTH);
+  const wrapping = tokenWrappingDefect(token);
+  if (wrapping) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken ${wrapping}; ${hint}`);
+  const decoded = decodeJwt(token);
   if (!decoded.ok) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${decoded.defect}; ${hint}`);
   const defect = headerShapeDefect(decoded.jwt.header) ?? claimShapeDefect(decoded.jwt.payload, BULK_TOKEN_CLAIMS);
   if (defect) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${defect}; ${hint}`);

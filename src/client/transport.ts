@@ -2,6 +2,7 @@ import * as undici from 'undici';
 import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
 import { printable } from '../core/text';
+import { decodeJwtPayload } from '../protocol/jwt';
 import type { CmLog } from '../log/logger';
 
 /**
@@ -36,6 +37,39 @@ const INVALID_CA = { flag: 'INVALID_CA', value: 0x8 };
 function errorCode(error: unknown): string {
   const e = error as { code?: string; cause?: { code?: string } };
   return e.cause?.code ?? e.code ?? 'UNKNOWN';
+}
+
+/** What to do about each TLS failure: the advice follows the cause. */
+const TLS_ADVICE: Record<string, string> = {
+  INVALID_CA: "the client does not trust the root that issued it: trust the site's root (the lab's roots: 'ccmlab lab trust list'; or --ca-file with the rootCaFile of 'ccmlab site show --json')",
+  CERT_CN_INVALID: 'the certificate is not issued to that name: check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
+  CERT_DATE_INVALID: "the certificate is not valid at the client's time: check the lab clock ('ccmlab clock show') or --now",
+  CERT_REVOKED: "the certificate is revoked: renew it on the site ('ccmlab site certs renew cmg')",
+};
+
+/** A server that answered in another protocol: TLS to a plain HTTP port, or HTTP to a TLS one. */
+function protocolMismatch(code: string, target: URL): string | undefined {
+  if (target.protocol === 'https:' && (code === 'EPROTO' || /WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(code))) {
+    return `${target.host} does not speak TLS there (${code}): is that the MP's HTTP port? Use http:// for it, or the HTTPS port`;
+  }
+  if (target.protocol === 'http:' && (code === 'UND_ERR_SOCKET' || code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_'))) {
+    return `${target.host} closed the connection without an HTTP answer (${code}): is that a TLS (https) port? Use https:// for it, or the MP's HTTP port`;
+  }
+  return undefined;
+}
+
+/** An HTTP status the client cannot go on from, said as the client can know it. */
+function statusMessage(method: string, url: string, reply: HttpReply, authorization: string | undefined): string {
+  const status = `${reply.status} ${printable(reply.statusText)}`;
+  if (reply.status === 401 && reply.statusText === 'CMGService_Invalid_Token') {
+    const kind = decodeJwtPayload(authorization?.replace(/^Bearer\s+/i, '') ?? '')?.Type === 'ClientToken' ? "the client's CCM token" : 'the bulk token';
+    return `the CMG refused ${kind} (${status}); the site's CCM_STS.log gives the reason`;
+  }
+  const roleId = /\/CCM_Proxy_(?:ServerAuth|MutualAuth)\/(\d+)\//i.exec(url)?.[1];
+  if (reply.status === 404 && roleId) {
+    return `the CMG fronts no management point with role ID ${roleId} (${status}); check the role ID in /mp and CCMHOSTNAME ('ccmlab site show' names it)`;
+  }
+  return `${method} ${url} answered ${status}`;
 }
 
 function portOf(url: URL): number {
@@ -81,7 +115,7 @@ export class ClientHttp {
     if (!(init.ok ?? [200]).includes(reply.status)) {
       log.error(`[CCMHTTP] ERROR: URL=${url} , Port=${portOf(target)}, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
       log.error(`[CCMHTTP] ERROR INFO: StatusCode=${reply.status} StatusText=${printable(reply.statusText)}`);
-      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', `${init.method} ${url} answered ${reply.status} ${printable(reply.statusText)}`, {
+      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', statusMessage(init.method, url, reply, init.headers?.authorization), {
         details: { status: reply.status, statusText: reply.statusText },
       });
     }
@@ -150,13 +184,15 @@ export class ClientHttp {
       log.error('[CCMHTTP]            : dwStatusInformationLength is 4');
       log.error(`[CCMHTTP]            : lpvStatusInformation is 0x${(0x1e5c0000 + tls.value * 0x10).toString(16)}`);
       log.error(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
-      return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); trust the site's root with --ca-file (rootCaFile of 'ccmlab site show --json')`);
+      return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`);
     }
+    const protocol = protocolMismatch(code, target);
+    if (protocol) return fail('CCMCLIENT_E_PROTOCOL', 12152, 'ERROR_WINHTTP_INVALID_SERVER_RESPONSE', protocol);
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET') {
-      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host} (${code}); is the site running, and does --connect-to point at its port?`);
+      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host} (${code}); is the site running ('ccmlab site start'), and does any --connect-to point at its port?`);
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return fail('CCMCLIENT_E_NAME_NOT_RESOLVED', 12007, 'ERROR_WINHTTP_NAME_NOT_RESOLVED', `${target.hostname} does not resolve; map it to the lab with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`);
+      return fail('CCMCLIENT_E_NAME_NOT_RESOLVED', 12007, 'ERROR_WINHTTP_NAME_NOT_RESOLVED', `${target.hostname} does not resolve: start the lab's site ('ccmlab site start' publishes its names), or map it with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`);
     }
     if (code.includes('TIMEOUT')) {
       return fail('CCMCLIENT_E_TIMEOUT', 12002, 'ERROR_WINHTTP_TIMEOUT', `${target.host} did not answer in time (${code})`);

@@ -69,6 +69,7 @@ export const ERRORS = {
   CCMCLIENT_E_CANNOT_CONNECT: { exit: 1, hresult: 0x80072efd },
   CCMCLIENT_E_NAME_NOT_RESOLVED: { exit: 1, hresult: 0x80072ee7 },
   CCMCLIENT_E_TIMEOUT: { exit: 1, hresult: 0x80072ee2 },
+  CCMCLIENT_E_PROTOCOL: { exit: 1, hresult: 0x80072f78 },
   CCMCLIENT_E_SECURE_FAILURE: { exit: 1, hresult: 0x80072f8f },
   CCMCLIENT_E_BAD_HTTP_STATUS: { exit: 1, hresult: 0x87d00231 },
   CCMCLIENT_E_BAD_REPLY: { exit: 1, hresult: 0x8007000d },

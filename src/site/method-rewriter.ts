@@ -3,6 +3,9 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { ChunkedBody, isRefusal, MAX_HEAD, parseHead, type Refusal } from './http-framing';
 
+/** The first byte of a request: a method's token character, or the CR/LF some clients send before it. */
+const REQUEST_START = /^[A-Za-z0-9!#$%&'*+.^_`|~\r\n-]$/;
+
 /**
  * Node's HTTP parser refuses methods it does not know, and the MP protocol uses
  * `CCM_POST`. This Duplex sits between the TCP/TLS socket and an http.Server: it rewrites
@@ -137,7 +140,12 @@ export class MethodRewritingSocket extends Duplex {
   }
 
   private takeHead(state: HeadState, bytes: Buffer): { out: Buffer; used: number } | Refusal {
-    if (state.length === 0) this.observer.phase('head');
+    if (state.length === 0) {
+      // A request line starts with a method token (or a stray CRLF): anything else, such as a
+      // TLS ClientHello (0x16) on a plain HTTP port, is answered at once, as IIS does.
+      if (bytes.length > 0 && !REQUEST_START.test(String.fromCharCode(bytes[0]))) return { status: 400, reason: 'not an HTTP request (TLS on a plain HTTP port?)' };
+      this.observer.phase('head');
+    }
     // Search the new bytes and the three before them, and join the parts only once the head
     // is complete: a head dripped a byte at a time costs linear time.
     const window = Buffer.concat([state.tail, bytes]);

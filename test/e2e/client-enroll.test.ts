@@ -240,7 +240,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
   test('an expired bulk token', async () => {
     const { token } = await bulkToken('/lifetime', '1', '--now', new Date(Date.now() - 3_600_000).toISOString());
     const r = await runCli('ccmsetup', [...article(token), ...emulator('EXPIRED1')], { cwd: work });
-    expectRefused(r, 'EXPIRED1', /401 CMGService_Invalid_Token/);
+    expectRefused(r, 'EXPIRED1', /the CMG refused the bulk token \(401 CMGService_Invalid_Token\); the site's CCM_STS\.log gives the reason$/m);
     const sts = parseCmTrace(fs.readFileSync(path.join(work, 'logs', 'site', 'CCM_STS.log'), 'utf8')).entries;
     expect(sts.some((e) => e.message.includes('IDX10223: Lifetime validation failed. The token is expired.'))).toBe(true);
   });
@@ -273,14 +273,35 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
     // The MP's HTTPS listener presents the SMS Role SSL Certificate (mp01.lab.test), trusted but for another name.
     const ready2 = JSON.parse(fs.readFileSync(path.join(work, 'ready.json'), 'utf8')) as { mpHttps: string };
     const r = await runCli('ccmsetup', [...article(token), ...emulator('CNBAD1', { port: new URL(ready2.mpHttps).port })], { cwd: work });
-    expectRefused(r, 'CNBAD1', /CCMCLIENT_E_SECURE_FAILURE: TLS with CONTOSO.CLOUDAPP.NET failed \(CERT_CN_INVALID/i);
+    expectRefused(r, 'CNBAD1', /CCMCLIENT_E_SECURE_FAILURE: TLS with CONTOSO.CLOUDAPP.NET failed \(CERT_CN_INVALID.*check the CMG or MP name in \/mp and CCMHOSTNAME/i);
+    // The advice follows the cause: a name mismatch is not mended by trusting a root.
+    expect(r.stderr).not.toMatch(/--ca-file/);
     expect(entries('CNBAD1', 'ccmsetup').map((e) => e.message)).toContain('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set');
   });
 
   test('a role ID the site does not know', async () => {
     const { token } = await bulkToken();
     const r = await runCli('ccmsetup', [...article(token, '72186325152220999'), ...emulator('ROLE1')], { cwd: work });
-    expectRefused(r, 'ROLE1', /answered 404/);
+    expectRefused(r, 'ROLE1', /the CMG fronts no management point with role ID 72186325152220999 \(404 Not Found\); check the role ID in \/mp and CCMHOSTNAME/);
+  });
+
+  test('a listener that speaks the wrong protocol fails at once with a hint, not a timeout', async () => {
+    const { token } = await bulkToken();
+    const ready2 = JSON.parse(fs.readFileSync(path.join(work, 'ready.json'), 'utf8')) as { mp: string; mpHttps: string };
+    const tlsToHttp = await runCli('ccmsetup', [...article(token), ...emulator('PROTO1', { port: new URL(ready2.mp).port })], { cwd: work });
+    expectRefused(tlsToHttp, 'PROTO1', /CCMCLIENT_E_PROTOCOL: .* does not speak TLS there .*Use http:\/\/ for it, or the HTTPS port/);
+    const httpToTls = await runCli('ccmsetup', [`/mp:http://127.0.0.1:${new URL(ready2.mpHttps).port}`, 'SMSSITECODE=ABC', '--netbios', 'PROTO2', '--client-dir', dirs('PROTO2').clientDir, '--log-dir', dirs('PROTO2').logDir], { cwd: work });
+    expectRefused(httpToTls, 'PROTO2', /CCMCLIENT_E_PROTOCOL: .*closed the connection without an HTTP answer .*is that a TLS \(https\) port\?/);
+  });
+
+  test.each([
+    ['wrapped in quotes', (t: string) => `"${t}"`, /\/regtoken is wrapped in quotes, which belong to no token: pass it without them/],
+    ['with a trailing CR', (t: string) => `${t}\r`, /\/regtoken ends with a carriage return \(CR\) copied with the token: remove it/],
+    ['with a trailing newline', (t: string) => `${t}\n`, /\/regtoken ends with a newline copied with the token: remove it/],
+  ])('a /regtoken value %s is named for what it is', async (_name, wrap, message) => {
+    const { token } = await bulkToken();
+    const r = await runCli('ccmsetup', [...article(wrap(token)), ...emulator('WRAP1')], { cwd: work });
+    expectRefused(r, 'WRAP1', message);
   });
 
   test('the article corrupted token', async () => {
