@@ -159,7 +159,7 @@ describe('refusals name the defect', () => {
     [`${Buffer.from('{"alg":"RS256","x5t":"x"}').toString('base64url')}.${Buffer.from('{"SCCMTokenCategory":"x"}').toString('base64url')}.c2ln`, /no 'Authority' claim/],
     [`${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.c2ln`, /no x5t/],
     [`e30.e30.`, /signature is empty/],
-    ['x'.repeat(20000), /more than the 16384/],
+    ['x'.repeat(20000), /more than the 4096/],
   ];
   test.each(tokenCases)('/regtoken %#', (bad, message) => {
     const error = refusal(`CCMHOSTNAME=${CMG} SMSSITECODE=ABC /regtoken:${bad}`);
