@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
@@ -246,7 +247,7 @@ export function acquireSetupLock(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readBoundedText(file, 64, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
         throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`);
       }
       fs.rmSync(file, { force: true });
@@ -255,11 +256,3 @@ export function acquireSetupLock(dir: string): () => void {
   throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

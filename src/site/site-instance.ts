@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { readBoundedText } from '../store/files';
@@ -20,18 +21,10 @@ export function readyFilePath(siteDir: string): string {
   return path.join(siteDir, READY_FILE);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Is `pid` a running ccmlab site? Where /proc shows command lines, a reused pid is told apart. */
 function isRunningSite(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return false;
   if (pid === process.pid) return true;
   let commandLine: string;
   try {
@@ -93,7 +86,7 @@ export async function stopRunningSite(siteDir: string, timeoutMs = 30_000): Prom
   if (pid === undefined) return undefined;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
       throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site (process ${pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill ${pid}`);
     }

@@ -9,7 +9,7 @@ import * as zlib from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
 import { systemClock } from '../../src/core/clock';
 import { issueCertificate } from '../../src/pki/certificates';
-import { createBulkToken, setBulkTokenBlocked } from '../../src/site/bulk-tokens';
+import { setBulkTokenBlocked } from '../../src/site/bulk-tokens';
 import { initSite, openSite } from '../../src/site/site-dir';
 import { labAt } from '../../src/world/lab';
 import { labClock, setLabClock } from '../../src/world/lab-clock';
@@ -20,6 +20,7 @@ import { clientTokenHeaders, CONTENT_TYPE, message, registration, replyText, typ
 import { request } from '../support/https-client';
 import { fixture, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { newBulkToken as issueBulkTokenIn } from '../support/test-site';
 import { waitForOutput } from '../support/wait-for';
 
 let work: string;
@@ -36,15 +37,7 @@ async function identity(netbios: string): Promise<Identity> {
   return { key: crypto.createPrivateKey(cert.privateKeyPem), certDer: new crypto.X509Certificate(cert.certificatePem).raw, netbios };
 }
 
-function newBulkToken(lifetimeMinutes = 60): { token: string; guid: string } {
-  const opened = openSite(siteDir);
-  try {
-    const { token, record } = createBulkToken(opened, lifetimeMinutes, new Date());
-    return { token, guid: record.guid };
-  } finally {
-    opened.close();
-  }
-}
+const newBulkToken = (lifetimeMinutes = 60) => issueBulkTokenIn(siteDir, lifetimeMinutes);
 
 function withDb(work: (db: ReturnType<typeof openSite>['db']) => void): void {
   const opened = openSite(siteDir);

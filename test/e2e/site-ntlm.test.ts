@@ -3,8 +3,6 @@ import { registration } from '../support/independent-encoder';
 import { request } from '../support/https-client';
 import { authenticateMessage, negotiateMessage, readChallenge } from '../support/ntlm-client';
 import { ccmPost, registrationStatus, startTestSite, testIdentity, type TestSite } from '../support/test-site';
-import { listClients } from '../../src/site/clients';
-import { openSite } from '../../src/site/site-dir';
 
 let site: TestSite;
 beforeAll(async () => {
@@ -18,14 +16,6 @@ function mpRequest(agent: http.Agent, path: string, options: Parameters<typeof r
   return request(`${site.running.ready.mp}${path}`, { agent, ...options });
 }
 
-function clients() {
-  const opened = openSite(site.siteDir);
-  try {
-    return listClients(opened.db);
-  } finally {
-    opened.close();
-  }
-}
 
 describe('Windows-authenticated registration (NTLM)', () => {
   test('without authentication: 401 with Negotiate and NTLM', async () => {
@@ -53,7 +43,7 @@ describe('Windows-authenticated registration (NTLM)', () => {
       // The connection stays authenticated: the confirmation needs no new handshake.
       const confirmed = await mpRequest(agent, WINDOWSAUTH, ccmPost(registration(id, 'Confirmation', pending.SMSID, false)));
       expect(registrationStatus(confirmed.body)).toEqual({ Status: '0', SMSID: pending.SMSID });
-      expect(clients().find((c) => c.smsid === pending.SMSID)).toMatchObject({ registeredBy: 'windows-auth', account, approval: 'trusted-domain', state: 'registered' });
+      expect(site.clients().find((c) => c.smsid === pending.SMSID)).toMatchObject({ registeredBy: 'windows-auth', account, approval: 'trusted-domain', state: 'registered' });
       expect(site.logEntries('MP_RegistrationManager').some((e) => e.message.includes(`machine account '${account}'`))).toBe(true);
     } finally {
       agent.destroy();
@@ -67,7 +57,7 @@ describe('Windows-authenticated registration (NTLM)', () => {
       await mpRequest(agent, WINDOWSAUTH, { method: 'CCM_POST', headers: { authorization: `NTLM ${negotiateMessage().toString('base64')}` } });
       const r = await mpRequest(agent, WINDOWSAUTH, { ...ccmPost(registration(id, 'Registration', '', false)), headers: { ...ccmPost(Buffer.alloc(0)).headers, authorization: `NTLM ${authenticateMessage('CONTOSO', 'DOMPC01$', 'DOMPC01').toString('base64')}` } });
       const { SMSID } = registrationStatus(r.body);
-      expect(clients().find((c) => c.smsid === SMSID)?.account).toBe('CONTOSO\\DOMPC01$');
+      expect(site.clients().find((c) => c.smsid === SMSID)?.account).toBe('CONTOSO\\DOMPC01$');
     } finally {
       agent.destroy();
     }

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { listClients } from '../../src/site/clients';
-import { openSite } from '../../src/site/site-dir';
 import { clientTokenHeaders, message, registration, type Identity } from '../support/independent-encoder';
 import { ccmPost, registerWithBulkToken, registrationStatus, ROLE, startTestSite, testIdentity, type TestSite } from '../support/test-site';
 
@@ -15,14 +13,6 @@ afterAll(() => site.stop());
 const FORGED = '<time="00:00:00.000+00"date="01-01-2000"component="Forged"context=""type="3"thread="1"file="x">';
 const tokenAuth = `/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`;
 
-function clients() {
-  const opened = openSite(site.siteDir);
-  try {
-    return listClients(opened.db);
-  } finally {
-    opened.close();
-  }
-}
 
 /** Raw bytes to the CMG over TLS: request targets Node's own client would refuse to send. */
 function rawCmg(head: string): Promise<string> {
@@ -80,7 +70,7 @@ describe('registration with another device\'s token', () => {
     const smsid = await registerWithBulkToken(site, owner, bulk);
     const clientToken = await getClientToken(owner, smsid, bulk);
     const asOwner = (body: Buffer) => site.cmg(tokenAuth, ccmPost(body, { authorization: `Bearer ${clientToken}`, ...clientTokenHeaders(smsid, owner.key, new Date()) }));
-    const before = clients().length;
+    const before = site.clients().length;
     const stranger = await testIdentity('NEW01');
     for (const attempt of [registration(stranger, 'Registration', '', true), registration(stranger, 'Registration', smsid, true), registration(stranger, 'Confirmation', smsid, true)]) {
       const r = await asOwner(attempt);
@@ -89,10 +79,10 @@ describe('registration with another device\'s token', () => {
     }
     const otherSmsid = 'GUID:0B3C3E46-9B0A-4B7D-9C5A-1E2F3A4B5C6D';
     expect(registrationStatus((await asOwner(registration(owner, 'Registration', otherSmsid, true))).body).Status).toBe('3');
-    expect(clients()).toHaveLength(before);
+    expect(site.clients()).toHaveLength(before);
     const again = registrationStatus((await asOwner(registration(owner, 'Registration', smsid, true))).body);
     expect(again).toEqual({ Status: '0', SMSID: smsid });
-    const record = clients().find((c) => c.smsid === smsid);
+    const record = site.clients().find((c) => c.smsid === smsid);
     expect(record).toMatchObject({ registeredBy: 'client-token', bulkTokenGuid: guid, state: 'registered' });
     expect(site.logEntries('MP_RegistrationManager').some((e) => /re-registers only that SMSID/.test(e.message))).toBe(true);
   });
@@ -104,11 +94,11 @@ describe('unbounded fields', () => {
     ['a NetBIOS name of 16 characters', (id: Identity) => ({ ...id, netbios: 'N'.repeat(16) })],
     ['a NetBIOS name with a space', (id: Identity) => ({ ...id, netbios: 'NAME 01' })],
   ])('%s gets a framed Status 2 and is not stored', async (_name, edit) => {
-    const before = clients().length;
+    const before = site.clients().length;
     const r = await site.mp('/ccm_system/request', ccmPost(registration(edit(await testIdentity('BOUND01')), 'Registration', '', false, 'BOUND01')));
     expect(r.status).toBe(200);
     expect(registrationStatus(r.body).Status).toBe('2');
-    expect(clients()).toHaveLength(before);
+    expect(site.clients()).toHaveLength(before);
     expect(site.logEntries('MP_RegistrationManager').at(-1)?.message).toMatch(/Netbios Name \(\d+ characters\) is beyond its limit/);
   });
 

@@ -5,6 +5,7 @@ import { systemClock } from '../../src/core/clock';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { issueCertificate } from '../../src/pki/certificates';
 import { createBulkToken } from '../../src/site/bulk-tokens';
+import { listClients, type ClientRecord } from '../../src/site/clients';
 import { initSite, openSite } from '../../src/site/site-dir';
 import { startSite, type RunningSite } from '../../src/site/site-server';
 import { CONTENT_TYPE, registration, replyText, type Identity } from './independent-encoder';
@@ -23,6 +24,7 @@ export interface TestSite {
   cmg(p: string, options?: Parameters<typeof request>[1]): ReturnType<typeof request>;
   mp(p: string, options?: Parameters<typeof request>[1]): ReturnType<typeof request>;
   bulkToken(lifetimeMinutes?: number): { token: string; guid: string };
+  clients(): ClientRecord[];
   logEntries(name: string): ReturnType<typeof parseCmTrace>['entries'];
   stop(): Promise<void>;
 }
@@ -42,21 +44,35 @@ export async function startTestSite(): Promise<TestSite> {
     running,
     cmg: (p, options = {}) => request(`${cmgBase}${p}`, { ca, ...options }),
     mp: (p, options = {}) => request(`${running.ready.mp}${p}`, options),
-    bulkToken: (lifetimeMinutes = 60) => {
-      const opened = openSite(siteDir);
-      try {
-        const { token, record } = createBulkToken(opened, lifetimeMinutes, new Date());
-        return { token, guid: record.guid };
-      } finally {
-        opened.close();
-      }
-    },
+    bulkToken: (lifetimeMinutes = 60) => newBulkToken(siteDir, lifetimeMinutes),
+    clients: () => siteClients(siteDir),
     logEntries: (name) => parseCmTrace(fs.readFileSync(path.join(logDir, `${name}.log`), 'utf8')).entries,
     stop: async () => {
       await running.stop();
       removeDir(work);
     },
   };
+}
+
+/** A bulk token issued by the site in `siteDir`, as the token tool issues one. */
+export function newBulkToken(siteDir: string, lifetimeMinutes = 60): { token: string; guid: string } {
+  const opened = openSite(siteDir);
+  try {
+    const { token, record } = createBulkToken(opened, lifetimeMinutes, new Date());
+    return { token, guid: record.guid };
+  } finally {
+    opened.close();
+  }
+}
+
+/** The clients the site in `siteDir` recorded. */
+export function siteClients(siteDir: string): ClientRecord[] {
+  const opened = openSite(siteDir);
+  try {
+    return listClients(opened.db);
+  } finally {
+    opened.close();
+  }
 }
 
 export async function testIdentity(netbios: string): Promise<Identity> {

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import { install, type InstallResult } from '../client/install';
+import { parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
+import { SetupLog } from '../client/setup-log';
+import type { Clock } from '../core/clock';
+import type { ConnectTo } from '../core/connect-to';
+import { toCcmlabError } from '../core/errors';
+import type { NetworkEnvironment } from '../world/environment';
+
+/**
+ * One ccmsetup run, as `ccmsetup`, the demo and the fleet all run it: ccmsetup.log from
+ * its first line to its last, the command line checked, then the install (or a dry run).
+ */
+
+export interface SetupRequest {
+  /** The ccmsetup command line (parameters and properties, no emulator options). */
+  setupArgs: readonly string[];
+  netbios: string;
+  clientDir: string;
+  logDir: string;
+  clock: Clock;
+  /** Explicit --connect-to entries (kept by the client) and --ca-file. */
+  connectTo: ConnectTo[];
+  caFile: string | undefined;
+  /** The lab's names and roots (empty outside a lab). */
+  environment: NetworkEnvironment;
+  dryRun: boolean;
+  retryMs?: number;
+}
+
+export type SetupOutcome =
+  | { kind: 'dry-run'; command: SetupCommand; logFile: string }
+  | { kind: 'install'; command: SetupCommand; result: InstallResult; clientDir: string; logDir: string; logFile: string };
+
+export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
+  const setupLog = new SetupLog(request.logDir, request.clock);
+  setupLog.started(redactedCommandLine(request.setupArgs));
+  try {
+    const { command, regToken } = parseSetupCommand(request.setupArgs);
+    setupLog.commandAccepted(command);
+    if (request.dryRun) {
+      setupLog.log.info('Dry run: the command line is valid; nothing was contacted or installed.');
+      setupLog.exiting(0);
+      return { kind: 'dry-run', command, logFile: setupLog.path };
+    }
+    const result = await install({ ...request, command, regToken, setupLog });
+    setupLog.exiting(0);
+    return { kind: 'install', command, result, clientDir: path.resolve(request.clientDir), logDir: path.resolve(request.logDir), logFile: setupLog.path };
+  } catch (error) {
+    const failure = toCcmlabError(error);
+    setupLog.refused(failure);
+    throw failure;
+  } finally {
+    await setupLog.log.close();
+  }
+}
