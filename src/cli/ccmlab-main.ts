@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     .command(demoCommand(context))
     .command(fleetCommand(context))
     .command(benchCommand(context))
-    .demandCommand(1, 'name a command: log, site, client, demo, fleet, bench')
+    .demandCommand(1, 'name a command: site, clock, lab, client, log, demo, fleet, bench')
     .strict()
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {

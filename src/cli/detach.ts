@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CcmlabError } from '../core/errors';
+import { CcmlabError, ERRORS, type ErrorCode } from '../core/errors';
 
 /**
  * `site start --detach`: the same command in a process of its own that outlives this one.
@@ -50,13 +50,15 @@ export function startDetached(argv: readonly string[], timeoutMs = 60_000): Prom
     child.once('exit', (code) => {
       clearTimeout(timer);
       const written = stderr().trim().split('\n').pop() ?? '';
-      let reported: string | undefined;
+      let reported: { code?: string; message?: string } | undefined;
       try {
-        reported = (JSON.parse(stdout) as { error?: { message?: string } }).error?.message;
+        reported = (JSON.parse(stdout) as { error?: { code?: string; message?: string } }).error;
       } catch {
         reported = undefined;
       }
-      reject(new CcmlabError('CCMLAB_E_LISTEN', `the site stopped at start (exit ${String(code)}): ${reported ?? written}`));
+      // The site's own refusal (already running, a busy port) is this command's, code and all.
+      if (reported?.code && reported.code in ERRORS && reported.message) reject(new CcmlabError(reported.code as ErrorCode, reported.message));
+      else reject(new CcmlabError('CCMLAB_E_LISTEN', `the site stopped at start (exit ${String(code)}): ${reported?.message ?? written}`));
     });
   });
 }

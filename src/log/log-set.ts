@@ -154,6 +154,8 @@ function walkFolder(root: string, limits: LogSetLimits, walk: Walk): void {
   for (let next = stack.pop(); next; next = stack.pop()) {
     for (const entry of listFolder(next.dir, limits, walk)) {
       const p = path.join(next.dir, entry.name);
+      // Hidden files (.gitkeep, editor swap files) are nobody's logs: passed over without a note.
+      if (entry.name.startsWith('.')) continue;
       if (entry.isDirectory()) {
         if (next.depth < limits.maxDepth) stack.push({ dir: p, depth: next.depth + 1 });
         else walk.skipped.push({ path: p, reason: `more than ${limits.maxDepth} folders deep` });

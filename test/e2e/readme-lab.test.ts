@@ -18,6 +18,7 @@ const EXPECTED = [
   'npx ccmlab clock set +31d',
   'npx ccmlab client start',
   'npx ccmlab site stop',
+  'npx ccmlab clock set reset',
 ];
 
 function readmeLines(): string[] {

@@ -49,7 +49,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
     describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) on the ports recorded at init, until SIGINT, SIGTERM or site stop',
     builder: (y: Argv) =>
       withExamples(withSiteOptions(y), 'site start')
-        .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true })
+        .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'the address every listener binds (loopback by default)' })
         .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP over HTTP (default: the recorded port; 0 = any free port)' })
         .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP over HTTPS' })
         .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG over HTTPS' })
