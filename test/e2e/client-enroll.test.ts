@@ -360,14 +360,19 @@ describe('ccmlab fleet', () => {
 });
 
 describe('ccmlab client run', () => {
-  test('stays up with the renewal scheduled and stops cleanly on SIGTERM', async () => {
+  test('stays up with the renewal scheduled, wakes when the lab clock moves, and stops cleanly on SIGTERM', async () => {
     await installClient('RUN01', (await bulkToken()).token);
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('RUN01').clientDir], { cwd: work });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       const stderr = await waitForOutput(child.stderr, /next renewal in/);
       expect(stderr).toMatch(/ccmlab client: not-due; next renewal in \d+ h/);
+      // The lab clock moves to day 31 (the site follows it too): the waiting agent renews at once.
+      const renewed = waitForOutput(child.stderr, /renewed/);
+      expect((await runCli('ccmlab', ['clock', 'set', '+31d'], { cwd: work })).code).toBe(0);
+      expect(await renewed).toMatch(/ccmlab client: renewed; next renewal in \d+ h/);
     } finally {
+      await runCli('ccmlab', ['clock', 'set', 'reset'], { cwd: work });
       child.kill('SIGTERM');
     }
     expect(await closed).toBe(0);
