@@ -52,7 +52,7 @@ async function withClient<T>(options: AgentOptions, work: (context: Context) => 
   const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
   const ca = options.caFile !== undefined ? readCaFile(options.caFile) : state.trustedRoot;
   const logs = openClientLogs(options.logDir ?? config.logDir, config.logSettings, options.clock);
-  const http = new ClientHttp(transportFor(connectTo, ca, options.environment));
+  const http = new ClientHttp(transportFor(connectTo, ca, options.environment, config.crlCheck === false ? undefined : { now: () => options.clock.now() }));
   const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
   try {
     return await work({ state, logs, http, clock: options.clock, session: (route) => new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }) });

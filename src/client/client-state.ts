@@ -44,6 +44,8 @@ export interface ClientConfig {
   /** The MP's public key from MPKEYINFORMATION (hex SPKI), dropped by RESETKEYINFORMATION=TRUE. */
   mpKeyInformation: string | null;
   connectTo: string[];
+  /** false when installed with /NoCRLCheck (absent in older client.json: checked). */
+  crlCheck?: boolean;
   logDir: string;
   logSettings: LogSettings;
   installedAt: string;

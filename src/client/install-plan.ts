@@ -77,6 +77,7 @@ export function configAfterInstall(inputs: ConfigInputs): ClientConfig {
     token: result.registered ? tokenInfo(result.token) : null,
     mpKeyInformation: result.registered ? result.keyInformation : null,
     connectTo: inputs.connectTo.map((c) => c.text),
+    crlCheck: command.parameters.NoCRLCheck !== true,
     logDir: inputs.logDir,
     logSettings: inputs.logSettings,
     installedAt: kept?.installedAt ?? inputs.now,

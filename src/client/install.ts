@@ -70,9 +70,9 @@ function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string,
 }
 
 /** The client's network: its own redirections and root first, then what the lab resolves and trusts. */
-export function transportFor(connectTo: readonly ConnectTo[], trustedRoot: string | null, environment: NetworkEnvironment = NO_ENVIRONMENT): TransportOptions {
+export function transportFor(connectTo: readonly ConnectTo[], trustedRoot: string | null, environment: NetworkEnvironment = NO_ENVIRONMENT, crlCheck?: { now: () => Date }): TransportOptions {
   const roots = [...(trustedRoot ? [trustedRoot] : []), ...environment.roots];
-  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined };
+  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined, crlCheck };
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {
@@ -132,7 +132,10 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
   const smsid = plan.keep?.config.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
   const logs = openClientLogs(options.logDir, command.logSettings, clock);
-  const http = new ClientHttp(transportFor(options.connectTo, trustedRoot, options.environment));
+  // As WinHTTP does unless /NoCRLCheck: server certificates are checked against their CRLs.
+  const crlCheck = command.parameters.NoCRLCheck === true ? undefined : { now: () => clock.now() };
+  if (crlCheck && plan.route.kind === 'cmg') log.info('Enabled SSL revocation check.');
+  const http = new ClientHttp(transportFor(options.connectTo, trustedRoot, options.environment, crlCheck));
   try {
     const session = new MpSession({ http, logs, clock, route: plan.route, identity: identityOf(smsid, options.netbios, fqdn, identityCerts.signing, identityCerts.encryption), retryMs: options.retryMs });
     log.info(plan.route.kind === 'cmg' ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).` : `Registering with the management point ${session.mpBase}.`);

@@ -1,8 +1,10 @@
+import type * as tls from 'node:tls';
 import * as undici from 'undici';
 import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
 import { printable } from '../core/text';
 import { decodeJwtPayload } from '../protocol/jwt';
+import { checkRevocation } from './revocation';
 import type { CmLog } from '../log/logger';
 
 /**
@@ -24,10 +26,13 @@ export interface TransportOptions {
   /** PEM of the roots to trust; undefined trusts Node's default roots. */
   ca: string | string[] | undefined;
   maxBody?: number;
+  /** Check servers' certificates against their CRLs (the default; /NoCRLCheck turns it off), by this clock. */
+  crlCheck?: { now: () => Date };
 }
 
 const WINHTTP_FLAGS: Record<string, { flag: string; value: number }> = {
   ERR_TLS_CERT_ALTNAME_INVALID: { flag: 'CERT_CN_INVALID', value: 0x10 },
+  CERT_REV_FAILED: { flag: 'CERT_REV_FAILED', value: 0x1 },
   CERT_HAS_EXPIRED: { flag: 'CERT_DATE_INVALID', value: 0x2 },
   CERT_NOT_YET_VALID: { flag: 'CERT_DATE_INVALID', value: 0x2 },
   CERT_REVOKED: { flag: 'CERT_REVOKED', value: 0x80 },
@@ -45,6 +50,7 @@ const TLS_ADVICE: Record<string, string> = {
   CERT_CN_INVALID: 'the certificate is not issued to that name: check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
   CERT_DATE_INVALID: "the certificate is not valid at the client's time: check the lab clock ('ccmlab clock show') or --now",
   CERT_REVOKED: "the certificate is revoked: renew it on the site ('ccmlab site certs renew cmg')",
+  CERT_REV_FAILED: "its revocation could not be checked (the CRL is unreachable or stale): make the CRL reachable, or install with /NoCRLCheck",
 };
 
 /** A server that answered in another protocol: TLS to a plain HTTP port, or HTTP to a TLS one. */
@@ -91,9 +97,33 @@ export class ClientHttp {
         const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
         const target = resolveConnectTo(options.connectTo, opts.hostname, port);
         // TLS checks the name the client asked for, not where the connection went.
-        connector({ ...opts, hostname: target.host, port: String(target.port), servername: opts.servername ?? opts.hostname }, callback);
+        connector({ ...opts, hostname: target.host, port: String(target.port), servername: opts.servername ?? opts.hostname }, (error, socket) => {
+          if (error || !options.crlCheck || !('encrypted' in socket)) return error ? callback(error, null) : callback(null, socket);
+          checkRevocation(socket as tls.TLSSocket, options.crlCheck.now(), (url) => this.fetchCrl(url)).then(
+            () => callback(null, socket),
+            (failure: Error) => {
+              socket.destroy();
+              callback(failure, null);
+            },
+          );
+        });
       },
     });
+  }
+
+  private readonly crls = new Map<string, Promise<Buffer>>();
+
+  /** A CRL over plain HTTP through the same names, once per URL and client run. */
+  private fetchCrl(url: string): Promise<Buffer> {
+    let crl = this.crls.get(url);
+    if (!crl) {
+      crl = this.dispatch(new URL(url), { method: 'GET' }).then((reply) => {
+        if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
+        return reply.body;
+      });
+      this.crls.set(url, crl);
+    }
+    return crl;
   }
 
   close(): Promise<void> {

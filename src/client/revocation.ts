@@ -1,0 +1,46 @@
+import * as crypto from 'node:crypto';
+import type * as tls from 'node:tls';
+import { crlDistributionPoints, readCrl } from '../pki/crl';
+
+/**
+ * The client's revocation check of a server certificate, as WinHTTP does it unless
+ * /NoCRLCheck: fetch the CRL its distribution point names, verify it with the issuer,
+ * and refuse a revoked certificate (CERT_REVOKED) or one whose CRL cannot be had or
+ * trusted (CERT_REV_FAILED). A certificate that names no distribution point is not checked.
+ */
+
+export type RevocationFailure = 'CERT_REV_FAILED' | 'CERT_REVOKED';
+
+export class RevocationError extends Error {
+  readonly code: RevocationFailure;
+  constructor(code: RevocationFailure, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A CRL, fetched once per client run and URL. */
+export type CrlFetcher = (url: string) => Promise<Buffer>;
+
+const SKEW_MS = 5 * 60_000;
+
+export async function checkRevocation(socket: tls.TLSSocket, now: Date, fetchCrl: CrlFetcher): Promise<void> {
+  const peer = socket.getPeerCertificate(true);
+  if (!peer?.raw) return;
+  const urls = crlDistributionPoints(peer.raw).filter((u) => /^https?:\/\//i.test(u));
+  if (urls.length === 0) return;
+  const issuerRaw = peer.issuerCertificate?.raw;
+  if (!issuerRaw) throw new RevocationError('CERT_REV_FAILED', 'the issuer of the server certificate is not known, so its CRL cannot be verified');
+  const issuerKey = new crypto.X509Certificate(issuerRaw).publicKey;
+  const serial = new crypto.X509Certificate(peer.raw).serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
+  let crl;
+  try {
+    crl = readCrl(await fetchCrl(urls[0]), issuerKey);
+  } catch (error) {
+    throw new RevocationError('CERT_REV_FAILED', `the CRL at ${urls[0]} cannot be used (${(error as Error).message})`);
+  }
+  if (crl.thisUpdate.getTime() > now.getTime() + SKEW_MS || (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime() - SKEW_MS)) {
+    throw new RevocationError('CERT_REV_FAILED', `the CRL at ${urls[0]} is not valid at ${now.toISOString()} (this update ${crl.thisUpdate.toISOString()}, next ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+  }
+  if (crl.revokedSerials.has(serial)) throw new RevocationError('CERT_REVOKED', `the server certificate (serial ${serial}) is on the CRL at ${urls[0]}`);
+}
