@@ -165,6 +165,7 @@ function reportInstall(logs: ClientLogs, log: CmLog, state: ClientState, result:
   if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
   const line = config.internetMp ? rotationLine(config.internetMp) : undefined;
   if (line) logs.location.info(line);
+  if (config.location === 'internet' && config.cmg) log.info(`Found a valid online MP '${config.cmg.url}'.`);
   log.info(`Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`);
   return { action: 'installed', state, rotationLine: line };
 }

@@ -7,7 +7,7 @@ import type { CmLog } from '../log/logger';
 import { isCanonicalSmsid } from '../protocol/smsid';
 import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protocol/ccm-message';
 import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
-import { certificateBinding, decodeJwtPayload } from '../protocol/jwt';
+import { certificateBinding, decodeJwtPayload, stsTime } from '../protocol/jwt';
 import { AGENT_VERSION, buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
 import { attribute, child, children, parseXml } from '../protocol/xml';
 import type { ClientLogs } from './client-logs';
@@ -46,6 +46,12 @@ export class MpSession {
 
   constructor(options: SessionOptions) {
     this.o = options;
+  }
+
+  /** The STS server as the client names it: the MP's host, or `cmg/CCM_PROXY_MutualAuth/<role ID>`. */
+  private get stsServer(): string {
+    const { route } = this.o;
+    return route.kind === 'intranet' ? new URL(route.mp).host.toUpperCase() : `${new URL(route.origin).host.toLowerCase()}/CCM_PROXY_MutualAuth/${route.roleId}`;
   }
 
   get smsid(): string {
@@ -147,6 +153,7 @@ export class MpSession {
   async register(token: string | undefined, proof: boolean): Promise<{ smsid: string; registered: boolean }> {
     const log = this.o.logs.idManager;
     const attempts = this.o.maxAttempts ?? 10;
+    log.info('[RegTask] - Executing registration task synchronously.');
     log.info(`[RegTask] - Client is not registered. Sending registration request for ${this.o.identity.smsid} ...`);
     let response = await this.registerOnce('Registration', this.o.identity.smsid, token, proof);
     for (let attempt = 1; ; attempt++) {
@@ -170,6 +177,7 @@ export class MpSession {
   /** The unique client token from CCM_STS; checked to be ours before it is kept. */
   async ccmToken(bearer: string | undefined): Promise<string> {
     const url = `${this.mpBase}/CCM_STS`;
+    this.o.logs.messaging.info(`Getting CCM Token from STS server '${this.stsServer}'`);
     this.o.logs.messaging.info(`Getting CCM Token from ${url}`);
     const reply = await this.o.http.request(url, { method: 'POST', headers: { ...this.bearer(bearer), ...this.proofHeaders() } }, this.o.logs.messaging);
     let token: unknown;
@@ -185,6 +193,8 @@ export class MpSession {
       throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `CCM_STS did not return a token for ${this.o.identity.smsid} bound to this client's certificate`);
     }
     this.o.logs.messaging.info(`Received CCM Token for ${this.o.identity.smsid}, valid until ${new Date(Number(claims.exp) * 1000).toISOString()}.`);
+    // The published line: the token is the machine's (LocalSystem), expiry as MM/dd/yyyy HH:mm:ss.
+    this.o.logs.messaging.info(`Cached encrypted token for 'S-1-5-18'. Will expire at '${stsTime(Number(claims.exp))}'`);
     return token as string;
   }
 

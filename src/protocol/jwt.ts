@@ -113,3 +113,10 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | undef
 export function certificateBinding(certificateDer: Buffer): string {
   return crypto.createHash('sha256').update(certificateDer).digest('base64url');
 }
+
+/** `MM/dd/yyyy HH:mm:ss` in UTC, as the token service prints instants. */
+export function stsTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}

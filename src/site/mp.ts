@@ -180,6 +180,8 @@ function verifiedRegistration(runtime: SiteRuntime, request: MpRequest, message:
     log.error(`Registration request from ${request.remote} could not be processed: ${printable(bounds)}.`);
     return registrationReply(runtime, message, reg, '2', '', false);
   }
+  // The published line names the client by its SMSID, or by its FQDN before it has one.
+  log.info(`Processing Registration request from Client '${reg.smsid || reg.fqdn}'`);
   let cert: crypto.X509Certificate;
   try {
     cert = new crypto.X509Certificate(reg.signingCertificateDer);
@@ -250,7 +252,12 @@ function tokenService(runtime: SiteRuntime, req: http.IncomingMessage, res: http
   const claims = decodeJwtPayload(token) as { iat: number; exp: number };
   touchClient(runtime.db, client.smsid, now);
   const how = request.caller.via === 'cmg' ? `through the CMG (${request.caller.token.kind === 'bulk' ? `bulk registration token ${request.caller.token.guid}` : 'renewal with its CCM token'})` : 'on the intranet';
-  runtime.logs.sts.info(`Issued CCM token ${jti} to ${client.smsid} ${how}, valid until ${new Date(claims.exp * 1000).toISOString()}.`);
+  const sts = runtime.logs.sts;
+  sts.info('ProcessRequest - Start');
+  sts.info(`Incoming request URL: https://${runtime.site.config.mpName.toUpperCase()}/CCM_STS`);
+  sts.info(`Issued CCM token ${jti} to ${client.smsid} ${how}, valid until ${new Date(claims.exp * 1000).toISOString()}.`);
+  sts.info('Issued token');
+  sts.info('Return token to client');
   send(res, {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { normaliseGuid } from '../core/guid';
 import { countOf, printable } from '../core/text';
-import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
+import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, stsTime, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
 import { isCanonicalSmsid } from '../protocol/smsid';
 
 /**
@@ -164,12 +164,6 @@ function failure(code: TokenFailureCode, exception: string, ...reason: string[])
   return { ok: false, code, exception: `System.IdentityModel.Tokens.${exception}`, reason };
 }
 
-/** `MM/dd/yyyy HH:mm:ss` in UTC, as the token service prints instants. */
-export function stsTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
-}
 
 function kindOf(payload: Record<string, unknown>): TokenKind | undefined {
   return (Object.keys(EXPECTED) as TokenKind[]).find((k) => payload.SCCMTokenCategory === EXPECTED[k].category && payload.Type === EXPECTED[k].type);

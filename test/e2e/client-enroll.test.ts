@@ -116,6 +116,16 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     const messaging = entries('CLIENT01', 'CcmMessaging').map((e) => e.message);
     expect(messaging).toContain(`Getting CCM Token from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`);
     expect(messaging).toContain('Appending CCM Token to the header.');
+    // Microsoft's published wording, in the flow step where the real product writes it (LOG-LINES.md).
+    expect(ids).toContain('[RegTask] - Executing registration task synchronously.');
+    expect(messaging).toContain(`Getting CCM Token from STS server '${CMG.split('/')[0].toLowerCase()}/CCM_PROXY_MutualAuth/${ROLE}'`);
+    expect(messaging.some((m) => /^Cached encrypted token for 'S-1-5-18'\. Will expire at '\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d'$/.test(m))).toBe(true);
+    expect(setup).toContain(`Found a valid online MP 'https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}'.`);
+    const siteLog = (name: string) => parseCmTrace(fs.readFileSync(path.join(work, 'logs', 'site', `${name}.log`), 'utf8')).entries.map((e) => e.message);
+    expect(siteLog('MP_RegistrationManager')).toContain(`Processing Registration request from Client '${config.smsid}'`);
+    const sts = siteLog('CCM_STS');
+    const start = sts.lastIndexOf('ProcessRequest - Start');
+    expect(sts.slice(start, start + 5)).toEqual(['ProcessRequest - Start', 'Incoming request URL: https://MP01.LAB.TEST/CCM_STS', expect.stringMatching(/^Issued CCM token /), 'Issued token', 'Return token to client']);
     const clients = JSON.parse((await site('clients', 'list', '--json')).stdout) as Array<Record<string, unknown>>;
     expect(clients.find((c) => c.smsid === config.smsid)).toMatchObject({ state: 'registered', registeredBy: 'bulk-token' });
   });
