@@ -44,6 +44,23 @@ type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
 
 const openLogs = new Set<CmLog>();
 
+/**
+ * The thread a component's lines carry. On Windows each component logs from threads of its
+ * own (ids are multiples of 4), not the process id: each log gets a thread of this process,
+ * stable for its life, different per component.
+ */
+const threads = new Map<string, number>();
+const THREAD_BASE = 1024 + ((process.pid * 52) % 16_384);
+
+export function threadOf(component: string): number {
+  let thread = threads.get(component);
+  if (thread === undefined) {
+    thread = THREAD_BASE + threads.size * 148;
+    threads.set(component, thread);
+  }
+  return thread;
+}
+
 export class CmLog {
   readonly name: string;
   readonly path: string;
@@ -114,7 +131,7 @@ export class CmLog {
       level,
       message,
       component: this.options.name,
-      thread: this.options.thread ?? process.pid,
+      thread: this.options.thread ?? threadOf(this.options.name),
       file: source ?? this.options.source,
       time: this.options.clock.now(),
     });

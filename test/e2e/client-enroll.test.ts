@@ -111,6 +111,12 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     const setup = entries('CLIENT01', 'ccmsetup').map((e) => e.message);
     expect(setup[0]).toMatch(/^==========\[ ccmsetup started in process \d+ \]==========$/);
     expect(setup[setup.length - 1]).toBe('CcmSetup is exiting with return code 0');
+    // Each component logs from its own thread (multiples of 4), stable within the process: not the pid everywhere.
+    const threadsOf = (log: string) => new Set(entries('CLIENT01', log).map((e) => e.thread));
+    const [setupThreads, messagingThreads] = [threadsOf('ccmsetup'), threadsOf('CcmMessaging')];
+    expect([setupThreads.size, messagingThreads.size]).toEqual([1, 1]);
+    expect([...setupThreads][0]).not.toBe([...messagingThreads][0]);
+    expect([...setupThreads, ...messagingThreads].every((t) => t % 4 === 0)).toBe(true);
     const ids = entries('CLIENT01', 'ClientIDManagerStartup').map((e) => e.message);
     expect(ids).toContain(`[RegTask] - Client is registered. Server assigned ClientID is ${config.smsid}. Approval status 1`);
     const messaging = entries('CLIENT01', 'CcmMessaging').map((e) => e.message);
