@@ -19,7 +19,8 @@ export class SetupLog {
   }
 
   started(commandLine: string): void {
-    this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`);
+    // file= values of the real 5.0.8458 ccmsetup.log for its first and last lines (LOG-LINES.md).
+    this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`, 'ccmsetup.cpp:9498');
     this.log.info(`Running on 'ccmlab' (${process.platform} ${process.arch}, node ${process.version})`);
     this.log.info(`Launch from folder ${process.cwd()}${path.sep}`);
     this.log.info(`Ccmsetup command line: ccmsetup.exe ${commandLine}`.trimEnd());
@@ -42,10 +43,11 @@ export class SetupLog {
 
   refused(error: CcmlabError): void {
     this.log.error(error.message);
-    this.log.error(`CcmSetup failed with error code ${formatHresult(error.hresult)}`);
+    // The real exit line is type 1 even when setup failed.
+    this.log.info(`CcmSetup failed with error code ${formatHresult(error.hresult)}`, 'ccmsetup.cpp:10711');
   }
 
   exiting(returnCode: number): void {
-    this.log.info(`CcmSetup is exiting with return code ${returnCode}`);
+    this.log.info(`CcmSetup is exiting with return code ${returnCode}`, 'ccmsetup.cpp:10707');
   }
 }

@@ -73,7 +73,8 @@ describe('ccmsetup (process)', () => {
     const entries = setupLog(logDir);
     const errors = entries.filter((e) => e.type === 3).map((e) => e.message);
     expect(errors[0]).toMatch(/payload is not valid JSON/);
-    expect(entries[entries.length - 1].message).toBe('CcmSetup failed with error code 0x80070057');
+    expect(entries[entries.length - 1]).toMatchObject({ message: 'CcmSetup failed with error code 0x80070057', type: 1, file: 'ccmsetup.cpp:10711' });
+    expect(entries[0].file).toBe('ccmsetup.cpp:9498');
     expect(fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8')).not.toContain(corrupted.slice(0, 40));
   });
 
