@@ -15,7 +15,3 @@ export const REDACTED = '<redacted>';
 export function redactTokens(text: string): string {
   return text.includes('eyJ') ? text.replace(JWT_SHAPED, REDACTED) : text;
 }
-
-export function looksLikeToken(text: string): boolean {
-  return redactTokens(text) !== text;
-}
