@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
 import { loadClient, tokenState, type ClientState } from '../../client/client-state';
 import { labEnvironment } from '../../world/environment';
-import { labAt } from '../../world/lab';
+import { labAt, type Lab } from '../../world/lab';
 import { commandClock, watchLabClock } from '../../world/lab-clock';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -35,10 +35,15 @@ function withClientOptions<T>(y: Argv<T>): Argv<T & ClientArgs> {
     .option('ca-file', { type: 'string', requiresArg: true, describe: 'root to trust (default: what the client keeps)' }) as unknown as Argv<T & ClientArgs>;
 }
 
+/** --client-dir, or the lab's dir of --netbios (default: this machine's name). */
+function clientDirOf(args: ClientArgs, lab: Lab): string {
+  return args['client-dir'] ?? lab.clientDir((args.netbios ?? defaultNetbiosName()).toUpperCase());
+}
+
 function agentOptions(args: ClientArgs): AgentOptions {
   const lab = labAt(args.lab);
   return {
-    clientDir: args['client-dir'] ?? lab.clientDir((args.netbios ?? defaultNetbiosName()).toUpperCase()),
+    clientDir: clientDirOf(args, lab),
     logDir: args['log-dir'],
     connectTo: args['connect-to']?.map(parseConnectTo),
     caFile: args['ca-file'],
@@ -123,8 +128,10 @@ export function clientCommand(context: CommandContext): CommandModule {
           builder: (s: Argv) => withExamples(withClientOptions(s), 'client status'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
-              const options = agentOptions(args);
-              const status = statusOf(loadClient(options.clientDir), options.clientDir, options.clock.now());
+              // Status reads the client's own state and clock only: no names or roots are needed.
+              const lab = labAt(args.lab);
+              const clientDir = clientDirOf(args, lab);
+              const status = statusOf(loadClient(clientDir), clientDir, commandClock(args.now, lab).now());
               printResult(args.json, status, humanStatus(status));
               return 0;
             }),
