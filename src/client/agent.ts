@@ -8,7 +8,8 @@ import { identityOf } from './identity';
 import { readCaFile, transportFor } from './install';
 import { cmgOrigin } from './install-plan';
 import type { NetworkEnvironment } from '../world/environment';
-import { MpSession, type Route } from './mp-session';
+import { stsTime } from '../protocol/jwt';
+import { MpSession, SYSTEM_SID, type Route } from './mp-session';
 import { ClientHttp } from './transport';
 
 /**
@@ -118,7 +119,8 @@ export function agentStart(options: AgentOptions): Promise<StartResult> {
       route = intranet;
     }
     log.info(`[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`);
-    const token = await session(route).ccmToken(route.kind === 'cmg' ? state.token : undefined);
+    logs.messaging.info(`CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`);
+    const token = await session(route).ccmToken(route.kind === 'cmg' ? state.token : undefined, 'renewal');
     const next = save(options, state, { token: tokenInfo(token) }, token, now);
     log.info(`[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`);
     return { action: 'renewed', state: next };

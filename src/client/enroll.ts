@@ -40,7 +40,7 @@ export async function enroll(input: EnrollInput): Promise<EnrollResult> {
   }
   const registration = await session.register(bearerToken, proof);
   if (!registration.registered) return { registered: false, smsid: registration.smsid };
-  const token = await session.ccmToken(bearerToken);
+  const token = await session.ccmToken(bearerToken, 'registration');
   // Through the CMG everything after the token travels with it.
   const locationToken = input.internet ? token : undefined;
   const keys = input.keyInformation === null ? (early ?? (await session.mpKeyInformation(locationToken))) : undefined;

@@ -105,6 +105,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const installed = isInstalled(options.clientDir);
   const existing = existingClient(options, command.parameters.forceinstall === true || command.mode === 'uninstall');
   const plan = planInstall(command, existing, installed, options.regToken);
+  if (!existing && plan.kind !== 'uninstall') log.info('No version of the client is currently detected.');
   if (plan.kind === 'uninstall') {
     removeClient(options.clientDir);
     log.info(existing ? `Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.` : `No client is installed in ${options.clientDir}; nothing to uninstall.`);
@@ -165,7 +166,10 @@ function reportInstall(logs: ClientLogs, log: CmLog, state: ClientState, result:
   if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
   const line = config.internetMp ? rotationLine(config.internetMp) : undefined;
   if (line) logs.location.info(line);
-  if (config.location === 'internet' && config.cmg) log.info(`Found a valid online MP '${config.cmg.url}'.`);
+  if (config.location === 'internet' && config.cmg) {
+    log.info(`Found a valid online MP '${config.cmg.url}'.`);
+    log.info('CCMSETUP bootstrap from Internet: 1');
+  }
   log.info(`Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`);
   return { action: 'installed', state, rotationLine: line };
 }

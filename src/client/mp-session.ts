@@ -19,6 +19,9 @@ import type { ClientHttp, HttpReply } from './transport';
  * token from CCM_STS, and location.
  */
 
+/** LocalSystem: the account the client's machine token and messages belong to. */
+export const SYSTEM_SID = 'S-1-5-18';
+
 export type Route = { kind: 'intranet'; mp: string } | { kind: 'cmg'; origin: string; roleId: string };
 
 export interface Identity {
@@ -52,6 +55,12 @@ export class MpSession {
   private get stsServer(): string {
     const { route } = this.o;
     return route.kind === 'intranet' ? new URL(route.mp).host.toUpperCase() : `${new URL(route.origin).host.toLowerCase()}/CCM_PROXY_MutualAuth/${route.roleId}`;
+  }
+
+  /** The host a message goes to as CcmMessaging names it: the MP's, or `cmg/CCM_Proxy_MutualAuth/<role ID>`. */
+  private get messagingHost(): string {
+    const { route } = this.o;
+    return route.kind === 'intranet' ? new URL(route.mp).host.toUpperCase() : `${new URL(route.origin).host.toUpperCase()}/CCM_Proxy_MutualAuth/${route.roleId}`;
   }
 
   get smsid(): string {
@@ -104,13 +113,16 @@ export class MpSession {
       },
       body,
     );
-    logs.messaging.info(`Sending message ${id} to ${endpoint} via ${this.mpBase}${path}`);
-    if (token && proof) logs.messaging.info('Appending CCM Token to the header.');
-    return this.o.http.request(
+    logs.messaging.info(`Sending remote sync message '${id}' to host '${this.messagingHost}' endpoint '${endpoint}'. Flags 0x280, sender account ${SYSTEM_SID}`);
+    const reply = await this.o.http.request(
       `${this.mpBase}${path}`,
       { method: 'CCM_POST', headers: { 'content-type': MULTIPART_CONTENT_TYPE, ...this.bearer(token), ...(proof ? this.proofHeaders() : {}) }, body: message },
       logs.messaging,
     );
+    const replyId = decodeMessage(reply.body, reply.headers['content-type']);
+    // The published line names the reply's endpoint 'dummy' for a synchronous message.
+    if (replyId.ok) logs.messaging.info(`Message '${id}' got reply message '${printable(replyId.message.header.id, 64)}' to endpoint 'dummy'`);
+    return reply;
   }
 
   private async registerOnce(type: 'Registration' | 'Confirmation', smsid: string, token: string | undefined, proof: boolean): Promise<RegistrationResponse> {
@@ -175,11 +187,14 @@ export class MpSession {
   }
 
   /** The unique client token from CCM_STS; checked to be ours before it is kept. */
-  async ccmToken(bearer: string | undefined): Promise<string> {
+  async ccmToken(bearer: string | undefined, purpose: 'registration' | 'renewal'): Promise<string> {
     const url = `${this.mpBase}/CCM_STS`;
-    this.o.logs.messaging.info(`Getting CCM Token from STS server '${this.stsServer}'`);
-    this.o.logs.messaging.info(`Getting CCM Token from ${url}`);
-    const reply = await this.o.http.request(url, { method: 'POST', headers: { ...this.bearer(bearer), ...this.proofHeaders() } }, this.o.logs.messaging);
+    // As published: after registration ClientIDManagerStartup.log names the STS server, then the
+    // URL; a renewal is CcmMessaging.log's and names only the URL.
+    const log = purpose === 'registration' ? this.o.logs.idManager : this.o.logs.messaging;
+    if (purpose === 'registration') log.info(`Getting CCM Token from STS server '${this.stsServer}'`);
+    log.info(`Getting CCM Token from ${url}`);
+    const reply = await this.o.http.request(url, { method: 'POST', headers: { ...this.bearer(bearer), ...this.proofHeaders() } }, log);
     let token: unknown;
     try {
       token = (JSON.parse(reply.body.toString('utf8')) as { token?: unknown }).token;
@@ -189,19 +204,18 @@ export class MpSession {
     const claims = typeof token === 'string' ? decodeJwtPayload(token) : undefined;
     const bound = certificateBinding(this.o.identity.signingCertDer);
     if (!claims || claims.DeviceId !== this.o.identity.smsid || (claims.cnf as Record<string, unknown> | undefined)?.['x5t#S256'] !== bound) {
-      this.o.logs.messaging.error(`The CCM token from ${url} is not a token for ${this.o.identity.smsid} bound to this client's certificate.`);
+      log.error(`The CCM token from ${url} is not a token for ${this.o.identity.smsid} bound to this client's certificate.`);
       throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `CCM_STS did not return a token for ${this.o.identity.smsid} bound to this client's certificate`);
     }
-    this.o.logs.messaging.info(`Received CCM Token for ${this.o.identity.smsid}, valid until ${new Date(Number(claims.exp) * 1000).toISOString()}.`);
+    log.info(`Received CCM Token for ${this.o.identity.smsid}, valid until ${new Date(Number(claims.exp) * 1000).toISOString()}.`);
     // The published line: the token is the machine's (LocalSystem), expiry as MM/dd/yyyy HH:mm:ss.
-    this.o.logs.messaging.info(`Cached encrypted token for 'S-1-5-18'. Will expire at '${stsTime(Number(claims.exp))}'`);
+    log.info(`Cached encrypted token for '${SYSTEM_SID}'. Will expire at '${stsTime(Number(claims.exp))}'`);
     return token as string;
   }
 
   private async location(query: string, token: string | undefined): Promise<string> {
     const url = `${this.mpBase}/SMS_MP/.sms_aut?${query}`;
-    const { locationServices, messaging } = this.o.logs;
-    if (token) messaging.info('Appending CCM Token to the header.');
+    const { locationServices } = this.o.logs;
     const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(token ? this.proofHeaders() : {}) } }, locationServices);
     const text = reply.body.toString('utf8');
     const parsed = parseXml(text, query, 256 * 1024);

@@ -3,7 +3,11 @@ import type { Clock } from '../core/clock';
 import { formatHresult, type CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
+import { AGENT_VERSION } from '../protocol/registration';
 import type { SetupCommand } from './setup-command';
+
+/** The client version this ccmsetup installs, as `CcmSetup version:` names it (5.0.x, not 5.00.x). */
+const SETUP_VERSION = AGENT_VERSION.replace(/^5\.00\./, '5.0.');
 
 /** ccmsetup.log, in the shape of the real one from its first line to its last. */
 export class SetupLog {
@@ -21,6 +25,7 @@ export class SetupLog {
   started(commandLine: string): void {
     // file= values of the real 5.0.8458 ccmsetup.log for its first and last lines (LOG-LINES.md).
     this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`, 'ccmsetup.cpp:9498');
+    this.log.info(`CcmSetup version: ${SETUP_VERSION}`);
     this.log.info(`Running on 'ccmlab' (${process.platform} ${process.arch}, node ${process.version})`);
     this.log.info(`Launch from folder ${process.cwd()}${path.sep}`);
     this.log.info(`Ccmsetup command line: ccmsetup.exe ${commandLine}`.trimEnd());
@@ -30,13 +35,16 @@ export class SetupLog {
     this.log.info('Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.');
     for (const warning of command.warnings) this.log.warn(warning);
     const msiProperties = Object.entries(command.properties).map(([k, v]) => `${k}="${printable(v, 1024)}"`);
-    this.log.info(`MSI properties: ${['INSTALL="ALL"', ...msiProperties.filter((p) => !p.startsWith('INSTALL='))].join(' ')}`);
+    // The real lines' padding (REAL ccmsetup.log): `Retry time:` and `SiteCode:` align their values.
+    const retry = command.parameters.retry;
+    this.log.info(`Retry time:       ${typeof retry === 'string' ? retry : '10'} minute(s)`);
+    this.log.info(`MSI properties:    ${['INSTALL="ALL"', ...msiProperties.filter((p) => !p.startsWith('INSTALL='))].join(' ')}`);
     if (command.mp.length > 0) {
       this.log.info('MPs:');
       for (const mp of command.mp) this.log.info(`    ${mp.url}`);
     }
     if (command.cmg) this.log.info(`Internet MP (CCMHOSTNAME): ${command.cmg.url}`);
-    this.log.info(`Site code: ${command.siteCode ?? '(not given)'}`);
+    if (command.siteCode) this.log.info(`SiteCode:         ${command.siteCode}`);
     if (command.regToken) this.log.info('A bulk registration token was given (/regtoken); it is not stored on this client.');
     this.log.info(`Setup mode: ${command.mode}`);
   }

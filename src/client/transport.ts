@@ -82,6 +82,34 @@ function portOf(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
+/** Published WinHTTP request flags: ccmsetup's (DOC-ENTRA, ccmsetup.log) and the agent's (CcmMessaging.log). */
+const REQUEST_FLAGS = { ccmsetup: 'Flags=0x4100, Options=0xe0', ccmhttp: 'Flags=0x4200, Options=0x1e0' } as const;
+
+/**
+ * The lines a real client writes before a request, in the log of the component sending it:
+ * ccmsetup names a plain-HTTP request `CCM_POST 'HTTP://mp/ccm_system/request'` (REAL) and an
+ * HTTPS one `ccmsetup: Host=…, Path=…, Port=443, Protocol=https, CcmTokenAuth=1, …`; the
+ * agent writes `ccmhttp: Host=…` and `Target URL scheme is HTTPS: …`; a CCM token in the
+ * header adds `Appending CCM Token to the header.` The host keeps the case it was given in.
+ */
+export function requestLines(url: string, method: string, component: string, authorization: string | undefined): string[] {
+  const target = new URL(url);
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(url)?.[1] ?? target.hostname;
+  const agent = component === 'ccmsetup' ? 'ccmsetup' : 'ccmhttp';
+  const bearer = authorization?.replace(/^Bearer\s+/i, '');
+  const ccmToken = bearer !== undefined && decodeJwtPayload(bearer)?.Type === 'ClientToken';
+  const lines: string[] = [];
+  if (target.protocol === 'http:' && agent === 'ccmsetup') {
+    lines.push(`${method} '${url.replace(/^http:/i, 'HTTP:')}'`);
+  } else {
+    const protocol = target.protocol.slice(0, -1);
+    lines.push(`${agent}: Host=${host}, Path=${target.pathname}${target.search}, Port=${portOf(target)}, Protocol=${protocol}, CcmTokenAuth=${bearer ? 1 : 0}, ${REQUEST_FLAGS[agent]}`);
+    if (agent === 'ccmhttp') lines.push(`Target URL scheme is ${protocol.toUpperCase()}: ${url}`);
+  }
+  if (ccmToken) lines.push('Appending CCM Token to the header.');
+  return lines;
+}
+
 export class ClientHttp {
   private readonly agent: undici.Agent;
   private readonly maxBody: number;
@@ -96,6 +124,7 @@ export class ClientHttp {
       connect: (opts, callback) => {
         const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
         const target = resolveConnectTo(options.connectTo, opts.hostname, port);
+        this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
         // TLS checks the name the client asked for, not where the connection went.
         connector({ ...opts, hostname: target.host, port: String(target.port), servername: opts.servername ?? opts.hostname }, (error, socket) => {
           if (error || !options.crlCheck || !('encrypted' in socket)) return error ? callback(error, null) : callback(null, socket);
@@ -112,6 +141,8 @@ export class ClientHttp {
   }
 
   private readonly crls = new Map<string, Promise<Buffer>>();
+  /** The log of the request that may open a connection to an origin: it says so, as WinHTTP's caller does. */
+  private readonly connectionLogs = new Map<string, CmLog>();
 
   /** A CRL over plain HTTP through the same names, once per URL and client run. */
   private fetchCrl(url: string): Promise<Buffer> {
@@ -136,6 +167,8 @@ export class ClientHttp {
    */
   async request(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string; ok?: number[] }, log: CmLog): Promise<HttpReply> {
     const target = new URL(url);
+    for (const line of requestLines(url, init.method, log.name, init.headers?.authorization)) log.info(line);
+    this.connectionLogs.set(`${target.protocol}//${target.hostname}:${portOf(target)}`, log);
     let reply: HttpReply;
     try {
       reply = await this.dispatch(target, init);

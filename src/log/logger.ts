@@ -61,6 +61,22 @@ export function threadOf(component: string): number {
   return thread;
 }
 
+/**
+ * The `file` attribute as real builds write it, `module.cpp:line`. Where the real value is
+ * published the caller gives it whole; otherwise the line number is ccmlab's: a stable
+ * number per message shape (values such as GUIDs, numbers and quoted or bracketed text left
+ * out), so the same line always names the same place, as it does in a real build.
+ */
+export function sourceAttribute(source: string, message: string): string {
+  if (/:\d+$/.test(source)) return source;
+  const shape = message
+    .slice(0, 80)
+    .replace(/'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\S*:\/\/\S*|GUID:\S*|\d+/g, '#');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < shape.length; i++) hash = Math.imul(hash ^ shape.charCodeAt(i), 0x01000193) >>> 0;
+  return `${source}:${100 + (hash % 11_900)}`;
+}
+
 export class CmLog {
   readonly name: string;
   readonly path: string;
@@ -132,7 +148,7 @@ export class CmLog {
       message,
       component: this.options.name,
       thread: this.options.thread ?? threadOf(this.options.name),
-      file: source ?? this.options.source,
+      file: sourceAttribute(source ?? this.options.source, message),
       time: this.options.clock.now(),
     });
     if (this.transport.failure) throw this.transport.failure;

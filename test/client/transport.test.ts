@@ -1,9 +1,9 @@
 import * as http from 'node:http';
-import { ClientHttp } from '../../src/client/transport';
+import { ClientHttp, requestLines } from '../../src/client/transport';
 import type { CmLog } from '../../src/log/logger';
 
 /** Logs nothing: these tests look at what the request and close() do. */
-const quietLog = { error: () => undefined } as unknown as CmLog;
+const quietLog = { name: 'CcmMessaging', error: () => undefined, info: () => undefined } as unknown as CmLog;
 
 describe('ClientHttp reply size cap', () => {
   let server: http.Server;
@@ -30,5 +30,35 @@ describe('ClientHttp reply size cap', () => {
     const outcome = await Promise.race([client.close().then(() => 'closed'), deadline]);
     clearTimeout(timer);
     expect(outcome).toBe('closed');
+  });
+});
+
+describe('the lines a request is logged with (published shapes)', () => {
+  const ccmToken = `e30.${Buffer.from(JSON.stringify({ Type: 'ClientToken' })).toString('base64url')}.c2ln`;
+  const bulkToken = `e30.${Buffer.from(JSON.stringify({ Type: 'BulkRegistration' })).toString('base64url')}.c2ln`;
+
+  test("ccmsetup over HTTPS: its own Host= line, the host's case kept, CcmTokenAuth=1 for any token", () => {
+    expect(requestLines('https://CMG.cloudapp.net/CCM_Proxy_ServerAuth/7/ccm_system_tokenauth/request', 'CCM_POST', 'ccmsetup', `Bearer ${bulkToken}`)).toEqual([
+      'ccmsetup: Host=CMG.cloudapp.net, Path=/CCM_Proxy_ServerAuth/7/ccm_system_tokenauth/request, Port=443, Protocol=https, CcmTokenAuth=1, Flags=0x4100, Options=0xe0',
+    ]);
+  });
+
+  test('ccmsetup over HTTP: the method and the upper-case scheme, as the real log has them', () => {
+    expect(requestLines('http://server.dmz/ccm_system/request', 'CCM_POST', 'ccmsetup', undefined)).toEqual(["CCM_POST 'HTTP://server.dmz/ccm_system/request'"]);
+  });
+
+  test('the agent: ccmhttp Host=, the target scheme, and the CCM token appended', () => {
+    expect(requestLines('https://CMG.CLOUDAPP.NET/CCM_Proxy_ServerAuth/7/CCM_STS', 'POST', 'CcmMessaging', `Bearer ${ccmToken}`)).toEqual([
+      'ccmhttp: Host=CMG.CLOUDAPP.NET, Path=/CCM_Proxy_ServerAuth/7/CCM_STS, Port=443, Protocol=https, CcmTokenAuth=1, Flags=0x4200, Options=0x1e0',
+      'Target URL scheme is HTTPS: https://CMG.CLOUDAPP.NET/CCM_Proxy_ServerAuth/7/CCM_STS',
+      'Appending CCM Token to the header.',
+    ]);
+  });
+
+  test('no token: CcmTokenAuth=0 and nothing appended; a port and query are kept', () => {
+    expect(requestLines('http://mp01:8080/SMS_MP/.sms_aut?MPLIST', 'GET', 'LocationServices', undefined)).toEqual([
+      'ccmhttp: Host=mp01, Path=/SMS_MP/.sms_aut?MPLIST, Port=8080, Protocol=http, CcmTokenAuth=0, Flags=0x4200, Options=0x1e0',
+      'Target URL scheme is HTTP: http://mp01:8080/SMS_MP/.sms_aut?MPLIST',
+    ]);
   });
 });

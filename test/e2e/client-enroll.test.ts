@@ -119,13 +119,12 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect([...setupThreads, ...messagingThreads].every((t) => t % 4 === 0)).toBe(true);
     const ids = entries('CLIENT01', 'ClientIDManagerStartup').map((e) => e.message);
     expect(ids).toContain(`[RegTask] - Client is registered. Server assigned ClientID is ${config.smsid}. Approval status 1`);
-    const messaging = entries('CLIENT01', 'CcmMessaging').map((e) => e.message);
-    expect(messaging).toContain(`Getting CCM Token from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`);
-    expect(messaging).toContain('Appending CCM Token to the header.');
+    expect(ids).toContain(`Getting CCM Token from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`);
+    expect(entries('CLIENT01', 'LocationServices').map((e) => e.message)).toContain('Appending CCM Token to the header.');
     // Microsoft's published wording, in the flow step where the real product writes it (LOG-LINES.md).
     expect(ids).toContain('[RegTask] - Executing registration task synchronously.');
-    expect(messaging).toContain(`Getting CCM Token from STS server '${CMG.split('/')[0].toLowerCase()}/CCM_PROXY_MutualAuth/${ROLE}'`);
-    expect(messaging.some((m) => /^Cached encrypted token for 'S-1-5-18'\. Will expire at '\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d'$/.test(m))).toBe(true);
+    expect(ids).toContain(`Getting CCM Token from STS server '${CMG.split('/')[0].toLowerCase()}/CCM_PROXY_MutualAuth/${ROLE}'`);
+    expect(ids.some((m) => /^Cached encrypted token for 'S-1-5-18'\. Will expire at '\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d'$/.test(m))).toBe(true);
     expect(setup).toContain(`Found a valid online MP 'https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}'.`);
     const siteLog = (name: string) => parseCmTrace(fs.readFileSync(path.join(work, 'logs', 'site', `${name}.log`), 'utf8')).entries.map((e) => e.message);
     expect(siteLog('MP_RegistrationManager')).toContain(`Processing Registration request from Client '${config.smsid}'`);

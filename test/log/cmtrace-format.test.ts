@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { formatBias, formatCmTraceLine } from '../../src/log/cmtrace-format';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
+import { sourceAttribute } from '../../src/log/logger';
 import { ROOT, readFixture } from '../support/paths';
 
 interface Golden {
@@ -57,5 +58,19 @@ describe('CMTrace line layout (fixtures/cmtrace/golden-lines.json)', () => {
     expect(line.startsWith(`<![LOG[${message}]LOG]!>`)).toBe(true);
     expect(line.endsWith('">\r\n')).toBe(true);
     expect(parseCmTrace(line).entries[0].message).toBe(message);
+  });
+});
+
+describe('file= attributes', () => {
+  test('a published value is kept whole', () => {
+    expect(sourceAttribute('ccmsetup.cpp:9498', 'anything')).toBe('ccmsetup.cpp:9498');
+  });
+
+  test('otherwise module:line, the same line for the same message shape whatever its values', () => {
+    const a = sourceAttribute('regtask.cpp', '[RegTask] - Client is registered. Server assigned ClientID is GUID:AAAAAAAA-0000-0000-0000-000000000001. Approval status 1');
+    const b = sourceAttribute('regtask.cpp', '[RegTask] - Client is registered. Server assigned ClientID is GUID:BBBBBBBB-1111-1111-1111-111111111112. Approval status 1');
+    expect(a).toMatch(/^regtask\.cpp:\d{3,5}$/);
+    expect(a).toBe(b);
+    expect(sourceAttribute('regtask.cpp', '[RegTask] - Executing registration task synchronously.')).not.toBe(a);
   });
 });
