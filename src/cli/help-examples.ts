@@ -132,6 +132,22 @@ const EXAMPLES = {
     ['ccmlab lab trust add lab/site/pki/sms-issuing.pem --name site-ABC', "trust the site's root again"],
     ['ccmlab lab trust add /tmp/other-root.pem', 'trust another root, named after its file'],
   ],
+  'lab firewall': [
+    ['ccmlab lab firewall block mp01.lab.test:80', "the CRL at the MP's HTTP port is out of the clients' reach (CERT_REV_FAILED)"],
+    ['ccmlab lab firewall list', 'the endpoints clients cannot reach'],
+  ],
+  'lab firewall list': [
+    ['ccmlab lab firewall list', 'the blocked endpoints'],
+    ['ccmlab lab firewall list --json', 'the same as JSON'],
+  ],
+  'lab firewall block': [
+    ['ccmlab lab firewall block mp01.lab.test:80', "clients cannot reach the MP's HTTP port (and the CRL there)"],
+    ['ccmlab lab firewall block CONTOSO.CLOUDAPP.NET:*', 'clients cannot reach the CMG at all'],
+  ],
+  'lab firewall unblock': [
+    ['ccmlab lab firewall unblock mp01.lab.test:80', 'open it again'],
+    ['ccmlab lab firewall unblock CONTOSO.CLOUDAPP.NET:* --lab /tmp/lab2', 'in another lab'],
+  ],
   'lab trust remove': [
     ['ccmlab lab trust remove site-ABC', "clients no longer trust the site's root"],
     ['ccmlab lab trust remove site-ABC --lab /tmp/lab2', 'in another lab'],

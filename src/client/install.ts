@@ -72,7 +72,7 @@ function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string,
 /** The client's network: its own redirections and root first, then what the lab resolves and trusts. */
 export function transportFor(connectTo: readonly ConnectTo[], trustedRoot: string | null, environment: NetworkEnvironment = NO_ENVIRONMENT, crlCheck?: { now: () => Date }): TransportOptions {
   const roots = [...(trustedRoot ? [trustedRoot] : []), ...environment.roots];
-  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined, crlCheck };
+  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined, blocked: environment.blocked, crlCheck };
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {

@@ -4,6 +4,7 @@ import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
 import { printable } from '../core/text';
 import { decodeJwtPayload } from '../protocol/jwt';
+import { isBlocked } from '../world/lab-firewall';
 import { checkRevocation } from './revocation';
 import type { CmLog } from '../log/logger';
 
@@ -26,6 +27,8 @@ export interface TransportOptions {
   /** PEM of the roots to trust; undefined trusts Node's default roots. */
   ca: string | string[] | undefined;
   maxBody?: number;
+  /** Endpoints the lab's firewall refuses (`HOST:PORT`, `HOST:*`): connections to them fail as refused. */
+  blocked?: readonly string[];
   /** Check servers' certificates against their CRLs (the default; /NoCRLCheck turns it off), by this clock. */
   crlCheck?: { now: () => Date };
 }
@@ -123,6 +126,10 @@ export class ClientHttp {
       bodyTimeout: 30_000,
       connect: (opts, callback) => {
         const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+        if (options.blocked && isBlocked(options.blocked, opts.hostname, port)) {
+          callback(Object.assign(new Error(`connect ECONNREFUSED ${opts.hostname}:${port}`), { code: 'ECONNREFUSED', firewall: `${opts.hostname.toLowerCase()}:${port}` }), null);
+          return;
+        }
         const target = resolveConnectTo(options.connectTo, opts.hostname, port);
         this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
         // TLS checks the name the client asked for, not where the connection went.
@@ -251,6 +258,10 @@ export class ClientHttp {
     }
     const protocol = protocolMismatch(code, target);
     if (protocol) return fail('CCMCLIENT_E_PROTOCOL', 12152, 'ERROR_WINHTTP_INVALID_SERVER_RESPONSE', protocol);
+    const firewall = (error as { firewall?: string; cause?: { firewall?: string } }).cause?.firewall ?? (error as { firewall?: string }).firewall;
+    if (firewall) {
+      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host}: the lab's firewall blocks ${firewall} ('ccmlab lab firewall unblock ${firewall}' opens it)`);
+    }
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET') {
       return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host} (${code}); is the site running ('ccmlab site start'), and does any --connect-to point at its port?`);
     }

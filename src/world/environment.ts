@@ -1,5 +1,6 @@
 import type { ConnectTo } from '../core/connect-to';
 import type { Lab } from './lab';
+import { blockedEndpoints } from './lab-firewall';
 import { labNames } from './lab-names';
 import { labRootsPem } from './lab-roots';
 
@@ -10,10 +11,12 @@ import { labRootsPem } from './lab-roots';
 export interface NetworkEnvironment {
   names: ConnectTo[];
   roots: string[];
+  /** `HOST:PORT` / `HOST:*` endpoints the lab's firewall refuses. */
+  blocked: string[];
 }
 
-export const NO_ENVIRONMENT: NetworkEnvironment = { names: [], roots: [] };
+export const NO_ENVIRONMENT: NetworkEnvironment = { names: [], roots: [], blocked: [] };
 
 export function labEnvironment(lab: Lab): NetworkEnvironment {
-  return { names: labNames(lab), roots: labRootsPem(lab) };
+  return { names: labNames(lab), roots: labRootsPem(lab), blocked: blockedEndpoints(lab) };
 }

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { readBoundedText } from '../../store/files';
 import { clockFile, setLabClock } from '../../world/lab-clock';
+import { blockedEndpoints, blockEndpoint, parseEndpoint, unblockEndpoint } from '../../world/lab-firewall';
 import { distrustRoot, listRoots, trustRoot } from '../../world/lab-roots';
 import type { CommandContext } from '../context';
 import { withExamples, type CommandPath } from '../help-examples';
@@ -119,8 +120,47 @@ export function labCommand(context: CommandContext): CommandModule {
       .demandCommand(1, 'name a trust command: list, add, remove');
   return {
     command: 'lab',
-    describe: "the lab's shared world: trusted roots (see also 'ccmlab clock')",
-    builder: (y: Argv) => withExamples(y, 'lab').command('trust', 'the root certificates every client in the lab trusts (the role a GPO plays)', trust).demandCommand(1, 'name a lab command: trust'),
+    describe: "the lab's shared world: trusted roots and the firewall (see also 'ccmlab clock')",
+    builder: (y: Argv) =>
+      withExamples(y, 'lab')
+        .command('trust', 'the root certificates every client in the lab trusts (the role a GPO plays)', trust)
+        .command('firewall', "endpoints the lab's clients cannot reach (connection refused)", (f: Argv) => firewall(context, f))
+        .demandCommand(1, 'name a lab command: trust, firewall'),
     handler: () => undefined,
   };
+}
+
+interface FirewallArgs extends LabArgs {
+  endpoint?: string;
+}
+
+function firewall(context: CommandContext, y: Argv): Argv {
+  const change = (verb: 'block' | 'unblock'): CommandModule<object, FirewallArgs> => ({
+    command: `${verb} <endpoint>`,
+    describe: verb === 'block' ? "refuse the lab's clients' connections to HOST:PORT (HOST:* for every port)" : 'let them through again',
+    builder: (b: Argv) => withExamples(b, `lab firewall ${verb}`).positional('endpoint', { type: 'string' }) as unknown as Argv<FirewallArgs>,
+    handler: (args: FirewallArgs) =>
+      context.run(async () => {
+        const endpoint = parseEndpoint(String(args.endpoint));
+        const changed = verb === 'block' ? blockEndpoint(labOf(args), endpoint) : unblockEndpoint(labOf(args), endpoint);
+        const said = verb === 'block' ? (changed ? `The lab's firewall now refuses ${endpoint}.` : `${endpoint} was blocked already; nothing changed.`) : changed ? `The lab's firewall lets ${endpoint} through again.` : `${endpoint} was not blocked; nothing changed.`;
+        printResult(args.json, { endpoint, blocked: verb === 'block', changed }, `${said}\n`);
+        return 0;
+      }),
+  });
+  return withExamples(y, 'lab firewall')
+    .command({
+      command: 'list',
+      describe: "the endpoints the lab's clients cannot reach",
+      builder: (l: Argv) => withExamples(l, 'lab firewall list') as unknown as Argv<LabArgs>,
+      handler: (args: LabArgs) =>
+        context.run(async () => {
+          const blocked = blockedEndpoints(labOf(args));
+          printResult(args.json, blocked, blocked.length === 0 ? 'The lab blocks no endpoint.\n' : blocked.map((b) => `${b}\n`).join(''));
+          return 0;
+        }),
+    })
+    .command(change('block'))
+    .command(change('unblock'))
+    .demandCommand(1, 'name a firewall command: list, block, unblock');
 }
