@@ -9,7 +9,7 @@ const ROLES = {
   client: layer('(^|/)client/', 'client and site meet only on the wire: this layer may not import the client'),
   site: layer('(^|/)site/', 'client and site meet only on the wire: this layer may not import the site'),
   cli: layer('(^|/)cli/', 'roles never import cli/'),
-  lab: layer('(^|/)(lab|fleet)/', 'roles never import the orchestration layer (lab/, fleet/)'),
+  lab: layer('(^|/)(lab|fleet|scenarios)/', 'roles never import the orchestration layer (lab/, fleet/, scenarios/)'),
   log: layer('(^|/)log/', 'this layer may not import log/'),
   store: layer('(^|/)store/', 'protocol/ does no I/O'),
   world: layer('(^|/)world/', 'this layer may not import the lab world'),
@@ -44,5 +44,5 @@ export default tseslint.config(
   restrict(['src/log/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world]),
   restrict(['src/core/**', 'src/store/**', 'src/pki/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.log]),
   restrict(['src/world/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log]),
-  restrict(['src/lab/**', 'src/fleet/**'], [ROLES.cli]),
+  restrict(['src/lab/**', 'src/fleet/**', 'src/scenarios/**'], [ROLES.cli]),
 );

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
 import { clockCommand, labCommand } from './commands/lab-world';
 import { logShowCommand } from './commands/log-show';
+import { scenarioCommand } from './commands/scenario';
 import { siteCommand } from './commands/site';
 import { clientCommand } from './commands/client';
 import { demoCommand } from './commands/demo';
@@ -37,10 +38,11 @@ async function main(argv: string[]): Promise<number> {
     .command(clockCommand(context))
     .command(labCommand(context))
     .command(clientCommand(context))
+    .command(scenarioCommand(context))
     .command(demoCommand(context))
     .command(fleetCommand(context))
     .command(benchCommand(context))
-    .demandCommand(1, 'name a command: site, clock, lab, client, log, demo, fleet, bench')
+    .demandCommand(1, 'name a command: site, clock, lab, client, log, scenario, demo, fleet, bench')
     .strict()
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {

@@ -27,6 +27,19 @@ const EXAMPLES = {
     ['ccmlab log show logs/clients/CLIENT01/ClientLocation.log', 'a client log with its history files'],
     ['ccmlab log show logs/site/CCM_STS.log --grep IDX --follow', 'token refusals as they happen'],
   ],
+  scenario: [
+    ['ccmlab scenario list', 'the documented failures ccmlab reproduces'],
+    ['ccmlab scenario run bulk-token-expired', 'reproduce one in lab/scenarios/bulk-token-expired/, with its ANSWER.md'],
+  ],
+  'scenario list': [
+    ['ccmlab scenario list', 'name, outcome and title of each scenario'],
+    ['ccmlab scenario list --json', '[{"name", "title"}, …]'],
+  ],
+  'scenario run': [
+    ['ccmlab scenario run bulk-token-expired untrusted-cmg-root', 'two scenarios, each in its own lab under lab/scenarios/'],
+    ['ccmlab scenario run --all --out /tmp/training', 'every scenario, for a training session'],
+    ['ccmlab scenario run crl-unreachable --json', 'the checks as JSON'],
+  ],
   site: [
     [INIT_ARTICLE_SITE, "create the source article's site"],
     ['ccmlab site start --ready-file lab/ready.json', 'run its MP and CMG'],

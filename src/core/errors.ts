@@ -35,6 +35,10 @@ export const ERRORS = {
   CCMLAB_E_SITE_CORRUPT: { exit: 1, hresult: E_FAIL },
   CCMLAB_E_SITE_KEY_MISMATCH: { exit: 1, hresult: 0x80090003 },
   CCMLAB_E_LAB_CORRUPT: { exit: 1, hresult: E_FAIL },
+  // Scenarios: a catalogue entry that cannot be used, an unknown name, an output folder that is not ours
+  CCMLAB_E_SCENARIO: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_UNKNOWN_SCENARIO: { exit: 2, hresult: E_INVALIDARG },
+  CCMLAB_E_SCENARIO_DIR: { exit: 1, hresult: 0x800700b7 },
   CCMLAB_E_SITE_RUNNING: { exit: 1, hresult: 0x800700aa },
   CCMLAB_E_BAD_GUID: { exit: 2, hresult: E_INVALIDARG },
   CCMLAB_E_TOKEN_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
