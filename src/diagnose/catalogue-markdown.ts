@@ -122,11 +122,12 @@ function formatSection(): string[] {
     '',
     '`fixtures/scenarios/NAME/scenario.json`: `title`, `outcome` (`success` or `failure`), `whatBroke` (the answer',
     "key's paragraph), `cause`, `fix`, `sources` (`id`, `title`, `url`), and `expect`, a list of lines, each with",
-    '`log` (its file name, or the end of its path), exactly one of `text` and `pattern`, `type` (0 to 3), `origin`',
-    '(`microsoft` or `ccmlab`), `source` (a source id; required for Microsoft\'s lines) and `key` (`true` on exactly',
-    'one line of a failure, on none of a success). The lines of one log are in the order they must appear;',
-    'several may hold on one multi-line record. `fixtures/signatures/ID.json` has `title`, `cause`, `fix`,',
-    '`sources`, `expect` (one key line) and `explains`, the failure scenarios it may be.',
+    '`log` (its file name, or the end of its path), exactly one of `text` and `pattern` (with `example`, a message',
+    'the pattern must match), `type` (0 to 3), `origin` (`microsoft` or `ccmlab`), `source` (a source id; required',
+    "for Microsoft's lines) and `key` (`true` on exactly one line of a failure, on none of a success). The lines",
+    'of one log are in the order they must appear; several may hold on one multi-line record.',
+    '`fixtures/signatures/ID.json` has `title`, `cause`, `fix`, `sources`, `expect` (one key line) and `explains`,',
+    'the failure scenarios it may be.',
     '',
   ];
 }

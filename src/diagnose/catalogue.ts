@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import type { CmTraceType } from '../log/cmtrace-format';
 import { readBoundedText } from '../store/files';
-import { lineSpecDefect, type LineSpec } from './line-match';
+import { compileLine, lineSpecDefect, type LineSpec } from './line-match';
 
 /**
  * The catalogue of documented failures (and the successes they are told from), kept as data:
@@ -32,6 +32,8 @@ export type Expectation = LineSpec & {
   origin: Origin;
   /** The id of the source that publishes the line (origin microsoft). */
   source?: string;
+  /** A pattern's sample message, which it must match (checked when the catalogue loads). */
+  example?: string;
 };
 
 export interface Scenario {
@@ -68,7 +70,7 @@ const MAX_ENTRIES = 200;
 const MAX_EXPECTATIONS = 64;
 const MAX_TEXT = 4000;
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const EXPECTATION_FIELDS = new Set(['log', 'text', 'pattern', 'type', 'key', 'origin', 'source']);
+const EXPECTATION_FIELDS = new Set(['log', 'text', 'pattern', 'example', 'type', 'key', 'origin', 'source']);
 
 /* ---- Validation: JSON in, typed entries out, or an error naming the file and the field ---- */
 
@@ -108,13 +110,18 @@ function parseSources(obj: Json, file: string): Source[] {
   return sources;
 }
 
-function parseLineSpec(entry: Json, file: string, field: string): LineSpec {
+/** Text, or a pattern with the sample message it must match. */
+function parseLineSpec(entry: Json, file: string, field: string): LineSpec & { example?: string } {
   const hasText = entry.text !== undefined;
   if (hasText === (entry.pattern !== undefined)) bad(file, field, 'must have exactly one of text and pattern');
+  if (hasText && entry.example !== undefined) bad(file, `${field}.example`, 'is for patterns only (a text line is its own example)');
   const spec: LineSpec = hasText ? { text: text(entry, 'text', file, `${field}.`) } : { pattern: text(entry, 'pattern', file, `${field}.`) };
   const defect = lineSpecDefect(spec);
   if (defect) bad(file, `${field}.${hasText ? 'text' : 'pattern'}`, `is wrong: ${defect}`);
-  return spec;
+  if (hasText) return spec;
+  const example = text(entry, 'example', file, `${field}.`);
+  if (!compileLine(spec).find(example)) bad(file, `${field}.example`, 'does not match the pattern');
+  return { ...spec, example };
 }
 
 function parseExpectation(value: unknown, i: number, file: string, sourceIds: readonly string[]): Expectation {
