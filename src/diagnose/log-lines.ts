@@ -1,6 +1,6 @@
 import { decodeText } from '../core/text';
 import type { CmTraceType } from '../log/cmtrace-format';
-import { parseCmTrace } from '../log/cmtrace-parse';
+import { parseCmTrace, type ParsedEntry } from '../log/cmtrace-parse';
 import { collectLogFiles, LOG_SET_LIMITS, type LogSetLimits, type SkippedFile } from '../log/log-set';
 import { readBoundedFile } from '../store/files';
 import type { LineMatcher } from './line-match';
@@ -51,28 +51,16 @@ function lineAt(starts: readonly number[], offset: number): number {
 export function logLinesOf(text: string): LogLine[] {
   const starts = lineStarts(text);
   const parsed = parseCmTrace(text);
-  const placed: Array<LogLine & { offset: number }> = parsed.entries.map((e) => ({
-    message: e.message,
-    line: lineAt(starts, e.offset),
-    time: Number.isNaN(e.time.getTime()) ? null : e.time.toISOString(),
-    type: e.type,
-    offset: e.offset,
-  }));
-  // A block of other text is kept as written, blank lines included, up to what follows it.
-  const next = [...parsed.entries.map((e) => e.offset), text.length].sort((a, b) => a - b);
-  parsed.unparsedAt.forEach((at) => {
-    const end = next.find((o) => o > at) ?? text.length;
-    placed.push({ message: text.slice(at, end).replace(/\s+$/, ''), line: lineAt(starts, at), time: null, type: null, offset: at });
+  const records = parsed.entries.map((e) => ({ offset: e.offset, entry: e as ParsedEntry | undefined }));
+  const blocks = parsed.unparsedAt.map((offset) => ({ offset, entry: undefined }));
+  const placed = [...records, ...blocks].sort((a, b) => a.offset - b.offset);
+  return placed.map(({ offset, entry }, i): LogLine => {
+    const line = lineAt(starts, offset);
+    if (entry) return { message: entry.message, line, time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(), type: entry.type };
+    // A block of other text is kept as written, blank lines included, up to what follows it.
+    const end = i + 1 < placed.length ? placed[i + 1].offset : text.length;
+    return { message: text.slice(offset, end).replace(/\s+$/, ''), line, time: null, type: null };
   });
-  return placed.sort((a, b) => a.offset - b.offset).map(({ offset: _offset, ...line }) => line);
-}
-
-/** Physical lines from `index` to `index + length` of a bare block, whole. */
-function linesCovering(message: string, index: number, length: number): { first: number; text: string } {
-  const start = message.lastIndexOf('\n', index - 1) + 1;
-  const stop = message.indexOf('\n', index + Math.max(length, 1) - 1);
-  const first = (message.slice(0, start).match(/\n/g) ?? []).length;
-  return { first, text: message.slice(start, stop < 0 ? undefined : stop).replace(/\r/g, '') };
 }
 
 /** Where a matcher matches one log line: once for a record, at each match in bare text (each on its own physical line). */
@@ -80,10 +68,18 @@ export function sightings(matcher: LineMatcher, record: LogLine): Sighting[] {
   if (record.type !== null) {
     return matcher.find(record.message) ? [{ line: record.line, time: record.time, text: record.message, type: record.type }] : [];
   }
+  const text = record.message;
   const found: Sighting[] = [];
-  for (let m = matcher.find(record.message); m; m = matcher.find(record.message, m.index + Math.max(m.length, 1))) {
-    const covered = linesCovering(record.message, m.index, m.length);
-    found.push({ line: record.line + covered.first, time: null, text: covered.text, type: null });
+  // Lines are counted as the matches move on, never from the start again: a large paste stays linear.
+  let [counted, line] = [0, record.line];
+  for (let m = matcher.find(text); m; m = matcher.find(text, m.index + Math.max(m.length, 1))) {
+    const start = text.lastIndexOf('\n', m.index - 1) + 1;
+    for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < start; nl = text.indexOf('\n', nl + 1)) {
+      line++;
+      counted = nl + 1;
+    }
+    const stop = text.indexOf('\n', m.index + Math.max(m.length, 1) - 1);
+    found.push({ line, time: null, text: text.slice(start, stop < 0 ? undefined : stop).replace(/\r/g, ''), type: null });
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import { loadCatalogue } from '../../src/diagnose/catalogue';
 import { diagnose, diagnoseLogs, MAX_EVIDENCE } from '../../src/diagnose/diagnose';
-import { logLinesOf, type LogLine } from '../../src/diagnose/log-lines';
+import { compileLine } from '../../src/diagnose/line-match';
+import { logLinesOf, sightings, type LogLine } from '../../src/diagnose/log-lines';
 import { clientIdsIn, clientsByFolder, NEAR_MS, tiedOwners } from '../../src/diagnose/ties';
 import { fixture } from '../support/paths';
 
@@ -132,6 +133,14 @@ describe('logLinesOf: records and bare text with the physical line each starts o
       { message: 'three', line: 6, time: '2026-01-15T10:00:00.000Z', type: 1 },
     ]);
   });
+});
+
+test('in bare text every match is seen, each on its own physical line, a match over two lines at its first', () => {
+  const [block] = logLinesOf('heading\r\n[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set\r\n\r\n[CCMHTTP] :\r\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set\r\n');
+  expect(sightings(compileLine({ text: '[CCMHTTP] : WINHTTP_CALLBACK_STATUS_FLAG_{*} is set' }), block)).toEqual([
+    { line: 2, time: null, type: null, text: '[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set' },
+    { line: 4, time: null, type: null, text: '[CCMHTTP] :\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set' },
+  ]);
 });
 
 describe('ties', () => {
