@@ -14,6 +14,7 @@ const ROLES = {
   store: layer('(^|/)store/', 'protocol/ does no I/O'),
   world: layer('(^|/)world/', 'this layer may not import the lab world'),
   pki: layer('(^|/)pki/', 'this layer may not import pki/'),
+  diagnose: layer('(^|/)diagnose/', 'diagnosis reads logs; only cli/ (and the orchestration layer) may import it'),
 };
 const IO_MODULES = ['fs', 'node:fs', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'tls', 'node:tls', 'child_process', 'node:child_process', 'undici', 'better-sqlite3', 'winston'].map((name) => ({ name, message: 'protocol/ does no I/O' }));
 const restrict = (files, patterns, paths = []) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns, paths }] } });
@@ -38,11 +39,13 @@ export default tseslint.config(
   },
   // Tests read JSON documents loosely.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  restrict(['src/client/**'], [ROLES.site, ROLES.cli, ROLES.lab]),
-  restrict(['src/site/**'], [ROLES.client, ROLES.cli, ROLES.lab]),
-  restrict(['src/protocol/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.store, ROLES.world, ROLES.pki], IO_MODULES),
-  restrict(['src/log/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world]),
-  restrict(['src/core/**', 'src/store/**', 'src/pki/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.log]),
-  restrict(['src/world/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log]),
+  restrict(['src/client/**'], [ROLES.site, ROLES.cli, ROLES.lab, ROLES.diagnose]),
+  restrict(['src/site/**'], [ROLES.client, ROLES.cli, ROLES.lab, ROLES.diagnose]),
+  restrict(['src/protocol/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.store, ROLES.world, ROLES.pki, ROLES.diagnose], IO_MODULES),
+  restrict(['src/log/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.diagnose]),
+  restrict(['src/core/**', 'src/store/**', 'src/pki/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.log, ROLES.diagnose]),
+  restrict(['src/world/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.diagnose]),
+  // Diagnosis reads logs as a user's tool does: core, store and log/ only, never a role or the lab.
+  restrict(['src/diagnose/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.pki]),
   restrict(['src/lab/**', 'src/fleet/**', 'src/scenarios/**'], [ROLES.cli]),
 );

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
 import { clockCommand, labCommand } from './commands/lab-world';
+import { logDiagnoseCommand } from './commands/log-diagnose';
 import { logShowCommand } from './commands/log-show';
 import { scenarioCommand } from './commands/scenario';
 import { siteCommand } from './commands/site';
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     .option('now', { type: 'string', describe: "start the clock at this ISO-8601 instant (also CCMLAB_NOW; default: the lab's clock)", global: true })
     .option('lab', { type: 'string', describe: 'the lab root (env CCMLAB_LAB; default lab/, logs in logs/)', global: true, requiresArg: true })
     .command('log', 'read CMTrace logs', (y) =>
-      withExamples(y, 'log').command(logShowCommand(context)).demandCommand(1, 'name a log command: show').strict(),
+      withExamples(y, 'log').command(logShowCommand(context)).command(logDiagnoseCommand(context)).demandCommand(1, 'name a log command: show, diagnose').strict(),
     )
     .command(siteCommand(context))
     .command(clockCommand(context))

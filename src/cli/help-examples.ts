@@ -21,11 +21,17 @@ const EXAMPLES = {
   log: [
     ['ccmlab log show logs/clients/CLIENT01/ccmsetup.log --type error', 'only the errors of a ccmsetup run'],
     ['ccmlab log show logs/site/CCM_STS.log --follow', 'watch the site issue tokens'],
+    ['ccmlab log diagnose logs', 'name what failed, with evidence, cause and fix'],
   ],
   'log show': [
     ['ccmlab log show logs', "every client's and the site's logs merged in one time order"],
     ['ccmlab log show logs/clients/CLIENT01/ClientLocation.log', 'a client log with its history files'],
     ['ccmlab log show logs/site/CCM_STS.log --grep IDX --follow', 'token refusals as they happen'],
+  ],
+  'log diagnose': [
+    ['ccmlab log diagnose logs', "every client's and the site's logs: each failure tied to the site's reason"],
+    ['ccmlab log diagnose logs/clients/CLIENT01 --json', 'one client alone: what it can see and the possible causes, as JSON'],
+    ['ccmlab log diagnose C:/Windows/CCM/Logs/ccmsetup.log excerpt.txt', "a real client's log and a pasted excerpt"],
   ],
   scenario: [
     ['ccmlab scenario list', 'the documented failures ccmlab reproduces'],

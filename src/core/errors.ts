@@ -23,6 +23,8 @@ export const ERRORS = {
   CCMLAB_E_FILE_NOT_FOUND: { exit: 1, hresult: 0x80070002 },
   CCMLAB_E_FILE_UNREADABLE: { exit: 1, hresult: E_FAIL },
   CCMLAB_E_INTERNAL: { exit: 1, hresult: E_FAIL },
+  // The scenario catalogue (fixtures/scenarios, fixtures/signatures)
+  CCMLAB_E_CATALOGUE: { exit: 1, hresult: 0x8007000d },
   // Logs and state ccmlab writes (ccmsetup exits 6 with these)
   CCMLAB_E_LOG_DIR: { exit: 1, hresult: 0x80070003 },
   CCMLAB_E_LOG_WRITE: { exit: 1, hresult: 0x8007001d },

@@ -24,12 +24,16 @@ export interface ParsedEntry {
   localDate: string;
   biasMinutes: number;
   layout: 'cmtrace' | 'sms';
+  /** Where the record starts in the text parsed (a character index), so readers can name its line. */
+  offset: number;
 }
 
 export interface ParseResult {
   entries: ParsedEntry[];
   /** Text that matched neither layout (kept so tools can say how much they skipped). */
   unparsed: string[];
+  /** Where each block of `unparsed` starts in the text parsed (a character index). */
+  unparsedAt: number[];
   /** Where the last whole record ends: a follower keeps what comes after for the next read. */
   end: number;
 }
@@ -88,12 +92,13 @@ function parseCmTraceRecord(text: string, start: number): { entry: ParsedEntry; 
       localDate: normaliseDate(fields.date ?? ''),
       biasMinutes: when.bias,
       layout: 'cmtrace',
+      offset: start,
     },
     end: close + RECORD_END.length + attrs[0].length,
   };
 }
 
-function parseSmsRecord(block: string): ParsedEntry | undefined {
+function parseSmsRecord(block: string, offset: number): ParsedEntry | undefined {
   const m = SMS_TRAILER.exec(block);
   if (!m) return undefined;
   const [date, time] = [m[3], m[4]];
@@ -111,15 +116,22 @@ function parseSmsRecord(block: string): ParsedEntry | undefined {
     localDate: normaliseDate(date),
     biasMinutes: when.bias,
     layout: 'sms',
+    offset,
   };
 }
 
 export function parseCmTrace(text: string): ParseResult {
   const entries: ParsedEntry[] = [];
   const unparsed: string[] = [];
+  const unparsedAt: number[] = [];
+  const leftOver = (block: string, at: number): void => {
+    unparsed.push(block);
+    unparsedAt.push(at);
+  };
   let pos = 0;
   let end = 0;
   let pendingSms: string[] = [];
+  let pendingAt = 0;
   while (pos < text.length) {
     // Records are separated by line ends; skip them.
     while (pos < text.length && (text[pos] === '\r' || text[pos] === '\n')) pos++;
@@ -127,7 +139,7 @@ export function parseCmTrace(text: string): ParseResult {
     if (text.startsWith(RECORD_START, pos)) {
       const record = parseCmTraceRecord(text, pos);
       if (record) {
-        if (pendingSms.length > 0) unparsed.push(pendingSms.join('\n'));
+        if (pendingSms.length > 0) leftOver(pendingSms.join('\n'), pendingAt);
         pendingSms = [];
         entries.push(record.entry);
         pos = record.end;
@@ -139,16 +151,17 @@ export function parseCmTrace(text: string): ParseResult {
     let lineEnd = text.indexOf('\n', pos);
     if (lineEnd < 0) lineEnd = text.length;
     const line = text.slice(pos, lineEnd).replace(/\r$/, '');
+    if (pendingSms.length === 0) pendingAt = pos;
     pos = lineEnd + 1;
     pendingSms.push(line);
     if (line.includes('$$<')) {
-      const entry = parseSmsRecord(pendingSms.join('\n'));
+      const entry = parseSmsRecord(pendingSms.join('\n'), pendingAt);
       if (entry) entries.push(entry);
-      else unparsed.push(pendingSms.join('\n'));
+      else leftOver(pendingSms.join('\n'), pendingAt);
       pendingSms = [];
       end = Math.min(pos, text.length);
     }
   }
-  if (pendingSms.length > 0) unparsed.push(pendingSms.join('\n'));
-  return { entries, unparsed, end };
+  if (pendingSms.length > 0) leftOver(pendingSms.join('\n'), pendingAt);
+  return { entries, unparsed, unparsedAt, end };
 }

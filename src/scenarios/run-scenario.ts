@@ -4,11 +4,10 @@ import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { printable } from '../core/text';
-import { packageRoot, type Scenario } from '../diagnose/catalogue';
+import { packageRoot, type Catalogue, type Scenario } from '../diagnose/catalogue';
 import { diagnoseLogs } from '../diagnose/diagnose';
 import { checkExpectations, type ExpectationResult } from '../diagnose/expectations';
 import { readLogs } from '../diagnose/log-lines';
-import type { Catalogue } from '../diagnose/catalogue';
 import { writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { answerKey, type StepOutcome } from './answer-key';
@@ -94,7 +93,7 @@ async function freshDir(dir: string): Promise<void> {
     await runProgram('ccmlab', ['site', 'stop'], dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  makeDirectory(dir);
+  makeDirectory(dir, { label: 'scenario folder', code: 'CCMLAB_E_SCENARIO_DIR', fix: 'give an --out that can be created and written to' });
   writeFileAtomic(path.join(dir, MARKER), 'A ccmlab scenario run: `ccmlab scenario run` replaces this folder.\n');
 }
 

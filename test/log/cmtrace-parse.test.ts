@@ -55,6 +55,20 @@ describe('CMTrace parser', () => {
     expect(unparsed).toEqual(['garbage line', '<![LOG[cut off']);
   });
 
+  test('each record and each block of other text says where it starts', () => {
+    const first = line('a', '10:00:00.000+00', '01-15-2026');
+    const text = `${first}\r\nbare one\r\n\r\nbare two\r\nold  $$<SMS_MP><01-15-2026 10:00:01.000+000><thread=9>\r\n${line('b', '10:00:02.000+00', '01-15-2026')}\r\ntail`;
+    const { entries, unparsed, unparsedAt } = parseCmTrace(text);
+    expect(entries.map((e) => [e.message, e.offset])).toEqual([
+      ['a', 0],
+      // Lines before an SMS trailer belong to its record, which starts at the first of them.
+      ['bare one\nbare two\nold', first.length + 2],
+      ['b', text.indexOf('<![LOG[b')],
+    ]);
+    expect(unparsed).toEqual(['tail']);
+    expect(unparsedAt).toEqual([text.length - 4]);
+  });
+
   test('end points after the last whole record', () => {
     const whole = `${line('a', '10:00:00.000+00', '01-15-2026')}\r\n`;
     const result = parseCmTrace(`${whole}<![LOG[half`);

@@ -26,17 +26,21 @@ function useColour(): boolean {
   return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-function noteSkipped(skipped: readonly SkippedFile[]): void {
+/** Files and folders passed over, on stderr: the first few by name, the rest counted. */
+export function noteSkipped(skipped: readonly SkippedFile[]): void {
   for (const s of skipped.slice(0, MAX_SKIP_NOTES)) process.stderr.write(`ccmlab: skipped ${s.path}: ${s.reason}\n`);
   if (skipped.length > MAX_SKIP_NOTES) process.stderr.write(`ccmlab: skipped ${skipped.length - MAX_SKIP_NOTES} more files or folders\n`);
+}
+
+/** The error for paths that exist but hold no log. */
+export function noLogsUnder(paths: readonly string[]): CcmlabError {
+  return new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `no logs (*.log, *.lo_) under ${paths.join(', ')}; give a .log file or a folder that holds logs`);
 }
 
 function logsToShow(args: ShowArgs): LogSet[] {
   const collected = collectLogFiles(args.paths);
   noteSkipped(collected.skipped);
-  if (collected.sets.length === 0) {
-    throw new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `no logs (*.log, *.lo_) under ${args.paths.join(', ')}; give a .log file or a folder that holds logs`);
-  }
+  if (collected.sets.length === 0) throw noLogsUnder(args.paths);
   if (args.follow && collected.sets.length > MAX_FOLLOWED_LOGS) {
     throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--follow follows at most ${MAX_FOLLOWED_LOGS} logs and the paths named hold ${collected.sets.length}; name fewer or narrower folders`);
   }

@@ -75,7 +75,7 @@ export function scenarioCommand(context: CommandContext): CommandModule {
     handler: (args: LabArgs) =>
       context.run(async () => {
         const scenarios = loadCatalogue().scenarios;
-        printResult(args.json, scenarios.map((s) => ({ name: s.name, title: s.title })), () => formatTable([['name', 'SCENARIO'], ['outcome', 'OUTCOME'], ['title', 'TITLE']], scenarios));
+        printResult(args.json, scenarios.map((s) => ({ name: s.name, title: s.title })), () => formatTable([['name', 'SCENARIO'], ['outcome', 'OUTCOME'], ['title', 'TITLE']], scenarios.map((s) => ({ name: s.name, outcome: s.outcome, title: s.title }))));
         return 0;
       }),
   };

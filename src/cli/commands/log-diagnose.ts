@@ -1,0 +1,47 @@
+import type { Argv, CommandModule } from 'yargs';
+import { countOf, escapeControl } from '../../core/text';
+import { diagnose, type Finding } from '../../diagnose/diagnose';
+import type { CommandContext } from '../context';
+import { withExamples } from '../help-examples';
+import { printResult } from '../output';
+import { noLogsUnder, noteSkipped } from './log-show';
+
+interface DiagnoseArgs {
+  paths: string[];
+  json?: boolean;
+}
+
+function formatFinding(f: Finding): string {
+  const evidence = f.evidence.map((e) => `    ${e.file}:${e.line}  ${e.time ?? '(no time)'}  ${escapeControl(e.text)}`);
+  const more = f.moreEvidence ? [`    … and ${countOf(f.moreEvidence, 'more line')}`] : [];
+  return [`${f.id}: ${f.title}`, `  Cause: ${f.cause}`, `  Fix:   ${f.fix}`, '  Evidence:', ...evidence, ...more, ''].join('\n');
+}
+
+function summary(findings: readonly Finding[], files: number): string {
+  const read = `in ${countOf(files, 'log file')}`;
+  if (findings.length === 0) return `No known failure and no error found ${read}.`;
+  return `${countOf(findings.length, 'finding')} ${read}: ${findings.map((f) => f.id).join(', ')}.`;
+}
+
+export function logDiagnoseCommand(context: CommandContext): CommandModule<object, DiagnoseArgs> {
+  return {
+    command: 'diagnose <paths..>',
+    describe: "name the documented failures client and site logs show (ccmlab's or real ones), with evidence, cause and fix; exit 1 when one is found",
+    builder: (y: Argv) =>
+      withExamples(y, 'log diagnose').positional('paths', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'log files (any name) and folders of logs, read recursively: client and site logs together tie failures to their reasons',
+      }) as unknown as Argv<DiagnoseArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        const result = diagnose(args.paths);
+        noteSkipped(result.skipped);
+        if (result.files === 0) throw noLogsUnder(args.paths);
+        const { findings } = result;
+        printResult(args.json, { findings }, () => [...findings.map(formatFinding), summary(findings, result.files), ''].join('\n'));
+        return findings.length > 0 ? 1 : 0;
+      }),
+  };
+}
