@@ -51,7 +51,7 @@ function human(runs: readonly ScenarioRun[]): string {
     name: r.name,
     result: r.ok ? 'pass' : 'FAIL',
     checks: `${r.expectations.filter((e) => e.ok).length}/${r.expectations.length} lines, ${r.steps.filter((s) => s.ok).length}/${r.steps.length} steps`,
-    answer: path.relative(process.cwd(), r.answer),
+    answer: r.answer.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), r.answer) : r.answer,
   }));
   const table = formatTable([['name', 'SCENARIO'], ['result', 'RESULT'], ['checks', 'CHECKS'], ['answer', 'ANSWER KEY']], rows).split('\n');
   const lines = [table[0]];
