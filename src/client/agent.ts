@@ -13,9 +13,9 @@ import { MpSession, SYSTEM_SID, type Route } from './mp-session';
 import { ClientHttp } from './transport';
 
 /**
- * The client agent (CcmExec): at start it finishes a pending registration and renews the
- * unique token once it is 30 days old, through the CMG or the intranet MP. A token past
- * its 90 days only an intranet MP can replace.
+ * The client agent (CcmExec): at start it refreshes its MP's location, then finishes a
+ * pending registration or renews the unique token once it is 30 days old, through the CMG
+ * or the intranet MP. A token past its 90 days only an intranet MP can replace.
  */
 
 export interface AgentOptions {
