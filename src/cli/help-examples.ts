@@ -109,6 +109,7 @@ const EXAMPLES = {
   'site config set': [
     ['ccmlab site config set registration.approval manual', 'hold intranet registrations for approval'],
     ['ccmlab site config set tokens.intranet false', 'the intranet MP issues no unique tokens'],
+    ['ccmlab site config set mp.enhancedHttp false', 'an HTTPS-only MP: the CMG connection point needs a client certificate'],
   ],
   'site clock': [
     ['ccmlab site clock set +31d', "the lab clock (same as 'ccmlab clock'), 31 days ahead"],

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { loadClient, saveClient, tokenInfo, type ClientState } from './client-state';
+import { loadClient, saveClient, tokenInfo, type ClientState, type TokenInfo } from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
 import { readCaFile, transportFor } from './install';
@@ -13,9 +13,9 @@ import { MpSession, SYSTEM_SID, type Route } from './mp-session';
 import { ClientHttp } from './transport';
 
 /**
- * The client agent (CcmExec): at start it finishes a pending registration and renews the
- * unique token once it is 30 days old, through the CMG or the intranet MP. A token past
- * its 90 days only an intranet MP can replace.
+ * The client agent (CcmExec): at start it refreshes its MP's location, then finishes a
+ * pending registration or renews the unique token once it is 30 days old, through the CMG
+ * or the intranet MP. A token past its 90 days only an intranet MP can replace.
  */
 
 export interface AgentOptions {
@@ -84,46 +84,84 @@ function save(options: AgentOptions, state: ClientState, changes: Partial<Client
   return next;
 }
 
+/**
+ * What CcmExec does at start, decided from the client's state and time alone: refuse (not
+ * assigned, no token for the CMG, a token past 90 days with no intranet MP), or refresh its MP
+ * location through `route` and then register, wait or renew there.
+ */
+export type StartPlan =
+  | { step: 'not-assigned' }
+  | { step: 'needs-bulk-token' }
+  | { step: 'token-expired'; token: TokenInfo }
+  | { step: 'register'; route: Route }
+  | { step: 'wait'; route: Route; token: TokenInfo }
+  | { step: 'renew'; route: Route; token: TokenInfo; expired: boolean };
+
+export function planStart(state: ClientState, now: Date): StartPlan {
+  if (state.config.registration === 'unassigned') return { step: 'not-assigned' };
+  const route = currentRoute(state);
+  if (state.config.registration === 'pending' || !state.token) return route.kind === 'cmg' ? { step: 'needs-bulk-token' } : { step: 'register', route };
+  const token = tokenInfo(state.token);
+  if (now.getTime() < Date.parse(token.renewalDue)) return { step: 'wait', route, token };
+  if (now.getTime() <= Date.parse(token.expiresAt)) return { step: 'renew', route, token, expired: false };
+  // Only an intranet MP can replace a token past its 90 days.
+  const intranet = intranetRoute(state);
+  return route.kind === 'cmg' || !intranet ? { step: 'token-expired', token } : { step: 'renew', route: intranet, token, expired: true };
+}
+
+/** CcmExec refreshes its MP's location at start: the site signing certificate, then the MP list, through its current route. */
+async function refreshLocation(mp: MpSession, route: Route, token: string | null): Promise<void> {
+  const bearer = route.kind === 'cmg' ? (token ?? undefined) : undefined;
+  await mp.siteSigningCertificate(bearer);
+  await mp.mpList(bearer);
+}
+
+function refuseStart(plan: Extract<StartPlan, { step: 'not-assigned' | 'needs-bulk-token' | 'token-expired' }>, state: ClientState, logs: ClientLogs): never {
+  if (plan.step === 'not-assigned') {
+    logs.location.error(`The client is not assigned to a site (site code <${state.config.siteCode}> is not valid for its management point); it does not register.`);
+    throw new CcmlabError('CCMCLIENT_E_NOT_ASSIGNED', `the client is not assigned to a site: its management point does not serve site ${state.config.siteCode}; reinstall it with the right SMSSITECODE (ccmsetup /forceinstall SMSSITECODE=<code>)`);
+  }
+  if (plan.step === 'needs-bulk-token') {
+    throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet');
+  }
+  throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${plan.token.expiresAt}; reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>`);
+}
+
+async function register(options: AgentOptions, { state, logs, session }: Context, route: Route, now: Date): Promise<StartResult> {
+  const result = await enroll({ session: session(route), bearer: { kind: 'none' }, gatewayLog: logs.idManager, internet: false, keyInformation: state.config.mpKeyInformation });
+  if (!result.registered) return { action: 'pending-approval', state };
+  const next = save(options, state, { smsid: result.smsid, registration: 'registered', token: tokenInfo(result.token), mpKeyInformation: result.keyInformation }, result.token, now);
+  return { action: 'registered', state: next };
+}
+
+async function renew(options: AgentOptions, { state, logs, session }: Context, plan: Extract<StartPlan, { step: 'renew' }>, now: Date): Promise<StartResult> {
+  const { route, token: info } = plan;
+  logs.idManager.info(`[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`);
+  logs.messaging.info(`CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`);
+  const token = await session(route).ccmToken(route.kind === 'cmg' ? (state.token ?? undefined) : undefined, 'renewal');
+  const next = save(options, state, { token: tokenInfo(token) }, token, now);
+  logs.idManager.info(`[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`);
+  return { action: 'renewed', state: next };
+}
+
 export function agentStart(options: AgentOptions): Promise<StartResult> {
-  return withClient(options, async ({ state, logs, session, clock }) => {
-    const log = logs.idManager;
+  return withClient(options, async (context) => {
+    const { state, logs, clock } = context;
     const now = clock.now();
-    log.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
-    if (state.config.registration === 'unassigned') {
-      logs.location.error(`The client is not assigned to a site (site code <${state.config.siteCode}> is not valid for its management point); it does not register.`);
-      throw new CcmlabError('CCMCLIENT_E_NOT_ASSIGNED', `the client is not assigned to a site: its management point does not serve site ${state.config.siteCode}; reinstall it with the right SMSSITECODE (ccmsetup /forceinstall SMSSITECODE=<code>)`);
+    logs.idManager.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
+    const plan = planStart(state, now);
+    if ((plan.step === 'renew' && plan.expired) || plan.step === 'token-expired') {
+      logs.idManager.error(`[RegTask] - The CCM token expired at ${plan.token.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`);
     }
-    if (state.config.registration === 'pending' || !state.token) {
-      const route = currentRoute(state);
-      if (route.kind === 'cmg') {
-        throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet');
-      }
-      const result = await enroll({ session: session(route), bearer: { kind: 'none' }, gatewayLog: log, internet: false, keyInformation: state.config.mpKeyInformation });
-      if (!result.registered) return { action: 'pending-approval', state };
-      const next = save(options, state, { smsid: result.smsid, registration: 'registered', token: tokenInfo(result.token), mpKeyInformation: result.keyInformation }, result.token, now);
-      return { action: 'registered', state: next };
-    }
-    const info = tokenInfo(state.token);
-    const expired = now.getTime() > Date.parse(info.expiresAt);
-    if (now.getTime() < Date.parse(info.renewalDue)) {
-      log.info(`[RegTask] - The CCM token is valid until ${info.expiresAt}; renewal is due at ${info.renewalDue}.`);
+    if (plan.step === 'not-assigned' || plan.step === 'needs-bulk-token' || plan.step === 'token-expired') return refuseStart(plan, state, logs);
+    // Nothing is stored before the location refresh succeeds: a failed start leaves the client as it was.
+    await refreshLocation(context.session(plan.route), plan.route, state.token);
+    if (plan.step === 'register') return register(options, context, plan.route, now);
+    if (plan.step === 'wait') {
+      logs.idManager.info(`[RegTask] - The CCM token is valid until ${plan.token.expiresAt}; renewal is due at ${plan.token.renewalDue}.`);
       return { action: 'not-due', state };
     }
-    let route = currentRoute(state);
-    if (expired) {
-      log.error(`[RegTask] - The CCM token expired at ${info.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`);
-      const intranet = intranetRoute(state);
-      if (route.kind === 'cmg' || !intranet) {
-        throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${info.expiresAt}; reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>`);
-      }
-      route = intranet;
-    }
-    log.info(`[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`);
-    logs.messaging.info(`CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`);
-    const token = await session(route).ccmToken(route.kind === 'cmg' ? state.token : undefined, 'renewal');
-    const next = save(options, state, { token: tokenInfo(token) }, token, now);
-    log.info(`[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`);
-    return { action: 'renewed', state: next };
+    return renew(options, context, plan, now);
   });
 }
 
@@ -190,6 +228,8 @@ export async function agentRun(options: AgentOptions, signal: AbortSignal, onEve
       if (!(error instanceof CcmlabError) || FATAL.has(error.code)) throw error;
       onEvent(`${error.code}: ${error.message}; trying again in ${RETRY_MS / 1000} s`);
     }
+    // Stopped while starting: the abort has fired already and would not end the wait below.
+    if (signal.aborted) break;
     // Pending approval or a failure: look again soon; otherwise wake at the renewal time,
     // or sooner if the lab clock moves.
     const woken = new AbortController();

@@ -216,7 +216,7 @@ export class MpSession {
   private async location(query: string, token: string | undefined): Promise<string> {
     const url = `${this.mpBase}/SMS_MP/.sms_aut?${query}`;
     const { locationServices } = this.o.logs;
-    const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(token ? this.proofHeaders() : {}) } }, locationServices);
+    const reply = await this.o.http.request(url, { method: 'GET', headers: { ...this.bearer(token), ...(token ? this.proofHeaders() : {}) }, kind: 'location' }, locationServices);
     const text = reply.body.toString('utf8');
     const parsed = parseXml(text, query, 256 * 1024);
     if (!parsed.ok) throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's ${query} reply is not usable: ${parsed.defect}`);
@@ -226,6 +226,11 @@ export class MpSession {
 
   mpList(token: string | undefined): Promise<string> {
     return this.location('MPLIST', token);
+  }
+
+  /** The site's signing certificate (SITESIGNCERT), the first thing the agent asks its MP for at start. */
+  siteSigningCertificate(token: string | undefined): Promise<string> {
+    return this.location('SITESIGNCERT', token);
   }
 
   /** The MP's public key (hex) and site code from MPKEYINFORMATION. */

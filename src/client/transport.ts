@@ -22,6 +22,9 @@ export interface HttpReply {
   body: Buffer;
 }
 
+/** A location request (`SMS_MP/.sms_aut?…`) or any other: CCMHTTP's error lines differ (badStatusLines). */
+export type RequestKind = 'location' | 'other';
+
 export interface TransportOptions {
   connectTo: readonly ConnectTo[];
   /** PEM of the roots to trust; undefined trusts Node's default roots. */
@@ -74,11 +77,26 @@ function statusMessage(method: string, url: string, reply: HttpReply, authorizat
     const kind = decodeJwtPayload(authorization?.replace(/^Bearer\s+/i, '') ?? '')?.Type === 'ClientToken' ? "the client's CCM token" : 'the bulk token';
     return `the CMG refused ${kind} (${status}); the site's CCM_STS.log gives the reason`;
   }
+  if (reply.status === 403 && reply.statusText === 'CMGConnector_Clientcertificaterequired') {
+    return `the CMG connection point could not reach the management point (${status}): the MP requires HTTPS client certificates and the connection point has no client authentication certificate; turn on Enhanced HTTP ('ccmlab site config set mp.enhancedHttp true') or give the connection point one ('ccmlab site config set connector.clientAuthCertificate true')`;
+  }
   const roleId = /\/CCM_Proxy_(?:ServerAuth|MutualAuth)\/(\d+)\//i.exec(url)?.[1];
   if (reply.status === 404 && roleId) {
     return `the CMG fronts no management point with role ID ${roleId} (${status}); check the role ID in /mp and CCMHOSTNAME ('ccmlab site show' names it)`;
   }
   return `${method} ${url} answered ${status}`;
+}
+
+/**
+ * CCMHTTP's `ERROR` / `ERROR INFO` pair for an unexpected HTTP status, as KB-CMG prints it: a
+ * location request (LocationServices.log) `URL=…, Port=443, Options=31`; any other `URL=… ,
+ * Port=…, Options=224` (its ServiceMetadata line, the space before the comma kept). A 403 reads
+ * `StatusCode= 403 StatusText= …` (KB-CMG's LocationServices lines); 401 and 500 have no spaces.
+ */
+export function badStatusLines(url: string, port: number, kind: RequestKind, status: number, statusText: string): [string, string] {
+  const where = kind === 'location' ? `URL=${url}, Port=${port}, Options=31` : `URL=${url} , Port=${port}, Options=224`;
+  const info = status === 403 ? `StatusCode= ${status} StatusText= ${statusText}` : `StatusCode=${status} StatusText=${statusText}`;
+  return [`[CCMHTTP] ERROR: ${where}, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`, `[CCMHTTP] ERROR INFO: ${info}`];
 }
 
 function portOf(url: URL): number {
@@ -172,7 +190,7 @@ export class ClientHttp {
    * One request. A network or TLS failure is logged to `log` in CCMHTTP's words and thrown;
    * an HTTP status outside `ok` is logged (ERROR / ERROR INFO) and thrown too.
    */
-  async request(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string; ok?: number[] }, log: CmLog): Promise<HttpReply> {
+  async request(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string; ok?: number[]; kind?: RequestKind }, log: CmLog): Promise<HttpReply> {
     const target = new URL(url);
     for (const line of requestLines(url, init.method, log.name, init.headers?.authorization)) log.info(line);
     this.connectionLogs.set(`${target.protocol}//${target.hostname}:${portOf(target)}`, log);
@@ -183,8 +201,7 @@ export class ClientHttp {
       throw this.networkFailure(url, target, error, log);
     }
     if (!(init.ok ?? [200]).includes(reply.status)) {
-      log.error(`[CCMHTTP] ERROR: URL=${url} , Port=${portOf(target)}, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
-      log.error(`[CCMHTTP] ERROR INFO: StatusCode=${reply.status} StatusText=${printable(reply.statusText)}`);
+      for (const line of badStatusLines(url, portOf(target), init.kind ?? 'other', reply.status, printable(reply.statusText))) log.error(line);
       throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', statusMessage(init.method, url, reply, init.headers?.authorization), {
         details: { status: reply.status, statusText: reply.statusText },
       });

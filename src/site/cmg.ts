@@ -2,18 +2,19 @@ import type * as http from 'node:http';
 import { printable } from '../core/text';
 import { certificateBinding, decodeJwtPayload } from '../protocol/jwt';
 import { buildServiceMetadata } from '../protocol/mp-replies';
-import { handleMp, type Caller, type MpRequest } from './mp';
+import type { Caller, MpRequest } from './mp';
+import { forwardToMp } from './connection-point';
 import { issuedBulkToken } from './bulk-tokens';
 import { checkProof, INVALID_TOKEN_REASON, send, type SiteRuntime } from './site-runtime';
 import { verifySiteToken, type TokenFailure } from './token-service';
 
 /**
- * The Cloud Management Gateway (its connection point folded in): it checks the bearer
- * token before anything else and forwards `/CCM_Proxy_*Auth/<role id>/<MP path>` to the MP
- * in-process, prefix stripped. A bulk registration token opens only ServiceMetadata,
- * registration and the first CCM token; everything else needs the client's unique token
- * and proof that the caller holds the key the token is bound to. Every refusal is HTTP
- * 401 with the reason phrase CMGService_Invalid_Token.
+ * The Cloud Management Gateway: it checks the bearer token before anything else and hands
+ * `/CCM_Proxy_*Auth/<role id>/<MP path>` to its connection point (connection-point.ts), which
+ * forwards it to the MP in-process, prefix stripped. A bulk registration token opens only
+ * ServiceMetadata, registration and the first CCM token; everything else needs the client's
+ * unique token and proof that the caller holds the key the token is bound to. Every refusal
+ * of a token is HTTP 401 with the reason phrase CMGService_Invalid_Token.
  */
 
 const PROXY = /^\/CCM_Proxy_(ServerAuth|MutualAuth)\/([^/]+)(\/.*)?$/i;
@@ -117,5 +118,5 @@ export function handleCmg(runtime: SiteRuntime, req: http.IncomingMessage, res: 
   const auth = authenticate(runtime, req, BULK_TOKEN_PATHS.test(rest));
   if ('refusal' in auth) return refuse(runtime, res, request, auth.refusal);
   runtime.logs.cmg.info(`Forwarding ${printable(request.method)} ${printable(`${rest}${request.query}`)} from ${request.remote} to MP ${target} (${auth.caller.token.kind} token).`);
-  handleMp(runtime, req, res, { ...request, path: rest, caller: auth.caller });
+  forwardToMp(runtime, req, res, { ...request, path: rest, caller: auth.caller });
 }

@@ -13,6 +13,13 @@ export interface SiteSettings {
   'registration.approval': 'auto' | 'manual';
   /** The intranet MP issues unique client tokens (internal-network registration). */
   'tokens.intranet': boolean;
+  /**
+   * The site uses Enhanced HTTP; false: its MP is HTTPS-only and requires client certificates,
+   * so the CMG connection point needs a client authentication certificate to forward to it.
+   */
+  'mp.enhancedHttp': boolean;
+  /** The CMG connection point has a client authentication certificate (from a PKI the MP trusts). */
+  'connector.clientAuthCertificate': boolean;
   /** Seconds from a connection's first byte of a request (or its TCP accept, for TLS) to the end of the head. */
   'listener.headerTimeout': number;
   /** Seconds from a request's first byte to the end of its body. */
@@ -29,6 +36,8 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   'registration.pending': true,
   'registration.approval': 'auto',
   'tokens.intranet': true,
+  'mp.enhancedHttp': true,
+  'connector.clientAuthCertificate': false,
   'listener.headerTimeout': 30,
   'listener.requestTimeout': 60,
   'listener.idleTimeout': 120,
@@ -46,6 +55,8 @@ const PARSERS: { [K in SettingKey]: (text: string) => SiteSettings[K] | undefine
   'registration.pending': parseBoolean,
   'registration.approval': (text) => (text === 'auto' || text === 'manual' ? text : undefined),
   'tokens.intranet': parseBoolean,
+  'mp.enhancedHttp': parseBoolean,
+  'connector.clientAuthCertificate': parseBoolean,
   'listener.headerTimeout': (text) => parseWhole(text, BOUNDS['listener.headerTimeout']),
   'listener.requestTimeout': (text) => parseWhole(text, BOUNDS['listener.requestTimeout']),
   'listener.idleTimeout': (text) => parseWhole(text, BOUNDS['listener.idleTimeout']),
@@ -56,6 +67,8 @@ const HINTS: Record<SettingKey, string> = {
   'registration.pending': 'true or false',
   'registration.approval': 'auto or manual',
   'tokens.intranet': 'true or false',
+  'mp.enhancedHttp': 'true or false',
+  'connector.clientAuthCertificate': 'true or false',
   'listener.headerTimeout': `whole seconds from 1 to ${BOUNDS['listener.headerTimeout']}`,
   'listener.requestTimeout': `whole seconds from 1 to ${BOUNDS['listener.requestTimeout']}`,
   'listener.idleTimeout': `whole seconds from 1 to ${BOUNDS['listener.idleTimeout']}`,

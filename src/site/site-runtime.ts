@@ -18,6 +18,8 @@ export interface SiteLogs {
   location: CmLog;
   policy: CmLog;
   cmg: CmLog;
+  /** SMS_CLOUD_PROXYCONNECTOR.log: the CMG connection point. */
+  connector: CmLog;
 }
 
 export interface SiteLimits {

@@ -87,6 +87,7 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
       location: log('MP_Location', 'mp_location.cpp'),
       policy: log('MP_Policy', 'mp_policy.cpp'),
       cmg: log('CMGService', 'CMGService.cs'),
+      connector: log('SMS_CLOUD_PROXYCONNECTOR', 'ProxyConnector.cs'),
     },
     options.limits ?? DEFAULT_SITE_LIMITS,
   );

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { ClientHttp, requestLines } from '../../src/client/transport';
+import { badStatusLines, ClientHttp, requestLines } from '../../src/client/transport';
 import type { CmLog } from '../../src/log/logger';
 
 /** Logs nothing: these tests look at what the request and close() do. */
@@ -60,5 +60,28 @@ describe('the lines a request is logged with (published shapes)', () => {
       'ccmhttp: Host=mp01, Path=/SMS_MP/.sms_aut?MPLIST, Port=8080, Protocol=http, CcmTokenAuth=0, Flags=0x4200, Options=0x1e0',
       'Target URL scheme is HTTP: http://mp01:8080/SMS_MP/.sms_aut?MPLIST',
     ]);
+  });
+});
+
+describe('the [CCMHTTP] ERROR pair for an HTTP status (KB-CMG, BLOG-500)', () => {
+  test('a location request refused by the connection point: Options=31, and the 403 line with its spaces', () => {
+    expect(badStatusLines('https://cmgsccm.contoso.com/CCM_PROXY_MUTUALAUTH/3456/SMS_MP/.sms_aut?SITESIGNCERT', 443, 'location', 403, 'CMGConnector_Clientcertificaterequired')).toEqual([
+      '[CCMHTTP] ERROR: URL=https://cmgsccm.contoso.com/CCM_PROXY_MUTUALAUTH/3456/SMS_MP/.sms_aut?SITESIGNCERT, Port=443, Options=31, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE',
+      '[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText= CMGConnector_Clientcertificaterequired',
+    ]);
+  });
+
+  test('ServiceMetadata refused for its token: Options=224, the space before the comma, and the 401 line without spaces', () => {
+    expect(badStatusLines('https://CMGSERVER.CLOUDAPP.NET/CCM_Proxy_ServerAuth/ServiceMetadata', 443, 'other', 401, 'CMGService_Invalid_Token')).toEqual([
+      '[CCMHTTP] ERROR: URL=https://CMGSERVER.CLOUDAPP.NET/CCM_Proxy_ServerAuth/ServiceMetadata , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE',
+      '[CCMHTTP] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token',
+    ]);
+  });
+
+  test('a registration message refused by the connection point keeps Options=224; only 403 takes the spaces', () => {
+    const [error, info] = badStatusLines('https://CMG/CCM_Proxy_ServerAuth/7/ccm_system_tokenauth/request', 443, 'other', 403, 'CMGConnector_Clientcertificaterequired');
+    expect(error).toBe('[CCMHTTP] ERROR: URL=https://CMG/CCM_Proxy_ServerAuth/7/ccm_system_tokenauth/request , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE');
+    expect(info).toBe('[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText= CMGConnector_Clientcertificaterequired');
+    expect(badStatusLines('http://mp/SMS_MP/.sms_aut?MPLIST', 80, 'location', 500, 'Internal Server Error')[1]).toBe('[CCMHTTP] ERROR INFO: StatusCode=500 StatusText=Internal Server Error');
   });
 });

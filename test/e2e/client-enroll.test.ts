@@ -401,6 +401,8 @@ describe('site settings from the command line', () => {
       'registration.pending': true,
       'registration.approval': 'auto',
       'tokens.intranet': true,
+      'mp.enhancedHttp': true,
+      'connector.clientAuthCertificate': false,
       'listener.headerTimeout': 30,
       'listener.requestTimeout': 60,
       'listener.idleTimeout': 120,

@@ -28,3 +28,25 @@ describe('listener settings', () => {
     expect(readSettings(db)[key]).toBe(DEFAULT_SETTINGS[key]);
   });
 });
+
+describe('Enhanced HTTP and the connection point\'s client certificate', () => {
+  test('defaults: Enhanced HTTP on, no client authentication certificate on the connection point', () => {
+    expect(readSettings(db)).toMatchObject({ 'mp.enhancedHttp': true, 'connector.clientAuthCertificate': false });
+  });
+
+  test('true and false in any case, spaces trimmed, read back', () => {
+    expect(writeSetting(db, 'mp.enhancedHttp', ' FALSE ')).toBe(false);
+    expect(writeSetting(db, 'connector.clientAuthCertificate', 'True')).toBe(true);
+    expect(readSettings(db)).toMatchObject({ 'mp.enhancedHttp': false, 'connector.clientAuthCertificate': true });
+  });
+
+  test.each([
+    ['mp.enhancedHttp', 'off'],
+    ['mp.enhancedHttp', '0'],
+    ['connector.clientAuthCertificate', 'yes'],
+    ['connector.clientAuthCertificate', ''],
+  ] as const)('%s cannot be %j', (key, text) => {
+    expect(() => writeSetting(db, key, text)).toThrow(`${key} cannot be '${text}'; use true or false`);
+    expect(readSettings(db)[key]).toBe(DEFAULT_SETTINGS[key]);
+  });
+});

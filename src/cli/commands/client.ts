@@ -93,7 +93,7 @@ export function clientCommand(context: CommandContext): CommandModule {
       withExamples(y, 'client')
         .command({
           command: 'start',
-          describe: 'CcmExec starting: finish a pending registration, renew the token once it is 30 days old',
+          describe: 'CcmExec starting: refresh the MP location, finish a pending registration, renew the token once it is 30 days old',
           builder: (s: Argv) => withExamples(withClientOptions(s), 'client start'),
           handler: (args: ClientArgs) =>
             context.run(async () => {
