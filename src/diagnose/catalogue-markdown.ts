@@ -43,16 +43,13 @@ function scenarioSection(s: Scenario): string[] {
     s.whatBroke,
     '',
     ...signatureTable(s.expect),
-    '',
-    `**Cause.** ${s.cause}`,
-    '',
-    `**Fix.** ${s.fix}`,
-    '',
-    'Sources:',
-    '',
-    ...sourceList(s.sources),
-    '',
+    ...causeFixSources('Cause', s),
   ];
+}
+
+/** The end every entry shares: its cause (or possible causes), the fix and the sources. */
+function causeFixSources(causeLabel: string, s: Pick<Signature, 'cause' | 'fix' | 'sources'>): string[] {
+  return ['', `**${causeLabel}.** ${s.cause}`, '', `**Fix.** ${s.fix}`, '', 'Sources:', '', ...sourceList(s.sources), ''];
 }
 
 function signatureSection(s: Signature): string[] {
@@ -62,15 +59,7 @@ function signatureSection(s: Signature): string[] {
     `**${s.title}**: may be ${s.explains.map((name) => `[${name}](#${name})`).join(', ')}.`,
     '',
     ...signatureTable(s.expect),
-    '',
-    `**Possible causes.** ${s.cause}`,
-    '',
-    `**Fix.** ${s.fix}`,
-    '',
-    'Sources:',
-    '',
-    ...sourceList(s.sources),
-    '',
+    ...causeFixSources('Possible causes', s),
   ];
 }
 

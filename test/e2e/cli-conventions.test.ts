@@ -90,7 +90,7 @@ describe('usage hints', () => {
     const r = await runCli('ccmlab', [], { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a command: site, clock, lab, client, log, demo, fleet, bench (ccmlab --help shows usage)\n');
+    expect(r.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a command: site, clock, lab, client, log, scenario, demo, fleet, bench (ccmlab --help shows usage)\n');
     expect(r.stderr.match(/--help/g)).toHaveLength(1);
   });
 });
