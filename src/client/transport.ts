@@ -269,7 +269,8 @@ export class ClientHttp {
     if (tls) {
       log.error('[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered');
       log.error('[CCMHTTP]            : dwStatusInformationLength is 4');
-      log.error(`[CCMHTTP]            : lpvStatusInformation is 0x${(0x1e5c0000 + tls.value * 0x10).toString(16)}`);
+      // As the KB prints it: the WINHTTP_CALLBACK_STATUS_FLAG_* bits that are set (0x8 INVALID_CA, 0x9 with REV_FAILED).
+      log.error(`[CCMHTTP]            : lpvStatusInformation is 0x${tls.value.toString(16)}`);
       log.error(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
       return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`);
     }

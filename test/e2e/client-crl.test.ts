@@ -48,6 +48,7 @@ test('an unreachable CRL fails with CERT_REV_FAILED; the same command with /NoCR
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(/CCMCLIENT_E_SECURE_FAILURE: .*CERT_REV_FAILED.*\/NoCRLCheck/);
     const lines = setupLog('CRLDOWN1');
+    expect(lines).toContain('[CCMHTTP]            : lpvStatusInformation is 0x1');
     expect(lines).toContain('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED is set');
     expect(lines).toContain(`[CCMHTTP] ERROR: URL=https://${CMG.split('/')[0]}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`);
     const unchecked = await ccmsetup('CRLDOWN2', '/NoCRLCheck');
