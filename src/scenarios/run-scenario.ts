@@ -102,7 +102,10 @@ async function runStep(step: Step, values: Record<string, string>, dir: string, 
   for (const [name, spec] of Object.entries(step.keep)) {
     if ('fixture' in spec) values[name] = readBoundedText(path.join(packageRoot(), 'fixtures', spec.fixture), MAX_STEPS_FILE, { label: 'scenario fixture', code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' }).trim();
   }
-  if (!step.run) return { outcome: { command: '(kept values)', say: step.say, expectedExit: 0, exit: 0, ok: true }, transcript: '' };
+  if (!step.run) {
+    const kept = Object.entries(step.keep).map(([name, spec]) => `$${name} from ${'fixture' in spec ? `fixtures/${spec.fixture}` : 'the step before'}`);
+    return { outcome: { command: `(keeps ${kept.join(', ')})`, say: step.say, expectedExit: 0, exit: 0, ok: true }, transcript: '' };
+  }
   const [program, ...args] = splitCommandLine(substitute(step.run, values, file));
   const result = await runProgram(program as Program, args, dir);
   for (const [name, spec] of Object.entries(step.keep)) {
