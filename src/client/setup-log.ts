@@ -9,6 +9,22 @@ import type { SetupCommand } from './setup-command';
 /** The client version this ccmsetup installs, as `CcmSetup version:` names it (5.0.x, not 5.00.x). */
 const SETUP_VERSION = AGENT_VERSION.replace(/^5\.00\./, '5.0.');
 
+/** What ccmsetup passes to client.msi unless the command line says otherwise (REAL ccmsetup.log). */
+const MSI_DEFAULTS: Readonly<Record<string, string>> = { CCMFIRSTCERT: '1', CCMHTTPPORT: '80', CCMHTTPSCERTNAME: '', CCMHTTPSPORT: '443', CCMHTTPSSTATE: '224' };
+
+/**
+ * The `MSI properties:` line as REAL writes it: the defaults ccmsetup adds and the properties
+ * given, in alphabetical order, each `NAME="value"`.
+ */
+export function msiPropertiesLine(properties: Readonly<Record<string, string>>): string {
+  const all: Record<string, string> = { ...MSI_DEFAULTS };
+  for (const [name, value] of Object.entries(properties)) all[name.toUpperCase()] = value;
+  return Object.keys(all)
+    .sort()
+    .map((name) => `${name}="${printable(all[name], 1024)}"`)
+    .join(' ');
+}
+
 /** ccmsetup.log, in the shape of the real one from its first line to its last. */
 export class SetupLog {
   readonly log: CmLog;
@@ -28,17 +44,17 @@ export class SetupLog {
     this.log.info(`CcmSetup version: ${SETUP_VERSION}`);
     this.log.info(`Running on 'ccmlab' (${process.platform} ${process.arch}, node ${process.version})`);
     this.log.info(`Launch from folder ${process.cwd()}${path.sep}`);
-    this.log.info(`Ccmsetup command line: ccmsetup.exe ${commandLine}`.trimEnd());
+    // Two spaces, as REAL writes it: the program, then the raw rest of the command line.
+    this.log.info(`Ccmsetup command line: ccmsetup.exe  ${commandLine}`.trimEnd());
   }
 
   commandAccepted(command: SetupCommand): void {
     this.log.info('Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.');
     for (const warning of command.warnings) this.log.warn(warning);
-    const msiProperties = Object.entries(command.properties).map(([k, v]) => `${k}="${printable(v, 1024)}"`);
     // The real lines' padding (REAL ccmsetup.log): `Retry time:` and `SiteCode:` align their values.
     const retry = command.parameters.retry;
     this.log.info(`Retry time:       ${typeof retry === 'string' ? retry : '10'} minute(s)`);
-    this.log.info(`MSI properties:    ${['INSTALL="ALL"', ...msiProperties.filter((p) => !p.startsWith('INSTALL='))].join(' ')}`);
+    this.log.info(`MSI properties:    ${msiPropertiesLine(command.properties)}`);
     if (command.mp.length > 0) {
       this.log.info('MPs:');
       for (const mp of command.mp) this.log.info(`    ${mp.url}`);

@@ -19,7 +19,7 @@ function cell(text: string): string {
 
 function wording(e: Expectation): string {
   const whose = e.origin === 'microsoft' ? `Microsoft's (${e.source})` : "ccmlab's";
-  return e.key ? `${whose}, **key**` : whose;
+  return e.key ? `${whose}, **key**` : e.signature ? whose : `${whose}; checked by the run, not part of the signature`;
 }
 
 function signatureTable(expect: readonly Expectation[]): string[] {

@@ -34,6 +34,11 @@ export type Expectation = LineSpec & {
   source?: string;
   /** A pattern's sample message, which it must match (checked when the catalogue loads). */
   example?: string;
+  /**
+   * False for a line a scenario run checks that is not part of the failure's signature (the
+   * `/NoCRLCheck` rerun that succeeds after a CRL failure): diagnosis never cites it.
+   */
+  signature: boolean;
 };
 
 export interface Scenario {
@@ -70,7 +75,7 @@ const MAX_ENTRIES = 200;
 const MAX_EXPECTATIONS = 64;
 const MAX_TEXT = 4000;
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const EXPECTATION_FIELDS = new Set(['log', 'text', 'pattern', 'example', 'type', 'key', 'origin', 'source']);
+const EXPECTATION_FIELDS = new Set(['log', 'text', 'pattern', 'example', 'type', 'key', 'origin', 'source', 'signature']);
 
 /* ---- Validation: JSON in, typed entries out, or an error naming the file and the field ---- */
 
@@ -133,11 +138,13 @@ function parseExpectation(value: unknown, i: number, file: string, sourceIds: re
   if (!/\.(log|lo_)$/i.test(log)) bad(file, `${field}.log`, 'must name a log file (ending .log)');
   if (!([0, 1, 2, 3] as unknown[]).includes(entry.type)) bad(file, `${field}.type`, 'must be 0, 1, 2 or 3');
   if (entry.key !== undefined && typeof entry.key !== 'boolean') bad(file, `${field}.key`, 'must be true or false');
+  if (entry.signature !== undefined && typeof entry.signature !== 'boolean') bad(file, `${field}.signature`, 'must be true or false');
+  if (entry.key === true && entry.signature === false) bad(file, `${field}.signature`, 'cannot be false on the key line');
   if (entry.origin !== 'microsoft' && entry.origin !== 'ccmlab') bad(file, `${field}.origin`, 'must be microsoft or ccmlab');
   const source = entry.source === undefined ? undefined : text(entry, 'source', file, `${field}.`);
   if (entry.origin === 'microsoft' && source === undefined) bad(file, `${field}.source`, "must name the line's source (origin microsoft)");
   if (source !== undefined && !sourceIds.includes(source)) bad(file, `${field}.source`, `names ${source}, which is not in sources`);
-  return { ...parseLineSpec(entry, file, field), log, type: entry.type as CmTraceType, key: entry.key === true, origin: entry.origin, ...(source ? { source } : {}) };
+  return { ...parseLineSpec(entry, file, field), log, type: entry.type as CmTraceType, key: entry.key === true, origin: entry.origin, signature: entry.signature !== false, ...(source ? { source } : {}) };
 }
 
 function parseExpectations(obj: Json, file: string, sources: readonly Source[], keys: 'one' | 'none'): Expectation[] {

@@ -64,7 +64,11 @@ interface Hit extends Evidence {
 const placeOf = (e: { file: string; line: number }): string => `${e.file}\0${e.line}`;
 
 function entriesOf(catalogue: Catalogue): { scenarios: Entry[]; signatures: Entry[] } {
-  const entry = (e: Omit<Entry, 'matchers'>): Entry => ({ ...e, matchers: e.expect.map((x) => compileLine(x)) });
+  // Lines a run checks that are not the failure's signature are never cited.
+  const entry = (e: Omit<Entry, 'matchers'>): Entry => {
+    const expect = e.expect.filter((x) => x.signature);
+    return { ...e, expect, matchers: expect.map((x) => compileLine(x)) };
+  };
   return {
     scenarios: catalogue.scenarios.filter((s) => s.outcome === 'failure').map((s) => entry({ id: s.name, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect })),
     signatures: catalogue.signatures.map((s) => entry({ id: s.id, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect, explains: s.explains })),
@@ -130,6 +134,22 @@ function claimedPlaces(signatureHits: readonly Hit[]): Map<string, Set<string>> 
   return claimed;
 }
 
+/**
+ * Whether a scenario's supporting line sits in a folder (one client's logs) whose failure is
+ * another: a generic line (`CcmSetup failed with error code …`) is cited for the failure of its
+ * own client, never for another client's. A folder that holds the scenario's own key line, or
+ * no key line of anything else (the site's, for a client-side failure), is fair evidence.
+ */
+function foldersOfOtherFailures(keyHits: readonly Hit[]): (hit: Hit) => boolean {
+  const byFolder = new Map<string, Hit[]>();
+  for (const k of keyHits) byFolder.set(path.dirname(k.file), [...(byFolder.get(path.dirname(k.file)) ?? []), k]);
+  return (hit) => {
+    const keys = byFolder.get(path.dirname(hit.file)) ?? [];
+    if (keys.some((k) => k.entry.id === hit.entry.id)) return false;
+    return keys.some((k) => !(k.entry.explains ?? []).includes(hit.entry.id));
+  };
+}
+
 function finding({ id, title, cause, fix }: Pick<Finding, 'id' | 'title' | 'cause' | 'fix'>, cited: Iterable<Evidence>): Finding {
   const order = (e: Evidence): string => e.time ?? '\uffff';
   const sorted = [...cited].sort((a, b) => order(a).localeCompare(order(b)) || a.file.localeCompare(b.file) || a.line - b.line);
@@ -160,8 +180,10 @@ export function diagnoseLogs(logs: ReadonlyMap<string, readonly LogLine[]>, cata
   const clientsOf = folderClients(logs);
   for (const signature of signatures) citeSignature(signature, hits, citations, clientsOf);
   const claimed = claimedPlaces(hits.filter((h) => signatures.includes(h.entry)));
+  const otherFailureIn = foldersOfOtherFailures(hits.filter((h) => h.key));
   for (const hit of hits) {
     if (hit.key || !scenarios.includes(hit.entry) || !citations.has(hit.entry.id)) continue;
+    if (otherFailureIn(hit)) continue;
     if (!claimed.get(placeOf(hit))?.has(hit.entry.id)) citations.cite(hit.entry.id, hit);
   }
   const cited = citations.places();
@@ -176,10 +198,13 @@ export interface Diagnosis {
   skipped: SkippedFile[];
   /** Log files read. */
   files: number;
+  /** Files read that hold no CMTrace record: their text was searched as a pasted excerpt. */
+  bare: string[];
 }
 
 /** Reads the logs under `paths` (files and folders, as `log show` does) and names what failed. */
 export function diagnose(paths: readonly string[], catalogue: Catalogue = loadCatalogue()): Diagnosis {
   const { logs, skipped } = readLogs(paths);
-  return { findings: diagnoseLogs(logs, catalogue), skipped, files: logs.size };
+  const bare = [...logs].filter(([, lines]) => lines.every((l) => l.type === null)).map(([file]) => file);
+  return { findings: diagnoseLogs(logs, catalogue), skipped, files: logs.size, bare };
 }

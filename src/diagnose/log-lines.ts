@@ -97,9 +97,16 @@ export interface ReadLogs {
 export function readLogs(paths: readonly string[], limits: LogSetLimits = DIAGNOSE_LIMITS): ReadLogs {
   const collected = collectLogFiles(paths, limits);
   const logs = new Map<string, LogLine[]>();
+  const skipped = [...collected.skipped];
   for (const file of collected.sets.flatMap((s) => s.files)) {
     const bytes = readBoundedFile(file, limits.maxFileBytes, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file or a folder of logs' });
-    logs.set(file, logLinesOf(decodeText(bytes)));
+    const text = decodeText(bytes);
+    // A database or other binary file picked up by name is not a log: said, not searched.
+    if (text.includes('\u0000')) {
+      skipped.push({ path: file, reason: 'binary, not a log' });
+      continue;
+    }
+    logs.set(file, logLinesOf(text));
   }
-  return { logs, skipped: collected.skipped };
+  return { logs, skipped };
 }

@@ -30,13 +30,20 @@ function cell(text: string): string {
   return text.replace(/\r?\n/g, ' ⏎ ').replace(/\|/g, '\\|');
 }
 
+/** One row per record: several expectations may hold on one multi-line record (CCM_STS.log's exception, ValidTo, Current time). */
 function evidenceRows(facts: AnswerFacts): string[] {
-  return facts.expectations.map((r) => {
+  const rows = new Map<string, { cells: string; wordings: Set<string>; key: boolean }>();
+  facts.expectations.forEach((r, i) => {
     const whose = r.expect.origin === 'microsoft' ? `Microsoft (${r.expect.source ?? 'published'})` : 'ccmlab';
-    const key = r.expect.key ? ' **key**' : '';
-    if (!r.found || !r.ok) return `| ${cell(r.expect.log)} | — | not found in this run (${r.why ?? 'missing'}) | ${whose}${key} |`;
-    return `| ${cell(path.relative(facts.dir, r.found.file))} | ${r.found.line} | \`${cell(r.found.text)}\` | ${whose}${key} |`;
+    const held = r.found && r.ok ? r.found : undefined;
+    const place = held ? `${held.file}\0${held.line}` : `missing ${i}`;
+    const cells = held ? `| ${cell(path.relative(facts.dir, held.file))} | ${held.line} | \`${cell(held.text)}\`` : `| ${cell(r.expect.log)} | — | not found in this run (${r.why ?? 'missing'})`;
+    const row = rows.get(place) ?? { cells, wordings: new Set<string>(), key: false };
+    row.wordings.add(whose);
+    row.key ||= r.expect.key;
+    rows.set(place, row);
   });
+  return [...rows.values()].map((row) => `${row.cells} | ${[...row.wordings].join(', ')}${row.key ? ' **key**' : ''} |`);
 }
 
 export function answerKey(facts: AnswerFacts): string {

@@ -168,3 +168,23 @@ describe('ties', () => {
     expect(byFolder.get('PC01')).toEqual(['GUID:7EBD1032-7719-4ED3-B2A4-DDE666578C50']);
   });
 });
+
+describe('two clients, two failures', () => {
+  const line = (message: string, n: number, type: 1 | 3 = 3): LogLine => ({ message, line: n, time: `2026-12-01T10:00:0${n}.000Z`, type });
+  const failedWith = (hex: string) => line(`CcmSetup failed with error code 0x${hex}`, 3, 1);
+  const logs = new Map<string, LogLine[]>([
+    [
+      '/logs/clients/PC01/ccmsetup.log',
+      [line('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set', 1), line('[CCMHTTP] ERROR: URL=https://CMG.CONTOSO.COM/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE', 2), failedWith('80072F8F')],
+    ],
+    ['/logs/clients/PC02/ccmsetup.log', [line('[CCMHTTP] ERROR: URL=https://CMG.CONTOSO.COM/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12029, Text=ERROR_WINHTTP_CANNOT_CONNECT', 1), failedWith('80072EFD')]],
+  ]);
+
+  test("each failure cites its own client's generic lines, never the other client's", () => {
+    const findings = diagnoseLogs(logs, catalogue);
+    const filesOf = (id: string) => [...new Set(findings.find((f) => f.id === id)?.evidence.map((e) => e.file))];
+    expect(findings.map((f) => f.id).sort()).toEqual(['cmg-down', 'untrusted-cmg-root']);
+    expect(filesOf('untrusted-cmg-root')).toEqual(['/logs/clients/PC01/ccmsetup.log']);
+    expect(filesOf('cmg-down')).toEqual(['/logs/clients/PC02/ccmsetup.log']);
+  });
+});

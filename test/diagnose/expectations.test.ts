@@ -2,7 +2,7 @@ import type { Expectation } from '../../src/diagnose/catalogue';
 import { checkExpectations, namesLog } from '../../src/diagnose/expectations';
 import type { LogLine } from '../../src/diagnose/log-lines';
 
-const expectation = (text: string, type: 0 | 1 | 2 | 3 = 1, log = 'ccmsetup.log'): Expectation => ({ log, text, type, key: false, origin: 'ccmlab' });
+const expectation = (text: string, type: 0 | 1 | 2 | 3 = 1, log = 'ccmsetup.log'): Expectation => ({ log, text, type, key: false, origin: 'ccmlab', signature: true });
 const lines = (...records: Array<[message: string, type: 0 | 1 | 2 | 3]>): LogLine[] =>
   records.map(([message, type], i) => ({ message, type, line: i + 1, time: new Date(Date.UTC(2026, 0, 15, 10, 0, i)).toISOString() }));
 

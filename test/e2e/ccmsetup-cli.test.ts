@@ -56,7 +56,7 @@ describe('ccmsetup (process)', () => {
     const entries = setupLog(logDir);
     expect(entries[0].message).toMatch(/^==========\[ ccmsetup started in process \d+ \]==========$/);
     expect(entries.map((e) => e.message)).toContain(
-      `Ccmsetup command line: ccmsetup.exe /mp:https://${CMG} CCMHOSTNAME=${CMG} SMSSiteCode=ABC /regtoken:<redacted>`,
+      `Ccmsetup command line: ccmsetup.exe  /mp:https://${CMG} CCMHOSTNAME=${CMG} SMSSiteCode=ABC /regtoken:<redacted>`,
     );
     expect(entries[entries.length - 1].message).toBe('CcmSetup is exiting with return code 0');
   });

@@ -39,6 +39,10 @@ export function logDiagnoseCommand(context: CommandContext): CommandModule<objec
         const result = diagnose(args.paths);
         noteSkipped(result.skipped);
         if (result.files === 0) throw noLogsUnder(args.paths);
+        if (result.bare.length > 0) {
+          const named = result.bare.slice(0, 3).join(', ') + (result.bare.length > 3 ? ', …' : '');
+          process.stderr.write(`ccmlab: ${countOf(result.bare.length, 'file')} held no CMTrace record (${named}); their text was searched as pasted excerpts\n`);
+        }
         const { findings } = result;
         printResult(args.json, { findings }, () => [...findings.map(formatFinding), summary(findings, result.files), ''].join('\n'));
         return findings.length > 0 ? 1 : 0;
