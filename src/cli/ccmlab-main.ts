@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { CcmlabError } from '../core/errors';
+import { nearest, printable } from '../core/text';
 import { clockCommand, labCommand } from './commands/lab-world';
 import { logDiagnoseCommand } from './commands/log-diagnose';
 import { logShowCommand } from './commands/log-show';
@@ -20,6 +21,19 @@ function protectNegativeOffsets(argv: readonly string[]): string[] {
   const set = out.findIndex((a, i) => a === 'set' && out[i - 1] === 'clock');
   if (set >= 0 && /^-\d+[dhm]$/i.test(out[set + 1] ?? '')) out[set + 1] = `--when=${out[set + 1]}`;
   return out;
+}
+
+const COMMANDS = ['site', 'clock', 'lab', 'client', 'log', 'scenario', 'demo', 'fleet', 'bench'];
+
+/** yargs' words, said as a command-line user needs them: an unknown command named as one, a missing path asked for. */
+function usageMessage(text: string, argv: readonly string[]): string {
+  const unknown = /^Unknown arguments?: (\S+?),?(?: |$)/.exec(text)?.[1];
+  if (unknown !== undefined && unknown === argv[0]) {
+    const near = nearest(unknown, COMMANDS);
+    return `'${printable(unknown)}' is not a ccmlab command${near ? ` (did you mean '${near}'?)` : ''}; the commands are ${COMMANDS.join(', ')}`;
+  }
+  if (/^Not enough non-option arguments/.test(text) && argv[0] === 'log') return `name the logs to read: one or more log files or folders (ccmlab log ${printable(argv[1] ?? 'show')} --help shows usage)`;
+  return `${text} (ccmlab --help shows usage)`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -43,14 +57,13 @@ async function main(argv: string[]): Promise<number> {
     .command(demoCommand(context))
     .command(fleetCommand(context))
     .command(benchCommand(context))
-    .demandCommand(1, 'name a command: site, clock, lab, client, log, scenario, demo, fleet, bench')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
       // yargs reports its own validation failures as YError; anything else is ours to pass on.
       if (error && error.name !== 'YError') throw error;
-      const text = (message ?? error?.message ?? 'bad command line').replace(/\n/g, ' ');
-      throw new CcmlabError('CCMLAB_E_USAGE', `${text} (ccmlab --help shows usage)`);
+      throw new CcmlabError('CCMLAB_E_USAGE', usageMessage((message ?? error?.message ?? 'bad command line').replace(/\n/g, ' '), argv));
     })
     .help()
     .version('version', 'show the version', versionLine('ccmlab'))

@@ -86,6 +86,14 @@ describe('help pages', () => {
 });
 
 describe('usage hints', () => {
+  test('a mistyped command is named as a command, with the nearest one; a missing log path is asked for', async () => {
+    const typo = await runCli('ccmlab', ['senario', 'list']);
+    expect([typo.code, typo.stdout]).toEqual([2, '']);
+    expect(typo.stderr).toBe("ccmlab: error CCMLAB_E_USAGE: 'senario' is not a ccmlab command (did you mean 'scenario'?); the commands are site, clock, lab, client, log, scenario, demo, fleet, bench\n");
+    const noPath = await runCli('ccmlab', ['log', 'diagnose']);
+    expect([noPath.code, noPath.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: name the logs to read: one or more log files or folders (ccmlab log diagnose --help shows usage)\n']);
+  });
+
   test('bare ccmlab prints one line with one usage hint and exits 2', async () => {
     const r = await runCli('ccmlab', [], { cwd: work });
     expect(r.code).toBe(2);
