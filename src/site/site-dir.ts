@@ -7,6 +7,7 @@ import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { noteDirectoryChanged } from '../store/directory-changes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
@@ -104,10 +105,17 @@ export function checkRoleId(id: string): string {
   return BigInt(id).toString();
 }
 
+export const PKI_DIR = 'pki';
+
 /** Where a credential lives: the root in two files, every renewable one in a single file. */
 export function pkiPaths(dir: string, name: SiteCertificateName): { certificate: string; key: string } {
-  const certificate = path.join(dir, 'pki', `${name}.pem`);
-  return { certificate, key: name === 'sms-issuing' ? path.join(dir, 'pki', `${name}.key`) : certificate };
+  const certificate = path.join(dir, PKI_DIR, `${name}.pem`);
+  return { certificate, key: name === 'sms-issuing' ? path.join(dir, PKI_DIR, `${name}.key`) : certificate };
+}
+
+/** Every file of the site's PKI directory, by base name. */
+export function pkiFileNames(): string[] {
+  return [...new Set(SITE_CERTIFICATES.flatMap(({ name }) => Object.values(pkiPaths('', name)).map((file) => path.basename(file))))];
 }
 
 const MAX_PEM_BYTES = 64 * 1024;
@@ -163,10 +171,11 @@ export function writeCertificate(dir: string, name: SiteCertificateName, cert: I
   const files = pkiPaths(dir, name);
   if (files.key === files.certificate) {
     writeFileAtomic(files.certificate, `${cert.certificatePem.trimEnd()}\n${cert.privateKeyPem.trimEnd()}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
-    return;
+  } else {
+    writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+    writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
   }
-  writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
-  writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
+  noteDirectoryChanged(path.dirname(files.certificate));
 }
 
 /** Free loopback ports for those not given: each held open until all are chosen, so none is picked twice. */
