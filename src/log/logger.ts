@@ -5,29 +5,17 @@ import { makeDirectory } from '../store/files';
 import type { CmTraceType } from './cmtrace-format';
 import { CmTraceFileTransport, LOG_DIR_ROLE, type CmTraceInfo } from './cmtrace-transport';
 import type { RolloverStyle } from './log-files';
+import type { CcmLogLevel, LogSettings } from './log-settings';
+import { logClosed, logOpened } from './open-logs';
+
+export { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, SITE_LOG_DEFAULTS, type CcmLogLevel, type LogSettings } from './log-settings';
 
 /**
  * One CMTrace log file behind a winston logger. Client logs follow the client.msi
- * logging properties (CCMENABLELOGGING, CCMLOGLEVEL, CCMDEBUGLOGGING, CCMLOGMAXSIZE,
- * CCMLOGMAXHISTORY); site logs roll over to `X.lo_`.
+ * logging properties (log-settings.ts); site logs roll over to `X.lo_`.
  */
 
 type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
-
-/** CCMLOGLEVEL: 0 verbose, 1 default, 2 warnings and errors, 3 errors only. */
-export type CcmLogLevel = 0 | 1 | 2 | 3;
-
-export interface LogSettings {
-  enabled: boolean;
-  level: CcmLogLevel;
-  debug: boolean;
-  maxSize: number;
-  maxHistory: number;
-}
-
-export const MIN_LOG_SIZE = 10_000;
-export const CLIENT_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 250_000, maxHistory: 1 };
-export const SITE_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 2_500_000, maxHistory: 1 };
 
 const WINSTON_LEVEL: Record<CcmLogLevel, Level> = { 0: 'verbose', 1: 'info', 2: 'warn', 3: 'error' };
 const LEVELS = winston.config.npm.levels as Record<Level, number>;
@@ -53,8 +41,6 @@ export interface LogOptions {
  * info object, which no transport here reads) would cost more than formatting the line.
  */
 const PASS_THROUGH = winston.format((info) => info)();
-
-const openLogs = new Set<CmLog>();
 
 /**
  * The thread a component's lines carry. On Windows each component logs from threads of its
@@ -124,7 +110,7 @@ export class CmLog {
       exitOnError: false,
       transports: [this.transport],
     });
-    openLogs.add(this);
+    logOpened(this);
   }
 
   error(message: string, source?: string): void {
@@ -150,7 +136,7 @@ export class CmLog {
     this.closing ??= new Promise<void>((resolve) => {
       logger.on('finish', () => {
         transport.close();
-        openLogs.delete(this);
+        logClosed(this);
         resolve();
       });
       logger.end();
@@ -175,9 +161,4 @@ export class CmLog {
     this.logger.log(info);
     if (this.transport.failure) throw this.transport.failure;
   }
-}
-
-/** Called by the exit handler: every log flushed and closed before the process exits. */
-export async function closeAllLogs(): Promise<void> {
-  await Promise.all([...openLogs].map((log) => log.close()));
 }
