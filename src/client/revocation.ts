@@ -24,15 +24,26 @@ export type CrlFetcher = (url: string) => Promise<Buffer>;
 
 const SKEW_MS = 5 * 60_000;
 
-export async function checkRevocation(socket: tls.TLSSocket, now: Date, fetchCrl: CrlFetcher): Promise<void> {
+/** The server's certificate and its issuer's, DER, as a verified TLS handshake presented them. */
+export interface ServerCertificate {
+  raw: Buffer;
+  issuerRaw: Buffer | undefined;
+}
+
+/** What a full handshake presented; undefined on a resumed session, which carries no chain. */
+export function presentedCertificate(socket: tls.TLSSocket): ServerCertificate | undefined {
   const peer = socket.getPeerCertificate(true);
-  if (!peer?.raw) return;
-  const urls = crlDistributionPoints(peer.raw).filter((u) => /^https?:\/\//i.test(u));
+  return peer?.raw ? { raw: peer.raw, issuerRaw: peer.issuerCertificate?.raw } : undefined;
+}
+
+export async function checkRevocation(certificate: ServerCertificate | undefined, now: Date, fetchCrl: CrlFetcher): Promise<void> {
+  if (!certificate) throw new RevocationError('CERT_REV_FAILED', 'the server certificate is not known, so its revocation cannot be checked');
+  const urls = crlDistributionPoints(certificate.raw).filter((u) => /^https?:\/\//i.test(u));
   if (urls.length === 0) return;
-  const issuerRaw = peer.issuerCertificate?.raw;
+  const issuerRaw = certificate.issuerRaw;
   if (!issuerRaw) throw new RevocationError('CERT_REV_FAILED', 'the issuer of the server certificate is not known, so its CRL cannot be verified');
   const issuerKey = new crypto.X509Certificate(issuerRaw).publicKey;
-  const serial = new crypto.X509Certificate(peer.raw).serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
+  const serial = new crypto.X509Certificate(certificate.raw).serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
   let crl;
   try {
     crl = readCrl(await fetchCrl(urls[0]), issuerKey);
