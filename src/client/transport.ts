@@ -137,7 +137,6 @@ interface TlsTarget {
   host: string;
   port: number;
   servername: string;
-  ca: TransportOptions['ca'];
 }
 
 /** A TLS connection just made: its socket, the server's certificate, and how to vouch for it. */
@@ -159,11 +158,17 @@ interface OpenedTls {
  */
 class TlsSessions {
   private readonly verified = new Map<string, { session: Buffer; certificate: ServerCertificate | undefined }>();
+  /** One context for the client's trusted roots: made per connection, it parses every root again. */
+  private readonly context: tls.SecureContext;
+
+  constructor(ca: TransportOptions['ca']) {
+    this.context = tls.createSecureContext({ ca });
+  }
 
   connect(to: TlsTarget, callback: (error: Error | null, opened: OpenedTls | null) => void): void {
     const key = `${to.servername}|${to.host}:${to.port}`;
     const offered = this.verified.get(key);
-    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, ca: to.ca, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'] });
+    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, secureContext: this.context, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'] });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     let certificate: ServerCertificate | undefined;
@@ -212,6 +217,7 @@ export class ClientHttp {
 
   constructor(options: TransportOptions) {
     const plain = undici.buildConnector({});
+    this.tls = new TlsSessions(options.ca);
     this.maxBody = options.maxBody ?? 4 * 1024 * 1024;
     this.agent = new undici.Agent({
       keepAliveTimeout: 10_000,
@@ -227,7 +233,7 @@ export class ClientHttp {
         this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
         if (opts.protocol !== 'https:') return plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
         // TLS checks the name the client asked for, not where the connection went.
-        this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname, ca: options.ca }, (error, opened) => {
+        this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname }, (error, opened) => {
           if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
           const { socket } = opened;
           if (!options.crlCheck) {
@@ -250,7 +256,7 @@ export class ClientHttp {
   }
 
   /** This client's TLS sessions: its next connection to a server resumes the last one. */
-  private readonly tls = new TlsSessions();
+  private readonly tls: TlsSessions;
 
   private readonly crls = new Map<string, Promise<Buffer>>();
   /** The log of the request that may open a connection to an origin: it says so, as WinHTTP's caller does. */
