@@ -65,20 +65,27 @@ export interface BenchRow {
   met: string;
 }
 
-/** One row per limit, in the order measured: figure, limit, ratio, the target and whether it is met. */
+const cell = (value: number | undefined): string => (value === undefined ? '' : String(value));
+
+function row(report: BenchReport, name: string): BenchRow {
+  const ratio = report.ratios[name];
+  const target = TARGETS[name];
+  const about = DESCRIPTIONS[name];
+  return {
+    measurement: about ? `${name}: ${about.figure ? `${about.figure} vs ${about.limit}` : about.limit}` : name,
+    figure: cell(report.figures[name]),
+    limit: cell(report.limits[name]),
+    ratio: cell(ratio),
+    target: target ? `${target.at === 'least' ? '>=' : '<='} ${target.ratio}` : '',
+    met: target && ratio !== undefined ? (targetMet(target, ratio) ? 'met' : 'not met') : '',
+  };
+}
+
+/**
+ * One row per limit, in the order measured, with the figure of the same name; then each figure
+ * set against a limit of another name (its ratio says how). Each with its target, met or not.
+ */
 export function benchRows(report: BenchReport): BenchRow[] {
-  return Object.entries(report.limits).map(([name, limit]) => {
-    const figure = report.figures[name];
-    const ratio = report.ratios[name];
-    const target = TARGETS[name];
-    const about = DESCRIPTIONS[name];
-    return {
-      measurement: about ? `${name}: ${about.figure ? `${about.figure} vs ${about.limit}` : about.limit}` : name,
-      figure: figure === undefined ? '' : String(figure),
-      limit: String(limit),
-      ratio: ratio === undefined ? '' : String(ratio),
-      target: target ? `${target.at === 'least' ? '>=' : '<='} ${target.ratio}` : '',
-      met: target && ratio !== undefined ? (targetMet(target, ratio) ? 'met' : 'not met') : '',
-    };
-  });
+  const names = [...Object.keys(report.limits), ...Object.keys(report.figures).filter((name) => !(name in report.limits))];
+  return names.map((name) => row(report, name));
 }

@@ -154,8 +154,12 @@ const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: N
 /** Key pairs the steps after key generation take from it: the embedded site's four, the first also to sign with (all throwaway). */
 const KEPT_PAIRS = 4;
 
-/** Each step of the bench, in order: key generation first, as the issue asks; the later steps use some of its pairs. */
-function steps(dir: string, counts: BenchCounts): Array<[label: string, run: () => Promise<BenchPart>]> {
+/**
+ * Each step of the bench, in order: key generation first, as the issue asks; the later steps
+ * use some of its pairs. A step is given the report so far, to set its figure against a
+ * limit measured before it.
+ */
+function steps(dir: string, counts: BenchCounts): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
   let keys: KeyPairPem[] = [];
   return [
     [
@@ -167,7 +171,8 @@ function steps(dir: string, counts: BenchCounts): Array<[label: string, run: () 
       },
     ],
     ['RSA operations of an enrollment', async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem))],
-    // enroll_fresh and enroll_cached (the fleet runner's, issue 15) are set against the two limits above.
+    // Here join enroll_fresh and enroll_cached (the fleet runner's, issue 15): their ratios are
+    // set against report.limits.keygen_limit and report.limits.enroll_crypto_limit.
     ['startup', () => startup(counts)],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],
@@ -181,7 +186,7 @@ export async function runBench(counts: BenchCounts, progress: (label: string) =>
   try {
     for (const [label, run] of steps(dir, counts)) {
       progress(label);
-      report = merge(report, await run());
+      report = merge(report, await run(report));
     }
     return report;
   } finally {
