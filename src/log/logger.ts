@@ -35,7 +35,6 @@ export interface LogOptions {
   thread?: number;
 }
 
-
 /**
  * The transport writes the CMTrace line itself: winston's default format (JSON of every
  * info object, which no transport here reads) would cost more than formatting the line.
