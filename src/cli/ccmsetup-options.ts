@@ -3,11 +3,7 @@ import yargs from 'yargs';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 
-/**
- * Splits a ccmsetup argv into the real command line (`/name:value`, `NAME=value`) and the
- * emulator's own double-dash options, which yargs parses. Real switches never start with
- * `--`, so the two cannot collide.
- */
+/** The emulator's own double-dash options of a ccmsetup command line (ccmsetup-argv.ts splits them off), parsed by yargs. */
 
 export interface EmulatorOptions {
   clientDir: string | undefined;
@@ -20,23 +16,6 @@ export interface EmulatorOptions {
   lab: string | undefined;
   json: boolean;
   dryRun: boolean;
-}
-
-const VALUE_OPTIONS = new Set(['client-dir', 'log-dir', 'connect-to', 'ca-file', 'netbios', 'now', 'lab']);
-
-export function splitArgv(argv: readonly string[]): { setupArgs: string[]; emulatorArgs: string[] } {
-  const setupArgs: string[] = [];
-  const emulatorArgs: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      setupArgs.push(arg);
-      continue;
-    }
-    emulatorArgs.push(arg);
-    if (VALUE_OPTIONS.has(arg.slice(2)) && i + 1 < argv.length) emulatorArgs.push(argv[++i]);
-  }
-  return { setupArgs, emulatorArgs };
 }
 
 export function defaultNetbiosName(): string {

@@ -1,7 +1,7 @@
 import { toCcmlabError, type CcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { escapeControl } from '../core/text';
-import { closeAllLogs } from '../log/logger';
+import { closeAllLogs } from '../log/open-logs';
 
 /**
  * The one exit path of every command: map an error to its exit code, report it on

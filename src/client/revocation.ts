@@ -24,18 +24,52 @@ export type CrlFetcher = (url: string) => Promise<Buffer>;
 
 const SKEW_MS = 5 * 60_000;
 
-export async function checkRevocation(socket: tls.TLSSocket, now: Date, fetchCrl: CrlFetcher): Promise<void> {
+/** The server's certificate and its issuer's, DER, as a verified TLS handshake presented them. */
+export interface ServerCertificate {
+  raw: Buffer;
+  issuerRaw: Buffer | undefined;
+}
+
+/** What a full handshake presented; undefined on a resumed session, which carries no chain. */
+export function presentedCertificate(socket: tls.TLSSocket): ServerCertificate | undefined {
   const peer = socket.getPeerCertificate(true);
-  if (!peer?.raw) return;
-  const urls = crlDistributionPoints(peer.raw).filter((u) => /^https?:\/\//i.test(u));
+  return peer?.raw ? { raw: peer.raw, issuerRaw: peer.issuerCertificate?.raw } : undefined;
+}
+
+const MAX_REMEMBERED = 64;
+const remembered = new Map<string, unknown>();
+
+/**
+ * `make`'s value for these bytes, kept for the process: what is read from a certificate or a
+ * CRL depends on their bytes alone, and a fleet checks the same CMG certificate and CRL for
+ * every client (parsing them with forge costs more than the rest of the check). A throw is not kept.
+ */
+function fromBytes<T>(kind: string, bytes: Buffer[], make: () => T): T {
+  const key = `${kind}:${bytes.map((b) => crypto.createHash('sha256').update(b).digest('base64')).join(':')}`;
+  if (remembered.has(key)) return remembered.get(key) as T;
+  const value = make();
+  if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
+  remembered.set(key, value);
+  return value;
+}
+
+function certificateFacts(raw: Buffer): { urls: string[]; serial: string } {
+  return fromBytes('certificate', [raw], () => ({
+    urls: crlDistributionPoints(raw).filter((u) => /^https?:\/\//i.test(u)),
+    serial: new crypto.X509Certificate(raw).serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+  }));
+}
+
+export async function checkRevocation(certificate: ServerCertificate | undefined, now: Date, fetchCrl: CrlFetcher): Promise<void> {
+  if (!certificate) throw new RevocationError('CERT_REV_FAILED', 'the server certificate is not known, so its revocation cannot be checked');
+  const { urls, serial } = certificateFacts(certificate.raw);
   if (urls.length === 0) return;
-  const issuerRaw = peer.issuerCertificate?.raw;
+  const issuerRaw = certificate.issuerRaw;
   if (!issuerRaw) throw new RevocationError('CERT_REV_FAILED', 'the issuer of the server certificate is not known, so its CRL cannot be verified');
-  const issuerKey = new crypto.X509Certificate(issuerRaw).publicKey;
-  const serial = new crypto.X509Certificate(peer.raw).serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
   let crl;
   try {
-    crl = readCrl(await fetchCrl(urls[0]), issuerKey);
+    const der = await fetchCrl(urls[0]);
+    crl = fromBytes('crl', [der, issuerRaw], () => readCrl(der, new crypto.X509Certificate(issuerRaw).publicKey));
   } catch (error) {
     throw new RevocationError('CERT_REV_FAILED', `the CRL at ${urls[0]} cannot be used (${(error as Error).message})`);
   }

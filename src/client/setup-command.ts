@@ -4,7 +4,7 @@ import { REDACTED, redactTokens } from '../core/secrets';
 import { decodeText, escapeControl, nearest, printable } from '../core/text';
 import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
-import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/logger';
+import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/log-settings';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
 import { AAD_PROPERTIES, KNOWN_PROPERTIES, SWITCHES, type SwitchSpec } from './setup-switches';
 

@@ -1,11 +1,11 @@
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import * as undici from 'undici';
 import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
 import { printable } from '../core/text';
 import { decodeJwtPayload } from '../protocol/jwt';
 import { isBlocked } from '../world/lab-firewall';
-import { checkRevocation } from './revocation';
+import { checkRevocation, presentedCertificate, type ServerCertificate } from './revocation';
 import type { CmLog } from '../log/logger';
 
 /**
@@ -131,12 +131,93 @@ export function requestLines(url: string, method: string, component: string, aut
   return lines;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
+interface TlsTarget {
+  host: string;
+  port: number;
+  servername: string;
+}
+
+/** A TLS connection just made: its socket, the server's certificate, and how to vouch for it. */
+interface OpenedTls {
+  socket: tls.TLSSocket;
+  /** From the handshake, or, on a resumed session, the one the session was made with. */
+  certificate: ServerCertificate | undefined;
+  /** The connection passed every check: its sessions may be resumed by the next. */
+  trust(): void;
+}
+
+/**
+ * TLS connections that resume the client's last session with the same server, as undici's
+ * connector opens them otherwise (HTTP/1.1 by ALPN, no Nagle, TCP keep-alive, a bounded
+ * connect). The sessions are held for the client's life (undici's own cache holds them
+ * weakly, and a busy process collects them before the next connection could use them), and
+ * only those of connections that passed every check, each with the certificate it was made
+ * with: a resumed session shows no certificate, and its revocation is still checked.
+ */
+class TlsSessions {
+  private readonly verified = new Map<string, { session: Buffer; certificate: ServerCertificate | undefined }>();
+  /** One context for the client's trusted roots: made per connection, it parses every root again. */
+  private readonly context: tls.SecureContext;
+
+  constructor(ca: TransportOptions['ca']) {
+    this.context = tls.createSecureContext({ ca });
+  }
+
+  connect(to: TlsTarget, callback: (error: Error | null, opened: OpenedTls | null) => void): void {
+    const key = `${to.servername}|${to.host}:${to.port}`;
+    const offered = this.verified.get(key);
+    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, secureContext: this.context, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'] });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    let certificate: ServerCertificate | undefined;
+    let trusted = false;
+    let latest: Buffer | undefined;
+    const keep = (): void => {
+      if (trusted && latest) this.verified.set(key, { session: latest, certificate });
+    };
+    socket.on('session', (session: Buffer) => {
+      latest = session;
+      keep();
+    });
+    const finish = onceWithin(CONNECT_TIMEOUT_MS, (error: Error | null) => {
+      if (error) {
+        socket.destroy();
+        return callback(error, null);
+      }
+      certificate = socket.isSessionReused() ? offered?.certificate : presentedCertificate(socket);
+      const trust = (): void => {
+        trusted = true;
+        keep();
+      };
+      callback(null, { socket, certificate, trust });
+    }, () => new undici.errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${to.host}:${to.port}, timeout: ${CONNECT_TIMEOUT_MS}ms)`));
+    socket.once('secureConnect', () => finish(null));
+    socket.on('error', (error) => finish(error));
+  }
+}
+
+/** `done` called once: by the first caller, or with `timeout()` after `ms`. */
+function onceWithin(ms: number, done: (error: Error | null) => void, timeout: () => Error): (error: Error | null) => void {
+  let called = false;
+  const timer = setTimeout(() => finish(timeout()), ms);
+  const finish = (error: Error | null): void => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    done(error);
+  };
+  return finish;
+}
+
 export class ClientHttp {
   private readonly agent: undici.Agent;
   private readonly maxBody: number;
 
   constructor(options: TransportOptions) {
-    const connector = undici.buildConnector({ ca: options.ca, rejectUnauthorized: true });
+    const plain = undici.buildConnector({});
+    this.tls = new TlsSessions(options.ca);
     this.maxBody = options.maxBody ?? 4 * 1024 * 1024;
     this.agent = new undici.Agent({
       keepAliveTimeout: 10_000,
@@ -150,11 +231,20 @@ export class ClientHttp {
         }
         const target = resolveConnectTo(options.connectTo, opts.hostname, port);
         this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
+        if (opts.protocol !== 'https:') return plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
         // TLS checks the name the client asked for, not where the connection went.
-        connector({ ...opts, hostname: target.host, port: String(target.port), servername: opts.servername ?? opts.hostname }, (error, socket) => {
-          if (error || !options.crlCheck || !('encrypted' in socket)) return error ? callback(error, null) : callback(null, socket);
-          checkRevocation(socket as tls.TLSSocket, options.crlCheck.now(), (url) => this.fetchCrl(url)).then(
-            () => callback(null, socket),
+        this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname }, (error, opened) => {
+          if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
+          const { socket } = opened;
+          if (!options.crlCheck) {
+            opened.trust();
+            return callback(null, socket);
+          }
+          checkRevocation(opened.certificate, options.crlCheck.now(), (url) => this.fetchCrl(url)).then(
+            () => {
+              opened.trust();
+              callback(null, socket);
+            },
             (failure: Error) => {
               socket.destroy();
               callback(failure, null);
@@ -164,6 +254,9 @@ export class ClientHttp {
       },
     });
   }
+
+  /** This client's TLS sessions: its next connection to a server resumes the last one. */
+  private readonly tls: TlsSessions;
 
   private readonly crls = new Map<string, Promise<Buffer>>();
   /** The log of the request that may open a connection to an origin: it says so, as WinHTTP's caller does. */

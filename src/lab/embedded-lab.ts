@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
+import type { KeyPairPem } from '../pki/certificates';
 import { createBulkToken } from '../site/bulk-tokens';
 import { initSite, openSite } from '../site/site-dir';
 import { startSite, type RunningSite } from '../site/site-server';
@@ -47,10 +48,11 @@ export function freshLab(dir: string): void {
   writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
 }
 
-export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number): Promise<EmbeddedLab> {
+/** `keys`: the site's key pairs made beforehand (the bench's), so that none is generated here. */
+export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number, keys?: readonly KeyPairPem[]): Promise<EmbeddedLab> {
   freshLab(dir);
   const lab = labAt(dir);
-  await initSite({ dir: lab.siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock });
+  await initSite({ dir: lab.siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock, keys });
   const site = await startSite({ siteDir: lab.siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: lab.siteLogDir, clock });
   try {
     const opened = openSite(lab.siteDir);

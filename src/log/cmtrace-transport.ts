@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { PUBLIC_DIR_MODE, PUBLIC_FILE_MODE } from '../store/atomic-file';
 import { makeDirectory, type FileRole } from '../store/files';
-import { formatCmTraceLine, historyStamp, type CmTraceType } from './cmtrace-format';
+import { formatCmTraceLine, historyStamp, type CmTraceEntry } from './cmtrace-format';
 import { nextHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
 
 export interface CmTraceFileOptions {
@@ -19,17 +19,10 @@ export interface CmTraceFileOptions {
   clock: Clock;
 }
 
-/** What the winston logger hands the transport (see logger.ts). */
-export interface CmTraceInfo {
+/** What the winston logger hands the transport: the entry itself, and winston's level (see logger.ts). */
+export interface CmTraceInfo extends CmTraceEntry {
   level: string;
-  message: unknown;
-  component: string;
-  thread: number;
-  file: string;
-  time: Date;
 }
-
-const TYPE_BY_LEVEL: Record<string, CmTraceType> = { error: 3, warn: 2 };
 
 export const LOG_DIR_ROLE: FileRole = { label: 'log directory', code: 'CCMLAB_E_LOG_DIR', fix: 'give a --log-dir that can be created and written to' };
 
@@ -64,17 +57,7 @@ export class CmTraceFileTransport extends Transport {
   override log(info: CmTraceInfo, callback: () => void): void {
     if (!this.failure) {
       try {
-        this.writeLine(
-          formatCmTraceLine({
-            message: String(info.message),
-            component: info.component,
-            type: TYPE_BY_LEVEL[info.level] ?? 1,
-            thread: info.thread,
-            file: info.file,
-            time: info.time,
-          }),
-          info.time,
-        );
+        this.writeLine(formatCmTraceLine(info), info.time);
       } catch (error) {
         this.failure = writeFailure(this.filePath, error);
       }
@@ -83,14 +66,15 @@ export class CmTraceFileTransport extends Transport {
   }
 
   writeLine(line: string, time: Date): void {
-    const bytes = Buffer.from(line, 'utf8');
+    // Node encodes a short string for the write itself: a Buffer of it would be a second copy.
+    const bytes = Buffer.byteLength(line, 'utf8');
     if (this.fd === undefined) this.open();
-    if (this.size > 0 && this.size + bytes.length > this.options.maxSize) {
+    if (this.size > 0 && this.size + bytes > this.options.maxSize) {
       this.rollOver(time);
       this.open();
     }
-    fs.writeSync(this.fd as number, bytes);
-    this.size += bytes.length;
+    fs.writeSync(this.fd as number, line, null, 'utf8');
+    this.size += bytes;
   }
 
   override close(): void {

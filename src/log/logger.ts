@@ -2,31 +2,26 @@ import * as path from 'node:path';
 import * as winston from 'winston';
 import type { Clock } from '../core/clock';
 import { makeDirectory } from '../store/files';
-import { CmTraceFileTransport, LOG_DIR_ROLE } from './cmtrace-transport';
+import type { CmTraceType } from './cmtrace-format';
+import { CmTraceFileTransport, LOG_DIR_ROLE, type CmTraceInfo } from './cmtrace-transport';
 import type { RolloverStyle } from './log-files';
+import type { CcmLogLevel, LogSettings } from './log-settings';
+import { logClosed, logOpened } from './open-logs';
+
+export { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, SITE_LOG_DEFAULTS, type CcmLogLevel, type LogSettings } from './log-settings';
 
 /**
  * One CMTrace log file behind a winston logger. Client logs follow the client.msi
- * logging properties (CCMENABLELOGGING, CCMLOGLEVEL, CCMDEBUGLOGGING, CCMLOGMAXSIZE,
- * CCMLOGMAXHISTORY); site logs roll over to `X.lo_`.
+ * logging properties (log-settings.ts); site logs roll over to `X.lo_`.
  */
 
-/** CCMLOGLEVEL: 0 verbose, 1 default, 2 warnings and errors, 3 errors only. */
-export type CcmLogLevel = 0 | 1 | 2 | 3;
+type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
 
-export interface LogSettings {
-  enabled: boolean;
-  level: CcmLogLevel;
-  debug: boolean;
-  maxSize: number;
-  maxHistory: number;
-}
-
-export const MIN_LOG_SIZE = 10_000;
-export const CLIENT_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 250_000, maxHistory: 1 };
-export const SITE_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 2_500_000, maxHistory: 1 };
-
-const WINSTON_LEVEL: Record<CcmLogLevel, string> = { 0: 'verbose', 1: 'info', 2: 'warn', 3: 'error' };
+const WINSTON_LEVEL: Record<CcmLogLevel, Level> = { 0: 'verbose', 1: 'info', 2: 'warn', 3: 'error' };
+const LEVELS = winston.config.npm.levels as Record<Level, number>;
+const TYPE_BY_LEVEL: Partial<Record<Level, CmTraceType>> = { error: 3, warn: 2 };
+/** winston's own key for an info object's level (triple-beam's LEVEL): set here, it is not added to each line's object later. */
+const LEVEL = Symbol.for('level');
 
 export interface LogOptions {
   dir: string;
@@ -40,9 +35,11 @@ export interface LogOptions {
   thread?: number;
 }
 
-type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
-
-const openLogs = new Set<CmLog>();
+/**
+ * The transport writes the CMTrace line itself: winston's default format (JSON of every
+ * info object, which no transport here reads) would cost more than formatting the line.
+ */
+const PASS_THROUGH = winston.format((info) => info)();
 
 /**
  * The thread a component's lines carry. On Windows each component logs from threads of its
@@ -83,12 +80,17 @@ export class CmLog {
   private readonly logger: winston.Logger | undefined;
   private readonly transport: CmTraceFileTransport | undefined;
   private readonly options: LogOptions;
+  private thread: number | undefined;
+  /** winston's value of the log's level: lines above it are dropped here, as winston would drop them after its pipeline. */
+  private readonly maxLevel: number;
   private closing: Promise<void> | undefined;
 
   constructor(options: LogOptions) {
     this.options = options;
     this.name = options.name;
     this.path = path.join(options.dir, `${options.name}.log`);
+    const level = options.settings.debug ? 'debug' : WINSTON_LEVEL[options.settings.level];
+    this.maxLevel = LEVELS[level];
     if (!options.settings.enabled) return;
     // A log that cannot be written is refused before anything happens, not at its first line.
     makeDirectory(options.dir, LOG_DIR_ROLE);
@@ -101,12 +103,13 @@ export class CmLog {
       clock: options.clock,
     });
     this.logger = winston.createLogger({
-      level: options.settings.debug ? 'debug' : WINSTON_LEVEL[options.settings.level],
-      levels: winston.config.npm.levels,
+      level,
+      levels: LEVELS,
+      format: PASS_THROUGH,
       exitOnError: false,
       transports: [this.transport],
     });
-    openLogs.add(this);
+    logOpened(this);
   }
 
   error(message: string, source?: string): void {
@@ -132,7 +135,7 @@ export class CmLog {
     this.closing ??= new Promise<void>((resolve) => {
       logger.on('finish', () => {
         transport.close();
-        openLogs.delete(this);
+        logClosed(this);
         resolve();
       });
       logger.end();
@@ -142,20 +145,19 @@ export class CmLog {
 
   /** Throws the transport's write failure (CCMLAB_E_LOG_WRITE, CCMLAB_E_LOG_DIR): a log line is never lost silently. */
   private write(level: Level, message: string, source: string | undefined): void {
-    if (!this.logger || !this.transport || this.closing) return;
-    this.logger.log({
+    if (!this.logger || !this.transport || this.closing || LEVELS[level] > this.maxLevel) return;
+    const info: CmTraceInfo & { [LEVEL]: Level } = {
       level,
+      [LEVEL]: level,
       message,
       component: this.options.name,
-      thread: this.options.thread ?? threadOf(this.options.name),
+      type: TYPE_BY_LEVEL[level] ?? 1,
+      // At the first line, as components take their threads in the order they first log.
+      thread: (this.thread ??= this.options.thread ?? threadOf(this.options.name)),
       file: sourceAttribute(source ?? this.options.source, message),
       time: this.options.clock.now(),
-    });
+    };
+    this.logger.log(info);
     if (this.transport.failure) throw this.transport.failure;
   }
-}
-
-/** Called by the exit handler: every log flushed and closed before the process exits. */
-export async function closeAllLogs(): Promise<void> {
-  await Promise.all([...openLogs].map((log) => log.close()));
 }

@@ -12,8 +12,7 @@ import { attribute, child, children, escapeXml, parseXml, text, type XmlNode } f
  */
 
 export const SHA256_RSA_OID = '1.2.840.113549.1.1.11';
-/** The client version ccmlab's client announces and its MP reports (build 9128). */
-export const AGENT_VERSION = '5.00.9128.1000';
+export { AGENT_VERSION } from './agent-version';
 const MAX_BODY_CHARS = 512 * 1024;
 
 export type RequestType = 'Registration' | 'Confirmation';

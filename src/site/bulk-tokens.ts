@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { CcmlabError } from '../core/errors';
 import { newGuid, normaliseGuid } from '../core/guid';
 import type { Site } from './site-dir';
+import { statement } from './site-db';
 import { issueBulkToken, type IssuedBulkToken } from './token-service';
 
 /**
@@ -80,29 +81,28 @@ export function createBulkToken(site: Site, lifetimeMinutes: number, now: Date):
     created_by: whoAmI(),
     blocked_at: null,
   };
-  site.db
-    .prepare(
-      `INSERT INTO bulk_tokens (guid, not_before, expires, lifetime_minutes, created_at, created_by)
+  statement(
+    site.db,
+    `INSERT INTO bulk_tokens (guid, not_before, expires, lifetime_minutes, created_at, created_by)
        VALUES (@guid, @not_before, @expires, @lifetime_minutes, @created_at, @created_by)`,
-    )
-    .run(row);
+  ).run(row);
   return { record: toRecord(row, now), token };
 }
 
 export function listBulkTokens(site: Site, now: Date): BulkTokenRecord[] {
-  const rows = site.db.prepare('SELECT * FROM bulk_tokens ORDER BY created_at, guid').all() as Row[];
+  const rows = statement(site.db, 'SELECT * FROM bulk_tokens ORDER BY created_at, guid').all() as Row[];
   return rows.map((row) => toRecord(row, now));
 }
 
 export function findBulkToken(site: Site, guid: string, now: Date): BulkTokenRecord | undefined {
-  const row = site.db.prepare('SELECT * FROM bulk_tokens WHERE guid = ?').get(guid) as Row | undefined;
+  const row = statement(site.db, 'SELECT * FROM bulk_tokens WHERE guid = ?').get(guid) as Row | undefined;
   return row ? toRecord(row, now) : undefined;
 }
 
 /** What the token service checks a presented bulk token against; undefined if the site never issued the GUID. */
 export function issuedBulkToken(site: Site, guid: string): IssuedBulkToken | undefined {
   const normalised = normaliseGuid(guid);
-  const row = normalised ? (site.db.prepare('SELECT not_before, expires, blocked_at FROM bulk_tokens WHERE guid = ?').get(normalised) as Pick<Row, 'not_before' | 'expires' | 'blocked_at'> | undefined) : undefined;
+  const row = normalised ? (statement(site.db, 'SELECT not_before, expires, blocked_at FROM bulk_tokens WHERE guid = ?').get(normalised) as Pick<Row, 'not_before' | 'expires' | 'blocked_at'> | undefined) : undefined;
   if (!row) return undefined;
   return { nbf: Date.parse(row.not_before) / 1000, exp: Date.parse(row.expires) / 1000, blocked: row.blocked_at !== null };
 }
@@ -122,9 +122,7 @@ export function setBulkTokenBlocked(site: Site, guid: string, blocked: boolean, 
         throw new CcmlabError('CCMLAB_E_TOKEN_NOT_FOUND', `no bulk registration token has GUID ${guid}; 'ccmlab site tokens list' shows the GUIDs`);
       }
       if ((before.blockedAt !== null) === blocked) return { record: before, changed: false };
-      site.db
-        .prepare('UPDATE bulk_tokens SET blocked_at = ?, blocked_by = ? WHERE guid = ?')
-        .run(blocked ? now.toISOString() : null, blocked ? whoAmI() : null, guid);
+      statement(site.db, 'UPDATE bulk_tokens SET blocked_at = ?, blocked_by = ? WHERE guid = ?').run(blocked ? now.toISOString() : null, blocked ? whoAmI() : null, guid);
       return { record: findBulkToken(site, guid, now) as BulkTokenRecord, changed: true };
     })
     .immediate();

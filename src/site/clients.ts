@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { CcmlabError } from '../core/errors';
 import { parseSmsid } from '../protocol/smsid';
-import type { SiteDb } from './site-db';
+import { statement, type SiteDb } from './site-db';
 
 /** Registered clients, as the MP records them: identity, keys, how and when they registered. */
 
@@ -78,17 +78,18 @@ export function keyIdOf(publicKey: crypto.KeyObject): string {
 }
 
 export function findClientBySmsid(db: SiteDb, smsid: string): ClientRecord | undefined {
-  const row = db.prepare('SELECT * FROM clients WHERE smsid = ?').get(smsid) as Row | undefined;
+  const row = statement(db, 'SELECT * FROM clients WHERE smsid = ?').get(smsid) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
 export function findClientByKey(db: SiteDb, keyId: string): ClientRecord | undefined {
-  const row = db.prepare('SELECT * FROM clients WHERE key_id = ?').get(keyId) as Row | undefined;
+  const row = statement(db, 'SELECT * FROM clients WHERE key_id = ?').get(keyId) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
 export function saveClient(db: SiteDb, client: ClientRecord): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO clients (smsid, key_id, netbios, fqdn, state, approval, registered_by, bulk_token_guid, account, internet_flag,
        signing_thumbprint, encryption_thumbprint, signing_certificate, first_seen, registered_at, last_seen)
      VALUES (@smsid, @key_id, @netbios, @fqdn, @state, @approval, @registered_by, @bulk_token_guid, @account, @internet_flag,
@@ -119,11 +120,11 @@ export function saveClient(db: SiteDb, client: ClientRecord): void {
 }
 
 export function touchClient(db: SiteDb, smsid: string, when: Date): void {
-  db.prepare('UPDATE clients SET last_seen = ? WHERE smsid = ?').run(when.toISOString(), smsid);
+  statement(db, 'UPDATE clients SET last_seen = ? WHERE smsid = ?').run(when.toISOString(), smsid);
 }
 
 export function listClients(db: SiteDb): ClientRecord[] {
-  return (db.prepare('SELECT * FROM clients ORDER BY first_seen, smsid').all() as Row[]).map(fromRow);
+  return (statement(db, 'SELECT * FROM clients ORDER BY first_seen, smsid').all() as Row[]).map(fromRow);
 }
 
 /** As `ccmlab site clients list --json` prints a client. */
@@ -157,7 +158,7 @@ export function approveClient(db: SiteDb, smsid: string): { client: ClientRecord
       const client = findClientBySmsid(db, smsid);
       if (!client) throw new CcmlabError('CCMLAB_E_CLIENT_NOT_FOUND', `no client has SMSID ${smsid}; 'ccmlab site clients list' shows them`);
       if (client.approval !== 'pending') return { client, changed: false };
-      db.prepare("UPDATE clients SET approval = 'manual' WHERE smsid = ?").run(smsid);
+      statement(db, "UPDATE clients SET approval = 'manual' WHERE smsid = ?").run(smsid);
       return { client: findClientBySmsid(db, smsid) as ClientRecord, changed: true };
     })
     .immediate();

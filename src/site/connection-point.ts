@@ -53,7 +53,7 @@ export function receivedResponseLine(url: string, messageId: string, status: num
 }
 
 function storeEkus(runtime: SiteRuntime): string[][] {
-  return STORE.map((name) => new crypto.X509Certificate(runtime.site.certificatePem(name)).keyUsage ?? []);
+  return runtime.credentials.derived('store-ekus', () => STORE.map((name) => new crypto.X509Certificate(runtime.credentials.certificatePem(name)).keyUsage ?? []));
 }
 
 /** Forwards one request the CMG accepted to the MP, as the connection point does. */

@@ -94,6 +94,11 @@ export class MethodRewritingSocket extends Duplex {
     this.raw.write(chunk, callback);
   }
 
+  /** What the http server wrote while corked (a response's head and body) goes out in one write: one TLS record, one system call. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.raw.write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.raw.end(callback);
   }

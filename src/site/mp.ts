@@ -13,7 +13,6 @@ import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
 import { windowsAccount } from './windows-auth';
-import { currentCrl } from './revocation';
 import { CRL_PATH } from './site-dir';
 
 /**
@@ -86,7 +85,7 @@ function windowsAuthenticated(runtime: SiteRuntime, req: http.IncomingMessage, r
 function revocationList(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {
   if (!runtime.site.config.crlDistributionPoint) return sendText(res, 404, 'this site publishes no CRL');
   runtime.logs.location.info(`CRL requested by ${request.remote}.`);
-  send(res, { status: 200, headers: { 'content-type': 'application/pkix-crl', 'cache-control': 'no-cache' }, body: currentCrl(runtime.site, runtime.clock.now()) });
+  send(res, { status: 200, headers: { 'content-type': 'application/pkix-crl', 'cache-control': 'no-cache' }, body: runtime.crl.current(runtime.clock.now()) });
 }
 
 function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpRequest): void {
@@ -99,13 +98,13 @@ function location(runtime: SiteRuntime, res: http.ServerResponse, request: MpReq
       xml = mpListXml(runtime);
       break;
     case 'MPKEYINFORMATION':
-      xml = buildMpKeyInformation(config.siteCode, mp, crypto.createPublicKey(runtime.site.certificatePem('role-ssl')).export({ type: 'spki', format: 'der' }));
+      xml = runtime.credentials.derived('MPKEYINFORMATION', () => buildMpKeyInformation(config.siteCode, mp, crypto.createPublicKey(runtime.credentials.certificatePem('role-ssl')).export({ type: 'spki', format: 'der' })));
       break;
     case 'SITESIGNCERT':
-      xml = buildCertificateReply('SITESIGNCERT', config.siteCode, runtime.site.certificate('sms-issuing').der);
+      xml = buildCertificateReply('SITESIGNCERT', config.siteCode, runtime.credentials.certificate('sms-issuing').der);
       break;
     case 'MPCERT':
-      xml = buildCertificateReply('MPCERT', config.siteCode, runtime.site.certificate('role-ssl').der);
+      xml = buildCertificateReply('MPCERT', config.siteCode, runtime.credentials.certificate('role-ssl').der);
       break;
     default:
       runtime.logs.location.warn(`Unknown location request '?${printable(query)}' from ${request.remote}.`);
@@ -206,19 +205,25 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
   const keyId = keyIdOf(cert.publicKey);
   const proposed = reg.smsid === '' ? '' : (parseSmsid(reg.smsid) as string);
   const settings = runtime.settings();
-  const decision = decideRegistration({
-    request: reg,
-    proposed,
-    keyId,
-    byKey: findClientByKey(runtime.db, keyId),
-    owner: proposed === '' ? undefined : findClientBySmsid(runtime.db, proposed),
-    caller: request.caller,
-    settings: { pending: settings['registration.pending'], approval: settings['registration.approval'] },
-    now: runtime.clock.now(),
-    freshSmsid: newSmsid(),
-    remote: request.remote,
+  // What the site knows of the key and the SMSID, and what it records, in one write transaction.
+  const decide = runtime.db.transaction(() => {
+    const decided = decideRegistration({
+      request: reg,
+      proposed,
+      keyId,
+      byKey: findClientByKey(runtime.db, keyId),
+      owner: proposed === '' ? undefined : findClientBySmsid(runtime.db, proposed),
+      caller: request.caller,
+      settings: { pending: settings['registration.pending'], approval: settings['registration.approval'] },
+      now: runtime.clock.now(),
+      freshSmsid: newSmsid(),
+      remote: request.remote,
+    });
+    if (decided.record) saveClient(runtime.db, decided.record);
+    return decided;
   });
-  if (decision.record) saveClient(runtime.db, decision.record);
+  const decision = decide.immediate();
+  if (decision.record) runtime.knowSigningKey(decision.record.signingCertificate, cert.publicKey);
   runtime.logs.registration[decision.level](decision.message);
   return registrationReply(runtime, message, reg, decision.status, decision.smsid, decision.approved);
 }

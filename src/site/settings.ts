@@ -1,6 +1,6 @@
 import { CcmlabError } from '../core/errors';
 import type { ListenerLimits } from './connection-guard';
-import type { SiteDb } from './site-db';
+import { othersCommitted, statement, type SiteDb } from './site-db';
 
 /**
  * Site settings, kept in the site database so the running site reads a change at once.
@@ -108,7 +108,7 @@ export function requireSettingKey(key: string): SettingKey {
 
 export function readSettings(db: SiteDb): SiteSettings {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-  for (const row of db.prepare("SELECT key, value FROM settings WHERE key NOT LIKE 'clock.%'").all() as Array<{ key: string; value: string }>) {
+  for (const row of statement(db, "SELECT key, value FROM settings WHERE key NOT LIKE 'clock.%'").all() as Array<{ key: string; value: string }>) {
     if (isSettingKey(row.key)) {
       const parsed = PARSERS[row.key](row.value);
       if (parsed !== undefined) settings[row.key] = parsed;
@@ -117,9 +117,33 @@ export function readSettings(db: SiteDb): SiteSettings {
   return settings as unknown as SiteSettings;
 }
 
+interface KnownSettings {
+  /** othersCommitted() when they were read. */
+  commits: number;
+  settings: Readonly<SiteSettings>;
+}
+
+const known = new WeakMap<SiteDb, KnownSettings>();
+
+/**
+ * The settings as the running site uses them, read again only when they may have changed (a
+ * commit by another connection, `site config set`, or writeSetting on this one): cheap enough
+ * for every accepted connection and every request, and still a change's next use sees it.
+ */
+export function currentSettings(db: SiteDb): Readonly<SiteSettings> {
+  const commits = othersCommitted(db);
+  const last = known.get(db);
+  if (last && last.commits === commits) return last.settings;
+  const settings = Object.freeze(readSettings(db));
+  known.set(db, { commits, settings });
+  return settings;
+}
+
 export function writeSetting(db: SiteDb, key: SettingKey, text: string): SiteSettings[SettingKey] {
   const value = PARSERS[key](text.trim());
   if (value === undefined) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${key} cannot be '${text}'; use ${HINTS[key]}`);
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, String(value));
+  statement(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, String(value));
+  // data_version does not move for this connection's own commits.
+  known.delete(db);
   return value;
 }

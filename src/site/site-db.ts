@@ -88,6 +88,28 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+const statements = new WeakMap<SiteDb, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection: preparing costs more than most queries here take to run. */
+export function statement(db: SiteDb, sql: string): Database.Statement {
+  let prepared = statements.get(db);
+  if (!prepared) {
+    prepared = new Map();
+    statements.set(db, prepared);
+  }
+  let found = prepared.get(sql);
+  if (!found) {
+    found = db.prepare(sql);
+    prepared.set(sql, found);
+  }
+  return found;
+}
+
+/** Changes whenever another connection (a console command, the token tool) commits (`PRAGMA data_version`). */
+export function othersCommitted(db: SiteDb): number {
+  return (statement(db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+}
+
 export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
   // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
   if (options.create === true && file !== ':memory:') fs.closeSync(fs.openSync(file, 'wx', SECRET_FILE_MODE));

@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
-import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate } from '../pki/certificates';
+import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate, type KeyPairPem } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { noteDirectoryChanged } from '../store/directory-changes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
@@ -73,6 +74,8 @@ export interface InitOptions {
   ports?: Partial<SitePorts>;
   /** Publish a CRL at the MP and name it in the MP's and the CMG's certificates. */
   crlDistributionPoint?: boolean;
+  /** Key pairs made beforehand (the bench's), used before any is generated. */
+  keys?: readonly KeyPairPem[];
 }
 
 /** The root's CRL, as the MP serves it over HTTP. */
@@ -104,10 +107,17 @@ export function checkRoleId(id: string): string {
   return BigInt(id).toString();
 }
 
+export const PKI_DIR = 'pki';
+
 /** Where a credential lives: the root in two files, every renewable one in a single file. */
 export function pkiPaths(dir: string, name: SiteCertificateName): { certificate: string; key: string } {
-  const certificate = path.join(dir, 'pki', `${name}.pem`);
-  return { certificate, key: name === 'sms-issuing' ? path.join(dir, 'pki', `${name}.key`) : certificate };
+  const certificate = path.join(dir, PKI_DIR, `${name}.pem`);
+  return { certificate, key: name === 'sms-issuing' ? path.join(dir, PKI_DIR, `${name}.key`) : certificate };
+}
+
+/** Every file of the site's PKI directory, by base name. */
+export function pkiFileNames(): string[] {
+  return [...new Set(SITE_CERTIFICATES.flatMap(({ name }) => Object.values(pkiPaths('', name)).map((file) => path.basename(file))))];
 }
 
 const MAX_PEM_BYTES = 64 * 1024;
@@ -143,8 +153,11 @@ function certificateRequest(name: RenewableCertificate, config: SiteConfig, cloc
 
 const RENEWABLE: readonly RenewableCertificate[] = ['token-signing', 'role-ssl', 'cmg'];
 
-async function createPki(dir: string, config: SiteConfig, clock: Clock): Promise<void> {
-  const keys = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair()]);
+/** The site's four key pairs (root, token signing, MP role SSL, CMG): made here unless given. */
+const SITE_KEY_PAIRS = 4;
+
+async function createPki(dir: string, config: SiteConfig, clock: Clock, given: readonly KeyPairPem[] = []): Promise<void> {
+  const keys = await Promise.all(Array.from({ length: SITE_KEY_PAIRS }, (_, i) => given[i] ?? generateRsaKeyPair()));
   const root = await issueCertificate({ commonName: 'SMS Issuing', ...validity(clock), isCa: true, keyUsage: { keyCertSign: true, cRLSign: true, digitalSignature: true } }, keys[0]);
   writeCertificate(dir, 'sms-issuing', root);
   for (const [i, name] of RENEWABLE.entries()) writeCertificate(dir, name, await issueCertificate(certificateRequest(name, config, clock, root), keys[i + 1]));
@@ -163,10 +176,11 @@ export function writeCertificate(dir: string, name: SiteCertificateName, cert: I
   const files = pkiPaths(dir, name);
   if (files.key === files.certificate) {
     writeFileAtomic(files.certificate, `${cert.certificatePem.trimEnd()}\n${cert.privateKeyPem.trimEnd()}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
-    return;
+  } else {
+    writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+    writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
   }
-  writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
-  writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
+  noteDirectoryChanged(path.dirname(files.certificate));
 }
 
 /** Free loopback ports for those not given: each held open until all are chosen, so none is picked twice. */
@@ -224,7 +238,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
   fs.mkdirSync(staging, { mode: 0o700 });
   try {
-    await createPki(staging, config, options.clock);
+    await createPki(staging, config, options.clock, options.keys);
     openSiteDb(path.join(staging, DB_FILE), { create: true }).close();
     writeFileAtomic(path.join(staging, SITE_FILE), `${JSON.stringify(config, null, 2)}\n`, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
     if (exists) {

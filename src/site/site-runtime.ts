@@ -1,13 +1,14 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import type { Clock } from '../core/clock';
 import type { CmLog } from '../log/logger';
 import { verifyClientToken, parseClientToken } from '../protocol/ccm-signature';
 import { findClientBySmsid, type ClientRecord } from './clients';
-import { pkiPaths, type Site } from './site-dir';
+import type { Site } from './site-dir';
+import { SiteCredentials } from './site-credentials';
+import { PublishedCrl } from './revocation';
 import type { SiteDb } from './site-db';
-import { readSettings, type SiteSettings } from './settings';
+import { currentSettings, type SiteSettings } from './settings';
 import type { TokenSigner, TokenVerifier } from './token-service';
 import { ORIGINAL_METHOD_HEADER } from './method-rewriter';
 
@@ -35,13 +36,19 @@ export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
 /** How far a ClientToken time may be from the site's clock. */
 export const PROOF_WINDOW_MS = 15 * 60_000;
 
+/** Registered clients' signing keys kept at most: parsing a certificate costs more than checking a proof with it. */
+const MAX_KNOWN_SIGNING_KEYS = 4096;
+
 export class SiteRuntime {
   readonly site: Site;
   readonly db: SiteDb;
   readonly clock: Clock;
   readonly logs: SiteLogs;
   readonly limits: SiteLimits;
-  private keyCache: { mtimeMs: number; signer: TokenSigner; verifier: TokenVerifier } | undefined;
+  readonly credentials: SiteCredentials;
+  readonly crl: PublishedCrl;
+  /** By SHA-256 of the certificate's DER (not its SHA-1 thumbprint, which a collision could share). */
+  private readonly signingKeys = new Map<string, crypto.KeyObject>();
 
   constructor(site: Site, clock: Clock, logs: SiteLogs, limits: SiteLimits = DEFAULT_SITE_LIMITS) {
     this.site = site;
@@ -49,19 +56,30 @@ export class SiteRuntime {
     this.clock = clock;
     this.logs = logs;
     this.limits = limits;
+    this.credentials = new SiteCredentials(site);
+    this.crl = new PublishedCrl(this.credentials);
   }
 
-  settings(): SiteSettings {
-    return readSettings(this.db);
+  settings(): Readonly<SiteSettings> {
+    return currentSettings(this.db);
   }
 
   /** The token signing keys, reloaded when `site certs renew token-signing` replaces them. */
   tokenKeys(): { signer: TokenSigner; verifier: TokenVerifier } {
-    const mtimeMs = fs.statSync(pkiPaths(this.site.dir, 'token-signing').certificate).mtimeMs;
-    if (!this.keyCache || this.keyCache.mtimeMs !== mtimeMs) {
-      this.keyCache = { mtimeMs, signer: this.site.tokenSigner(), verifier: this.site.tokenVerifier() };
-    }
-    return this.keyCache;
+    return this.credentials.tokenKeys();
+  }
+
+  /** The public key of a registered client's signing certificate. */
+  signingKeyOf(client: ClientRecord): crypto.KeyObject {
+    const id = crypto.createHash('sha256').update(client.signingCertificate).digest('base64');
+    return this.signingKeys.get(id) ?? this.knowSigningKey(client.signingCertificate, new crypto.X509Certificate(client.signingCertificate).publicKey, id);
+  }
+
+  /** Keeps the key of a signing certificate the site has parsed anyway (a registration's). */
+  knowSigningKey(certificateDer: Buffer, key: crypto.KeyObject, id = crypto.createHash('sha256').update(certificateDer).digest('base64')): crypto.KeyObject {
+    if (this.signingKeys.size >= MAX_KNOWN_SIGNING_KEYS) this.signingKeys.delete(this.signingKeys.keys().next().value as string);
+    this.signingKeys.set(id, key);
+    return key;
   }
 
   /** The MP's short name, as message headers carry it. */
@@ -91,8 +109,7 @@ export function checkProof(runtime: SiteRuntime, req: http.IncomingMessage): Pro
   if (!client) return { ok: false, reason: `no client ${token.smsid} is registered` };
   if (client.state !== 'registered') return { ok: false, reason: `client ${token.smsid} is ${client.state}, not registered` };
   const signature = header('clienttokensignature') ?? '';
-  const publicKey = new crypto.X509Certificate(client.signingCertificate).publicKey;
-  if (!verifyClientToken(header('clienttoken') as string, signature, publicKey)) {
+  if (!verifyClientToken(header('clienttoken') as string, signature, runtime.signingKeyOf(client))) {
     return { ok: false, reason: `the ClientTokenSignature does not verify with the signing key registered for ${token.smsid}` };
   }
   return { ok: true, client };

@@ -1,10 +1,9 @@
 import type * as http from 'node:http';
-import * as fs from 'node:fs';
 import type { Clock } from '../core/clock';
 import { handleCmg } from './cmg';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
-import { openSite, pkiPaths } from './site-dir';
+import { openSite } from './site-dir';
 import { listenerLimits } from './settings';
 import { openSiteLog } from './site-logs';
 import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
@@ -92,26 +91,9 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
     options.limits ?? DEFAULT_SITE_LIMITS,
   );
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
-  const tlsOf = (name: 'role-ssl' | 'cmg') => {
-    // Read again when `site certs renew` replaces the file: new connections get the new certificate.
-    let current = { stamp: '', value: { key: '', cert: '' } };
-    return () => {
-      const stat = fs.statSync(pkiPaths(site.dir, name).certificate);
-      const stamp = `${stat.ino}:${stat.mtimeMs}`;
-      if (stamp !== current.stamp) {
-        try {
-          const { certificatePem, keyPem } = site.credential(name);
-          current = { stamp, value: { key: keyPem, cert: certificatePem } };
-        } catch (error) {
-          // Refused at start; later, the certificate in use is kept and the defect said once per change.
-          if (current.stamp === '') throw error;
-          runtime.logs.cmg.error(`The ${name} certificate could not be reloaded (${printable((error as Error).message)}); the previous one stays in use.`);
-          current = { ...current, stamp };
-        }
-      }
-      return current.value;
-    };
-  };
+  // Refused at start; later, the certificate in use is kept and the defect said once per change.
+  const tlsOf = (name: 'role-ssl' | 'cmg') => () =>
+    runtime.credentials.tls(name, (error) => runtime.logs.cmg.error(`The ${name} certificate could not be reloaded (${printable(error.message)}); the previous one stays in use.`));
   const mpTls = tlsOf('role-ssl');
   const cmgTls = tlsOf('cmg');
   const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);

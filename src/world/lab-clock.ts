@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { clockStartingAt, parseIsoInstant, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
+import { directoryChanges, noteDirectoryChanged } from '../store/directory-changes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
@@ -10,9 +11,10 @@ const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fi
 
 /**
  * The lab clock (the role NTP plays): an offset from the machine's clock in
- * `<lab>/clock.json`. Every process in the lab reads it at each use of the time (one stat,
- * the file read again only when it changed), so a running site or agent follows
- * `ccmlab clock set` from its next use of the time on.
+ * `<lab>/clock.json`. Every process in the lab follows it: the file is read again whenever
+ * it may have changed (store/directory-changes.ts: no system call per use of the time where
+ * the lab directory can be watched), so a running site or agent follows `ccmlab clock set`
+ * from its next use of the time on.
  */
 
 const CLOCK_FILE = 'clock.json';
@@ -22,20 +24,8 @@ export function clockFile(lab: Lab): string {
   return path.join(lab.root, CLOCK_FILE);
 }
 
-interface ClockFileState {
-  stamp: string;
-  offsetMs: number;
-}
-
-function readOffset(file: string, cache: { state?: ClockFileState }): number {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    return 0;
-  }
-  const stamp = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
-  if (cache.state?.stamp === stamp) return cache.state.offsetMs;
+function readOffset(file: string): number {
+  if (!fs.existsSync(file)) return 0;
   let offsetMs: number;
   try {
     offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES, LAB_FILE)) as { offsetMs?: unknown }).offsetMs as number;
@@ -45,18 +35,23 @@ function readOffset(file: string, cache: { state?: ClockFileState }): number {
   if (!Number.isSafeInteger(offsetMs)) {
     throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} holds no whole offsetMs; set it again with 'ccmlab clock set reset'`);
   }
-  cache.state = { stamp, offsetMs };
   return offsetMs;
 }
 
 /** The lab's clock, followed live. */
 export function labClock(lab: Lab, realNow: () => number = Date.now): Clock {
   const file = clockFile(lab);
-  const cache: { state?: ClockFileState } = {};
+  const changes = directoryChanges(lab.root, [CLOCK_FILE]);
+  let cached: { stamp: string; offsetMs: number } | undefined;
+  const offset = (): number => {
+    const stamp = changes.stamp();
+    if (cached?.stamp !== stamp) cached = { stamp, offsetMs: readOffset(file) };
+    return cached.offsetMs;
+  };
   return {
-    now: () => new Date(realNow() + readOffset(file, cache)),
+    now: () => new Date(realNow() + offset()),
     get offsetMs() {
-      return readOffset(file, cache);
+      return offset();
     },
   };
 }
@@ -92,6 +87,7 @@ export function setLabClock(lab: Lab, value: string, realNow: () => number = Dat
   const offsetMs = clockOffsetFor(value, labClock(lab, realNow).offsetMs, now);
   if (offsetMs === 0) fs.rmSync(clockFile(lab), { force: true });
   else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
+  noteDirectoryChanged(lab.root);
   return { now: new Date(now + offsetMs), offsetMs };
 }
 

@@ -1,6 +1,17 @@
+import * as crypto from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as tls from 'node:tls';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { badStatusLines, ClientHttp, requestLines } from '../../src/client/transport';
+import { parseConnectTo } from '../../src/core/connect-to';
+import { issueCertificate, type IssuedCertificate } from '../../src/pki/certificates';
+import { buildCrl } from '../../src/pki/crl';
 import type { CmLog } from '../../src/log/logger';
+
+// The session test collects garbage between requests, as a busy client would.
+v8.setFlagsFromString('--expose-gc');
 
 /** Logs nothing: these tests look at what the request and close() do. */
 const quietLog = { name: 'CcmMessaging', error: () => undefined, info: () => undefined } as unknown as CmLog;
@@ -83,5 +94,78 @@ describe('the [CCMHTTP] ERROR pair for an HTTP status (KB-CMG, BLOG-500)', () =>
     expect(error).toBe('[CCMHTTP] ERROR: URL=https://CMG/CCM_Proxy_ServerAuth/7/ccm_system_tokenauth/request , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE');
     expect(info).toBe('[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText= CMGConnector_Clientcertificaterequired');
     expect(badStatusLines('http://mp/SMS_MP/.sms_aut?MPLIST', 80, 'location', 500, 'Internal Server Error')[1]).toBe('[CCMHTTP] ERROR INFO: StatusCode=500 StatusText=Internal Server Error');
+  });
+});
+
+describe('TLS sessions', () => {
+  /** A root, a server certificate from it naming a CRL, and the CRL (over HTTP) as the test sets it. */
+  let root: IssuedCertificate;
+  let serverCert: IssuedCertificate;
+  let crl: Buffer;
+  let tlsServer: https.Server;
+  let crlServer: http.Server;
+  const handshakes: boolean[] = [];
+  const connectTo = () => [parseConnectTo(`cmg.lab.test:443:127.0.0.1:${portOf(tlsServer)}`), parseConnectTo(`crl.lab.test:80:127.0.0.1:${portOf(crlServer)}`)];
+  const portOf = (server: http.Server) => (server.address() as { port: number }).port;
+  const signCrl = (revoked: string[]) =>
+    buildCrl({ issuerCertificatePem: root.certificatePem, issuerKey: crypto.createPrivateKey(root.privateKeyPem), thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 86_400_000), number: 1, revoked: revoked.map((serial) => ({ serial, revokedAt: new Date() })) });
+
+  beforeAll(async () => {
+    const now = Date.now();
+    const validity = { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000) };
+    root = await issueCertificate({ commonName: 'Lab Root', ...validity, isCa: true, keyUsage: { keyCertSign: true, cRLSign: true } });
+    serverCert = await issueCertificate({ commonName: 'cmg.lab.test', dnsNames: ['cmg.lab.test'], ...validity, crlDistributionPoints: ['http://crl.lab.test/root.crl'], issuer: root });
+    crl = signCrl([]);
+    // Every answer closes its connection, so each request opens a new one.
+    tlsServer = https.createServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, (_req, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+    tlsServer.on('secureConnection', (socket: tls.TLSSocket) => handshakes.push(socket.isSessionReused()));
+    crlServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(crl));
+    await Promise.all([tlsServer, crlServer].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  });
+  afterAll(async () => {
+    for (const server of [tlsServer, crlServer]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+  beforeEach(() => {
+    handshakes.length = 0;
+    crl = signCrl([]);
+  });
+
+  test("a client's next connection to a name resumes its session, through --connect-to and a garbage collection", async () => {
+    const client = new ClientHttp({ connectTo: connectTo(), ca: root.certificatePem, crlCheck: { now: () => new Date() } });
+    const collectGarbage = vm.runInNewContext('gc') as () => void;
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await client.request('https://cmg.lab.test/CCM_Proxy_ServerAuth/ServiceMetadata', { method: 'GET' }, quietLog)).status).toBe(200);
+        collectGarbage();
+      }
+    } finally {
+      await client.close();
+    }
+    expect(handshakes).toEqual([false, true, true]);
+  });
+
+  test('another client does not resume the session of the first', async () => {
+    for (let i = 0; i < 2; i++) {
+      const client = new ClientHttp({ connectTo: connectTo(), ca: root.certificatePem });
+      await client.request('https://cmg.lab.test/x', { method: 'GET' }, quietLog);
+      await client.close();
+    }
+    expect(handshakes).toEqual([false, false]);
+  });
+
+  test('a connection refused for a revoked certificate leaves no session to resume: the next is refused too', async () => {
+    crl = signCrl([new crypto.X509Certificate(serverCert.certificatePem).serialNumber]);
+    const client = new ClientHttp({ connectTo: connectTo(), ca: root.certificatePem, crlCheck: { now: () => new Date() } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        await expect(client.request('https://cmg.lab.test/x', { method: 'GET' }, quietLog)).rejects.toMatchObject({ code: 'CCMCLIENT_E_SECURE_FAILURE' });
+      }
+    } finally {
+      await client.close();
+    }
+    expect(handshakes).not.toContain(true);
   });
 });

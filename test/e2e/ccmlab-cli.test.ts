@@ -43,20 +43,18 @@ describe('ccmlab command line (process)', () => {
 });
 
 describe('ccmlab bench (process)', () => {
-  test('--smoke runs every bounded measurement and reports value, limit and ratio (no timing asserted)', async () => {
+  test('--smoke runs every measurement; --json is one document of plain numbers: machine, figures, limits, ratios (no timing asserted)', async () => {
     const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], { cwd: work });
     expect(r.code).toBe(0);
-    const { results } = JSON.parse(r.stdout) as { results: Array<{ name: string; value: number; limit: number; ratio: number }> };
-    expect(results.map((m) => m.name)).toEqual([
-      'CMTrace logger (winston, rollover)',
-      'bulk token verification (all checks)',
-      'MP location request (MPLIST, logged)',
-      expect.stringMatching(/^client enrollment through the CMG/),
-    ]);
-    for (const m of results) {
-      expect(m.value).toBeGreaterThan(0);
-      expect(m.limit).toBeGreaterThan(0);
-      expect(m.ratio).toBeCloseTo(m.value / m.limit, 2);
-    }
+    const report = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(report)).toEqual(['machine', 'figures', 'limits', 'ratios']);
+    for (const part of Object.values(report)) for (const value of Object.values(part)) expect(typeof value === 'number' && Number.isFinite(value) && value > 0).toBe(true);
+    expect(Object.keys(report.machine)).toEqual(['cpus', 'memory_mb', 'node_major']);
+    const measured = ['startup', 'log_write', 'token_verify', 'mp_request'];
+    expect(Object.keys(report.limits)).toEqual(['keygen_limit', 'enroll_crypto_limit', ...measured]);
+    expect(Object.keys(report.figures)).toEqual(measured);
+    expect(Object.keys(report.ratios)).toEqual(measured);
+    for (const name of measured) expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
   }, 150_000);
 });

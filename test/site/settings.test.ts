@@ -1,5 +1,7 @@
-import { DEFAULT_SETTINGS, listenerLimits, readSettings, writeSetting } from '../../src/site/settings';
+import * as path from 'node:path';
+import { currentSettings, DEFAULT_SETTINGS, listenerLimits, readSettings, writeSetting } from '../../src/site/settings';
 import { openSiteDb, type SiteDb } from '../../src/site/site-db';
+import { removeDir, tempDir } from '../support/paths';
 
 let db: SiteDb;
 beforeEach(() => (db = openSiteDb(':memory:', { create: true })));
@@ -48,5 +50,29 @@ describe('Enhanced HTTP and the connection point\'s client certificate', () => {
   ] as const)('%s cannot be %j', (key, text) => {
     expect(() => writeSetting(db, key, text)).toThrow(`${key} cannot be '${text}'; use true or false`);
     expect(readSettings(db)[key]).toBe(DEFAULT_SETTINGS[key]);
+  });
+});
+
+describe('the running site reads them again only when they may have changed', () => {
+  test('kept while nothing is committed; a commit by another connection or writeSetting on this one is seen at the next use', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'site.db');
+    const site = openSiteDb(file, { create: true });
+    const other = openSiteDb(file);
+    try {
+      const first = currentSettings(site);
+      expect(currentSettings(site)).toBe(first);
+      writeSetting(other, 'listener.maxConnections', '7');
+      expect(currentSettings(site)['listener.maxConnections']).toBe(7);
+      const second = currentSettings(site);
+      expect(currentSettings(site)).toBe(second);
+      writeSetting(site, 'registration.approval', 'manual');
+      expect(currentSettings(site)['registration.approval']).toBe('manual');
+      expect(Object.isFrozen(currentSettings(site))).toBe(true);
+    } finally {
+      other.close();
+      site.close();
+      removeDir(dir);
+    }
   });
 });

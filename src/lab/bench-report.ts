@@ -1,0 +1,91 @@
+/**
+ * The bench's report: each figure against a limit measured in the same run on the same
+ * machine, and their ratio, so that the ratio means something on any machine. Every value
+ * is a plain number.
+ */
+
+export interface BenchReport {
+  machine: Record<string, number>;
+  figures: Record<string, number>;
+  limits: Record<string, number>;
+  ratios: Record<string, number>;
+}
+
+/** What a measurement adds: a figure with its limit and ratio, or a limit alone (one a later figure is set against). */
+export type BenchPart = Partial<Pick<BenchReport, 'figures' | 'limits' | 'ratios'>>;
+
+export interface Target {
+  /** The ratio must be at least this (`least`) or at most this (`most`). */
+  at: 'least' | 'most';
+  ratio: number;
+}
+
+/** Targets of issue 15 for the ratios this bench reports. */
+export const TARGETS: Readonly<Record<string, Target>> = {
+  log_write: { at: 'least', ratio: 0.6 },
+  startup: { at: 'most', ratio: 2.5 },
+};
+
+/** What each measurement is, for the human table. */
+export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: string }>> = {
+  keygen_limit: { figure: '', limit: 'RSA-2048 key pairs/s, all cores' },
+  enroll_crypto_limit: { figure: '', limit: "enrollments/s if an enrollment's RSA operations were all it cost, all cores" },
+  startup: { figure: 'ccmsetup /? cold start, ms', limit: 'node -e 0, ms' },
+  log_write: { figure: 'CMTrace lines/s through the logger (winston, rollover)', limit: 'the same lines formatted + fs.writeSync' },
+  token_verify: { figure: 'bulk tokens/s, every check', limit: 'RSA-SHA256 verifications/s' },
+  mp_request: { figure: 'MP MPLIST requests/s over keep-alive, logged', limit: 'bare node:http server, same client' },
+};
+
+const round = (n: number): number => Number(n.toPrecision(4));
+
+/** A figure, its limit and their ratio, as the report holds them. */
+export function measured(name: string, figure: number, limit: number): BenchPart {
+  return { figures: { [name]: round(figure) }, limits: { [name]: round(limit) }, ratios: { [name]: round(figure / limit) } };
+}
+
+export function merge(report: BenchReport, part: BenchPart): BenchReport {
+  return {
+    machine: report.machine,
+    figures: { ...report.figures, ...part.figures },
+    limits: { ...report.limits, ...part.limits },
+    ratios: { ...report.ratios, ...part.ratios },
+  };
+}
+
+export function targetMet(target: Target, ratio: number): boolean {
+  return target.at === 'least' ? ratio >= target.ratio : ratio <= target.ratio;
+}
+
+export interface BenchRow {
+  measurement: string;
+  figure: string;
+  limit: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+const cell = (value: number | undefined): string => (value === undefined ? '' : String(value));
+
+function row(report: BenchReport, name: string): BenchRow {
+  const ratio = report.ratios[name];
+  const target = TARGETS[name];
+  const about = DESCRIPTIONS[name];
+  return {
+    measurement: about ? `${name}: ${about.figure ? `${about.figure} vs ${about.limit}` : about.limit}` : name,
+    figure: cell(report.figures[name]),
+    limit: cell(report.limits[name]),
+    ratio: cell(ratio),
+    target: target ? `${target.at === 'least' ? '>=' : '<='} ${target.ratio}` : '',
+    met: target && ratio !== undefined ? (targetMet(target, ratio) ? 'met' : 'not met') : '',
+  };
+}
+
+/**
+ * One row per limit, in the order measured, with the figure of the same name; then each figure
+ * set against a limit of another name (its ratio says how). Each with its target, met or not.
+ */
+export function benchRows(report: BenchReport): BenchRow[] {
+  const names = [...Object.keys(report.limits), ...Object.keys(report.figures).filter((name) => !(name in report.limits))];
+  return names.map((name) => row(report, name));
+}
