@@ -360,11 +360,12 @@ export class ClientHttp {
     };
     const tls = WINHTTP_FLAGS[code] ?? (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY|SIGNATURE/.test(code) ? INVALID_CA : undefined);
     if (tls) {
-      log.error('[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered');
-      log.error('[CCMHTTP]            : dwStatusInformationLength is 4');
+      // Real logs write WinHTTP's callback lines as information (type 1); only the ERROR line after them is an error.
+      log.info('[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered');
+      log.info('[CCMHTTP]            : dwStatusInformationLength is 4');
       // As the KB prints it: the WINHTTP_CALLBACK_STATUS_FLAG_* bits that are set (0x8 INVALID_CA, 0x9 with REV_FAILED).
-      log.error(`[CCMHTTP]            : lpvStatusInformation is 0x${tls.value.toString(16)}`);
-      log.error(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
+      log.info(`[CCMHTTP]            : lpvStatusInformation is 0x${tls.value.toString(16)}`);
+      log.info(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
       return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`);
     }
     const protocol = protocolMismatch(code, target);
