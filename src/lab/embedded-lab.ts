@@ -22,6 +22,7 @@ import { publishSiteNames } from './site-names';
 
 export const ARTICLE_CMG = 'CONTOSO.CLOUDAPP.NET';
 export const ARTICLE_ROLE_ID = '72186325152220500';
+export const ARTICLE_SITE_CODE = 'ABC';
 const MARKER = '.ccmlab-lab';
 
 /** The embedded site running in a lab of its own. */
@@ -59,7 +60,7 @@ export function freshLab(dir: string): void {
 export async function startEmbeddedSite(dir: string, clock: Clock): Promise<EmbeddedSite> {
   const lab = labAt(dir);
   if (!fs.existsSync(path.join(lab.siteDir, SITE_FILE))) {
-    await initSite({ dir: lab.siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock });
+    await initSite({ dir: lab.siteDir, siteCode: ARTICLE_SITE_CODE, mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock });
   }
   const site = await startSite({ siteDir: lab.siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: lab.siteLogDir, clock });
   try {
@@ -98,7 +99,7 @@ export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeM
 /** The article's ccmsetup command line for this token. */
 export function articleCommandLine(token: string): string[] {
   const cmg = `${ARTICLE_CMG}/CCM_Proxy_MutualAuth/${ARTICLE_ROLE_ID}`;
-  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
+  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, `SMSSiteCode=${ARTICLE_SITE_CODE}`, `/regtoken:${token}`];
 }
 
 /** One client of the embedded lab through ccmsetup in-process, with the article's command line. */
