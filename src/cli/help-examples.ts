@@ -217,10 +217,7 @@ const EXAMPLES = {
   ],
   'fleet enroll': [
     ['ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys', "into the lab's running site, a bulk token issued for the run; rerun after a crash to continue"],
-    [
-      'ccmlab fleet enroll --count 50 --regtoken-file token.txt --cmg CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 --site-code ABC --connect-to CONTOSO.CLOUDAPP.NET:443:127.0.0.1:4443 --ca-file root.pem --fleet-dir /tmp/fleet',
-      'into any running site, with its bulk token',
-    ],
+    ['ccmlab fleet enroll --count 50 --regtoken-file token.txt --site-code ABC --cmg "$CMG"', 'into any running site with its bulk token; CMG=NAME/CCM_Proxy_MutualAuth/<role ID>'],
     ['ccmlab fleet enroll --count 20 --name-pattern LAB-{n:05} --logs failures --json', "without a running site: an embedded lab of the fleet's own; keep only failed clients' logs"],
   ],
   'fleet keys': [

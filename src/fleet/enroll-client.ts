@@ -61,14 +61,14 @@ async function clientIdentity(run: ClientRun, name: string, clientDir: string, p
   const owner = run.keys ? ownerOf(run.fleetDir, name) : undefined;
   if (hasIdentity(clientDir)) {
     // A crash may have come between fixing the identity and giving up the cache's claim.
-    if (run.keys && owner) run.keys.release(owner);
+    if (run.keys && owner) await run.keys.release(owner);
     return loadIdentity(clientDir);
   }
   const started = performance.now();
   const keys = run.keys && owner ? claimKeys(run.keys, owner, name) : undefined;
   const identity = await newIdentity(run.clock, keys);
   await saveIdentity(clientDir, identity);
-  if (run.keys && owner) run.keys.release(owner);
+  if (run.keys && owner) await run.keys.release(owner);
   addPhase(phases, 'keys', performance.now() - started);
   return identity;
 }

@@ -132,6 +132,7 @@ export class JournalWriter {
   constructor(readonly file: string, committedBytes: number) {
     try {
       this.fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
+      fs.fchmodSync(this.fd, 0o600);
       if (fs.fstatSync(this.fd).size > committedBytes) fs.ftruncateSync(this.fd, committedBytes);
     } catch (error) {
       throw this.failure(error);

@@ -12,8 +12,9 @@ import { makeDirectory, readBoundedText } from '../store/files';
  * wire costs. The cache is a directory (0700):
  *
  *   key-cache.json        what the directory is (format, schema)
- *   ready/<32 hex>.pem    one client's keys (0600): two PKCS#8 RSA-2048 keys, signing then
- *                         encryption, or one key for both (--one-key)
+ *   ready/<32 hex>.pem    one client's keys (0600): two RSA-2048 key pairs (PKCS#8 private
+ *                         key, then SPKI public key), signing then encryption, or one pair
+ *                         for both (--one-key)
  *   claimed/<owner>.pem   keys a fleet client has taken and not yet fixed in its identity
  *
  * A slot is named at random, so any number of `fleet keys` may add to a cache at once. A
@@ -32,6 +33,7 @@ const SLOT = /^[0-9a-f]{32}\.pem$/;
 const MAX_SLOT_BYTES = 16 * 1024;
 const MARKER = { format: 'ccmlab-key-cache', schemaVersion: 1 };
 const PRIVATE_KEY = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\r?\n?/g;
+const PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\r?\n?/g;
 
 const CACHE_DIR = { label: 'key cache', code: 'CCMLAB_E_KEY_CACHE', fix: 'give a --key-cache directory that can be created and written to' } as const;
 
@@ -55,21 +57,26 @@ export function prepareKeyCache(dir: string): void {
   writeFileAtomic(path.join(dir, KEY_CACHE_FILE), `${JSON.stringify(MARKER)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
 }
 
-/** One client's keys as a slot holds them: the signing key, then the encryption key unless one serves both. */
+/**
+ * One client's keys as a slot holds them: the signing key pair, then the encryption key pair
+ * unless one serves both; each private key (PKCS#8) followed by its public key (SPKI), which
+ * the certificates need and would otherwise cost a derivation at enrollment.
+ */
 export async function newSlot(oneKey: boolean): Promise<string> {
   const pairs = await Promise.all(Array.from({ length: oneKey ? 1 : 2 }, () => generateRsaKeyPair()));
-  return pairs.map((pair) => pair.privateKeyPem).join('');
+  return pairs.map((pair) => `${pair.privateKeyPem}${pair.publicKeyPem}`).join('');
 }
 
 export function addSlot(dir: string, pem: string): void {
   writeFileAtomic(path.join(dir, READY, `${crypto.randomBytes(16).toString('hex')}.pem`), pem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
 }
 
-/** The client keys in a slot's text; one key serves both certificates. Undefined if it holds neither one nor two keys. */
+/** The client keys in a slot's text; one pair serves both certificates. Undefined if it holds neither one nor two key pairs. */
 export function parseSlot(pem: string): ClientKeys | undefined {
-  const blocks = pem.match(PRIVATE_KEY) ?? [];
-  if (blocks.length < 1 || blocks.length > 2) return undefined;
-  const [signing, encryption] = blocks.map((privateKeyPem) => ({ privateKeyPem, publicKeyPem: crypto.createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString() }));
+  const privates = pem.match(PRIVATE_KEY) ?? [];
+  const publics = pem.match(PUBLIC_KEY) ?? [];
+  if (privates.length < 1 || privates.length > 2 || publics.length !== privates.length) return undefined;
+  const [signing, encryption] = privates.map((privateKeyPem, i) => ({ privateKeyPem, publicKeyPem: publics[i] }));
   return { signing, encryption: encryption ?? signing };
 }
 
@@ -149,9 +156,9 @@ export class KeyCache {
     }
   }
 
-  /** The keys now live with their client: its claim goes. */
-  release(owner: string): void {
-    fs.rmSync(this.claimFile(owner), { force: true });
+  /** The keys now live with their client: its claim goes (off the event loop). */
+  async release(owner: string): Promise<void> {
+    await fs.promises.rm(this.claimFile(owner), { force: true });
   }
 
   close(): void {
