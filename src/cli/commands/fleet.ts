@@ -10,7 +10,7 @@ import { makeFleetKeys, type KeysSummary } from '../../fleet/keys-fleet';
 import type { ProgressSink } from '../../fleet/pool';
 import { runFleetStart, type StartSummary } from '../../fleet/start-fleet';
 import { fleetStatus, type StatusSummary } from '../../fleet/status-fleet';
-import { useEveryCore } from '../../fleet/threads';
+import { boundHeapGrowth, useEveryCore } from '../../fleet/runtime';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
@@ -121,6 +121,7 @@ function enrollCommand(context: CommandContext): CommandModule<object, EnrollArg
     handler: (args) =>
       context.run(async () => {
         useEveryCore();
+        boundHeapGrowth();
         const count = wholeNumber(String(args.count), 'count', MAX_CLIENTS);
         const summary = await runFleetEnroll({
           count,
@@ -190,6 +191,7 @@ function startCommand(context: CommandContext): CommandModule<object, FleetArgs>
     builder: (y: Argv) => withExamples(withFleetOptions(y, 'clients'), 'fleet start') as unknown as Argv<FleetArgs>,
     handler: (args) =>
       context.run(async () => {
+        boundHeapGrowth();
         const summary = await runFleetStart({ lab: labOf(args), fleetDir: args['fleet-dir'], concurrency: wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY), logs: args.logs, now: args.now, signal: stopSignal() });
         printResult(args.json, summary, () => describeStart(summary));
         return summary.failed === 0 && !summary.interrupted ? 0 : 1;
