@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { isInstalled, removeClient, syncClientFiles } from '../client/client-state';
 import type { EnrollPhase } from '../client/enroll';
+import type { ClientKeys } from '../client/identity';
 import type { ClientIdentity } from '../client/install';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
@@ -48,8 +49,8 @@ function addPhase(phases: PhaseMs, phase: EnrollPhase, ms: number): void {
   phases[phase] = (phases[phase] ?? 0) + ms;
 }
 
-function claimKeys(cache: KeyCache, owner: string, name: string) {
-  const keys = cache.claim(owner);
+async function claimKeys(cache: KeyCache, owner: string, name: string): Promise<ClientKeys> {
+  const keys = await cache.claim(owner);
   if (!keys) {
     throw new CcmlabError('CCMLAB_E_KEY_CACHE_EMPTY', `the key cache ${cache.dir} ran out of keys before ${name} (another run took the rest); make more with 'ccmlab fleet keys --key-cache ${cache.dir} --count <clients>' and run the fleet again`);
   }
@@ -65,7 +66,7 @@ async function clientIdentity(run: ClientRun, name: string, clientDir: string, p
     return loadIdentity(clientDir);
   }
   const started = performance.now();
-  const keys = run.keys && owner ? claimKeys(run.keys, owner, name) : undefined;
+  const keys = run.keys && owner ? await claimKeys(run.keys, owner, name) : undefined;
   const identity = await newIdentity(run.clock, keys);
   await saveIdentity(clientDir, identity);
   if (run.keys && owner) await run.keys.release(owner);

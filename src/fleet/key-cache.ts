@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
 
 /**
@@ -123,10 +123,17 @@ export class KeyCache {
     return fs.existsSync(this.claimFile(owner));
   }
 
-  /** The keys `owner` claimed before, or a slot claimed now; undefined when the cache has none left. */
-  claim(owner: string): ClientKeys | undefined {
+  /**
+   * The keys `owner` claimed before, or a slot claimed now; undefined when the cache has none
+   * left. A new claim is made durable (both directories synced) before the keys are used, so
+   * no crash can put keys that a client went on to use back among the ready ones.
+   */
+  async claim(owner: string): Promise<ClientKeys | undefined> {
     const file = this.claimFile(owner);
-    if (!fs.existsSync(file) && !this.takeSlot(file)) return undefined;
+    if (!fs.existsSync(file)) {
+      if (!this.takeSlot(file)) return undefined;
+      await syncPaths([path.join(this.dir, READY), path.join(this.dir, CLAIMED)]);
+    }
     const keys = parseSlot(readBoundedText(file, MAX_SLOT_BYTES, { label: 'key cache slot', code: 'CCMLAB_E_KEY_CACHE', fix: 'remove it; the cache has others' }));
     if (!keys) throw new CcmlabError('CCMLAB_E_KEY_CACHE', `key cache slot ${file} holds neither one nor two PEM private keys; remove it, the cache has others`);
     return keys;

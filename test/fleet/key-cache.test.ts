@@ -32,17 +32,17 @@ describe('key cache', () => {
     expect(() => KeyCache.open(work)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/make one with 'ccmlab fleet keys/) }));
   });
 
-  test('two runs sharing a cache never get the same slot; an exhausted cache says so', () => {
+  test('two runs sharing a cache never get the same slot; an exhausted cache says so', async () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 10; i++) addSlot(dir, fakeSlot(`slot${i}`));
     const [a, b] = [KeyCache.open(dir), KeyCache.open(dir)];
     const got: string[] = [];
     for (let i = 0; i < 5; i++) {
-      got.push(idOf(a.claim(ownerOf('/fleet-a', `PC${i}`))) as string);
-      got.push(idOf(b.claim(ownerOf('/fleet-b', `PC${i}`))) as string);
+      got.push(idOf(await a.claim(ownerOf('/fleet-a', `PC${i}`))) as string);
+      got.push(idOf(await b.claim(ownerOf('/fleet-b', `PC${i}`))) as string);
     }
     expect(new Set(got).size).toBe(10);
-    expect(a.claim(ownerOf('/fleet-a', 'PC99'))).toBeUndefined();
+    expect(await a.claim(ownerOf('/fleet-a', 'PC99'))).toBeUndefined();
     expect(b.countReady()).toBe(0);
     a.close();
     b.close();
@@ -52,25 +52,25 @@ describe('key cache', () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 3; i++) addSlot(dir, fakeSlot(`slot${i}`));
     const owner = ownerOf('/fleet', 'PC1');
-    const first = idOf(KeyCache.open(dir).claim(owner));
+    const first = idOf(await KeyCache.open(dir).claim(owner));
     const cache = KeyCache.open(dir);
     expect(cache.hasClaim(owner)).toBe(true);
-    expect(idOf(cache.claim(owner))).toBe(first);
+    expect(idOf(await cache.claim(owner))).toBe(first);
     expect(cache.countReady()).toBe(2);
     await cache.release(owner);
     expect(cache.hasClaim(owner)).toBe(false);
-    expect(idOf(cache.claim(owner))).not.toBe(first);
+    expect(idOf(await cache.claim(owner))).not.toBe(first);
     cache.close();
   });
 
-  test('slots added while a run takes them (another fleet keys) are found once the listing runs out', () => {
+  test('slots added while a run takes them (another fleet keys) are found once the listing runs out', async () => {
     prepareKeyCache(dir);
     addSlot(dir, fakeSlot('early'));
     const cache = KeyCache.open(dir);
-    expect(idOf(cache.claim(ownerOf('/f', 'A')))).toBe('early');
-    expect(cache.claim(ownerOf('/f', 'B'))).toBeUndefined();
+    expect(idOf(await cache.claim(ownerOf('/f', 'A')))).toBe('early');
+    expect(await cache.claim(ownerOf('/f', 'B'))).toBeUndefined();
     addSlot(dir, fakeSlot('late'));
-    expect(idOf(cache.claim(ownerOf('/f', 'B')))).toBe('late');
+    expect(idOf(await cache.claim(ownerOf('/f', 'B')))).toBe('late');
     cache.close();
   });
 
