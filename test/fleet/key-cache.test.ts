@@ -52,7 +52,9 @@ describe('key cache', () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 3; i++) addSlot(dir, fakeSlot(`slot${i}`));
     const owner = ownerOf('/fleet', 'PC1');
-    const first = idOf(await KeyCache.open(dir).claim(owner));
+    const interrupted = KeyCache.open(dir);
+    const first = idOf(await interrupted.claim(owner));
+    interrupted.close();
     const cache = KeyCache.open(dir);
     expect(cache.hasClaim(owner)).toBe(true);
     expect(idOf(await cache.claim(owner))).toBe(first);
