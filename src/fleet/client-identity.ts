@@ -18,10 +18,10 @@ import { readBoundedText } from '../store/files';
  * directory), and never changed.
  */
 
-export const IDENTITY_FILE = 'fleet-identity.json';
+const IDENTITY_FILE = 'fleet-identity.json';
 const MAX_IDENTITY_BYTES = 64 * 1024;
 
-export function identityFile(clientDir: string): string {
+function identityFile(clientDir: string): string {
   return path.join(clientDir, IDENTITY_FILE);
 }
 

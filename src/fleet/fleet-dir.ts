@@ -13,7 +13,7 @@ import { labAt, type Lab } from '../world/lab';
  * the fleet dir is then a lab root of its own). One run at a time works on it (`fleet.lock`).
  */
 
-export const FLEET_FILE = 'fleet.json';
+const FLEET_FILE = 'fleet.json';
 const LOCK_FILE = 'fleet.lock';
 const MAX_FLEET_FILE_BYTES = 16 * 1024;
 
@@ -60,7 +60,7 @@ function parseFleet(file: string, text: string): FleetRecord {
 }
 
 /** The fleet recorded in `dir`, or undefined when there is none yet. */
-export function readFleet(dir: string): FleetRecord | undefined {
+function readFleet(dir: string): FleetRecord | undefined {
   const file = path.join(dir, FLEET_FILE);
   if (!fs.existsSync(file)) return undefined;
   return parseFleet(file, readBoundedText(file, MAX_FLEET_FILE_BYTES, { label: 'fleet file', code: 'CCMLAB_E_FLEET_DIR', fix: 'enroll into another --fleet-dir' }));

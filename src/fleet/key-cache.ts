@@ -26,7 +26,7 @@ import { makeDirectory, readBoundedText } from '../store/files';
  * claim, and the same client takes it up again on the next run.
  */
 
-export const KEY_CACHE_FILE = 'key-cache.json';
+const KEY_CACHE_FILE = 'key-cache.json';
 const READY = 'ready';
 const CLAIMED = 'claimed';
 const SLOT = /^[0-9a-f]{32}\.pem$/;

@@ -72,6 +72,8 @@ export async function runPool<T, R>(options: PoolOptions<T, R>): Promise<PoolRun
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  // Stopped early: the iterator may hold something open (a directory listing) until told.
+  if (!exhausted) iterator.return?.();
   if (fatal) throw fatal.error;
   return run;
 }

@@ -7,7 +7,7 @@ import type { PhaseMs } from './journal';
  * numbers (8 bytes each), from which the summary's percentiles come.
  */
 
-export const PHASES: readonly EnrollPhase[] = ['keys', 'metadata', 'registration', 'token', 'location'];
+const PHASES: readonly EnrollPhase[] = ['keys', 'metadata', 'registration', 'token', 'location'];
 
 export interface Percentiles {
   p50: number;

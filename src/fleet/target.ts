@@ -47,7 +47,7 @@ export function chooseMode(facts: ModeFacts): FleetMode {
   return 'embedded';
 }
 
-export function siteRunsIn(lab: Lab): boolean {
+function siteRunsIn(lab: Lab): boolean {
   return runningSitePid(lab.siteDir) !== undefined;
 }
 
@@ -79,7 +79,7 @@ export function checkCommandLine(args: readonly string[]): void {
 const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 /** `--regtoken` or the bulk token alone in `--regtoken-file` (read once, bounded; never written anywhere). */
-export function givenToken(regToken: string | undefined, regTokenFile: string | undefined): string | undefined {
+function givenToken(regToken: string | undefined, regTokenFile: string | undefined): string | undefined {
   if (regTokenFile === undefined) return regToken;
   const text = readBoundedText(regTokenFile, MAX_TOKEN_FILE_BYTES, { label: '--regtoken-file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give a file holding the bulk token alone (line 5 of BulkRegistrationTokenTool /new)' }).trim();
   if (text === '' || /\s/.test(text)) {

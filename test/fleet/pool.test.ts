@@ -79,11 +79,19 @@ describe('worker pool', () => {
     expect(started).toEqual([0, 1]);
   });
 
-  test('an aborted signal stops taking items; those in work finish', async () => {
+  test('an aborted signal stops taking items; those in work finish; the iterator is told it is done', async () => {
     const controller = new AbortController();
     const done: number[] = [];
+    let closed = false;
+    const items = (function* () {
+      try {
+        yield* numbers(100);
+      } finally {
+        closed = true;
+      }
+    })();
     const run = await runPool({
-      items: numbers(100),
+      items,
       concurrency: 2,
       work: async (i) => {
         if (i === 3) controller.abort();
@@ -97,5 +105,6 @@ describe('worker pool', () => {
     expect(run.stopped).toBe(true);
     expect(run.started).toBeLessThan(100);
     expect(done).toHaveLength(run.started);
+    expect(closed).toBe(true);
   });
 });
