@@ -1,8 +1,9 @@
 import { systemClock, type Clock } from '../core/clock';
-import { CcmlabError, toCcmlabError } from '../core/errors';
+import { toCcmlabError } from '../core/errors';
 import { countOf, printable } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { createBulkToken, type BulkTokenRecord } from '../site/bulk-tokens';
+import { issueToolToken } from '../lab/token-tool';
+import type { BulkTokenRecord } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
@@ -51,18 +52,8 @@ async function main(argv: string[]): Promise<number> {
     log();
     const site = openSite(args.siteDir);
     try {
-      if (site.config.passive) {
-        throw new CcmlabError(
-          'BRTT_E_PASSIVE_SITE',
-          `site ${site.config.siteCode} has its site server in passive mode, and a bulk registration token cannot be created there (a known issue); run the tool on the active site server`,
-        );
-      }
-      const now = clock.now();
-      const { record, token } = createBulkToken(site, args.lifetimeMinutes, now);
+      const { record, token } = issueToolToken(site, args.lifetimeMinutes, clock.now(), log());
       process.stdout.write(tokenOutput(record, token, args.json));
-      log().info(
-        `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`,
-      );
     } finally {
       site.close();
     }

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import yargs from 'yargs';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
+import { isNetbiosName, NETBIOS_RULE } from '../core/netbios';
 
 /** The emulator's own double-dash options of a ccmsetup command line (ccmsetup-argv.ts splits them off), parsed by yargs. */
 
@@ -24,8 +25,8 @@ export function defaultNetbiosName(): string {
 }
 
 function checkNetbios(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/.test(name)) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--netbios '${name}' is not a NetBIOS name: 1 to 15 letters, digits or '-'`);
+  if (!isNetbiosName(name)) {
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--netbios '${name}' is not a NetBIOS name: ${NETBIOS_RULE}`);
   }
   return name.toUpperCase();
 }

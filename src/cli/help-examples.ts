@@ -211,9 +211,26 @@ const EXAMPLES = {
     ['ccmlab demo --lab-dir /tmp/ccmlab-demo --json', 'elsewhere, the summary as JSON'],
   ],
   fleet: [
-    ['ccmlab fleet', '20 clients, 4 at once, in lab/fleet'],
-    ['ccmlab fleet --count 100 --concurrency 8 --lab-dir lab/fleet-100', 'more load'],
-    ['ccmlab fleet --count 5 --json', 'a small fleet, the summary as JSON'],
+    ['ccmlab fleet keys --count 1000 --key-cache lab/keys', "make 1000 clients' keys on every core"],
+    ['ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys', "enroll them into the lab's running site (lab/fleet); rerun to continue"],
+    ['ccmlab fleet status', 'the fleet by registration state and token expiry'],
+  ],
+  'fleet enroll': [
+    ['ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys', "into the lab's running site, a bulk token issued for the run; rerun after a crash to continue"],
+    ['ccmlab fleet enroll --count 50 --regtoken-file token.txt --site-code ABC --cmg "$CMG"', 'into any running site with its bulk token; CMG=NAME/CCM_Proxy_MutualAuth/<role ID>'],
+    ['ccmlab fleet enroll --count 20 --name-pattern LAB-{n:05} --logs failures --json', "without a running site: an embedded lab of the fleet's own; keep only failed clients' logs"],
+  ],
+  'fleet keys': [
+    ['ccmlab fleet keys --count 1000 --key-cache lab/keys', 'two RSA-2048 key pairs for each of 1000 clients'],
+    ['ccmlab fleet keys --count 500 --key-cache lab/keys --one-key --json', 'one key pair each (both certificates), as public tools do'],
+  ],
+  'fleet start': [
+    ['ccmlab fleet start', "CcmExec starting on every client of lab/fleet: renewals by the lab's clock"],
+    ['ccmlab fleet start --now 2027-01-01T00:00:00Z --concurrency 16 --json', 'on another day, as JSON'],
+  ],
+  'fleet status': [
+    ['ccmlab fleet status', 'clients by registration state and token expiry'],
+    ['ccmlab fleet status --fleet-dir /tmp/fleet --now 2027-01-01T00:00:00Z --json', 'how the tokens stand on another day, as JSON'],
   ],
   bench: [
     ['ccmlab bench', 'each measurement against its limit'],

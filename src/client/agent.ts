@@ -28,6 +28,8 @@ export interface AgentOptions {
   environment?: NetworkEnvironment;
   clock: Clock;
   retryMs?: number;
+  /** false: no client logs are written (ccmlab fleet start --logs none). */
+  writeLogs?: boolean;
   /** Calls `wake` when the lab clock is moved, so a waiting agent looks at the time again; returns the unsubscribe. */
   onClockChange?: (wake: () => void) => () => void;
 }
@@ -52,7 +54,7 @@ async function withClient<T>(options: AgentOptions, work: (context: Context) => 
   const config = state.config;
   const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
   const ca = options.caFile !== undefined ? readCaFile(options.caFile) : state.trustedRoot;
-  const logs = openClientLogs(options.logDir ?? config.logDir, config.logSettings, options.clock);
+  const logs = openClientLogs(options.logDir ?? config.logDir, options.writeLogs === false ? { ...config.logSettings, enabled: false } : config.logSettings, options.clock);
   const http = new ClientHttp(transportFor(connectTo, ca, options.environment, config.crlCheck === false ? undefined : { now: () => options.clock.now() }));
   const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
   try {

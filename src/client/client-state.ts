@@ -5,7 +5,7 @@ import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText, type FileRole } from '../store/files';
 
 /**
@@ -187,10 +187,14 @@ function keyedCertificate(dir: string, certificateFile: string, keyFile: string)
   return { certificatePem, privateKeyPem };
 }
 
-/** Writes every file atomically, all private (0600 in 0700 directories), client.json last. */
-export function saveClient(dir: string, state: ClientState): void {
+/**
+ * Writes every file atomically, all private (0600 in 0700 directories), client.json last.
+ * `sync` false leaves them to be made durable by `syncClientFiles` (the fleet does it off the
+ * event loop, many clients at once).
+ */
+export function saveClient(dir: string, state: ClientState, sync = true): void {
   makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
-  const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
   write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
   write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem);
@@ -201,6 +205,24 @@ export function saveClient(dir: string, state: ClientState): void {
   else fs.rmSync(path.join(dir, CLIENT_FILES.token), { force: true });
   write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
   write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
+}
+
+/** fsync of every file saveClient wrote and of their directories. */
+export async function syncClientFiles(dir: string): Promise<void> {
+  const files = Object.values(CLIENT_FILES)
+    .map((file) => path.join(dir, file))
+    .filter((file) => fs.existsSync(file));
+  try {
+    await syncPaths([...files, path.join(dir, 'certs'), dir]);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be synced to disk (${code}); free space or make it writable, then run the command again`, { cause: error });
+  }
+}
+
+/** client.json alone, checked: what a fleet's status counts, without reading keys and certificates. */
+export function readClientConfig(dir: string): ClientConfig {
+  return parseConfig(dir, read(dir, CLIENT_FILES.config));
 }
 
 /** /uninstall and /forceinstall: the client's state goes, its logs stay (they live elsewhere). */

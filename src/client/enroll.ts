@@ -8,6 +8,21 @@ import type { MpSession } from './mp-session';
 
 export type Bearer = { kind: 'none' } | { kind: 'bulk'; token: string } | { kind: 'client'; token: string };
 
+/** The steps of an install a caller may time: key generation, ServiceMetadata, registration (pending included), token, location. */
+export type EnrollPhase = 'keys' | 'metadata' | 'registration' | 'token' | 'location';
+
+/** Told how long each step that succeeded took, in milliseconds (a step may be told more than once: add them). */
+export type PhaseTimer = (phase: EnrollPhase, ms: number) => void;
+
+/** Runs `step` and tells `onPhase` how long it took, if it succeeded. */
+export async function timed<T>(phase: EnrollPhase, onPhase: PhaseTimer | undefined, step: () => Promise<T>): Promise<T> {
+  if (!onPhase) return step();
+  const start = performance.now();
+  const value = await step();
+  onPhase(phase, performance.now() - start);
+  return value;
+}
+
 export interface EnrollInput {
   session: MpSession;
   bearer: Bearer;
@@ -18,6 +33,7 @@ export interface EnrollInput {
   keyInformation: string | null;
   /** SMSSITECODE as given (not AUTO): the client is assigned to it only if its MP serves that site. */
   siteCode?: string | null;
+  onPhase?: PhaseTimer;
 }
 
 export type EnrollResult =
@@ -28,23 +44,26 @@ export type EnrollResult =
   | { registered: true; smsid: string; token: string; keyInformation: string; siteCode: string | null };
 
 export async function enroll(input: EnrollInput): Promise<EnrollResult> {
-  const { session, bearer } = input;
+  const { session, bearer, onPhase } = input;
   const bearerToken = bearer.kind === 'none' ? undefined : bearer.token;
   const proof = bearer.kind === 'client';
-  const cmgSite = input.internet && bearerToken ? await session.serviceMetadata(bearerToken, input.gatewayLog, proof) : undefined;
+  const cmgSite = input.internet && bearerToken ? await timed('metadata', onPhase, () => session.serviceMetadata(bearerToken, input.gatewayLog, proof)) : undefined;
   // Assignment comes before registration: on the intranet the MP says its site in MPKEYINFORMATION.
-  const early = input.siteCode && !input.internet ? await session.mpKeyInformation(undefined) : undefined;
+  const early = input.siteCode && !input.internet ? await timed('location', onPhase, () => session.mpKeyInformation(undefined)) : undefined;
   const mpSiteCode = cmgSite ?? early?.siteCode;
   if (input.siteCode && mpSiteCode !== undefined && mpSiteCode.toUpperCase() !== input.siteCode.toUpperCase()) {
     return { registered: false, assigned: false, smsid: session.smsid, mpSiteCode };
   }
-  const registration = await session.register(bearerToken, proof);
+  const registration = await timed('registration', onPhase, () => session.register(bearerToken, proof));
   if (!registration.registered) return { registered: false, smsid: registration.smsid };
-  const token = await session.ccmToken(bearerToken, 'registration');
+  const token = await timed('token', onPhase, () => session.ccmToken(bearerToken, 'registration'));
   // Through the CMG everything after the token travels with it.
   const locationToken = input.internet ? token : undefined;
-  const keys = input.keyInformation === null ? (early ?? (await session.mpKeyInformation(locationToken))) : undefined;
-  await session.mpList(locationToken);
+  const keys = await timed('location', onPhase, async () => {
+    const info = input.keyInformation === null ? (early ?? (await session.mpKeyInformation(locationToken))) : undefined;
+    await session.mpList(locationToken);
+    return info;
+  });
   return {
     registered: true,
     smsid: registration.smsid,

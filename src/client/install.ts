@@ -5,8 +5,8 @@ import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, type ClientState } from './client-state';
-import { enroll, type EnrollResult } from './enroll';
+import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
+import { enroll, timed, type EnrollResult, type PhaseTimer } from './enroll';
 import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
 import { newSmsid } from '../protocol/smsid';
 import { createCertificates, identityOf } from './identity';
@@ -38,6 +38,23 @@ export interface InstallOptions {
   clock: Clock;
   setupLog: SetupLog;
   retryMs?: number;
+  /**
+   * The identity to install when no client is installed (the fleet fixes each client's
+   * identity on disk before its first request, so a retry registers the same SMSID and key).
+   */
+  identity?: ClientIdentity;
+  /** false: no client logs are written (ccmlab fleet --logs none). */
+  writeLogs?: boolean;
+  /** false: the client state is written atomically but not synced; the caller syncs it (syncClientFiles). */
+  syncState?: boolean;
+  onPhase?: PhaseTimer;
+}
+
+/** What makes a client itself: its SMSID and its two certificates with their keys. */
+export interface ClientIdentity {
+  smsid: string;
+  signing: KeyedCertificate;
+  encryption: KeyedCertificate;
 }
 
 export interface InstallResult {
@@ -127,12 +144,12 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
   const { command, clock, setupLog } = options;
   const log = setupLog.log;
   const trustedRoot = options.caFile !== undefined ? readCaFile(options.caFile) : (plan.keep?.trustedRoot ?? null);
-  const certs = plan.keep ? { signing: plan.keep.signing, encryption: plan.keep.encryption } : undefined;
-  log.info(certs ? `Keeping the client's identity ${plan.keep?.config.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
-  const identityCerts = certs ?? (await createCertificates(clock));
-  const smsid = plan.keep?.config.smsid ?? newSmsid();
+  const given = plan.keep ? { smsid: plan.keep.config.smsid, signing: plan.keep.signing, encryption: plan.keep.encryption } : options.identity;
+  log.info(given ? `Keeping the client's identity ${given.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
+  const identityCerts = given ? { signing: given.signing, encryption: given.encryption } : await timed('keys', options.onPhase, () => createCertificates(clock));
+  const smsid = given?.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
-  const logs = openClientLogs(options.logDir, command.logSettings, clock);
+  const logs = openClientLogs(options.logDir, options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings, clock);
   // As WinHTTP does unless /NoCRLCheck: server certificates are checked against their CRLs.
   const crlCheck = command.parameters.NoCRLCheck === true ? undefined : { now: () => clock.now() };
   if (crlCheck && plan.route.kind === 'cmg') log.info('Enabled SSL revocation check.');
@@ -142,10 +159,10 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
     log.info(plan.route.kind === 'cmg' ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).` : `Registering with the management point ${session.mpBase}.`);
     if (plan.resetKeys && plan.keep?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
     const keyInformation = plan.resetKeys ? null : (plan.keep?.config.mpKeyInformation ?? null);
-    const result = await enroll({ session, bearer: plan.bearer, gatewayLog: log, internet: plan.internet, keyInformation, siteCode: command.siteCode === 'AUTO' ? null : command.siteCode });
+    const result = await enroll({ session, bearer: plan.bearer, gatewayLog: log, internet: plan.internet, keyInformation, siteCode: command.siteCode === 'AUTO' ? null : command.siteCode, onPhase: options.onPhase });
     const config = configAfterInstall({ command, plan, result, netbios: options.netbios, fqdn, connectTo: options.connectTo, logDir: options.logDir, logSettings: command.logSettings, now: clock.now().toISOString() });
     const state: ClientState = { config, ...identityCerts, trustedRoot, token: result.registered ? result.token : null };
-    saveClient(options.clientDir, state);
+    saveClient(options.clientDir, state, options.syncState !== false);
     return reportInstall(logs, log, state, result, session.mpBase);
   } finally {
     await http.close();

@@ -29,9 +29,10 @@ export function msiPropertiesLine(properties: Readonly<Record<string, string>>):
 export class SetupLog {
   readonly log: CmLog;
 
-  constructor(logDir: string, clock: Clock) {
+  /** `enabled` false writes nothing (ccmlab fleet --logs none). */
+  constructor(logDir: string, clock: Clock, enabled = true) {
     // ccmsetup.log is ccmsetup's own: the client.msi logging properties do not apply to it.
-    this.log = new CmLog({ dir: logDir, name: 'ccmsetup', rollover: 'history', settings: CLIENT_LOG_DEFAULTS, clock, source: 'ccmsetup.cpp' });
+    this.log = new CmLog({ dir: logDir, name: 'ccmsetup', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, enabled }, clock, source: 'ccmsetup.cpp' });
   }
 
   get path(): string {

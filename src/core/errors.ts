@@ -46,6 +46,11 @@ export const ERRORS = {
   CCMLAB_E_TOKEN_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
   CCMLAB_E_CLIENT_NOT_FOUND: { exit: 1, hresult: 0x80070490 },
   CCMLAB_E_LISTEN: { exit: 1, hresult: E_FAIL },
+  // The fleet: its directory and journal, another run on it, the key cache
+  CCMLAB_E_FLEET_DIR: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_FLEET_RUNNING: { exit: 1, hresult: 0x800700aa },
+  CCMLAB_E_KEY_CACHE: { exit: 1, hresult: E_FAIL },
+  CCMLAB_E_KEY_CACHE_EMPTY: { exit: 1, hresult: 0x80090016 },
 
   // BulkRegistrationTokenTool
   BRTT_E_USAGE: { exit: 2, hresult: E_INVALIDARG },

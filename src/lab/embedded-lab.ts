@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import type { KeyPairPem } from '../pki/certificates';
 import { createBulkToken } from '../site/bulk-tokens';
-import { initSite, openSite } from '../site/site-dir';
+import { initSite, openSite, SITE_FILE } from '../site/site-dir';
 import { startSite, type RunningSite } from '../site/site-server';
 import { writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory } from '../store/files';
@@ -15,22 +15,27 @@ import { runSetup, type SetupOutcome } from './run-setup';
 import { publishSiteNames } from './site-names';
 
 /**
- * An embedded lab for `ccmlab demo`, `ccmlab fleet` and the bench: a lab root of its own
- * (never the default lab), with the site of the source article (site ABC, CMG
+ * An embedded lab for `ccmlab demo`, `ccmlab fleet enroll` and the bench: a lab root of its
+ * own (never the default lab), with the site of the source article (site ABC, CMG
  * CONTOSO.CLOUDAPP.NET, role ID 72186325152220500) running in-process on loopback, its
  * names published and its root trusted in that lab, and a bulk registration token.
  */
 
 export const ARTICLE_CMG = 'CONTOSO.CLOUDAPP.NET';
 export const ARTICLE_ROLE_ID = '72186325152220500';
+export const ARTICLE_SITE_CODE = 'ABC';
 const MARKER = '.ccmlab-lab';
 
-export interface EmbeddedLab {
+/** The embedded site running in a lab of its own. */
+export interface EmbeddedSite {
   lab: Lab;
   dir: string;
   siteDir: string;
   siteLogs: string;
   site: RunningSite;
+}
+
+export interface EmbeddedLab extends EmbeddedSite {
   token: string;
   tokenGuid: string;
   tokenValidTo: string;
@@ -45,27 +50,50 @@ export function freshLab(dir: string): void {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   makeDirectory(dir, { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab-dir that can be created and written to' });
-  writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or fleet run here\n');
+  writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or bench run here\n');
 }
 
-/** `keys`: the site's key pairs made beforehand (the bench's), so that none is generated here. */
-export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number, keys?: readonly KeyPairPem[]): Promise<EmbeddedLab> {
-  freshLab(dir);
+/**
+ * The article's site in the lab rooted at `dir`: made there on first use (kept afterwards,
+ * so a fleet reruns against the site that registered its clients), started in-process on
+ * free loopback ports, its names published and its root trusted in that lab. `keys`: the
+ * site's key pairs made beforehand (the bench's), so that none is generated here.
+ */
+export async function startEmbeddedSite(dir: string, clock: Clock, keys?: readonly KeyPairPem[]): Promise<EmbeddedSite> {
   const lab = labAt(dir);
-  await initSite({ dir: lab.siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock, keys });
+  if (!fs.existsSync(path.join(lab.siteDir, SITE_FILE))) {
+    await initSite({ dir: lab.siteDir, siteCode: ARTICLE_SITE_CODE, mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock, keys });
+  }
   const site = await startSite({ siteDir: lab.siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: lab.siteLogDir, clock });
   try {
     const opened = openSite(lab.siteDir);
     try {
       trustRoot(lab, 'site-ABC', opened.certificatePem('sms-issuing'));
-      publishSiteNames(lab, site.ready, '127.0.0.1');
+    } finally {
+      opened.close();
+    }
+    publishSiteNames(lab, site.ready, '127.0.0.1');
+  } catch (error) {
+    await site.stop();
+    throw error;
+  }
+  return { lab, dir, siteDir: lab.siteDir, siteLogs: lab.siteLogDir, site };
+}
+
+/** A fresh embedded lab in `dir` (the demo's and the bench's) with a bulk registration token. */
+export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number, keys?: readonly KeyPairPem[]): Promise<EmbeddedLab> {
+  freshLab(dir);
+  const embedded = await startEmbeddedSite(dir, clock, keys);
+  try {
+    const opened = openSite(embedded.siteDir);
+    try {
       const { token, record } = createBulkToken(opened, tokenLifetimeMinutes, clock.now());
-      return { lab, dir, siteDir: lab.siteDir, siteLogs: lab.siteLogDir, site, token, tokenGuid: record.guid, tokenValidTo: record.validTo };
+      return { ...embedded, token, tokenGuid: record.guid, tokenValidTo: record.validTo };
     } finally {
       opened.close();
     }
   } catch (error) {
-    await site.stop();
+    await embedded.site.stop();
     throw error;
   }
 }
@@ -73,7 +101,7 @@ export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeM
 /** The article's ccmsetup command line for this token. */
 export function articleCommandLine(token: string): string[] {
   const cmg = `${ARTICLE_CMG}/CCM_Proxy_MutualAuth/${ARTICLE_ROLE_ID}`;
-  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
+  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, `SMSSiteCode=${ARTICLE_SITE_CODE}`, `/regtoken:${token}`];
 }
 
 /** One client of the embedded lab through ccmsetup in-process, with the article's command line. */

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { install, type InstallResult } from '../client/install';
+import type { PhaseTimer } from '../client/enroll';
+import { install, type ClientIdentity, type InstallResult } from '../client/install';
 import { parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
 import { SetupLog } from '../client/setup-log';
 import type { Clock } from '../core/clock';
@@ -26,6 +27,11 @@ export interface SetupRequest {
   environment: NetworkEnvironment;
   dryRun: boolean;
   retryMs?: number;
+  /** The fleet's: the identity of a client not yet installed, no logs at all, state synced by the caller, phase timings. */
+  identity?: ClientIdentity;
+  writeLogs?: boolean;
+  syncState?: boolean;
+  onPhase?: PhaseTimer;
 }
 
 export type SetupOutcome =
@@ -33,7 +39,7 @@ export type SetupOutcome =
   | { kind: 'install'; command: SetupCommand; result: InstallResult; clientDir: string; logDir: string; logFile: string };
 
 export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
-  const setupLog = new SetupLog(request.logDir, request.clock);
+  const setupLog = new SetupLog(request.logDir, request.clock, request.writeLogs !== false);
   setupLog.started(redactedCommandLine(request.setupArgs));
   try {
     const { command, regToken } = parseSetupCommand(request.setupArgs);

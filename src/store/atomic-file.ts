@@ -27,25 +27,38 @@ export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): string | u
   return makeDirectory(dir, STATE_DIRECTORY, mode);
 }
 
-export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): void {
+/**
+ * `sync` false replaces the file just as atomically (a reader sees the old file or the new
+ * one) but leaves it to the caller to make it durable (`syncPaths`): a kill -9 loses nothing
+ * written, a power loss may.
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync = true): void {
   try {
-    writeAtomically(file, data, mode, dirMode);
+    writeAtomically(file, data, mode, dirMode, sync);
   } catch (error) {
-    if (isCcmlabError(error)) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `${file} cannot be written (${code}); free space or make its directory writable, then run the command again`, { cause: error });
+    throw stateWriteError(file, error);
   }
 }
 
-function writeAtomically(file: string, data: string | Buffer, mode: number, dirMode: number): void {
+function stateWriteError(file: string, error: unknown): unknown {
+  if (isCcmlabError(error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new CcmlabError('CCMLAB_E_STATE_WRITE', `${file} cannot be written (${code}); free space or make its directory writable, then run the command again`, { cause: error });
+}
+
+function tempPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+}
+
+function writeAtomically(file: string, data: string | Buffer, mode: number, dirMode: number, sync: boolean): void {
   const dir = path.dirname(file);
   makeDir(dir, dirMode);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPath(file);
   const fd = fs.openSync(temp, 'wx', mode);
   try {
     fs.writeFileSync(fd, data);
     fs.fchmodSync(fd, mode);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } catch (error) {
     fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
@@ -58,7 +71,46 @@ function writeAtomically(file: string, data: string | Buffer, mode: number, dirM
     fs.rmSync(temp, { force: true });
     throw error;
   }
-  syncDirectory(dir);
+  if (sync) syncDirectory(dir);
+}
+
+/**
+ * writeFileAtomic with the writes and syncs off the event loop (libuv's thread pool): for
+ * callers that write many files at once and must not stall on each fsync.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = tempPath(file);
+  try {
+    makeDir(dir, dirMode);
+    const handle = await fs.promises.open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(temp, file);
+    await syncPaths([dir]);
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true });
+    throw stateWriteError(file, error);
+  }
+}
+
+/** fsync of each path (files and directories), concurrently, off the event loop. */
+export async function syncPaths(paths: readonly string[]): Promise<void> {
+  await Promise.all(
+    paths.map(async (p) => {
+      const handle = await fs.promises.open(p, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
 }
 
 export function syncDirectory(dir: string): void {

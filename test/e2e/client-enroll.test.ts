@@ -354,23 +354,26 @@ describe('the demo', () => {
 });
 
 describe('ccmlab fleet', () => {
-  test('enrolls several clients at once, each with its own identity and logs', async () => {
-    const labDir = path.join(work, 'fleet');
-    const r = await runCli('ccmlab', ['fleet', '--count', '3', '--concurrency', '2', '--lab-dir', labDir, '--json'], { cwd: work });
+  test('enroll without a running site: an embedded lab of its own, each client with its own identity and logs', async () => {
+    const fleetDir = path.join(work, 'fleet');
+    const r = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurrency', '2', '--fleet-dir', fleetDir, '--json'], { cwd: work });
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { enrolled: number; failed: number; enrollMs: { p50: number } };
-    expect(summary).toMatchObject({ enrolled: 3, failed: 0 });
+    const summary = JSON.parse(r.stdout) as { mode: string; enrolled: number; failed: number; siteLogs: string };
+    expect(summary).toMatchObject({ mode: 'embedded', enrolled: 3, failed: 0, siteLogs: path.join(fleetDir, 'logs', 'site') });
     const smsids = ['FLEET00001', 'FLEET00002', 'FLEET00003'].map(
-      (name) => (JSON.parse(fs.readFileSync(path.join(labDir, 'clients', name, 'client.json'), 'utf8')) as { smsid: string }).smsid,
+      (name) => (JSON.parse(fs.readFileSync(path.join(fleetDir, 'clients', name, 'client.json'), 'utf8')) as { smsid: string }).smsid,
     );
     expect(new Set(smsids).size).toBe(3);
     for (const name of ['FLEET00001', 'FLEET00003']) {
-      const lines = parseCmTrace(fs.readFileSync(path.join(labDir, 'logs', 'clients', name, 'ClientLocation.log'), 'utf8')).entries.map((e) => e.message);
+      const lines = parseCmTrace(fs.readFileSync(path.join(fleetDir, 'logs', 'clients', name, 'ClientLocation.log'), 'utf8')).entries.map((e) => e.message);
       expect(lines).toContain(ROTATION);
     }
-    const bad = await runCli('ccmlab', ['fleet', '--count', '0', '--lab-dir', labDir], { cwd: work });
+    const bad = await runCli('ccmlab', ['fleet', 'enroll', '--count', '0', '--fleet-dir', fleetDir], { cwd: work });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 10000/);
+    expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 100000/);
+    const bare = await runCli('ccmlab', ['fleet', '--count', '3'], { cwd: work });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a fleet command: enroll, keys, start, status (ccmlab --help shows usage)\n');
   });
 });
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 
 /**
@@ -23,5 +24,29 @@ export function waitForOutput(stream: Readable, pattern: RegExp, timeoutMs = 30_
     const timer = setTimeout(() => finish(new Error(`no ${String(pattern)} within ${timeoutMs} ms; printed so far: ${text}`)), timeoutMs);
     stream.on('data', onData);
     stream.on('end', onEnd);
+  });
+}
+
+/**
+ * Resolves once `ready()` holds, looking again each time something in `dir` changes (a file
+ * written, made or renamed there): tests wait on a journal or a state file instead of
+ * sleeping. Fails at the deadline (a bound on a hang, not a wait).
+ */
+export function waitForChange(dir: string, ready: () => boolean, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      if (!ready()) return false;
+      finish();
+      return true;
+    };
+    const watcher = fs.watch(dir, { persistent: false }, () => void check());
+    const timer = setTimeout(() => finish(new Error(`nothing in ${dir} met the condition within ${timeoutMs} ms`)), timeoutMs);
+    function finish(error?: Error): void {
+      clearTimeout(timer);
+      watcher.close();
+      if (error) reject(error);
+      else resolve();
+    }
+    check();
   });
 }

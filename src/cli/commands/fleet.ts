@@ -1,30 +1,49 @@
-import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
-import { labAt } from '../../world/lab';
-import { commandClock } from '../../world/lab-clock';
-import { CcmlabError, isCcmlabError } from '../../core/errors';
+import { parseConnectTo } from '../../core/connect-to';
+import { CcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
+import type { LogsMode } from '../../fleet/enroll-client';
+import { runFleetEnroll, type EnrollSummary } from '../../fleet/enroll-fleet';
+import { MAX_CLIENTS } from '../../fleet/journal';
+import { makeFleetKeys, type KeysSummary } from '../../fleet/keys-fleet';
+import type { ProgressSink } from '../../fleet/pool';
+import { runFleetStart, type StartSummary } from '../../fleet/start-fleet';
+import { fleetStatus, type StatusSummary } from '../../fleet/status-fleet';
+import { boundHeapGrowth, useEveryCore } from '../../fleet/runtime';
 import type { CommandContext } from '../context';
-import { runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
 import { withExamples } from '../help-examples';
-import { printResult } from '../output';
+import { formatTable, printResult } from '../output';
+import { labOf, type LabArgs } from '../site-options';
 
-/**
- * Many clients enrolling at once through the CMG with one bulk token, each with its own
- * identity, client dir and logs: load for the site and a corpus of client logs.
- */
+/** `ccmlab fleet enroll|keys|start|status`: parses, calls the fleet runner, prints. */
 
-interface FleetArgs {
-  count: string;
+const MAX_CONCURRENCY = 256;
+const LOGS_MODES = ['all', 'failures', 'none'] as const;
+
+interface FleetArgs extends LabArgs {
+  'fleet-dir'?: string;
   concurrency: string;
-  'lab-dir': string;
-  now?: string;
-  json?: boolean;
+  logs: LogsMode;
 }
 
-const MAX_COUNT = 10_000;
-const MAX_CONCURRENCY = 64;
+interface EnrollArgs extends FleetArgs {
+  count: string;
+  regtoken?: string;
+  'regtoken-file'?: string;
+  cmg?: string;
+  'site-code'?: string;
+  'connect-to'?: string[];
+  'ca-file'?: string;
+  'name-pattern'?: string;
+  'key-cache'?: string;
+}
+
+interface KeysArgs extends LabArgs {
+  count: string;
+  'key-cache': string;
+  'one-key'?: boolean;
+}
 
 function wholeNumber(value: string, option: string, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -32,76 +51,189 @@ function wholeNumber(value: string, option: string, max: number): number {
   return n;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+/** A progress bar on stderr when it is a terminal; nothing otherwise. */
+function progressBar(label: string): ProgressSink | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} |{bar}| {value}/{total}, {failed} failed, {eta_formatted} left`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  return { start: (total) => bar.start(total, 0, { failed: 0 }), update: (done, failed) => bar.update(done + failed, { failed }), stop: () => bar.stop() };
 }
 
-export function fleetCommand(context: CommandContext): CommandModule<object, FleetArgs> {
+/** SIGINT or SIGTERM: no new client starts, those in work finish, the summary is printed. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => {
+    if (!controller.signal.aborted) process.stderr.write('\nccmlab fleet: stopping: no new client starts; the clients in work finish\n');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}
+
+function labGiven(args: LabArgs): boolean {
+  return (args.lab !== undefined && args.lab !== '') || (process.env.CCMLAB_LAB !== undefined && process.env.CCMLAB_LAB !== '');
+}
+
+function withFleetOptions<T>(y: Argv<T>, what: string): Argv<T & FleetArgs> {
+  return y
+    .option('fleet-dir', { type: 'string', requiresArg: true, describe: 'the fleet directory (default <lab>/fleet)' })
+    .option('concurrency', { type: 'string', default: '8', requiresArg: true, describe: `${what} at once (1 to ${MAX_CONCURRENCY})` })
+    .option('logs', { choices: LOGS_MODES, default: 'all' as LogsMode, describe: "client logs: all kept, only a failed client's, or none written" }) as unknown as Argv<T & FleetArgs>;
+}
+
+function latencyTable(summary: EnrollSummary): string {
+  const rows = Object.entries(summary.latencyMs).map(([phase, p]) => ({ phase, ...p }));
+  return formatTable([['phase', 'latency (ms)'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']], rows).replace(/^/gm, '  ');
+}
+
+function describeEnroll(s: EnrollSummary): string {
+  const before = s.alreadyEnrolled > 0 ? ` (${s.alreadyEnrolled} enrolled by earlier runs, skipped)` : '';
+  const lines = [
+    `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`,
+    ...(s.interrupted ? [`  stopped before every client was tried: run the same command again to continue`] : []),
+    ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
+    ...(s.failed > 0 ? ['  failed clients are tried again, with the same identity, by the next run'] : []),
+    latencyTable(s).trimEnd(),
+    `  peak RSS ${s.peakRssMb} MB`,
+    `  fleet:       ${s.fleetDir} (${s.mode === 'embedded' ? 'its own embedded lab' : s.mode === 'lab' ? "the lab's running site" : 'the site of --cmg'})`,
+    ...(s.clientLogs ? [`  client logs: ${s.clientLogs}`] : []),
+    ...(s.siteLogs ? [`  site logs:   ${s.siteLogs}`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function enrollCommand(context: CommandContext): CommandModule<object, EnrollArgs> {
   return {
-    command: 'fleet',
-    describe: 'enroll many clients at once through the CMG of an embedded lab (load, and a corpus of client logs)',
+    command: 'enroll',
+    describe: "enroll many clients through ccmsetup's own path, resumable: into a lab's running site, any site (--regtoken, --cmg), or an embedded lab",
     builder: (y: Argv) =>
-      withExamples(y, 'fleet')
-        .option('count', { type: 'string', default: '20', requiresArg: true, describe: `clients to enroll (1 to ${MAX_COUNT})` })
-        .option('concurrency', { type: 'string', default: '4', requiresArg: true, describe: `enrollments at once (1 to ${MAX_CONCURRENCY})` })
-        .option('lab-dir', { type: 'string', default: path.join('lab', 'fleet'), requiresArg: true, describe: 'where the fleet lab goes (made afresh)' }) as unknown as Argv<FleetArgs>,
+      withExamples(withFleetOptions(y, 'enrollments'), 'fleet enroll')
+        .option('count', { type: 'string', demandOption: true, requiresArg: true, describe: `clients in the fleet (1 to ${MAX_CLIENTS}); a rerun enrolls those not enrolled yet` })
+        .option('regtoken', { type: 'string', requiresArg: true, describe: 'the bulk registration token (default: one issued by the lab site)' })
+        .option('regtoken-file', { type: 'string', requiresArg: true, describe: 'read the bulk token from this file' })
+        .conflicts('regtoken', 'regtoken-file')
+        .option('cmg', { type: 'string', requiresArg: true, describe: "NAME/CCM_Proxy_MutualAuth/<role ID> (default: the lab site's)" })
+        .option('site-code', { type: 'string', requiresArg: true, describe: "SMSSITECODE (default: the lab site's)" })
+        .option('connect-to', { type: 'string', array: true, requiresArg: true, describe: 'HOST:PORT:ADDR:PORT2, as ccmsetup takes it (repeatable)' })
+        .option('ca-file', { type: 'string', requiresArg: true, describe: 'the root the clients trust, as ccmsetup takes it' })
+        .option('name-pattern', { type: 'string', requiresArg: true, describe: "computer names: {n} or {n:05} the client's number (default FLEET{n:05})" })
+        .option('key-cache', { type: 'string', requiresArg: true, describe: "take each client's keys from this cache ('fleet keys')" }) as unknown as Argv<EnrollArgs>,
     handler: (args) =>
       context.run(async () => {
-        const count = wholeNumber(String(args.count), 'count', MAX_COUNT);
-        const concurrency = Math.min(count, wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY));
-        const clock = commandClock(args.now, labAt(path.resolve(args['lab-dir'])));
-        const lab = await startEmbeddedLab(path.resolve(args['lab-dir']), clock, 60);
-        const durations: number[] = [];
-        const failures: Array<{ netbios: string; code: string; message: string }> = [];
-        const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'fleet |{bar}| {value}/{total} clients, {failed} failed', hideCursor: true }, cliProgress.Presets.shades_classic);
-        const started = process.hrtime.bigint();
-        try {
-          bar.start(count, 0, { failed: 0 });
-          let next = 0;
-          const worker = async (): Promise<void> => {
-            while (next < count) {
-              const netbios = `FLEET${String(++next).padStart(5, '0')}`;
-              const t0 = process.hrtime.bigint();
-              try {
-                await runArticleSetup(lab, netbios, clock, { retryMs: 50 });
-                durations.push(Number(process.hrtime.bigint() - t0) / 1e6);
-              } catch (error) {
-                failures.push({ netbios, code: isCcmlabError(error) ? error.code : 'CCMLAB_E_INTERNAL', message: (error as Error).message });
-              }
-              bar.increment(1, { failed: failures.length });
-            }
-          };
-          await Promise.all(Array.from({ length: concurrency }, worker));
-        } finally {
-          bar.stop();
-          await lab.site.stop();
-        }
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const sorted = [...durations].sort((a, b) => a - b);
-        const summary = {
+        useEveryCore();
+        boundHeapGrowth();
+        const count = wholeNumber(String(args.count), 'count', MAX_CLIENTS);
+        const summary = await runFleetEnroll({
           count,
-          concurrency,
-          enrolled: durations.length,
-          failed: failures.length,
-          seconds: Number(seconds.toFixed(2)),
-          clientsPerSecond: Number((durations.length / seconds).toFixed(2)),
-          enrollMs: { p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)), max: Math.round(sorted[sorted.length - 1] ?? 0) },
-          failures: failures.slice(0, 10),
-          labDir: lab.dir,
-          clientLogs: path.join(lab.lab.logsDir, 'clients'),
-          siteLogs: lab.siteLogs,
-        };
-        printResult(args.json, summary, () =>
-          [
-            `${summary.enrolled} of ${countOf(count, 'client')} enrolled through the CMG in ${summary.seconds} s (${summary.clientsPerSecond}/s, ${concurrency} at once)`,
-            `  per client: p50 ${summary.enrollMs.p50} ms, p95 ${summary.enrollMs.p95} ms, max ${summary.enrollMs.max} ms`,
-            ...failures.slice(0, 10).map((f) => `  failed ${f.netbios}: ${f.code}: ${f.message}`),
-            `  client logs: ${summary.clientLogs}`,
-            `  site logs:   ${summary.siteLogs}`,
-            '',
-          ].join('\n'),
-        );
-        return failures.length === 0 ? 0 : 1;
+          concurrency: Math.min(count, wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY)),
+          lab: labOf(args),
+          labGiven: labGiven(args),
+          fleetDir: args['fleet-dir'],
+          namePattern: args['name-pattern'],
+          keyCache: args['key-cache'],
+          logs: args.logs,
+          regToken: args.regtoken,
+          regTokenFile: args['regtoken-file'],
+          cmg: args.cmg,
+          siteCode: args['site-code'],
+          connectTo: (args['connect-to'] ?? []).map(parseConnectTo),
+          caFile: args['ca-file'],
+          now: args.now,
+          progress: progressBar('fleet enroll'),
+          signal: stopSignal(),
+        });
+        printResult(args.json, summary, () => describeEnroll(summary));
+        return summary.failed === 0 && !summary.interrupted ? 0 : 1;
       }),
+  };
+}
+
+function describeKeys(s: KeysSummary): string {
+  const per = s.keysPerClient === 1 ? 'one key pair each (signing and encryption share it)' : 'two key pairs each (signing, encryption)';
+  return `Made keys for ${countOf(s.made, 'client')} in ${s.seconds} s (${s.keyPairsPerSecond} RSA-2048 key pairs/s on ${s.threads} threads), ${per}${s.interrupted ? '; stopped early' : ''}\n  ${s.keyCache}: keys for ${countOf(s.ready, 'client')} ready\n`;
+}
+
+function keysCommand(context: CommandContext): CommandModule<object, KeysArgs> {
+  return {
+    command: 'keys',
+    describe: "pre-generate clients' RSA-2048 keys into a key cache, on every core, for 'fleet enroll --key-cache'",
+    builder: (y: Argv) =>
+      withExamples(y, 'fleet keys')
+        .option('count', { type: 'string', demandOption: true, requiresArg: true, describe: `clients to make keys for (1 to ${MAX_CLIENTS})` })
+        .option('key-cache', { type: 'string', demandOption: true, requiresArg: true, describe: 'the cache directory (made if new; added to if a cache)' })
+        .option('one-key', { type: 'boolean', describe: 'one key pair per client for both certificates, as public tools do' }) as unknown as Argv<KeysArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        const threads = useEveryCore();
+        const count = wholeNumber(String(args.count), 'count', MAX_CLIENTS);
+        const summary = await makeFleetKeys({ keyCache: args['key-cache'], count, oneKey: args['one-key'] === true, threads, progress: progressBar('fleet keys'), signal: stopSignal() });
+        printResult(args.json, summary, () => describeKeys(summary));
+        return summary.interrupted ? 1 : 0;
+      }),
+  };
+}
+
+function describeStart(s: StartSummary): string {
+  const outcomes = Object.entries(s.outcomes).map(([action, n]) => `${n} ${action}`).join(', ');
+  const lines = [
+    `Agent started on ${countOf(s.started, 'client')} at ${s.at} in ${s.seconds} s: ${outcomes}, ${s.failed} failed`,
+    ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
+    ...(s.notEnrolled > 0 ? [`  ${countOf(s.notEnrolled, 'client dir')} with no enrolled client: run 'fleet enroll' again`] : []),
+    ...(s.interrupted ? ['  stopped before every client was started'] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function startCommand(context: CommandContext): CommandModule<object, FleetArgs> {
+  return {
+    command: 'start',
+    describe: "CcmExec starting on every client of the fleet: location refresh, renewal once a token is 30 days old (the lab's clock or --now)",
+    builder: (y: Argv) => withExamples(withFleetOptions(y, 'clients'), 'fleet start') as unknown as Argv<FleetArgs>,
+    handler: (args) =>
+      context.run(async () => {
+        boundHeapGrowth();
+        const summary = await runFleetStart({ lab: labOf(args), fleetDir: args['fleet-dir'], concurrency: wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY), logs: args.logs, now: args.now, signal: stopSignal() });
+        printResult(args.json, summary, () => describeStart(summary));
+        return summary.failed === 0 && !summary.interrupted ? 0 : 1;
+      }),
+  };
+}
+
+function describeStatus(s: StatusSummary): string {
+  const { registration: r, tokens: t } = s;
+  return [
+    `${countOf(s.clients, 'client')} in ${s.fleetDir} at ${s.at}`,
+    `  registration: ${r.registered} registered, ${r.pending} pending, ${r.unassigned} unassigned, ${s.notEnrolled} not enrolled${s.damaged > 0 ? `, ${s.damaged} damaged` : ''}`,
+    `  CCM tokens:   ${t.valid} valid, ${t['renewal-due']} renewal due ('ccmlab fleet start' renews them), ${t.expired} expired`,
+    '',
+  ].join('\n');
+}
+
+function statusCommand(context: CommandContext): CommandModule<object, LabArgs & { 'fleet-dir'?: string }> {
+  return {
+    command: 'status',
+    describe: "the fleet's clients by registration state and token expiry (valid, renewal due, expired), from their state alone",
+    builder: (y: Argv) => withExamples(y, 'fleet status').option('fleet-dir', { type: 'string', requiresArg: true, describe: 'the fleet directory (default <lab>/fleet)' }) as unknown as Argv<LabArgs & { 'fleet-dir'?: string }>,
+    handler: (args) =>
+      context.run(async () => {
+        const summary = fleetStatus({ lab: labOf(args), fleetDir: args['fleet-dir'], now: args.now });
+        printResult(args.json, summary, () => describeStatus(summary));
+        return 0;
+      }),
+  };
+}
+
+export function fleetCommand(context: CommandContext): CommandModule {
+  return {
+    command: 'fleet',
+    describe: 'many clients at once: enroll (resumable), keys (a key cache), start (the agent on each), status',
+    builder: (y: Argv) =>
+      withExamples(y, 'fleet')
+        .command(enrollCommand(context))
+        .command(keysCommand(context))
+        .command(startCommand(context))
+        .command(statusCommand(context))
+        .demandCommand(1, 'name a fleet command: enroll, keys, start, status'),
+    handler: () => undefined,
   };
 }

@@ -1,0 +1,23 @@
+import { CcmlabError } from '../core/errors';
+import { countOf } from '../core/text';
+import type { CmLog } from '../log/logger';
+import { createBulkToken, type CreatedBulkToken } from '../site/bulk-tokens';
+import type { Site } from '../site/site-dir';
+
+/**
+ * BulkRegistrationTokenTool /new on the site server: refused on a passive site (the
+ * article's known issue), otherwise a new token whose GUID and validity the site records
+ * and BulkRegistrationTokenTool.log names. The token tool and the fleet issue tokens so.
+ */
+export function issueToolToken(site: Site, lifetimeMinutes: number, now: Date, log: CmLog): CreatedBulkToken {
+  if (site.config.passive) {
+    throw new CcmlabError(
+      'BRTT_E_PASSIVE_SITE',
+      `site ${site.config.siteCode} has its site server in passive mode, and a bulk registration token cannot be created there (a known issue); run the tool on the active site server`,
+    );
+  }
+  const created = createBulkToken(site, lifetimeMinutes, now);
+  const { record } = created;
+  log.info(`Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`);
+  return created;
+}
