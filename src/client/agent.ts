@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { loadClient, saveClient, tokenInfo, type ClientState, type TokenInfo } from './client-state';
+import { expiredTokenAdvice, loadClient, saveClient, tokenInfo, type ClientState, type TokenInfo } from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
 import { readCaFile, transportFor } from './install';
@@ -126,7 +126,7 @@ function refuseStart(plan: Extract<StartPlan, { step: 'not-assigned' | 'needs-bu
   if (plan.step === 'needs-bulk-token') {
     throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet');
   }
-  throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${plan.token.expiresAt}; reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>`);
+  throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${plan.token.expiresAt}; ${expiredTokenAdvice(state.config)}`);
 }
 
 async function register(options: AgentOptions, { state, logs, session }: Context, route: Route, now: Date): Promise<StartResult> {

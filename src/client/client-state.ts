@@ -93,6 +93,12 @@ export function tokenInfo(token: string): TokenInfo {
 
 export type TokenState = 'valid' | 'renewal-due' | 'expired';
 
+/** What to do about an expired CCM token, for this client: only one that knows an intranet MP can roam to it. */
+export function expiredTokenAdvice(config: Pick<ClientState['config'], 'assignedMp'>): string {
+  const reinstall = 'reinstall with ccmsetup /regtoken:<new bulk token>';
+  return config.assignedMp ? `reach its intranet MP ('ccmlab client roam --intranet') or ${reinstall}` : `${reinstall} (it knows no intranet MP to get a new token from)`;
+}
+
 /** Where the unique token stands at `now`, as the agent judges it: renewal due from day 30, expired after day 90. */
 export function tokenState(token: TokenInfo, now: Date): TokenState {
   if (now.getTime() > Date.parse(token.expiresAt)) return 'expired';

@@ -175,7 +175,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     const kept = fs.readFileSync(tokenFile, 'utf8');
     const r = await runCli('ccmlab', ['client', 'start', '--client-dir', dirs('EXPIRE01').clientDir, '--now', new Date(Date.now() + 91 * DAY).toISOString()], { cwd: work });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/CCMCLIENT_E_TOKEN_EXPIRED: the client's CCM token expired at .*; reach an intranet MP/);
+    expect(r.stderr).toMatch(/CCMCLIENT_E_TOKEN_EXPIRED: the client's CCM token expired at .*; reinstall with ccmsetup \/regtoken:<new bulk token> \(it knows no intranet MP/);
     expect(fs.readFileSync(tokenFile, 'utf8')).toBe(kept);
     expect(entries('EXPIRE01', 'ClientIDManagerStartup').some((e) => e.type === 3 && /The CCM token expired at/.test(e.message))).toBe(true);
   });
@@ -195,7 +195,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(await state({ CCMLAB_NOW: new Date(issued + 91 * DAY).toISOString() })).toBe('expired');
     const human = await status({}, '--now', new Date(issued + 91 * DAY).toISOString());
     expect(human.stdout).toMatch(/^tokenState +expired$/m);
-    expect(human.stdout).toMatch(/The CCM token expired at .*: reach an intranet MP/);
+    expect(human.stdout).toMatch(/The CCM token expired at .*: reinstall with ccmsetup \/regtoken:/);
     expect((await status({})).stdout).toMatch(/^tokenState +valid$/m);
   });
 

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
-import { loadClient, tokenState, type ClientState } from '../../client/client-state';
+import { expiredTokenAdvice, loadClient, tokenState, type ClientState } from '../../client/client-state';
 import { labEnvironment } from '../../world/environment';
 import { labAt, type Lab } from '../../world/lab';
 import { commandClock, watchLabClock } from '../../world/lab-clock';
@@ -80,7 +80,7 @@ function statusOf(state: ClientState, clientDir: string, now: Date): Record<stri
 function humanStatus(s: Record<string, unknown>): string {
   const lines = Object.entries(s).map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`);
   if (s.tokenState === 'expired') {
-    lines.push(`The CCM token expired at ${String(s.tokenExpiresAt)}: reach an intranet MP ('ccmlab client roam --intranet') or reinstall with ccmsetup /regtoken:<new bulk token>.`);
+    lines.push(`The CCM token expired at ${String(s.tokenExpiresAt)}: ${expiredTokenAdvice({ assignedMp: (s.assignedMp as string | null) ?? null })}.`);
   }
   return `${lines.join('\n')}\n`;
 }
