@@ -17,7 +17,7 @@ describe('ccmlab command line (process)', () => {
 
   test.each([
     [[], /name a command/],
-    [['bogus'], /Unknown argument: bogus/],
+    [['bogus'], /'bogus' is not a ccmlab command; the commands are site, clock/],
     [['site', 'tokens', 'block'], /Not enough non-option arguments/],
     [['client', 'roam', '--client-dir', 'x'], /say where the client goes: --internet or --intranet/],
     [['client', 'roam', '--internet', '--intranet'], /mutually exclusive/],
