@@ -23,6 +23,7 @@ export interface Target {
 /** Targets of issue 15 for the ratios this bench reports. */
 export const TARGETS: Readonly<Record<string, Target>> = {
   log_write: { at: 'least', ratio: 0.6 },
+  enroll_fresh: { at: 'least', ratio: 0.9 },
   startup: { at: 'most', ratio: 2.5 },
 };
 
@@ -30,6 +31,7 @@ export const TARGETS: Readonly<Record<string, Target>> = {
 export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: string }>> = {
   keygen_limit: { figure: '', limit: 'RSA-2048 key pairs/s, all cores' },
   enroll_crypto_limit: { figure: '', limit: "enrollments/s if an enrollment's RSA operations were all it cost, all cores" },
+  enroll_fresh: { figure: 'fleet enrollments/s with fresh keys (ratio: key pairs consumed/s over keygen_limit)', limit: 'keygen_limit' },
   startup: { figure: 'ccmsetup /? cold start, ms', limit: 'node -e 0, ms' },
   log_write: { figure: 'CMTrace lines/s through the logger (winston, rollover)', limit: 'the same lines formatted + fs.writeSync' },
   token_verify: { figure: 'bulk tokens/s, every check', limit: 'RSA-SHA256 verifications/s' },

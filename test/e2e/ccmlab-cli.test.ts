@@ -52,9 +52,11 @@ describe('ccmlab bench (process)', () => {
     expect(Object.keys(report.machine)).toEqual(['cpus', 'memory_mb', 'node_major']);
     const measured = ['startup', 'log_write', 'token_verify', 'mp_request'];
     expect(Object.keys(report.limits)).toEqual(['keygen_limit', 'enroll_crypto_limit', ...measured]);
-    expect(Object.keys(report.figures)).toEqual(measured);
-    expect(Object.keys(report.ratios)).toEqual(measured);
+    expect(Object.keys(report.figures)).toEqual(['enroll_fresh', ...measured]);
+    expect(Object.keys(report.ratios)).toEqual(['enroll_fresh', ...measured]);
     for (const name of measured) expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
-    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
+    // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit.
+    expect(report.ratios.enroll_fresh).toBeCloseTo((2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number), 2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'fleet enrollment, fresh keys', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
   }, 150_000);
 });

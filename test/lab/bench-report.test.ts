@@ -23,7 +23,7 @@ test('rows: one per limit in the order measured, then figures set against a limi
     ['300', '100', '3', '<= 2.5', 'not met'],
     ['70', '100', '0.7', '>= 0.6', 'met'],
     ['30', '100', '0.3', '', ''],
-    ['4.2', '', '0.88', '', ''],
+    ['4.2', '', '0.88', '>= 0.9', 'not met'],
   ]);
   expect(benchRows(report)[0].measurement).toBe('keygen_limit: RSA-2048 key pairs/s, all cores');
 });
