@@ -13,9 +13,7 @@ import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, merge, type BenchPart, type BenchReport } from './bench-report';
 import { startEmbeddedLab } from './embedded-lab';
-import { runFleetEnroll } from '../fleet/enroll-fleet';
-import { labAt } from '../world/lab';
-import { CcmlabError } from '../core/errors';
+import { enrollCached, enrollFresh } from './bench-fleet';
 
 /**
  * `ccmlab bench`: each figure against a limit measured in the same run (bench-report.ts).
@@ -33,16 +31,22 @@ export interface BenchCounts {
   starts: number;
   /** Fleet clients enrolled with fresh keys for enroll_fresh (the issue: at least 300, 600 pairs). */
   freshClients: number;
+  /** Fleet clients enrolled with cached keys for enroll_cached (the issue: 1000). */
+  cachedClients: number;
+  /** Keep enroll_cached's key cache under the project's lab/ between runs (false: a temporary one). */
+  keepKeyCache: boolean;
   lines: number;
   tokens: number;
   requests: number;
 }
 
-export const FULL_COUNTS: BenchCounts = { keyPairs: 600, enrollments: 400, starts: 15, freshClients: 300, lines: 50_000, tokens: 5_000, requests: 2_000 };
+export const FULL_COUNTS: BenchCounts = { keyPairs: 600, enrollments: 400, starts: 15, freshClients: 300, cachedClients: 1000, keepKeyCache: true, lines: 50_000, tokens: 5_000, requests: 2_000 };
 /** `--smoke`: every measurement runs, in a few seconds; its figures mean nothing. */
-export const SMOKE_COUNTS: BenchCounts = { keyPairs: 2, enrollments: 2, starts: 1, freshClients: 2, lines: 200, tokens: 20, requests: 20 };
+export const SMOKE_COUNTS: BenchCounts = { keyPairs: 2, enrollments: 2, starts: 1, freshClients: 2, cachedClients: 2, keepKeyCache: false, lines: 200, tokens: 20, requests: 20 };
 
 const BLOCKS = 20;
+/** The project's git-ignored lab/: the bench's key cache stays there, so only its first run pays for the keys. */
+const PROJECT_KEY_CACHE = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -154,36 +158,6 @@ async function mpRequest(dir: string, counts: BenchCounts, siteKeys: readonly Ke
   }
 }
 
-/**
- * enroll_fresh: fleet enrollments per second, each client making its two key pairs on the spot,
- * in an embedded lab of the fleet's own (a temporary dir: never a lab of the user's). Its ratio
- * is key pairs consumed per second over keygen_limit: key generation should be the only cost.
- */
-async function enrollFresh(dir: string, counts: BenchCounts, report: BenchReport): Promise<BenchPart> {
-  const lab = labAt(path.join(dir, 'fleet-fresh'));
-  const summary = await runFleetEnroll({
-    count: counts.freshClients,
-    concurrency: Math.max(2, 2 * os.availableParallelism()),
-    lab,
-    labGiven: false,
-    fleetDir: lab.root,
-    namePattern: undefined,
-    keyCache: undefined,
-    logs: 'none',
-    regToken: undefined,
-    regTokenFile: undefined,
-    cmg: undefined,
-    siteCode: undefined,
-    connectTo: [],
-    caFile: undefined,
-    now: undefined,
-  });
-  if (summary.failed > 0) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's fleet had ${summary.failed} failed enrollments; see ${lab.root}`);
-  const rate = summary.clientsPerSecond;
-  const keygen = report.limits.keygen_limit;
-  return { figures: { enroll_fresh: Number(rate.toPrecision(4)) }, ratios: { enroll_fresh: Number(((2 * rate) / keygen).toPrecision(4)) } };
-}
-
 const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: Number(value.toPrecision(4)) } });
 
 /** Key pairs the steps after key generation take from it: the embedded site's four, the first also to sign with (all throwaway). */
@@ -206,8 +180,8 @@ function steps(dir: string, counts: BenchCounts): Array<[label: string, run: (re
       },
     ],
     ['RSA operations of an enrollment', async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem))],
-    ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts, report)],
-    // enroll_cached (issue 15: a key cache, a site in another process) joins here, set against report.limits.enroll_crypto_limit.
+    ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report)],
+    ['fleet enrollment, cached keys, site in another process', (report) => enrollCached(dir, counts.keepKeyCache ? PROJECT_KEY_CACHE : path.join(dir, 'key-cache'), counts.cachedClients, report)],
     ['startup', () => startup(counts)],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],
