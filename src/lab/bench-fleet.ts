@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,9 +6,10 @@ import { runFleetEnroll, type EnrollRequest, type EnrollSummary } from '../fleet
 import { KeyCache, prepareKeyCache } from '../fleet/key-cache';
 import { makeFleetKeys } from '../fleet/keys-fleet';
 import { runningSitePid } from '../site/site-instance';
-import { readBoundedText } from '../store/files';
+import { makeDirectory, readBoundedText } from '../store/files';
 import { labAt, type Lab } from '../world/lab';
 import type { BenchPart, BenchReport } from './bench-report';
+import { runProgram } from './programs';
 
 /**
  * The bench's fleet figures (issue 15): enroll_fresh, each client making its keys on the spot,
@@ -17,7 +17,6 @@ import type { BenchPart, BenchReport } from './bench-report';
  * process, against enroll_crypto_limit, with the CPU each side spends per enrollment.
  */
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'ccmlab.js');
 const round = (n: number): number => Number(n.toPrecision(4));
 
 function fleetRequest(lab: Lab, count: number, concurrency: number, keyCache: string | undefined, labGiven: boolean): EnrollRequest {
@@ -53,12 +52,10 @@ export async function enrollFresh(dir: string, clients: number, report: BenchRep
   return { figures: { enroll_fresh: round(rate) }, ratios: { enroll_fresh: round((2 * rate) / report.limits.keygen_limit) } };
 }
 
-function ccmlab(args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new CcmlabError('CCMLAB_E_INTERNAL', `the bench's 'ccmlab ${args.join(' ')}' exited ${code}`))));
-  });
+/** `ccmlab ARGS` in the bench's lab, as a real process; any exit but 0 ends the step. */
+async function ccmlab(args: string[], lab: Lab): Promise<void> {
+  const result = await runProgram('ccmlab', args, lab.root);
+  if (result.exit !== 0) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's 'ccmlab ${args.join(' ')}' exited ${result.exit}: ${result.stderr.trim()}`);
 }
 
 /** CPU milliseconds a process has used, from /proc (Linux); undefined elsewhere. */
@@ -86,8 +83,9 @@ async function fillKeyCache(keyCache: string, clients: number): Promise<void> {
 export async function enrollCached(dir: string, keyCache: string, clients: number, report: BenchReport): Promise<BenchPart> {
   await fillKeyCache(keyCache, clients);
   const lab = labAt(path.join(dir, 'fleet-cached'));
-  await ccmlab(['site', 'init', '--lab', lab.root, '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500'], dir);
-  await ccmlab(['site', 'start', '--lab', lab.root, '--detach'], dir);
+  makeDirectory(lab.root, { label: "bench's lab", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' });
+  await ccmlab(['site', 'init', '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500'], lab);
+  await ccmlab(['site', 'start', '--detach'], lab);
   try {
     const sitePid = runningSitePid(lab.siteDir);
     if (sitePid === undefined) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's site in ${lab.root} did not stay up`);
@@ -101,7 +99,7 @@ export async function enrollCached(dir: string, keyCache: string, clients: numbe
       ratios: { enroll_cached: round(summary.clientsPerSecond / report.limits.enroll_crypto_limit) },
     };
   } finally {
-    await ccmlab(['site', 'stop', '--lab', lab.root], dir).catch(() => undefined);
+    await ccmlab(['site', 'stop'], lab).catch(() => undefined);
     fs.rmSync(lab.root, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
@@ -10,8 +9,9 @@ import { checkExpectations, type ExpectationResult } from '../diagnose/expectati
 import { readLogs } from '../diagnose/log-lines';
 import { writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
+import { runProgram, type Program } from '../lab/programs';
 import { answerKey, type StepOutcome } from './answer-key';
-import { keptValue, parseScenarioSteps, splitCommandLine, substitute, type Program, type ScenarioSteps, type Step } from './scenario-steps';
+import { keptValue, parseScenarioSteps, splitCommandLine, substitute, type ScenarioSteps, type Step } from './scenario-steps';
 
 /**
  * One scenario run: a fresh lab in `<out>/<name>/` (its own site, clients, clock and free
@@ -36,8 +36,6 @@ export interface ScenarioRun {
 
 /** Marks a folder as a scenario run's, so a rerun may replace it and nothing else. */
 const MARKER = '.ccmlab-scenario';
-const STEP_TIMEOUT_MS = 90_000;
-const MAX_OUTPUT = 1024 * 1024;
 const MAX_STEPS_FILE = 64 * 1024;
 
 function loadSteps(name: string): ScenarioSteps {
@@ -50,38 +48,6 @@ function loadSteps(name: string): ScenarioSteps {
     throw new CcmlabError('CCMLAB_E_SCENARIO', `${file} is not JSON (${(error as Error).message}); restore it from the repository`);
   }
   return parseScenarioSteps(json, file);
-}
-
-/** The environment of a step: the scenario's lab, and none of the caller's lab settings. */
-function stepEnvironment(dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCMLAB_')) env[k] = v;
-  return { ...env, CCMLAB_LAB: dir, NO_COLOR: '1' };
-}
-
-interface ProgramResult {
-  exit: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** One of ccmlab's programs as a real process, bounded in time and output. */
-export function runProgram(program: Program, args: readonly string[], dir: string): Promise<ProgramResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', `${program}.js`), ...args], { cwd: dir, env: stepEnvironment(dir), stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = { stdout: '', stderr: '' };
-    const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      if (out[key].length < MAX_OUTPUT) out[key] += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect('stdout'));
-    child.stderr.on('data', collect('stderr'));
-    const timer = setTimeout(() => child.kill('SIGKILL'), STEP_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (exit) => {
-      clearTimeout(timer);
-      resolve({ exit, ...out });
-    });
-  });
 }
 
 /** A fresh folder: a scenario run's own may be replaced (its site stopped first); anything else is left alone. */

@@ -1,5 +1,6 @@
 import { CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
+import type { Program } from '../lab/programs';
 
 /**
  * How a scenario is reproduced, kept as data in `fixtures/scenarios/NAME/steps.json`: the
@@ -8,7 +9,6 @@ import { printable } from '../core/text';
  * from one step for the next (`$TOKEN`). Pure: parsing, substitution, splitting.
  */
 
-export type Program = 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool';
 const PROGRAMS: readonly Program[] = ['ccmlab', 'ccmsetup', 'BulkRegistrationTokenTool'];
 
 /** Where a kept value comes from: a line of the step's stdout (1-based), a field of its JSON, or a fixture file. */
