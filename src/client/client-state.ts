@@ -214,12 +214,12 @@ export function saveClient(dir: string, state: ClientState, sync = true): void {
 }
 
 /** fsync of every file saveClient wrote and of their directories. */
-export async function syncClientFiles(dir: string): Promise<void> {
+export async function syncClientFiles(dir: string, sync: (paths: readonly string[]) => Promise<void> = syncPaths): Promise<void> {
   const files = Object.values(CLIENT_FILES)
     .map((file) => path.join(dir, file))
     .filter((file) => fs.existsSync(file));
   try {
-    await syncPaths([...files, path.join(dir, 'certs'), dir]);
+    await sync([...files, path.join(dir, 'certs'), dir]);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be synced to disk (${code}); free space or make it writable, then run the command again`, { cause: error });

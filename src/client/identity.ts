@@ -1,6 +1,5 @@
-import * as crypto from 'node:crypto';
 import type { Clock } from '../core/clock';
-import { issueCertificate, type KeyPairPem } from '../pki/certificates';
+import { certificateDer, issueCertificate, privateKeyOf, type KeyPairPem } from '../pki/certificates';
 import type { KeyedCertificate } from './client-state';
 import type { Identity } from './mp-session';
 
@@ -40,8 +39,8 @@ export function identityOf(smsid: string, netbios: string, fqdn: string, signing
     smsid,
     netbios,
     fqdn,
-    signingKey: crypto.createPrivateKey(signing.privateKeyPem),
-    signingCertDer: new crypto.X509Certificate(signing.certificatePem).raw,
-    encryptionCertDer: new crypto.X509Certificate(encryption.certificatePem).raw,
+    signingKey: privateKeyOf(signing.privateKeyPem),
+    signingCertDer: certificateDer(signing.certificatePem),
+    encryptionCertDer: certificateDer(encryption.certificatePem),
   };
 }

@@ -30,10 +30,9 @@ export interface ServerCertificate {
   issuerRaw: Buffer | undefined;
 }
 
-/** What a full handshake presented; undefined on a resumed session, which carries no chain. */
-export function presentedCertificate(socket: tls.TLSSocket): ServerCertificate | undefined {
-  const peer = socket.getPeerCertificate(true);
-  return peer?.raw ? { raw: peer.raw, issuerRaw: peer.issuerCertificate?.raw } : undefined;
+/** What a full handshake presented, as TLS gave it to the server identity check; undefined without a certificate. */
+export function presentedCertificate(peer: tls.PeerCertificate | tls.DetailedPeerCertificate): ServerCertificate | undefined {
+  return peer.raw ? { raw: peer.raw, issuerRaw: 'issuerCertificate' in peer ? peer.issuerCertificate?.raw : undefined } : undefined;
 }
 
 const MAX_REMEMBERED = 64;

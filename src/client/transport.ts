@@ -148,6 +148,25 @@ interface OpenedTls {
   trust(): void;
 }
 
+const CONTEXTS_KEPT = 8;
+const contexts = new Map<string, tls.SecureContext>();
+
+/**
+ * One TLS context per set of trusted roots for the process: made per connection or per client,
+ * it parses every root again (about 1 ms), and a fleet's clients all trust the same roots. A
+ * context holds no client secret (clients authenticate by token, not TLS certificate).
+ */
+function secureContextFor(ca: TransportOptions['ca']): tls.SecureContext {
+  const key = JSON.stringify(ca ?? null);
+  let context = contexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca });
+    if (contexts.size >= CONTEXTS_KEPT) contexts.delete(contexts.keys().next().value as string);
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 /**
  * TLS connections that resume the client's last session with the same server, as undici's
  * connector opens them otherwise (HTTP/1.1 by ALPN, no Nagle, TCP keep-alive, a bounded
@@ -158,17 +177,22 @@ interface OpenedTls {
  */
 class TlsSessions {
   private readonly verified = new Map<string, { session: Buffer; certificate: ServerCertificate | undefined }>();
-  /** One context for the client's trusted roots: made per connection, it parses every root again. */
   private readonly context: tls.SecureContext;
 
   constructor(ca: TransportOptions['ca']) {
-    this.context = tls.createSecureContext({ ca });
+    this.context = secureContextFor(ca);
   }
 
   connect(to: TlsTarget, callback: (error: Error | null, opened: OpenedTls | null) => void): void {
     const key = `${to.servername}|${to.host}:${to.port}`;
     const offered = this.verified.get(key);
-    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, secureContext: this.context, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'] });
+    let presented: ServerCertificate | undefined;
+    // Node hands the server identity check the chain it has already built: kept, it spares building it again.
+    const checkServerIdentity = (host: string, peer: tls.PeerCertificate): Error | undefined => {
+      presented = presentedCertificate(peer);
+      return tls.checkServerIdentity(host, peer);
+    };
+    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, secureContext: this.context, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'], checkServerIdentity });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     let certificate: ServerCertificate | undefined;
@@ -186,7 +210,7 @@ class TlsSessions {
         socket.destroy();
         return callback(error, null);
       }
-      certificate = socket.isSessionReused() ? offered?.certificate : presentedCertificate(socket);
+      certificate = socket.isSessionReused() ? offered?.certificate : presented;
       const trust = (): void => {
         trusted = true;
         keep();

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { isCanonicalSmsid, newSmsid } from '../protocol/smsid';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomicAsync } from '../store/atomic-file';
+import type { Syncer } from '../store/group-sync';
 import { readBoundedText } from '../store/files';
 
 /**
@@ -35,10 +36,10 @@ export async function newIdentity(clock: Clock, keys: ClientKeys | undefined): P
   return { smsid: newSmsid(), signing, encryption };
 }
 
-export async function saveIdentity(clientDir: string, identity: ClientIdentity): Promise<void> {
+export async function saveIdentity(clientDir: string, identity: ClientIdentity, sync: Syncer): Promise<void> {
   const { smsid, signing, encryption } = identity;
   const document = { schemaVersion: 1, smsid, signing, encryption };
-  await writeFileAtomicAsync(identityFile(clientDir), `${JSON.stringify(document)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  await writeFileAtomicAsync(identityFile(clientDir), `${JSON.stringify(document)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
 }
 
 function isKeyed(value: unknown): value is ClientIdentity['signing'] {

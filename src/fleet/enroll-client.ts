@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { runSetup, type SetupOutcome } from '../lab/run-setup';
+import type { Syncer } from '../store/group-sync';
 import type { NetworkEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity, loadIdentity, newIdentity, saveIdentity } from './client-identity';
@@ -35,6 +36,8 @@ export interface ClientRun {
   clock: Clock;
   logs: LogsMode;
   keys: KeyCache | undefined;
+  /** The fleet's fsyncs, in rounds shared by its clients. */
+  sync: Syncer;
 }
 
 export interface EnrolledClient {
@@ -68,7 +71,7 @@ async function clientIdentity(run: ClientRun, name: string, clientDir: string, p
   const started = performance.now();
   const keys = run.keys && owner ? await claimKeys(run.keys, owner, name) : undefined;
   const identity = await newIdentity(run.clock, keys);
-  await saveIdentity(clientDir, identity);
+  await saveIdentity(clientDir, identity, run.sync);
   if (run.keys && owner) await run.keys.release(owner);
   addPhase(phases, 'keys', performance.now() - started);
   return identity;
@@ -115,7 +118,7 @@ export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledC
     onPhase: (phase, ms) => addPhase(phases, phase, ms),
   });
   const smsid = registeredSmsid(outcome, name);
-  await syncClientFiles(clientDir);
+  await syncClientFiles(clientDir, run.sync);
   if (run.logs === 'failures') fs.rmSync(logDir, { recursive: true, force: true });
   return { n, name, smsid, phases, ms: performance.now() - started };
 }

@@ -4,6 +4,7 @@ import { CcmlabError, toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { countOf, printable } from '../core/text';
 import { startEmbeddedSite, type EmbeddedSite } from '../lab/embedded-lab';
+import { GroupSync } from '../store/group-sync';
 import { labEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity } from './client-identity';
@@ -68,6 +69,7 @@ interface Prepared {
   layout: Lab;
   pattern: NamePattern;
   keys: KeyCache | undefined;
+  sync: GroupSync;
   replay: Replay;
   release: () => void;
 }
@@ -83,9 +85,10 @@ function prepare(request: EnrollRequest): Prepared {
     const fleet = openFleet(fleetDir, { namePattern: request.namePattern, labRoot: path.resolve(target.envLab.root), embedded: target.mode === 'embedded' }, DEFAULT_NAME_PATTERN, target.clock.now());
     const pattern = parseNamePattern(fleet.namePattern);
     checkNames(pattern, request.count);
-    const keys = request.keyCache !== undefined ? KeyCache.open(request.keyCache) : undefined;
+    const sync = new GroupSync();
+    const keys = request.keyCache !== undefined ? KeyCache.open(request.keyCache, sync.sync) : undefined;
     const replay = replayJournal(path.join(fleetDir, JOURNAL_FILE));
-    const prepared = { target, fleetDir, layout, pattern, keys, replay, release };
+    const prepared = { target, fleetDir, layout, pattern, keys, sync, replay, release };
     if (keys) checkKeysSuffice(prepared, keys, request.count);
     return prepared;
   } catch (error) {
@@ -135,6 +138,7 @@ async function startTarget(p: Prepared, request: EnrollRequest): Promise<Started
       clock: target.clock,
       logs: request.logs,
       keys: p.keys,
+      sync: p.sync.sync,
     };
     return { run, stop: async () => embedded?.site.stop() };
   } catch (error) {

@@ -5,6 +5,7 @@ import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
+import type { Syncer } from '../store/group-sync';
 import { makeDirectory, readBoundedText } from '../store/files';
 
 /**
@@ -101,13 +102,17 @@ export class KeyCache {
   private listing: fs.Dir | undefined;
   private relisted = false;
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly sync: Syncer,
+  ) {}
 
-  static open(dir: string): KeyCache {
+  /** The cache in `dir`; `sync` makes its claims durable (a fleet's GroupSync shares the fsyncs of many claims). */
+  static open(dir: string, sync: Syncer = syncPaths): KeyCache {
     if (!isKeyCache(dir)) {
       throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`);
     }
-    return new KeyCache(dir);
+    return new KeyCache(dir, sync);
   }
 
   /** Slots not taken by any client. */
@@ -132,7 +137,7 @@ export class KeyCache {
     const file = this.claimFile(owner);
     if (!fs.existsSync(file)) {
       if (!this.takeSlot(file)) return undefined;
-      await syncPaths([path.join(this.dir, READY), path.join(this.dir, CLAIMED)]);
+      await this.sync([path.join(this.dir, READY), path.join(this.dir, CLAIMED)]);
     }
     const keys = parseSlot(readBoundedText(file, MAX_SLOT_BYTES, { label: 'key cache slot', code: 'CCMLAB_E_KEY_CACHE', fix: 'remove it; the cache has others' }));
     if (!keys) throw new CcmlabError('CCMLAB_E_KEY_CACHE', `key cache slot ${file} holds neither one nor two PEM private keys; remove it, the cache has others`);

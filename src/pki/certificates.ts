@@ -42,6 +42,25 @@ export interface CertificateRequest {
   issuer?: { certificatePem: string; privateKeyPem: string };
 }
 
+const PARSED_KEYS_KEPT = 256;
+const parsedKeys = new Map<string, crypto.KeyObject>();
+
+/**
+ * The private key in `pem`, parsed once for the last few keys: a client's keys sign its two
+ * certificates and then its messages, and parsing a PEM key costs more than an RSA signature
+ * with it (measured: 0.5–0.7 ms against 0.4 ms). A fleet has at most two keys per client in
+ * flight, far fewer than are kept.
+ */
+export function privateKeyOf(pem: string): crypto.KeyObject {
+  let key = parsedKeys.get(pem);
+  if (!key) {
+    key = crypto.createPrivateKey(pem);
+    if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.delete(parsedKeys.keys().next().value as string);
+    parsedKeys.set(pem, key);
+  }
+  return key;
+}
+
 function serialNumber(): string {
   // Positive, 16 bytes: the high bit cleared so DER does not read it as negative.
   const bytes = crypto.randomBytes(16);
@@ -90,7 +109,7 @@ function signSha256Rsa(cert: forge.pki.Certificate, privateKeyPem: string): void
   const { getTBSCertificate } = forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
   cert.tbsCertificate = getTBSCertificate(cert);
   const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
-  cert.signature = crypto.sign('sha256', tbs, privateKeyPem).toString('binary');
+  cert.signature = crypto.sign('sha256', tbs, privateKeyOf(privateKeyPem)).toString('binary');
 }
 
 export interface CertificateFacts {
@@ -101,6 +120,17 @@ export interface CertificateFacts {
   notBefore: Date;
   notAfter: Date;
   der: Buffer;
+}
+
+const PEM_CERTIFICATE_BODY = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----/;
+
+/**
+ * The DER of the certificate in `pem`, decoded without parsing it (for certificates checked
+ * when they were made or read); text that is not one PEM block is parsed, and refused if bad.
+ */
+export function certificateDer(pem: string): Buffer {
+  const body = PEM_CERTIFICATE_BODY.exec(pem)?.[1];
+  return body ? Buffer.from(body, 'base64') : new crypto.X509Certificate(pem).raw;
 }
 
 export function certificateFacts(certificatePem: string): CertificateFacts {

@@ -76,9 +76,10 @@ function writeAtomically(file: string, data: string | Buffer, mode: number, dirM
 
 /**
  * writeFileAtomic with the writes and syncs off the event loop (libuv's thread pool): for
- * callers that write many files at once and must not stall on each fsync.
+ * callers that write many files at once and must not stall on each fsync. `sync` makes the
+ * temp file, then the directory, durable (a GroupSync's, to share fsyncs with other writers).
  */
-export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE): Promise<void> {
+export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync: (paths: readonly string[]) => Promise<void> = syncPaths): Promise<void> {
   const dir = path.dirname(file);
   const temp = tempPath(file);
   try {
@@ -87,12 +88,12 @@ export async function writeFileAtomicAsync(file: string, data: string | Buffer, 
     try {
       await handle.writeFile(data);
       await handle.chmod(mode);
-      await handle.sync();
     } finally {
       await handle.close();
     }
+    await sync([temp]);
     await fs.promises.rename(temp, file);
-    await syncPaths([dir]);
+    await sync([dir]);
   } catch (error) {
     await fs.promises.rm(temp, { force: true });
     throw stateWriteError(file, error);

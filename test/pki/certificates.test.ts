@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import forge from 'node-forge';
-import { issueCertificate } from '../../src/pki/certificates';
+import { certificateDer, issueCertificate, privateKeyOf } from '../../src/pki/certificates';
 import { crlDistributionPoints } from '../../src/pki/crl';
 
 /** Certificates built with forge's ASN.1 and signed with node:crypto read and verify as any other. */
@@ -32,4 +32,13 @@ test('self-signed and issued certificates verify with node:crypto and forge, and
   expect(x509.publicKey.export({ type: 'spki', format: 'pem' })).toBe(server.publicKeyPem);
   expect(x509.validFrom).toBe(rootX509.validFrom);
   expect(forge.pki.certificateFromPem(root.certificatePem).verify(forge.pki.certificateFromPem(server.certificatePem))).toBe(true);
+});
+
+test('a PEM private key is parsed once while it is in use, and a certificate decodes to the DER that parsing gives', async () => {
+  const issued = await issueCertificate({ commonName: 'SMS', ...validity });
+  expect(privateKeyOf(issued.privateKeyPem)).toBe(privateKeyOf(issued.privateKeyPem));
+  expect(privateKeyOf(issued.privateKeyPem).asymmetricKeyType).toBe('rsa');
+  expect(certificateDer(issued.certificatePem).equals(new crypto.X509Certificate(issued.certificatePem).raw)).toBe(true);
+  expect(certificateDer(issued.certificatePem.replace(/\n/g, '\r\n')).equals(new crypto.X509Certificate(issued.certificatePem).raw)).toBe(true);
+  expect(() => certificateDer('not a certificate')).toThrow();
 });
