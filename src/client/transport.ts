@@ -244,6 +244,9 @@ export class ClientHttp {
     this.tls = new TlsSessions(options.ca);
     this.maxBody = options.maxBody ?? 4 * 1024 * 1024;
     this.agent = new undici.Agent({
+      // One connection per server, as WinHTTP keeps for a client's requests one after another:
+      // undici would otherwise open a second one for a request sent the moment the last ended.
+      connections: 1,
       keepAliveTimeout: 10_000,
       headersTimeout: 30_000,
       bodyTimeout: 30_000,

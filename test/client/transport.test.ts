@@ -116,8 +116,8 @@ describe('TLS sessions', () => {
     root = await issueCertificate({ commonName: 'Lab Root', ...validity, isCa: true, keyUsage: { keyCertSign: true, cRLSign: true } });
     serverCert = await issueCertificate({ commonName: 'cmg.lab.test', dnsNames: ['cmg.lab.test'], ...validity, crlDistributionPoints: ['http://crl.lab.test/root.crl'], issuer: root });
     crl = signCrl([]);
-    // Every answer closes its connection, so each request opens a new one.
-    tlsServer = https.createServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, (_req, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+    // Every answer closes its connection, so each request opens a new one; but those to /keep-alive.
+    tlsServer = https.createServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, (req, res) => res.writeHead(200, req.url === '/keep-alive' ? {} : { connection: 'close' }).end('ok'));
     tlsServer.on('secureConnection', (socket: tls.TLSSocket) => handshakes.push(socket.isSessionReused()));
     crlServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(crl));
     await Promise.all([tlsServer, crlServer].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
@@ -145,6 +145,16 @@ describe('TLS sessions', () => {
       await client.close();
     }
     expect(handshakes).toEqual([false, true, true]);
+  });
+
+  test("a client's requests one after another share one kept-alive connection", async () => {
+    const client = new ClientHttp({ connectTo: connectTo(), ca: root.certificatePem });
+    try {
+      for (let i = 0; i < 3; i++) expect((await client.request('https://cmg.lab.test/keep-alive', { method: 'GET' }, quietLog)).status).toBe(200);
+    } finally {
+      await client.close();
+    }
+    expect(handshakes).toEqual([false]);
   });
 
   test('another client does not resume the session of the first', async () => {
