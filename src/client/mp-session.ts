@@ -5,13 +5,13 @@ import { printable } from '../core/text';
 import { newGuid } from '../core/guid';
 import type { CmLog } from '../log/logger';
 import { isCanonicalSmsid } from '../protocol/smsid';
-import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE } from '../protocol/ccm-message';
+import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE, type MessageDecodeResult } from '../protocol/ccm-message';
 import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
 import { certificateBinding, decodeJwtPayload, stsTime } from '../protocol/jwt';
 import { AGENT_VERSION, buildRegistrationRequest, parseRegistrationResponse, type RegistrationResponse } from '../protocol/registration';
 import { attribute, child, children, parseXml } from '../protocol/xml';
 import type { ClientLogs } from './client-logs';
-import type { ClientHttp, HttpReply } from './transport';
+import type { ClientHttp } from './transport';
 
 /**
  * The client's conversation with its MP, directly on the intranet or through the CMG:
@@ -73,9 +73,14 @@ export class MpSession {
     return route.kind === 'intranet' ? route.mp : `${route.origin}/CCM_Proxy_ServerAuth/${route.roleId}`;
   }
 
+  /** The last proof made: its value holds the time to the second, so requests within a second share it. */
+  private proof: { ClientToken: string; ClientTokenSignature: string } | undefined;
+
   private proofHeaders(): Record<string, string> {
     const value = clientTokenValue(this.o.identity.smsid, this.o.clock.now());
-    return { ClientToken: value, ClientTokenSignature: signClientToken(value, this.o.identity.signingKey) };
+    // RSA PKCS#1 v1.5 signatures are deterministic: signing the same value again gives the same bytes.
+    if (this.proof?.ClientToken !== value) this.proof = { ClientToken: value, ClientTokenSignature: signClientToken(value, this.o.identity.signingKey) };
+    return { ...this.proof };
   }
 
   private bearer(token: string | undefined): Record<string, string> {
@@ -95,7 +100,8 @@ export class MpSession {
     return attribute(mps.find((mp) => attribute(mp, 'RoleID') === route.roleId), 'SiteCode');
   }
 
-  private async send(endpoint: string, body: string, token: string | undefined, proof: boolean): Promise<HttpReply> {
+  /** A message to an MP endpoint, and the MP's reply decoded. */
+  private async send(endpoint: string, body: string, token: string | undefined, proof: boolean): Promise<MessageDecodeResult> {
     const { logs, identity, route } = this.o;
     const path = route.kind === 'cmg' ? '/ccm_system_tokenauth/request' : '/ccm_system/request';
     const id = `{${newGuid().toUpperCase()}}`;
@@ -119,10 +125,10 @@ export class MpSession {
       { method: 'CCM_POST', headers: { 'content-type': MULTIPART_CONTENT_TYPE, ...this.bearer(token), ...(proof ? this.proofHeaders() : {}) }, body: message },
       logs.messaging,
     );
-    const replyId = decodeMessage(reply.body, reply.headers['content-type']);
+    const decoded = decodeMessage(reply.body, reply.headers['content-type']);
     // The published line names the reply's endpoint 'dummy' for a synchronous message.
-    if (replyId.ok) logs.messaging.info(`Message '${id}' got reply message '${printable(replyId.message.header.id, 64)}' to endpoint 'dummy'`);
-    return reply;
+    if (decoded.ok) logs.messaging.info(`Message '${id}' got reply message '${printable(decoded.message.header.id, 64)}' to endpoint 'dummy'`);
+    return decoded;
   }
 
   private async registerOnce(type: 'Registration' | 'Confirmation', smsid: string, token: string | undefined, proof: boolean): Promise<RegistrationResponse> {
@@ -143,8 +149,7 @@ export class MpSession {
       },
       identity.signingKey,
     );
-    const reply = await this.send('MP_ClientRegistration', body, token, proof);
-    const decoded = decodeMessage(reply.body, reply.headers['content-type']);
+    const decoded = await this.send('MP_ClientRegistration', body, token, proof);
     const parsed = decoded.ok ? parseRegistrationResponse(decoded.message.bodyText) : decoded;
     if (!parsed.ok) {
       this.o.logs.idManager.error(`[RegTask] - Could not read the registration reply: ${printable(parsed.defect)}`);
