@@ -235,6 +235,7 @@ const EXAMPLES = {
   bench: [
     ['ccmlab bench', 'each measurement against its limit'],
     ['ccmlab bench --json', 'the same as JSON'],
+    ['ccmlab bench --scale 100,1000,10000', 'fleets of each size with cached keys: throughput, peak RSS, CPU per client'],
   ],
 } as const satisfies Record<string, readonly Example[]>;
 

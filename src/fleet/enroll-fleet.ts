@@ -59,6 +59,8 @@ export interface EnrollSummary extends StatisticsSummary {
   seconds: number;
   clientsPerSecond: number;
   peakRssMb: number;
+  /** CPU this process spent on the run (user and system), per enrolled client: what a client costs the machine on this side. */
+  cpuMsPerClient: number;
   clientLogs: string | null;
   siteLogs: string | null;
 }
@@ -199,6 +201,7 @@ export async function runFleetEnroll(request: EnrollRequest): Promise<EnrollSumm
     const stats = new FleetStatistics();
     const alreadyEnrolled = enrolledBefore(p.replay, request.count);
     const startedAt = performance.now();
+    const cpuBefore = process.cpuUsage();
     let pool: PoolRun;
     try {
       request.progress?.start(request.count - alreadyEnrolled);
@@ -209,6 +212,7 @@ export async function runFleetEnroll(request: EnrollRequest): Promise<EnrollSumm
       p.keys?.close();
     }
     const seconds = (performance.now() - startedAt) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const summary = stats.summary();
     return {
       mode: p.target.mode,
@@ -223,6 +227,7 @@ export async function runFleetEnroll(request: EnrollRequest): Promise<EnrollSumm
       seconds: Number(seconds.toFixed(2)),
       clientsPerSecond: Number((summary.enrolled / Math.max(seconds, 1e-3)).toFixed(2)),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuMsPerClient: Number(((cpu.user + cpu.system) / 1000 / Math.max(summary.enrolled, 1)).toFixed(2)),
       clientLogs: request.logs === 'none' ? null : path.join(p.layout.logsDir, 'clients'),
       siteLogs: p.target.siteLogs,
     };

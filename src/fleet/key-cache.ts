@@ -124,6 +124,29 @@ export class KeyCache {
     return path.join(this.dir, CLAIMED, `${owner}.pem`);
   }
 
+  /**
+   * Copies `count` ready slots (or all there are) into a new cache at `dir`, this one left as
+   * it was: a pool for runs whose site is thrown away after them (the bench), which may give
+   * the same keys out again because no site that saw them is left. Returns how many it copied.
+   */
+  copyTo(dir: string, count: number): number {
+    prepareKeyCache(dir);
+    const handle = fs.opendirSync(path.join(this.dir, READY));
+    let copied = 0;
+    try {
+      for (let entry = handle.readSync(); entry && copied < count; entry = handle.readSync()) {
+        if (!SLOT.test(entry.name)) continue;
+        const target = path.join(dir, READY, entry.name);
+        fs.copyFileSync(path.join(this.dir, READY, entry.name), target, fs.constants.COPYFILE_EXCL);
+        fs.chmodSync(target, SECRET_FILE_MODE);
+        copied++;
+      }
+    } finally {
+      handle.closeSync();
+    }
+    return copied;
+  }
+
   hasClaim(owner: string): boolean {
     return fs.existsSync(this.claimFile(owner));
   }

@@ -53,9 +53,10 @@ export async function enrollFresh(dir: string, clients: number, report: BenchRep
 }
 
 /** `ccmlab ARGS` in the bench's lab, as a real process; any exit but 0 ends the step. */
-async function ccmlab(args: string[], lab: Lab): Promise<void> {
-  const result = await runProgram('ccmlab', args, lab.root);
-  if (result.exit !== 0) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's 'ccmlab ${args.join(' ')}' exited ${result.exit}: ${result.stderr.trim()}`);
+async function ccmlab(args: string[], lab: Lab, timeoutMs?: number): Promise<string> {
+  const result = await runProgram('ccmlab', args, lab.root, timeoutMs);
+  if (result.exit !== 0) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's 'ccmlab ${args.join(' ')}' exited ${result.exit}: ${result.stderr.trim().slice(-2000)}`);
+  return result.stdout;
 }
 
 /** CPU milliseconds a process has used, from /proc (Linux); undefined elsewhere. */
@@ -69,37 +70,70 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** The cache keeps `clients` clients' keys: made once, then kept between bench runs. */
-async function fillKeyCache(keyCache: string, clients: number): Promise<void> {
-  prepareKeyCache(keyCache);
-  const ready = KeyCache.open(keyCache).countReady();
-  if (ready < clients) await makeFleetKeys({ keyCache, count: clients - ready, oneKey: false, threads: Math.max(4, os.availableParallelism()) });
+/** The pool holds keys for at least `clients` clients: made by the first run that needs them, then kept. */
+export async function fillKeyPool(pool: string, clients: number): Promise<KeyCache> {
+  prepareKeyCache(pool);
+  const ready = KeyCache.open(pool).countReady();
+  if (ready < clients) await makeFleetKeys({ keyCache: pool, count: clients - ready, oneKey: false, threads: Math.max(4, os.availableParallelism()) });
+  return KeyCache.open(pool);
 }
 
+/** One fleet with cached keys, as a user runs it: what it measured. */
+export interface CachedRun {
+  clients: number;
+  seconds: number;
+  clientsPerSecond: number;
+  peakRssMb: number;
+  clientCpuMs: number;
+  /** Undefined where /proc is not (the site's CPU is read there). */
+  siteCpuMs: number | undefined;
+}
+
+/** Long enough for the slowest machine the bench expects: 5 clients a second, and never under a minute and a half. */
+const fleetTimeoutMs = (clients: number): number => Math.max(90_000, clients * 200);
+
 /**
- * enroll_cached: `clients` enrollments with cached keys (kept in `keyCache`, so only a bench's
- * first run pays for them) against `ccmlab site start` in another process, in a lab in `dir`.
+ * `clients` enrollments with keys copied from `pool`: `ccmlab site start` and `ccmlab fleet
+ * enroll --json` each a process of its own, in a new lab in `dir` that is removed after (so
+ * the pool's keys may serve the next run: no site that saw them is left).
  */
-export async function enrollCached(dir: string, keyCache: string, clients: number, report: BenchReport): Promise<BenchPart> {
-  await fillKeyCache(keyCache, clients);
-  const lab = labAt(path.join(dir, 'fleet-cached'));
+export async function enrollCachedRun(dir: string, pool: KeyCache, clients: number, concurrency = 32): Promise<CachedRun> {
+  const lab = labAt(path.join(dir, `fleet-cached-${clients}`));
   makeDirectory(lab.root, { label: "bench's lab", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' });
-  await ccmlab(['site', 'init', '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500'], lab);
-  await ccmlab(['site', 'start', '--detach'], lab);
   try {
-    const sitePid = runningSitePid(lab.siteDir);
-    if (sitePid === undefined) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's site in ${lab.root} did not stay up`);
-    const [siteBefore, clientBefore] = [processCpuMs(sitePid), process.cpuUsage()];
-    const summary = enrolledAll(await runFleetEnroll(fleetRequest(lab, clients, 32, keyCache, true)), lab.root);
-    const [siteAfter, client] = [processCpuMs(sitePid), process.cpuUsage(clientBefore)];
-    const enrolled = Math.max(summary.enrolled, 1);
-    const siteCpu: Record<string, number> = siteBefore !== undefined && siteAfter !== undefined ? { enroll_cached_site_cpu_ms: round((siteAfter - siteBefore) / enrolled) } : {};
-    return {
-      figures: { enroll_cached: round(summary.clientsPerSecond), ...siteCpu, enroll_cached_client_cpu_ms: round((client.user + client.system) / 1000 / enrolled) },
-      ratios: { enroll_cached: round(summary.clientsPerSecond / report.limits.enroll_crypto_limit) },
-    };
+    const keyCache = path.join(lab.root, 'key-cache');
+    pool.copyTo(keyCache, clients);
+    await ccmlab(['site', 'init', '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500'], lab);
+    await ccmlab(['site', 'start', '--detach'], lab);
+    try {
+      const sitePid = runningSitePid(lab.siteDir);
+      if (sitePid === undefined) throw new CcmlabError('CCMLAB_E_INTERNAL', `the bench's site in ${lab.root} did not stay up`);
+      const siteBefore = processCpuMs(sitePid);
+      const args = ['fleet', 'enroll', '--count', String(clients), '--concurrency', String(concurrency), '--key-cache', keyCache, '--logs', 'none', '--json'];
+      const summary = enrolledAll(JSON.parse(await ccmlab(args, lab, fleetTimeoutMs(clients))) as EnrollSummary, lab.root);
+      const siteAfter = processCpuMs(sitePid);
+      const enrolled = Math.max(summary.enrolled, 1);
+      return {
+        clients,
+        seconds: summary.seconds,
+        clientsPerSecond: summary.clientsPerSecond,
+        peakRssMb: summary.peakRssMb,
+        clientCpuMs: summary.cpuMsPerClient,
+        siteCpuMs: siteBefore !== undefined && siteAfter !== undefined ? round((siteAfter - siteBefore) / enrolled) : undefined,
+      };
+    } finally {
+      await ccmlab(['site', 'stop'], lab).catch(() => undefined);
+    }
   } finally {
-    await ccmlab(['site', 'stop'], lab).catch(() => undefined);
     fs.rmSync(lab.root, { recursive: true, force: true });
   }
+}
+
+/** enroll_cached: `clients` enrollments with keys from the pool kept in `poolDir` (only a bench's first run pays for them). */
+export async function enrollCached(dir: string, poolDir: string, clients: number, report: BenchReport): Promise<BenchPart> {
+  const run = await enrollCachedRun(dir, await fillKeyPool(poolDir, clients), clients);
+  return {
+    figures: { enroll_cached: round(run.clientsPerSecond), ...(run.siteCpuMs !== undefined ? { enroll_cached_site_cpu_ms: run.siteCpuMs } : {}), enroll_cached_client_cpu_ms: run.clientCpuMs },
+    ratios: { enroll_cached: round(run.clientsPerSecond / report.limits.enroll_crypto_limit) },
+  };
 }

@@ -13,7 +13,7 @@ import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, merge, type BenchPart, type BenchReport } from './bench-report';
 import { startEmbeddedLab } from './embedded-lab';
-import { enrollCached, enrollFresh } from './bench-fleet';
+import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
 
 /**
  * `ccmlab bench`: each figure against a limit measured in the same run (bench-report.ts).
@@ -33,7 +33,7 @@ export interface BenchCounts {
   freshClients: number;
   /** Fleet clients enrolled with cached keys for enroll_cached (the issue: 1000). */
   cachedClients: number;
-  /** Keep enroll_cached's key cache under the project's lab/ between runs (false: a temporary one). */
+  /** Keep enroll_cached's pool of client keys between runs (false: a temporary one). */
   keepKeyCache: boolean;
   lines: number;
   tokens: number;
@@ -45,8 +45,8 @@ export const FULL_COUNTS: BenchCounts = { keyPairs: 600, enrollments: 400, start
 export const SMOKE_COUNTS: BenchCounts = { keyPairs: 2, enrollments: 2, starts: 1, freshClients: 2, cachedClients: 2, keepKeyCache: false, lines: 200, tokens: 20, requests: 20 };
 
 const BLOCKS = 20;
-/** The project's git-ignored lab/: the bench's key cache stays there, so only its first run pays for the keys. */
-const PROJECT_KEY_CACHE = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
+/** The project's git-ignored lab/: the bench's pool of client keys stays there, so only its first run pays for them. */
+const PROJECT_KEY_POOL = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -168,7 +168,7 @@ const KEPT_PAIRS = 4;
  * use some of its pairs. A step is given the report so far, to set its figure against a
  * limit measured before it.
  */
-function steps(dir: string, counts: BenchCounts): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
+function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
   let keys: KeyPairPem[] = [];
   return [
     [
@@ -181,7 +181,7 @@ function steps(dir: string, counts: BenchCounts): Array<[label: string, run: (re
     ],
     ['RSA operations of an enrollment', async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem))],
     ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report)],
-    ['fleet enrollment, cached keys, site in another process', (report) => enrollCached(dir, counts.keepKeyCache ? PROJECT_KEY_CACHE : path.join(dir, 'key-cache'), counts.cachedClients, report)],
+    ['fleet enrollment, cached keys, site in another process', (report) => enrollCached(dir, counts.keepKeyCache ? keyPool : path.join(dir, 'key-cache'), counts.cachedClients, report)],
     ['startup', () => startup(counts)],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],
@@ -189,15 +189,36 @@ function steps(dir: string, counts: BenchCounts): Array<[label: string, run: (re
   ];
 }
 
-export async function runBench(counts: BenchCounts, progress: (label: string) => void): Promise<BenchReport> {
+export async function runBench(counts: BenchCounts, progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<BenchReport> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));
   let report: BenchReport = { machine: machine(), figures: {}, limits: {}, ratios: {} };
   try {
-    for (const [label, run] of steps(dir, counts)) {
+    for (const [label, run] of steps(dir, counts, keyPool)) {
       progress(label);
       report = merge(report, await run(report));
     }
     return report;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `ccmlab bench --scale N,…`: a fleet of each size with cached keys (from the pool, filled
+ * first to the largest), each against a site of its own, smallest first.
+ */
+export async function runScale(sizes: readonly number[], progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<{ machine: Record<string, number>; runs: CachedRun[] }> {
+  const ordered = [...new Set(sizes)].sort((a, b) => a - b);
+  progress(`client keys for ${ordered[ordered.length - 1]} (made once, then kept in ${keyPool})`);
+  const pool = await fillKeyPool(keyPool, ordered[ordered.length - 1]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-scale-'));
+  const runs: CachedRun[] = [];
+  try {
+    for (const clients of ordered) {
+      progress(`fleet of ${clients}`);
+      runs.push(await enrollCachedRun(dir, pool, clients));
+    }
+    return { machine: machine(), runs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -25,8 +25,8 @@ export interface ProgramResult {
   stderr: string;
 }
 
-/** `program` with `args` in the lab rooted at `dir` (its cwd and CCMLAB_LAB). */
-export function runProgram(program: Program, args: readonly string[], dir: string): Promise<ProgramResult> {
+/** `program` with `args` in the lab rooted at `dir` (its cwd and CCMLAB_LAB), killed after `timeoutMs`. */
+export function runProgram(program: Program, args: readonly string[], dir: string, timeoutMs = RUN_TIMEOUT_MS): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', `${program}.js`), ...args], { cwd: dir, env: labEnvironmentFor(dir), stdio: ['ignore', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };
@@ -35,7 +35,7 @@ export function runProgram(program: Program, args: readonly string[], dir: strin
     };
     child.stdout.on('data', collect('stdout'));
     child.stderr.on('data', collect('stderr'));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (exit) => {
       clearTimeout(timer);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
@@ -61,5 +62,19 @@ describe('ccmlab bench (process)', () => {
     // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit.
     expect(report.ratios.enroll_fresh).toBeCloseTo((2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number), 2);
     expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'fleet enrollment, fresh keys', 'fleet enrollment, cached keys, site in another process', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
+  }, 150_000);
+
+  test('--scale runs a fleet of each size with keys from --key-pool, which keeps them; a bad list is refused before anything runs', async () => {
+    const pool = path.join(work, 'key-pool');
+    const r = await runCli('ccmlab', ['bench', '--scale', '3,2', '--key-pool', pool, '--json'], { cwd: work });
+    expect(r.code).toBe(0);
+    const scale = JSON.parse(r.stdout) as { machine: Record<string, number>; runs: Array<Record<string, number>> };
+    expect(scale.runs.map((run) => run.clients)).toEqual([2, 3]);
+    for (const run of scale.runs) for (const key of ['seconds', 'clientsPerSecond', 'peakRssMb', 'clientCpuMs']) expect(run[key]).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(pool, 'ready'))).toHaveLength(3);
+    const bad = await runCli('ccmlab', ['bench', '--scale', '100,0', '--key-pool', path.join(work, 'other-pool')], { cwd: work });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--scale '100,0' is not a list of up to 20 fleet sizes/);
+    expect(fs.existsSync(path.join(work, 'other-pool'))).toBe(false);
   }, 150_000);
 });

@@ -32,6 +32,18 @@ describe('key cache', () => {
     expect(() => KeyCache.open(work)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/make one with 'ccmlab fleet keys/) }));
   });
 
+  test('a pool copies slots into a new cache (0600) and keeps them; a copy of more than it holds gives what there is', async () => {
+    prepareKeyCache(dir);
+    for (let i = 0; i < 5; i++) addSlot(dir, fakeSlot(`pool${i}`));
+    const pool = KeyCache.open(dir);
+    const copy = path.join(work, 'copy');
+    expect(pool.copyTo(copy, 3)).toBe(3);
+    expect(pool.countReady()).toBe(5);
+    expect(KeyCache.open(copy).countReady()).toBe(3);
+    for (const slot of fs.readdirSync(path.join(copy, 'ready'))) expect(fs.statSync(path.join(copy, 'ready', slot)).mode & 0o777).toBe(0o600);
+    expect(pool.copyTo(path.join(work, 'all'), 50)).toBe(5);
+  });
+
   test('two runs sharing a cache never get the same slot; an exhausted cache says so', async () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 10; i++) addSlot(dir, fakeSlot(`slot${i}`));

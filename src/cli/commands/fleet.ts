@@ -94,7 +94,7 @@ function describeEnroll(s: EnrollSummary): string {
     ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
     ...(s.failed > 0 ? ['  failed clients are tried again, with the same identity, by the next run'] : []),
     latencyTable(s).trimEnd(),
-    `  peak RSS ${s.peakRssMb} MB`,
+    `  peak RSS ${s.peakRssMb} MB, CPU ${s.cpuMsPerClient} ms per enrolled client`,
     `  fleet:       ${s.fleetDir} (${s.mode === 'embedded' ? 'its own embedded lab' : s.mode === 'lab' ? "the lab's running site" : 'the site of --cmg'})`,
     ...(s.clientLogs ? [`  client logs: ${s.clientLogs}`] : []),
     ...(s.siteLogs ? [`  site logs:   ${s.siteLogs}`] : []),
