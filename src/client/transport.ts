@@ -113,12 +113,26 @@ const REQUEST_FLAGS = { ccmsetup: 'Flags=0x4100, Options=0xe0', ccmhttp: 'Flags=
  * agent writes `ccmhttp: Host=…` and `Target URL scheme is HTTPS: …`; a CCM token in the
  * header adds `Appending CCM Token to the header.` The host keeps the case it was given in.
  */
+const TOKEN_KINDS_KEPT = 64;
+const tokenKinds = new Map<string, boolean>();
+
+/** Whether a bearer token is a CCM token (Type ClientToken): decoded once per token, as every request of a client sends the same one. */
+function isCcmToken(bearer: string): boolean {
+  let ccm = tokenKinds.get(bearer);
+  if (ccm === undefined) {
+    ccm = decodeJwtPayload(bearer)?.Type === 'ClientToken';
+    if (tokenKinds.size >= TOKEN_KINDS_KEPT) tokenKinds.delete(tokenKinds.keys().next().value as string);
+    tokenKinds.set(bearer, ccm);
+  }
+  return ccm;
+}
+
 export function requestLines(url: string, method: string, component: string, authorization: string | undefined): string[] {
   const target = new URL(url);
   const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(url)?.[1] ?? target.hostname;
   const agent = component === 'ccmsetup' ? 'ccmsetup' : 'ccmhttp';
   const bearer = authorization?.replace(/^Bearer\s+/i, '');
-  const ccmToken = bearer !== undefined && decodeJwtPayload(bearer)?.Type === 'ClientToken';
+  const ccmToken = bearer !== undefined && isCcmToken(bearer);
   const lines: string[] = [];
   if (target.protocol === 'http:' && agent === 'ccmsetup') {
     lines.push(`${method} '${url.replace(/^http:/i, 'HTTP:')}'`);
