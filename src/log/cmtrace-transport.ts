@@ -62,6 +62,9 @@ export class CmTraceFileTransport extends Transport {
         this.failure = writeFailure(this.filePath, error);
       }
     }
+    // The line is written: the stream may finish the write now rather than on a later tick
+    // (winston marks its own synchronous writes so, too).
+    (this as unknown as { _writableState: { sync: boolean } })._writableState.sync = false;
     callback();
   }
 

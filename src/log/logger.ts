@@ -36,12 +36,6 @@ export interface LogOptions {
 }
 
 /**
- * The transport writes the CMTrace line itself: winston's default format (JSON of every
- * info object, which no transport here reads) would cost more than formatting the line.
- */
-const PASS_THROUGH = winston.format((info) => info)();
-
-/**
  * The thread a component's lines carry. On Windows each component logs from threads of its
  * own (ids are multiples of 4), not the process id: each log gets a thread of this process,
  * stable for its life, different per component.
@@ -58,6 +52,10 @@ export function threadOf(component: string): number {
   return thread;
 }
 
+/** What a message's shape leaves out; without a URL in it, the same minus the URL pattern, which costs most. */
+const VALUES_AND_URLS = /'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\S*:\/\/\S*|GUID:\S*|\d+/g;
+const VALUES = /'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|GUID:\S*|\d+/g;
+
 /**
  * The `file` attribute as real builds write it, `module.cpp:line`. Where the real value is
  * published the caller gives it whole; otherwise the line number is ccmlab's: a stable
@@ -66,9 +64,8 @@ export function threadOf(component: string): number {
  */
 export function sourceAttribute(source: string, message: string): string {
   if (/:\d+$/.test(source)) return source;
-  const shape = message
-    .slice(0, 80)
-    .replace(/'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\S*:\/\/\S*|GUID:\S*|\d+/g, '#');
+  const head = message.slice(0, 80);
+  const shape = head.replace(head.includes('://') ? VALUES_AND_URLS : VALUES, '#');
   let hash = 0x811c9dc5;
   for (let i = 0; i < shape.length; i++) hash = Math.imul(hash ^ shape.charCodeAt(i), 0x01000193) >>> 0;
   return `${source}:${100 + (hash % 11_900)}`;
@@ -105,7 +102,6 @@ export class CmLog {
     this.logger = winston.createLogger({
       level,
       levels: LEVELS,
-      format: PASS_THROUGH,
       exitOnError: false,
       transports: [this.transport],
     });
@@ -157,7 +153,11 @@ export class CmLog {
       file: sourceAttribute(source ?? this.options.source, message),
       time: this.options.clock.now(),
     };
-    this.logger.log(info);
+    // Straight to the logger's one transport, as the logger's own stream would pass it on (the
+    // transport still filters by the logger's level): that stream, a transform piped into the
+    // transport, costs more than formatting and writing the line. The logger still ends the
+    // transport when the log is closed.
+    this.transport.write(info);
     if (this.transport.failure) throw this.transport.failure;
   }
 }

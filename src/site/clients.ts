@@ -72,9 +72,31 @@ function fromRow(row: Row): ClientRecord {
   };
 }
 
+/** rsaEncryption's AlgorithmIdentifier, NULL parameters included, as an RSA key's SPKI carries it. */
+const RSA_ALGORITHM = Buffer.from('300d06092a864886f70d0101010500', 'hex');
+
+/** A DER element: tag, definite length, content. */
+function derElement(tag: number, content: Buffer): Buffer {
+  const length: number[] = [];
+  for (let n = content.length; n > 0; n = Math.floor(n / 256)) length.unshift(n % 256);
+  const head = content.length < 0x80 ? [tag, content.length] : [tag, 0x80 | length.length, ...length];
+  return Buffer.concat([Buffer.from(head), content]);
+}
+
+/**
+ * A public key's SPKI DER. OpenSSL takes a quarter of a millisecond to encode one; an RSA
+ * key's is its PKCS#1 DER (which it exports thirty times faster) wrapped with the rsaEncryption
+ * identifier, the same bytes.
+ */
+function spkiDer(publicKey: crypto.KeyObject): Buffer {
+  if (publicKey.asymmetricKeyType !== 'rsa') return publicKey.export({ type: 'spki', format: 'der' });
+  const key = derElement(0x03, Buffer.concat([Buffer.from([0]), publicKey.export({ type: 'pkcs1', format: 'der' })]));
+  return derElement(0x30, Buffer.concat([RSA_ALGORITHM, key]));
+}
+
 /** What identifies a client's key: SHA-256 of its signing public key (SPKI DER), hex. */
 export function keyIdOf(publicKey: crypto.KeyObject): string {
-  return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return crypto.createHash('sha256').update(spkiDer(publicKey)).digest('hex');
 }
 
 export function findClientBySmsid(db: SiteDb, smsid: string): ClientRecord | undefined {

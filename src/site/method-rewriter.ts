@@ -122,7 +122,8 @@ export class MethodRewritingSocket extends Duplex {
       out.push(taken.out);
       rest = rest.subarray(taken.used);
     }
-    return Buffer.concat(out);
+    // A chunk is mostly one piece (a body, or a head without its body): no copy for it.
+    return out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
   private consume(bytes: Buffer): { out: Buffer; used: number } | Refusal {
@@ -153,7 +154,7 @@ export class MethodRewritingSocket extends Duplex {
     }
     // Search the new bytes and the three before them, and join the parts only once the head
     // is complete: a head dripped a byte at a time costs linear time.
-    const window = Buffer.concat([state.tail, bytes]);
+    const window = state.tail.length === 0 ? bytes : Buffer.concat([state.tail, bytes]);
     const at = window.indexOf(TERMINATOR);
     const used = at < 0 ? bytes.length : at + TERMINATOR.length - state.tail.length;
     if (state.length + used > MAX_HEAD) return { status: 431, reason: `request head over ${MAX_HEAD / 1024} KiB` };
@@ -163,7 +164,7 @@ export class MethodRewritingSocket extends Duplex {
       state.tail = window.subarray(-3);
       return { out: Buffer.alloc(0), used };
     }
-    const head = Buffer.concat(state.parts);
+    const head = state.parts.length === 1 ? state.parts[0] : Buffer.concat(state.parts);
     const rewritten = this.rewriteHead(head.toString('latin1', 0, head.length - TERMINATOR.length));
     return isRefusal(rewritten) ? rewritten : { out: Buffer.from(rewritten, 'latin1'), used };
   }

@@ -8,7 +8,8 @@ import { AGENT_VERSION, buildRegistrationResponse, parseRegistrationRequest, reg
 import { decodeJwtPayload } from '../protocol/jwt';
 import { newSmsid, parseSmsid } from '../protocol/smsid';
 import { printable } from '../core/text';
-import { findClientByKey, findClientBySmsid, keyIdOf, saveClient, touchClient } from './clients';
+import { findClientByKey, findClientBySmsid, saveClient, touchClient } from './clients';
+import type { ParsedCertificate } from './client-certificates';
 import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
@@ -153,20 +154,19 @@ function registrationReply(runtime: SiteRuntime, message: DecodedMessage, reques
   return framedReply(runtime, message, body);
 }
 
-function certificateProblem(runtime: SiteRuntime, cert: crypto.X509Certificate): string | undefined {
+function certificateProblem(runtime: SiteRuntime, cert: ParsedCertificate): string | undefined {
   const now = runtime.clock.now().getTime();
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
+  if (now < cert.validFrom || now > cert.validTo) {
     return `the signing certificate is valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()}, not at ${new Date(now).toISOString()}`;
   }
-  const details = cert.publicKey.asymmetricKeyDetails;
-  if (cert.publicKey.asymmetricKeyType !== 'rsa' || (details?.modulusLength ?? 0) < 2048) {
-    return `the signing key is ${cert.publicKey.asymmetricKeyType ?? 'unknown'} ${details?.modulusLength ?? '?'} bits; RSA of 2048 bits or more is required`;
+  if (cert.keyType !== 'rsa' || (cert.modulusLength ?? 0) < 2048) {
+    return `the signing key is ${cert.keyType ?? 'unknown'} ${cert.modulusLength ?? '?'} bits; RSA of 2048 bits or more is required`;
   }
   return undefined;
 }
 
 /** The request, its certificate and a verified signature; or the reply that refuses it. */
-function verifiedRegistration(runtime: SiteRuntime, request: MpRequest, message: DecodedMessage): { reg: ParsedRegistrationRequest; cert: crypto.X509Certificate } | Reply {
+function verifiedRegistration(runtime: SiteRuntime, request: MpRequest, message: DecodedMessage): { reg: ParsedRegistrationRequest; cert: ParsedCertificate } | Reply {
   const log = runtime.logs.registration;
   const parsed = parseRegistrationRequest(message.bodyText);
   if (!parsed.ok) {
@@ -181,11 +181,11 @@ function verifiedRegistration(runtime: SiteRuntime, request: MpRequest, message:
   }
   // The published line names the client by its SMSID, or by its FQDN before it has one.
   log.info(`Processing Registration request from Client '${reg.smsid || reg.fqdn}'`);
-  let cert: crypto.X509Certificate;
+  let cert: ParsedCertificate;
   try {
-    cert = new crypto.X509Certificate(reg.signingCertificateDer);
+    cert = runtime.certificates.parse(reg.signingCertificateDer);
     // Parsed only to refuse garbage: the encryption certificate is recorded, not used.
-    new crypto.X509Certificate(reg.encryptionCertificateDer);
+    runtime.certificates.parse(reg.encryptionCertificateDer);
   } catch (error) {
     log.error(`Registration request from ${request.remote} carries a certificate that is not X.509 DER: ${printable((error as Error).message)}.`);
     return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'a certificate in the request is not X.509 DER\n' };
@@ -202,7 +202,7 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
   const verified = verifiedRegistration(runtime, request, message);
   if ('status' in verified) return verified;
   const { reg, cert } = verified;
-  const keyId = keyIdOf(cert.publicKey);
+  const { keyId } = cert;
   const proposed = reg.smsid === '' ? '' : (parseSmsid(reg.smsid) as string);
   const settings = runtime.settings();
   // What the site knows of the key and the SMSID, and what it records, in one write transaction.
@@ -223,7 +223,6 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
     return decided;
   });
   const decision = decide.immediate();
-  if (decision.record) runtime.knowSigningKey(decision.record.signingCertificate, cert.publicKey);
   runtime.logs.registration[decision.level](decision.message);
   return registrationReply(runtime, message, reg, decision.status, decision.smsid, decision.approved);
 }

@@ -6,6 +6,7 @@ import { verifyClientToken, parseClientToken } from '../protocol/ccm-signature';
 import { findClientBySmsid, type ClientRecord } from './clients';
 import type { Site } from './site-dir';
 import { SiteCredentials } from './site-credentials';
+import { ClientCertificates } from './client-certificates';
 import { PublishedCrl } from './revocation';
 import type { SiteDb } from './site-db';
 import { currentSettings, type SiteSettings } from './settings';
@@ -36,9 +37,6 @@ export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
 /** How far a ClientToken time may be from the site's clock. */
 export const PROOF_WINDOW_MS = 15 * 60_000;
 
-/** Registered clients' signing keys kept at most: parsing a certificate costs more than checking a proof with it. */
-const MAX_KNOWN_SIGNING_KEYS = 4096;
-
 export class SiteRuntime {
   readonly site: Site;
   readonly db: SiteDb;
@@ -47,8 +45,7 @@ export class SiteRuntime {
   readonly limits: SiteLimits;
   readonly credentials: SiteCredentials;
   readonly crl: PublishedCrl;
-  /** By SHA-256 of the certificate's DER (not its SHA-1 thumbprint, which a collision could share). */
-  private readonly signingKeys = new Map<string, crypto.KeyObject>();
+  readonly certificates = new ClientCertificates();
 
   constructor(site: Site, clock: Clock, logs: SiteLogs, limits: SiteLimits = DEFAULT_SITE_LIMITS) {
     this.site = site;
@@ -71,15 +68,7 @@ export class SiteRuntime {
 
   /** The public key of a registered client's signing certificate. */
   signingKeyOf(client: ClientRecord): crypto.KeyObject {
-    const id = crypto.createHash('sha256').update(client.signingCertificate).digest('base64');
-    return this.signingKeys.get(id) ?? this.knowSigningKey(client.signingCertificate, new crypto.X509Certificate(client.signingCertificate).publicKey, id);
-  }
-
-  /** Keeps the key of a signing certificate the site has parsed anyway (a registration's). */
-  knowSigningKey(certificateDer: Buffer, key: crypto.KeyObject, id = crypto.createHash('sha256').update(certificateDer).digest('base64')): crypto.KeyObject {
-    if (this.signingKeys.size >= MAX_KNOWN_SIGNING_KEYS) this.signingKeys.delete(this.signingKeys.keys().next().value as string);
-    this.signingKeys.set(id, key);
-    return key;
+    return this.certificates.parse(client.signingCertificate).publicKey;
   }
 
   /** The MP's short name, as message headers carry it. */
