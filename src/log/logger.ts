@@ -52,6 +52,12 @@ export function threadOf(component: string): number {
   return thread;
 }
 
+/**
+ * The transport writes the CMTrace line itself: winston's default format (JSON of every
+ * info object, which no transport here reads) would cost more than formatting the line.
+ */
+const PASS_THROUGH = winston.format((info) => info)();
+
 /** What a message's shape leaves out; without a URL in it, the same minus the URL pattern, which costs most. */
 const VALUES_AND_URLS = /'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\S*:\/\/\S*|GUID:\S*|\d+/g;
 const VALUES = /'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|GUID:\S*|\d+/g;
@@ -102,6 +108,7 @@ export class CmLog {
     this.logger = winston.createLogger({
       level,
       levels: LEVELS,
+      format: PASS_THROUGH,
       exitOnError: false,
       transports: [this.transport],
     });
@@ -153,11 +160,7 @@ export class CmLog {
       file: sourceAttribute(source ?? this.options.source, message),
       time: this.options.clock.now(),
     };
-    // Straight to the logger's one transport, as the logger's own stream would pass it on (the
-    // transport still filters by the logger's level): that stream, a transform piped into the
-    // transport, costs more than formatting and writing the line. The logger still ends the
-    // transport when the log is closed.
-    this.transport.write(info);
+    this.logger.log(info);
     if (this.transport.failure) throw this.transport.failure;
   }
 }
