@@ -60,6 +60,7 @@ function authenticate(runtime: SiteRuntime, req: http.IncomingMessage, bulkAllow
     hierarchyId: runtime.site.config.hierarchyId,
     now: runtime.clock.now(),
     lookupBulkToken: (guid) => issuedBulkToken(runtime.site, guid),
+    passed: runtime.passedSignatures,
   });
   if (!check.ok) return { refusal: fromTokenFailure(token, check) };
   if (check.kind === 'bulk') {

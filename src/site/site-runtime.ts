@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
+import { PassedSignatures } from '../core/passed-signatures';
 import type { Clock } from '../core/clock';
 import type { CmLog } from '../log/logger';
 import { verifyClientToken, parseClientToken } from '../protocol/ccm-signature';
@@ -46,6 +46,8 @@ export class SiteRuntime {
   readonly credentials: SiteCredentials;
   readonly crl: PublishedCrl;
   readonly certificates = new ClientCertificates();
+  /** Token and proof signatures already verified: a client sends the same ones with each request. */
+  readonly passedSignatures = new PassedSignatures();
 
   constructor(site: Site, clock: Clock, logs: SiteLogs, limits: SiteLimits = DEFAULT_SITE_LIMITS) {
     this.site = site;
@@ -64,11 +66,6 @@ export class SiteRuntime {
   /** The token signing keys, reloaded when `site certs renew token-signing` replaces them. */
   tokenKeys(): { signer: TokenSigner; verifier: TokenVerifier } {
     return this.credentials.tokenKeys();
-  }
-
-  /** The public key of a registered client's signing certificate. */
-  signingKeyOf(client: ClientRecord): crypto.KeyObject {
-    return this.certificates.parse(client.signingCertificate).publicKey;
   }
 
   /** The MP's short name, as message headers carry it. */
@@ -98,7 +95,9 @@ export function checkProof(runtime: SiteRuntime, req: http.IncomingMessage): Pro
   if (!client) return { ok: false, reason: `no client ${token.smsid} is registered` };
   if (client.state !== 'registered') return { ok: false, reason: `client ${token.smsid} is ${client.state}, not registered` };
   const signature = header('clienttokensignature') ?? '';
-  if (!verifyClientToken(header('clienttoken') as string, signature, runtime.signingKeyOf(client))) {
+  const value = header('clienttoken') as string;
+  const key = runtime.certificates.parse(client.signingCertificate);
+  if (!runtime.passedSignatures.verify([key.keyId, value, signature], () => verifyClientToken(value, signature, key.publicKey))) {
     return { ok: false, reason: `the ClientTokenSignature does not verify with the signing key registered for ${token.smsid}` };
   }
   return { ok: true, client };

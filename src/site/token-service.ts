@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import type { PassedSignatures } from '../core/passed-signatures';
 import { normaliseGuid } from '../core/guid';
 import { countOf, printable } from '../core/text';
 import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, stsTime, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
@@ -136,6 +137,8 @@ export interface VerifyOptions {
   now: Date;
   /** The site's record of a bulk token GUID (lower case), undefined if it never issued it. */
   lookupBulkToken: (guid: string) => IssuedBulkToken | undefined;
+  /** Signatures that passed before (a running site's): the same token with the same key is not verified again; every claim still is. */
+  passed?: PassedSignatures;
 }
 
 const CLIENT_TOKEN_CLAIMS = {
@@ -170,7 +173,7 @@ function kindOf(payload: Record<string, unknown>): TokenKind | undefined {
 }
 
 /** Encoding, algorithm, signer and signature: what must hold before any claim is believed. */
-function checkSignature(token: string, verifier: TokenVerifier): { ok: true; jwt: DecodedJwt } | TokenFailure {
+function checkSignature(token: string, verifier: TokenVerifier, passed: PassedSignatures | undefined): { ok: true; jwt: DecodedJwt } | TokenFailure {
   if (token.length > MAX_TOKEN_LENGTH) {
     return failure('TOKEN_TOO_LARGE', 'SecurityTokenMalformedException', `IDX10209: Token has length: '${token.length}' which is larger than the MaxTokenSizeInBytes: '${MAX_TOKEN_LENGTH}'.`);
   }
@@ -184,7 +187,8 @@ function checkSignature(token: string, verifier: TokenVerifier): { ok: true; jwt
   if (header.x5t !== verifier.x5t) {
     return failure('TOKEN_UNKNOWN_SIGNER', 'SecurityTokenSignatureKeyNotFoundException', `IDX10501: Signature validation failed. Unable to match key: x5t: '${printable(header.x5t)}'.`, `Current token signing certificate x5t: '${verifier.x5t}'.`);
   }
-  if (!crypto.verify('sha256', Buffer.from(signingInput, 'ascii'), verifier.publicKey, signature)) {
+  const verify = () => crypto.verify('sha256', Buffer.from(signingInput, 'ascii'), verifier.publicKey, signature);
+  if (!(passed ? passed.verify([verifier.x5t, token], verify) : verify())) {
     return failure('TOKEN_BAD_SIGNATURE', 'SecurityTokenInvalidSignatureException', `IDX10503: Signature validation failed. Keys tried: 'x5t: ${verifier.x5t}'.`);
   }
   return { ok: true, jwt: decoded.jwt };
@@ -237,7 +241,7 @@ function issuedFailure(payload: Record<string, unknown>, lookup: VerifyOptions['
 }
 
 export function verifySiteToken(token: string, options: VerifyOptions): TokenCheck {
-  const signed = checkSignature(token, options.verifier);
+  const signed = checkSignature(token, options.verifier, options.passed);
   if (!signed.ok) return signed;
   const { header, payload } = signed.jwt;
   const kind = claimsDefect(payload, options);
