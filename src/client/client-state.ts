@@ -6,7 +6,7 @@ import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
-import { makeDirectory, readBoundedText, type FileRole } from '../store/files';
+import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -240,18 +240,6 @@ export function removeClient(dir: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be removed (${code}); make the directory writable and run ccmsetup again`, { cause: error });
-  }
-}
-
-/** Removes `dir`, then its parents up to `top`, while each is empty. */
-function removeEmptyDirs(dir: string, top: string): void {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    try {
-      fs.rmdirSync(current);
-    } catch {
-      return;
-    }
-    if (current === path.resolve(top)) return;
   }
 }
 

@@ -4,6 +4,7 @@ import { CcmlabError, toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { countOf, printable } from '../core/text';
 import { startEmbeddedSite, type EmbeddedSite } from '../lab/embedded-lab';
+import { removeEmptyDirs } from '../store/files';
 import { GroupSync } from '../store/group-sync';
 import { labEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
@@ -59,8 +60,8 @@ export interface EnrollSummary extends StatisticsSummary {
   seconds: number;
   clientsPerSecond: number;
   peakRssMb: number;
-  /** CPU this process spent on the run (user and system), per enrolled client: what a client costs the machine on this side. */
-  cpuMsPerClient: number;
+  /** CPU this process spent on the run (user and system), per enrolled client: what a client costs the machine on this side; null when none enrolled. */
+  cpuMsPerClient: number | null;
   clientLogs: string | null;
   siteLogs: string | null;
 }
@@ -81,10 +82,10 @@ function prepare(request: EnrollRequest): Prepared {
   const fleetDir = path.resolve(request.fleetDir ?? path.join(request.lab.root, 'fleet'));
   const layout = fleetLayout(fleetDir);
   const target = aimFleet({ ...request, fleetDir }, layout);
-  makeFleetDir(fleetDir);
+  const made = makeFleetDir(fleetDir);
   const release = lockFleet(fleetDir);
   try {
-    const fleet = openFleet(fleetDir, { namePattern: request.namePattern, labRoot: path.resolve(target.envLab.root), embedded: target.mode === 'embedded' }, DEFAULT_NAME_PATTERN, target.clock.now());
+    const { fleet, record } = openFleet(fleetDir, { namePattern: request.namePattern, labRoot: path.resolve(target.envLab.root), embedded: target.mode === 'embedded' }, DEFAULT_NAME_PATTERN, target.clock.now());
     const pattern = parseNamePattern(fleet.namePattern);
     checkNames(pattern, request.count);
     const sync = new GroupSync();
@@ -92,9 +93,11 @@ function prepare(request: EnrollRequest): Prepared {
     const replay = replayJournal(path.join(fleetDir, JOURNAL_FILE));
     const prepared = { target, fleetDir, layout, pattern, keys, sync, replay, release };
     if (keys) checkKeysSuffice(prepared, keys, request.count);
+    record();
     return prepared;
   } catch (error) {
     release();
+    if (made !== undefined) removeEmptyDirs(fleetDir, made);
     throw error;
   }
 }
@@ -227,7 +230,7 @@ export async function runFleetEnroll(request: EnrollRequest): Promise<EnrollSumm
       seconds: Number(seconds.toFixed(2)),
       clientsPerSecond: Number((summary.enrolled / Math.max(seconds, 1e-3)).toFixed(2)),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      cpuMsPerClient: Number(((cpu.user + cpu.system) / 1000 / Math.max(summary.enrolled, 1)).toFixed(2)),
+      cpuMsPerClient: summary.enrolled > 0 ? Number(((cpu.user + cpu.system) / 1000 / summary.enrolled).toFixed(2)) : null,
       clientLogs: request.logs === 'none' ? null : path.join(p.layout.logsDir, 'clients'),
       siteLogs: p.target.siteLogs,
     };

@@ -40,7 +40,9 @@ export function fleetMismatch(existing: FleetRecord, wanted: FleetWanted): strin
     return `names its clients '${existing.namePattern}', not '${wanted.namePattern}'; leave out --name-pattern to continue it`;
   }
   if (existing.embedded !== wanted.embedded) {
-    return existing.embedded ? 'was enrolled against its own embedded lab, not a running site' : `was enrolled against the site of the lab ${existing.labRoot}, not an embedded lab`;
+    return existing.embedded
+      ? 'was enrolled against its own embedded lab, not a running site; leave out --lab and CCMLAB_LAB to continue it'
+      : `was enrolled against the site of the lab ${existing.labRoot}, not an embedded lab; start that lab's site and give --lab ${existing.labRoot} to continue it`;
   }
   if (!existing.embedded && existing.labRoot !== wanted.labRoot) return `belongs to the lab ${existing.labRoot}, not ${wanted.labRoot}; give --lab ${existing.labRoot}`;
   return undefined;
@@ -68,29 +70,32 @@ function readFleet(dir: string): FleetRecord | undefined {
 
 export function requireFleet(dir: string): FleetRecord {
   const fleet = readFleet(dir);
-  if (!fleet) throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${path.resolve(dir)} holds no fleet (no ${FLEET_FILE}); enroll one with 'ccmlab fleet enroll --fleet-dir ${dir}'`);
+  if (!fleet) throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${path.resolve(dir)} holds no fleet (no ${FLEET_FILE}); enroll one with 'ccmlab fleet enroll --count N --fleet-dir ${dir}'`);
   return fleet;
 }
 
-/** Makes the fleet dir (0700) if it is not there, so that it can be locked. */
-export function makeFleetDir(dir: string): void {
-  makeDirectory(dir, { label: 'fleet directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --fleet-dir that can be created and written to' }, PRIVATE_DIR_MODE);
+/** Makes the fleet dir (0700) if it is not there, so that it can be locked; returns the first directory it made, if any. */
+export function makeFleetDir(dir: string): string | undefined {
+  return makeDirectory(dir, { label: 'fleet directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --fleet-dir that can be created and written to' }, PRIVATE_DIR_MODE);
 }
 
-/** The fleet to enroll into `dir` (locked): the one recorded there, if this run may continue it, or a new one. */
-export function openFleet(dir: string, wanted: FleetWanted, defaultPattern: string, now: Date): FleetRecord {
+/**
+ * The fleet to enroll into `dir` (locked): the one recorded there, if this run may continue it,
+ * or a new one, which `record` writes once every other check of the run has passed (a refused
+ * run leaves no fleet behind).
+ */
+export function openFleet(dir: string, wanted: FleetWanted, defaultPattern: string, now: Date): { fleet: FleetRecord; record: () => void } {
   const existing = readFleet(dir);
   if (existing) {
     const why = fleetMismatch(existing, wanted);
     if (why) throw new CcmlabError('CCMLAB_E_FLEET_DIR', `the fleet in ${path.resolve(dir)} ${why}; or enroll into another --fleet-dir`);
-    return existing;
+    return { fleet: existing, record: () => undefined };
   }
   if (fs.readdirSync(dir).some((entry) => entry !== LOCK_FILE)) {
     throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${path.resolve(dir)} is not empty and holds no fleet (no ${FLEET_FILE}); give an empty or new --fleet-dir`);
   }
-  const record: FleetRecord = { schemaVersion: 1, namePattern: wanted.namePattern ?? defaultPattern, labRoot: wanted.labRoot, embedded: wanted.embedded, createdAt: now.toISOString() };
-  writeFileAtomic(path.join(dir, FLEET_FILE), `${JSON.stringify(record, null, 2)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
-  return record;
+  const fleet: FleetRecord = { schemaVersion: 1, namePattern: wanted.namePattern ?? defaultPattern, labRoot: wanted.labRoot, embedded: wanted.embedded, createdAt: now.toISOString() };
+  return { fleet, record: () => writeFileAtomic(path.join(dir, FLEET_FILE), `${JSON.stringify(fleet, null, 2)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE) };
 }
 
 /** One run at a time on a fleet dir; a lock whose process is gone is taken over. Returns the release. */

@@ -47,11 +47,11 @@ function isKeyCache(dir: string): boolean {
   }
 }
 
-/** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused. */
-export function prepareKeyCache(dir: string): void {
+/** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused (`option`: how the user named it). */
+export function prepareKeyCache(dir: string, option = '--key-cache'): void {
   if (isKeyCache(dir)) return;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new --key-cache directory`);
+    throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
   }
   for (const sub of [READY, CLAIMED]) makeDirectory(path.join(dir, sub), CACHE_DIR, PRIVATE_DIR_MODE);
   fs.chmodSync(dir, PRIVATE_DIR_MODE);

@@ -26,8 +26,8 @@ export interface StatisticsSummary {
   enrolled: number;
   failed: number;
   failures: FailureGroup[];
-  /** Per phase and for the whole client, in milliseconds. */
-  latencyMs: Record<EnrollPhase | 'client', Percentiles>;
+  /** Per phase and for the whole client, in milliseconds; null for a phase no enrolled client went through. */
+  latencyMs: Record<EnrollPhase | 'client', Percentiles | null>;
 }
 
 /** The nearest-rank percentile of ascending `sorted` (0 when empty). */
@@ -36,7 +36,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function percentiles(values: readonly number[]): Percentiles {
+function percentiles(values: readonly number[]): Percentiles | null {
+  if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => Number(percentile(sorted, p).toFixed(1));
   return { p50: at(50), p95: at(95), p99: at(99) };

@@ -42,7 +42,10 @@ export function chooseMode(facts: ModeFacts): FleetMode {
   if (facts.token) throw new CcmlabError('CCMLAB_E_BAD_OPTION', '--regtoken needs --cmg NAME/CCM_Proxy_MutualAuth/<role ID> (and --site-code) to say where the clients enroll');
   if (facts.cmg) throw new CcmlabError('CCMLAB_E_BAD_OPTION', '--cmg needs --regtoken or --regtoken-file: the bulk token the clients enroll with');
   if (facts.labGiven) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the lab ${facts.labRoot} has no running site; start it with 'ccmlab site start --lab ${facts.labRoot} --detach', or give --regtoken and --cmg`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `the lab ${facts.labRoot} (--lab or CCMLAB_LAB) has no running site; start it ('ccmlab site init --lab ${facts.labRoot}' first if it has none, then 'ccmlab site start --lab ${facts.labRoot} --detach'), give --regtoken and --cmg, or leave out --lab and CCMLAB_LAB for a fleet with an embedded lab of its own`,
+    );
   }
   return 'embedded';
 }

@@ -70,10 +70,11 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** The pool holds keys for at least `clients` clients: made by the first run that needs them, then kept. */
-export async function fillKeyPool(pool: string, clients: number): Promise<KeyCache> {
-  prepareKeyCache(pool);
+/** The pool holds keys for at least `clients` clients: made by the first run that needs them (said to `making`), then kept. */
+export async function fillKeyPool(pool: string, clients: number, making: (count: number) => void = () => undefined): Promise<KeyCache> {
+  prepareKeyCache(pool, '--key-pool');
   const ready = KeyCache.open(pool).countReady();
+  if (ready < clients) making(clients - ready);
   if (ready < clients) await makeFleetKeys({ keyCache: pool, count: clients - ready, oneKey: false, threads: Math.max(4, os.availableParallelism()) });
   return KeyCache.open(pool);
 }
@@ -118,7 +119,7 @@ export async function enrollCachedRun(dir: string, pool: KeyCache, clients: numb
         seconds: summary.seconds,
         clientsPerSecond: summary.clientsPerSecond,
         peakRssMb: summary.peakRssMb,
-        clientCpuMs: summary.cpuMsPerClient,
+        clientCpuMs: summary.cpuMsPerClient ?? 0,
         siteCpuMs: siteBefore !== undefined && siteAfter !== undefined ? round((siteAfter - siteBefore) / enrolled) : undefined,
       };
     } finally {

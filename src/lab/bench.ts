@@ -209,8 +209,7 @@ export async function runBench(counts: BenchCounts, progress: (label: string) =>
  */
 export async function runScale(sizes: readonly number[], progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<{ machine: Record<string, number>; runs: CachedRun[] }> {
   const ordered = [...new Set(sizes)].sort((a, b) => a - b);
-  progress(`client keys for ${ordered[ordered.length - 1]} (made once, then kept in ${keyPool})`);
-  const pool = await fillKeyPool(keyPool, ordered[ordered.length - 1]);
+  const pool = await fillKeyPool(keyPool, ordered[ordered.length - 1], (count) => progress(`keys for ${count} more clients (RSA-2048, two pairs each; kept in ${keyPool} for the next runs)`));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-scale-'));
   const runs: CachedRun[] = [];
   try {

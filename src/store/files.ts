@@ -125,3 +125,15 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string
   }
   return missing[0];
 }
+
+/** Removes `dir`, then its parents up to `top`, while each is empty. */
+export function removeEmptyDirs(dir: string, top: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      fs.rmdirSync(current);
+    } catch {
+      return;
+    }
+    if (current === path.resolve(top)) return;
+  }
+}

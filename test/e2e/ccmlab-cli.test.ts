@@ -21,7 +21,7 @@ describe('ccmlab command line (process)', () => {
     [['bogus'], /'bogus' is not a ccmlab command; the commands are site, clock/],
     [['site', 'tokens', 'block'], /Not enough non-option arguments/],
     [['client', 'roam', '--client-dir', 'x'], /say where the client goes: --internet or --intranet/],
-    [['client', 'roam', '--internet', '--intranet'], /mutually exclusive/],
+    [['client', 'roam', '--internet', '--intranet'], /give --internet or --intranet, not both; ccmlab client roam --help shows usage/],
     [['site', 'start', '--mp-port', '70000'], /--mp-port '70000' is not a port/],
   ])('usage errors exit 2 with one line: %p', async (args, message) => {
     const r = await runCli('ccmlab', args, { cwd: work });

@@ -94,6 +94,16 @@ describe('usage hints', () => {
     expect([noPath.code, noPath.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: name the logs to read: one or more log files or folders (ccmlab log diagnose --help shows usage)\n']);
   });
 
+  test('a mistyped option is named with the nearest option of that command; a bad choice lists the choices; an unknown subcommand is named as one', async () => {
+    const option = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurency', '4'], { cwd: work });
+    expect([option.code, option.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: --concurency is not an option here (did you mean --concurrency?); ccmlab fleet enroll --help shows usage\n']);
+    const choice = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--logs', 'bogus'], { cwd: work });
+    expect([choice.code, choice.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: --logs "bogus" is not one of "all", "failures", "none"; ccmlab fleet enroll --help shows usage\n']);
+    const sub = await runCli('ccmlab', ['site', 'bogus'], { cwd: work });
+    expect([sub.code, sub.stderr]).toEqual([2, "ccmlab: error CCMLAB_E_USAGE: 'bogus' is not a 'ccmlab site' command; ccmlab site --help lists them\n"]);
+    expect(fs.existsSync(path.join(work, 'lab', 'fleet'))).toBe(false);
+  });
+
   test('bare ccmlab prints one line with one usage hint and exits 2', async () => {
     const r = await runCli('ccmlab', [], { cwd: work });
     expect(r.code).toBe(2);

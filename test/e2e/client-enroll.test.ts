@@ -373,7 +373,7 @@ describe('ccmlab fleet', () => {
     expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 100000/);
     const bare = await runCli('ccmlab', ['fleet', '--count', '3'], { cwd: work });
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a fleet command: enroll, keys, start, status (ccmlab --help shows usage)\n');
+    expect(bare.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a fleet command: enroll, keys, start, status (ccmlab fleet --help shows usage)\n');
   });
 });
 

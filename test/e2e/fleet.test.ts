@@ -95,6 +95,10 @@ describe('ccmlab fleet keys, then fleet enroll --key-cache, into the lab running
     const more = await ccmlab(['fleet', 'enroll', '--count', '8', '--key-cache', 'cache1', '--fleet-dir', fleetDir]);
     expect(more.code).toBe(1);
     expect(more.stderr).toBe(`ccmlab: error CCMLAB_E_KEY_CACHE_EMPTY: the key cache ${path.join(work, 'cache1')} holds keys for 0 clients and this run needs them for 2; make the 2 more with 'ccmlab fleet keys --count 2 --key-cache cache1'\n`);
+    // Refused, a new fleet leaves nothing behind: no fleet dir, so nothing binds its name pattern.
+    const fresh = await ccmlab(['fleet', 'enroll', '--count', '2', '--key-cache', 'cache1', '--fleet-dir', path.join(work, 'new', 'fleet')]);
+    expect(fresh.stderr).toMatch(/CCMLAB_E_KEY_CACHE_EMPTY/);
+    expect(fs.existsSync(path.join(work, 'new'))).toBe(false);
 
     const status = await ccmlab(['fleet', 'status', '--fleet-dir', fleetDir, '--json']);
     expect(status.code).toBe(0);

@@ -54,7 +54,8 @@ export function benchCommand(context: CommandContext): CommandModule<object, Ben
       withExamples(y, 'bench')
         .option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' })
         .option('key-pool', { type: 'string', describe: "where the fleet measurements keep their client keys between runs (default: the project's lab/bench-key-cache)" })
-        .option('scale', { type: 'string', describe: 'instead: fleets of these sizes (N,N,…) with cached keys, each against a site of its own: throughput, peak RSS, CPU per client' }) as unknown as Argv<BenchArgs>,
+        .option('scale', { type: 'string', describe: 'instead: fleets of these sizes (N,N,…) with cached keys, each against a site of its own: throughput, peak RSS, CPU per client' })
+        .conflicts('scale', 'smoke') as unknown as Argv<BenchArgs>,
     handler: (args) =>
       context.run(async () => {
         const progress = (label: string) => process.stderr.write(`bench: ${label}\n`);

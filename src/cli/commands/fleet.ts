@@ -82,7 +82,7 @@ function withFleetOptions<T>(y: Argv<T>, what: string): Argv<T & FleetArgs> {
 }
 
 function latencyTable(summary: EnrollSummary): string {
-  const rows = Object.entries(summary.latencyMs).map(([phase, p]) => ({ phase, ...p }));
+  const rows = Object.entries(summary.latencyMs).flatMap(([phase, p]) => (p ? [{ phase, ...p }] : []));
   return formatTable([['phase', 'latency (ms)'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']], rows).replace(/^/gm, '  ');
 }
 
@@ -90,11 +90,11 @@ function describeEnroll(s: EnrollSummary): string {
   const before = s.alreadyEnrolled > 0 ? ` (${s.alreadyEnrolled} enrolled by earlier runs, skipped)` : '';
   const lines = [
     `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`,
-    ...(s.interrupted ? [`  stopped before every client was tried: run the same command again to continue`] : []),
+    ...(s.interrupted ? [`  stopped with ${countOf(s.count - s.alreadyEnrolled - s.attempted, 'client')} not tried: run the same command again to continue`] : []),
     ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
     ...(s.failed > 0 ? ['  failed clients are tried again, with the same identity, by the next run'] : []),
-    latencyTable(s).trimEnd(),
-    `  peak RSS ${s.peakRssMb} MB, CPU ${s.cpuMsPerClient} ms per enrolled client`,
+    ...(s.enrolled > 0 ? [latencyTable(s).trimEnd()] : []),
+    `  peak RSS ${s.peakRssMb} MB${s.cpuMsPerClient !== null ? `, CPU ${s.cpuMsPerClient} ms per enrolled client` : ''}`,
     `  fleet:       ${s.fleetDir} (${s.mode === 'embedded' ? 'its own embedded lab' : s.mode === 'lab' ? "the lab's running site" : 'the site of --cmg'})`,
     ...(s.clientLogs ? [`  client logs: ${s.clientLogs}`] : []),
     ...(s.siteLogs ? [`  site logs:   ${s.siteLogs}`] : []),
