@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import type * as tls from 'node:tls';
+import { BoundedMemo } from '../core/bounded-memo';
 import { crlDistributionPoints, readCrl } from '../pki/crl';
 
 /**
@@ -35,8 +36,7 @@ export function presentedCertificate(peer: tls.PeerCertificate | tls.DetailedPee
   return peer.raw ? { raw: peer.raw, issuerRaw: 'issuerCertificate' in peer ? peer.issuerCertificate?.raw : undefined } : undefined;
 }
 
-const MAX_REMEMBERED = 64;
-const remembered = new Map<string, unknown>();
+const remembered = new BoundedMemo<unknown>(64);
 
 /**
  * `make`'s value for these bytes, kept for the process: what is read from a certificate or a
@@ -45,11 +45,7 @@ const remembered = new Map<string, unknown>();
  */
 function fromBytes<T>(kind: string, bytes: Buffer[], make: () => T): T {
   const key = `${kind}:${bytes.map((b) => crypto.createHash('sha256').update(b).digest('base64')).join(':')}`;
-  if (remembered.has(key)) return remembered.get(key) as T;
-  const value = make();
-  if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
-  remembered.set(key, value);
-  return value;
+  return remembered.get(key, make) as T;
 }
 
 function certificateFacts(raw: Buffer): { urls: string[]; serial: string } {

@@ -1,5 +1,6 @@
 import * as tls from 'node:tls';
 import * as undici from 'undici';
+import { BoundedMemo } from '../core/bounded-memo';
 import { resolveConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError, type ErrorCode } from '../core/errors';
 import { printable } from '../core/text';
@@ -113,18 +114,11 @@ const REQUEST_FLAGS = { ccmsetup: 'Flags=0x4100, Options=0xe0', ccmhttp: 'Flags=
  * agent writes `ccmhttp: Host=…` and `Target URL scheme is HTTPS: …`; a CCM token in the
  * header adds `Appending CCM Token to the header.` The host keeps the case it was given in.
  */
-const TOKEN_KINDS_KEPT = 64;
-const tokenKinds = new Map<string, boolean>();
+const tokenKinds = new BoundedMemo<boolean>(64);
 
 /** Whether a bearer token is a CCM token (Type ClientToken): decoded once per token, as every request of a client sends the same one. */
 function isCcmToken(bearer: string): boolean {
-  let ccm = tokenKinds.get(bearer);
-  if (ccm === undefined) {
-    ccm = decodeJwtPayload(bearer)?.Type === 'ClientToken';
-    if (tokenKinds.size >= TOKEN_KINDS_KEPT) tokenKinds.delete(tokenKinds.keys().next().value as string);
-    tokenKinds.set(bearer, ccm);
-  }
-  return ccm;
+  return tokenKinds.get(bearer, () => decodeJwtPayload(bearer)?.Type === 'ClientToken');
 }
 
 export function requestLines(url: string, method: string, component: string, authorization: string | undefined): string[] {
@@ -162,8 +156,7 @@ interface OpenedTls {
   trust(): void;
 }
 
-const CONTEXTS_KEPT = 8;
-const contexts = new Map<string, tls.SecureContext>();
+const contexts = new BoundedMemo<tls.SecureContext>(8);
 
 /**
  * One TLS context per set of trusted roots for the process: made per connection or per client,
@@ -171,14 +164,7 @@ const contexts = new Map<string, tls.SecureContext>();
  * context holds no client secret (clients authenticate by token, not TLS certificate).
  */
 function secureContextFor(ca: TransportOptions['ca']): tls.SecureContext {
-  const key = JSON.stringify(ca ?? null);
-  let context = contexts.get(key);
-  if (!context) {
-    context = tls.createSecureContext({ ca });
-    if (contexts.size >= CONTEXTS_KEPT) contexts.delete(contexts.keys().next().value as string);
-    contexts.set(key, context);
-  }
-  return context;
+  return contexts.get(JSON.stringify(ca ?? null), () => tls.createSecureContext({ ca }));
 }
 
 /**

@@ -74,8 +74,10 @@ function processCpuMs(pid: number): number | undefined {
 export async function fillKeyPool(pool: string, clients: number, making: (count: number) => void = () => undefined): Promise<KeyCache> {
   prepareKeyCache(pool, '--key-pool');
   const ready = KeyCache.open(pool).countReady();
-  if (ready < clients) making(clients - ready);
-  if (ready < clients) await makeFleetKeys({ keyCache: pool, count: clients - ready, oneKey: false, threads: Math.max(4, os.availableParallelism()) });
+  if (ready < clients) {
+    making(clients - ready);
+    await makeFleetKeys({ keyCache: pool, count: clients - ready, oneKey: false, threads: Math.max(4, os.availableParallelism()) });
+  }
   return KeyCache.open(pool);
 }
 

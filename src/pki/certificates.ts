@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import forge from 'node-forge';
+import { BoundedMemo } from '../core/bounded-memo';
 
 /**
  * X.509 for the site and the client: the structure built with node-forge's ASN.1, keys and
@@ -42,8 +43,7 @@ export interface CertificateRequest {
   issuer?: { certificatePem: string; privateKeyPem: string };
 }
 
-const PARSED_KEYS_KEPT = 256;
-const parsedKeys = new Map<string, crypto.KeyObject>();
+const parsedKeys = new BoundedMemo<crypto.KeyObject>(256);
 
 /**
  * The private key in `pem`, parsed once for the last few keys: a client's keys sign its two
@@ -52,13 +52,7 @@ const parsedKeys = new Map<string, crypto.KeyObject>();
  * flight, far fewer than are kept.
  */
 export function privateKeyOf(pem: string): crypto.KeyObject {
-  let key = parsedKeys.get(pem);
-  if (!key) {
-    key = crypto.createPrivateKey(pem);
-    if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.delete(parsedKeys.keys().next().value as string);
-    parsedKeys.set(pem, key);
-  }
-  return key;
+  return parsedKeys.get(pem, () => crypto.createPrivateKey(pem));
 }
 
 function serialNumber(): string {

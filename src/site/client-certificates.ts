@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { BoundedMemo } from '../core/bounded-memo';
 import { keyIdOf } from './clients';
 
 /**
@@ -25,32 +26,30 @@ export interface ParsedCertificate {
 /** Certificates kept at most, the oldest forgotten first: a fleet's worth, bounded. */
 const MAX_CERTIFICATES = 4096;
 
+function parseCertificate(der: Buffer): ParsedCertificate {
+  const certificate = new crypto.X509Certificate(der);
+  const { publicKey } = certificate;
+  let keyId: string | undefined;
+  return {
+    certificate,
+    publicKey,
+    validFrom: Date.parse(certificate.validFrom),
+    validTo: Date.parse(certificate.validTo),
+    keyType: publicKey.asymmetricKeyType,
+    modulusLength: publicKey.asymmetricKeyDetails?.modulusLength,
+    // Made at first use: an encryption certificate is only checked to be one.
+    get keyId() {
+      return (keyId ??= keyIdOf(publicKey));
+    },
+  };
+}
+
 export class ClientCertificates {
   /** By SHA-256 of the certificate's DER (not its SHA-1 thumbprint, which a collision could share). */
-  private readonly parsed = new Map<string, ParsedCertificate>();
+  private readonly parsed = new BoundedMemo<ParsedCertificate>(MAX_CERTIFICATES);
 
   /** The certificate in `der`, parsed; throws as X509Certificate does on bytes that are not one (nothing is kept). */
   parse(der: Buffer): ParsedCertificate {
-    const id = crypto.createHash('sha256').update(der).digest('base64');
-    const known = this.parsed.get(id);
-    if (known) return known;
-    const certificate = new crypto.X509Certificate(der);
-    const { publicKey } = certificate;
-    let keyId: string | undefined;
-    const entry: ParsedCertificate = {
-      certificate,
-      publicKey,
-      validFrom: Date.parse(certificate.validFrom),
-      validTo: Date.parse(certificate.validTo),
-      keyType: publicKey.asymmetricKeyType,
-      modulusLength: publicKey.asymmetricKeyDetails?.modulusLength,
-      // Made at first use: an encryption certificate is only checked to be one.
-      get keyId() {
-        return (keyId ??= keyIdOf(publicKey));
-      },
-    };
-    if (this.parsed.size >= MAX_CERTIFICATES) this.parsed.delete(this.parsed.keys().next().value as string);
-    this.parsed.set(id, entry);
-    return entry;
+    return this.parsed.get(crypto.createHash('sha256').update(der).digest('base64'), () => parseCertificate(der));
   }
 }
