@@ -45,7 +45,7 @@ describe('ccmlab command line (process)', () => {
 
 describe('ccmlab bench (process)', () => {
   test('--smoke runs every measurement; --json is one document of plain numbers: machine, figures, limits, ratios (no timing asserted)', async () => {
-    const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], { cwd: work });
+    const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], { cwd: work, timeoutMs: 140_000 });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
     expect(Object.keys(report)).toEqual(['machine', 'figures', 'limits', 'ratios']);
@@ -66,7 +66,7 @@ describe('ccmlab bench (process)', () => {
 
   test('--scale runs a fleet of each size with keys from --key-pool, which keeps them; a bad list is refused before anything runs', async () => {
     const pool = path.join(work, 'key-pool');
-    const r = await runCli('ccmlab', ['bench', '--scale', '3,2', '--key-pool', pool, '--json'], { cwd: work });
+    const r = await runCli('ccmlab', ['bench', '--scale', '3,2', '--key-pool', pool, '--json'], { cwd: work, timeoutMs: 140_000 });
     expect(r.code).toBe(0);
     const scale = JSON.parse(r.stdout) as { machine: Record<string, number>; runs: Array<Record<string, number>> };
     expect(scale.runs.map((run) => run.clients)).toEqual([2, 3]);
