@@ -1,12 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import type { LogSettings } from '../log/logger';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
+import { livePidIn, takePidLock } from '../store/pid-lock';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -214,7 +214,7 @@ export function saveClient(dir: string, state: ClientState, sync = true): void {
 }
 
 /** fsync of every file saveClient wrote and of their directories. */
-export async function syncClientFiles(dir: string, sync: (paths: readonly string[]) => Promise<void> = syncPaths): Promise<void> {
+export async function syncClientFiles(dir: string, sync: Syncer = syncPaths): Promise<void> {
   const files = Object.values(CLIENT_FILES)
     .map((file) => path.join(dir, file))
     .filter((file) => fs.existsSync(file));
@@ -253,24 +253,14 @@ export function acquireSetupLock(dir: string): () => void {
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      return () => {
-        fs.rmSync(file, { force: true });
-        if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readBoundedText(file, 64, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-        throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`);
+  takePidLock(file, {
+    holder: () => livePidIn(file, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }),
+    held: (pid) => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`),
+    contended: () => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`),
+  });
+  return () => {
+    fs.rmSync(file, { force: true });
+    if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
+  };
 }
 

@@ -6,8 +6,7 @@ import type { ClientIdentity } from '../client/install';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { isCanonicalSmsid, newSmsid } from '../protocol/smsid';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomicAsync } from '../store/atomic-file';
-import type { Syncer } from '../store/group-sync';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomicAsync, type Syncer } from '../store/atomic-file';
 import { readBoundedText } from '../store/files';
 
 /**

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
-import { isProcessAlive } from '../core/process';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
+import { livePidIn, takePidLock } from '../store/pid-lock';
 import { labAt, type Lab } from '../world/lab';
 
 /**
@@ -101,23 +101,14 @@ export function openFleet(dir: string, wanted: FleetWanted, defaultPattern: stri
 /** One run at a time on a fleet dir; a lock whose process is gone is taken over. Returns the release. */
 export function lockFleet(dir: string): () => void {
   const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', SECRET_FILE_MODE);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
-      return () => fs.rmSync(file, { force: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet lock ${file} cannot be made (${code ?? String(error)}); make the fleet dir writable`, { cause: error });
-      const pid = Number(readBoundedText(file, 64, { label: 'fleet lock', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove it if no fleet command is running' }).trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-        throw new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command (process ${pid}) is working on ${path.resolve(dir)}; wait for it to finish`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command keeps taking the lock on ${path.resolve(dir)}`);
+  takePidLock(file, {
+    holder: () => livePidIn(file, { label: 'fleet lock', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove it if no fleet command is running' }),
+    held: (pid) => new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command (process ${pid}) is working on ${path.resolve(dir)}; wait for it to finish`),
+    contended: () => new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command keeps taking the lock on ${path.resolve(dir)}`),
+    cannotMake: (error) =>
+      new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet lock ${file} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the fleet dir writable`, { cause: error }),
+  });
+  return () => fs.rmSync(file, { force: true });
 }
 
 /** The names of the fleet's client dirs, one directory entry at a time (a fleet may have many thousands). */

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic } from '../store/atomic-file';
-import type { Syncer } from '../store/group-sync';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
 
 /**

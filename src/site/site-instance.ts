@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
-import { SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
+import { writeFileAtomic } from '../store/atomic-file';
 import { readBoundedText } from '../store/files';
+import { takePidLock } from '../store/pid-lock';
 import type { ReadyInfo } from './site-server';
 
 /**
@@ -53,27 +54,17 @@ export function runningSitePid(siteDir: string): number | undefined {
 /** Claims the site for this process; refuses while another ccmlab site runs on it. Returns the release. */
 export function claimSite(siteDir: string): () => void {
   const file = path.join(siteDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', SECRET_FILE_MODE);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
-      return () => {
-        fs.rmSync(readyFilePath(siteDir), { force: true });
-        if (lockedPid(siteDir) === process.pid) fs.rmSync(file, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = runningSitePid(siteDir);
-      if (pid !== undefined) {
-        throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`);
-      }
-      // A stale lock: its process is gone or is not a site.
-      fs.rmSync(file, { force: true });
-      fs.rmSync(readyFilePath(siteDir), { force: true });
-    }
-  }
-  throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`);
+  takePidLock(file, {
+    // A lock whose process is gone or is not a site is stale.
+    holder: () => runningSitePid(siteDir),
+    held: (pid) => new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`),
+    contended: () => new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`),
+    staleFiles: [readyFilePath(siteDir)],
+  });
+  return () => {
+    fs.rmSync(readyFilePath(siteDir), { force: true });
+    if (lockedPid(siteDir) === process.pid) fs.rmSync(file, { force: true });
+  };
 }
 
 export function writeReadyFile(file: string, ready: ReadyInfo): void {

@@ -79,7 +79,7 @@ function writeAtomically(file: string, data: string | Buffer, mode: number, dirM
  * callers that write many files at once and must not stall on each fsync. `sync` makes the
  * temp file, then the directory, durable (a GroupSync's, to share fsyncs with other writers).
  */
-export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync: (paths: readonly string[]) => Promise<void> = syncPaths): Promise<void> {
+export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync: Syncer = syncPaths): Promise<void> {
   const dir = path.dirname(file);
   const temp = tempPath(file);
   try {
@@ -100,7 +100,10 @@ export async function writeFileAtomicAsync(file: string, data: string | Buffer, 
   }
 }
 
-/** fsync of each path (files and directories), concurrently, off the event loop. */
+/** Makes files and directories durable: resolves once each path given has been fsynced. */
+export type Syncer = (paths: readonly string[]) => Promise<void>;
+
+/** fsync of each path (files and directories), concurrently, off the event loop: a Syncer of its own. */
 export async function syncPaths(paths: readonly string[]): Promise<void> {
   await Promise.all(
     paths.map(async (p) => {

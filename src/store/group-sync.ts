@@ -1,7 +1,4 @@
-import { syncPaths } from './atomic-file';
-
-/** Makes files and directories durable: resolves once each path given has been fsynced. */
-export type Syncer = (paths: readonly string[]) => Promise<void>;
+import { syncPaths, type Syncer } from './atomic-file';
 
 interface Waiter {
   paths: readonly string[];

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import { isProcessAlive } from '../core/process';
+import type { CcmlabError } from '../core/errors';
+import { SECRET_FILE_MODE } from './atomic-file';
+import { readBoundedText, type FileRole } from './files';
+
+/**
+ * A lock file that names the process holding it (its pid, 0600), made exclusively. One left
+ * by a process that is gone is stale: it is taken over. Its release is the caller's, who
+ * knows what else goes with it.
+ */
+
+export interface PidLockRules {
+  /** The process holding the lock now; undefined when the lock is stale. */
+  holder: () => number | undefined;
+  /** The refusal while `pid` holds the lock. */
+  held: (pid: number) => CcmlabError;
+  /** The refusal when other processes keep taking the lock between this one's tries. */
+  contended: () => CcmlabError;
+  /** Files that go with a stale lock. */
+  staleFiles?: readonly string[];
+  /** A failure to make the lock other than its being there, said the caller's way (by default thrown as it is). */
+  cannotMake?: (error: unknown) => unknown;
+}
+
+export function takePidLock(file: string, rules: PidLockRules): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', SECRET_FILE_MODE);
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw rules.cannotMake ? rules.cannotMake(error) : error;
+      const pid = rules.holder();
+      if (pid !== undefined) throw rules.held(pid);
+      for (const stale of [file, ...(rules.staleFiles ?? [])]) fs.rmSync(stale, { force: true });
+    }
+  }
+  throw rules.contended();
+}
+
+/** The running process, other than this one, that the lock in `file` names; undefined if none does. */
+export function livePidIn(file: string, role: FileRole): number | undefined {
+  const pid = Number(readBoundedText(file, 64, role).trim());
+  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid) ? pid : undefined;
+}
