@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
+import { privateKeyOf } from '../pki/certificates';
 import type { LogSettings } from '../log/logger';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
@@ -186,7 +187,7 @@ function keyedCertificate(dir: string, certificateFile: string, keyFile: string)
     corrupt(dir, certificateFile, 'is not a PEM certificate');
   }
   try {
-    crypto.createPrivateKey(privateKeyPem);
+    privateKeyOf(privateKeyPem);
   } catch {
     corrupt(dir, keyFile, 'is not a PEM private key');
   }

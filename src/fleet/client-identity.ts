@@ -5,6 +5,7 @@ import { createCertificates, type ClientKeys } from '../client/identity';
 import type { ClientIdentity } from '../client/install';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
+import { privateKeyOf } from '../pki/certificates';
 import { isCanonicalSmsid, newSmsid } from '../protocol/smsid';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomicAsync, type Syncer } from '../store/atomic-file';
 import { readBoundedText } from '../store/files';
@@ -46,7 +47,7 @@ function isKeyed(value: unknown): value is ClientIdentity['signing'] {
   if (typeof v?.certificatePem !== 'string' || typeof v.privateKeyPem !== 'string') return false;
   try {
     new crypto.X509Certificate(v.certificatePem);
-    crypto.createPrivateKey(v.privateKeyPem);
+    privateKeyOf(v.privateKeyPem);
     return true;
   } catch {
     return false;

@@ -36,6 +36,8 @@ export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: stri
   enroll_cached: { figure: 'fleet enrollments/s with cached keys, site in another process', limit: 'enroll_crypto_limit' },
   enroll_cached_site_cpu_ms: { figure: 'site CPU ms per enrollment (Linux)', limit: '' },
   enroll_cached_client_cpu_ms: { figure: 'fleet (client) CPU ms per enrollment', limit: '' },
+  enroll_wire_limit: { figure: '', limit: "enrollments/s if its TLS handshake and six HTTPS requests were all it cost (ratio: over enroll_crypto_limit)" },
+  enroll_cached_of_wire: { figure: 'enroll_cached over enroll_wire_limit', limit: '' },
   startup: { figure: 'ccmsetup /? cold start, ms', limit: 'node -e 0, ms' },
   log_write: { figure: 'CMTrace lines/s through the logger (winston, rollover)', limit: 'the same lines formatted + fs.writeSync' },
   token_verify: { figure: 'bulk tokens/s, every check', limit: 'RSA-SHA256 verifications/s' },
@@ -89,9 +91,11 @@ function row(report: BenchReport, name: string): BenchRow {
 
 /**
  * One row per limit, in the order measured, with the figure of the same name; then each figure
- * set against a limit of another name (its ratio says how). Each with its target, met or not.
+ * set against a limit of another name (its ratio says how); then ratios of two measurements
+ * above. Each with its target, met or not.
  */
 export function benchRows(report: BenchReport): BenchRow[] {
   const names = [...Object.keys(report.limits), ...Object.keys(report.figures).filter((name) => !(name in report.limits))];
+  names.push(...Object.keys(report.ratios).filter((name) => !names.includes(name)));
   return names.map((name) => row(report, name));
 }

@@ -14,6 +14,7 @@ import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, merge, type BenchPart, type BenchReport } from './bench-report';
 import { startEmbeddedLab } from './embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
+import { enrollmentWireRate } from './bench-wire';
 
 /**
  * `ccmlab bench`: each figure against a limit measured in the same run (bench-report.ts).
@@ -160,6 +161,20 @@ async function mpRequest(dir: string, counts: BenchCounts, siteKeys: readonly Ke
 
 const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: Number(value.toPrecision(4)) } });
 
+/**
+ * enroll_wire_limit (bench-wire.ts), with two ratios: over enroll_crypto_limit, the most
+ * enroll_cached's ratio could reach over Node's TLS and HTTP; and enroll_cached over it, how
+ * much of that the full enrollment reaches.
+ */
+async function enrollWire(counts: BenchCounts, keys: readonly KeyPairPem[], report: BenchReport): Promise<BenchPart> {
+  const rate = Number((await enrollmentWireRate(counts.cachedClients, keys)).toPrecision(4));
+  const ratio = (n: number, d: number) => Number((n / d).toPrecision(4));
+  return {
+    limits: { enroll_wire_limit: rate },
+    ratios: { enroll_wire_limit: ratio(rate, report.limits.enroll_crypto_limit), enroll_cached_of_wire: ratio(report.figures.enroll_cached, rate) },
+  };
+}
+
 /** Key pairs the steps after key generation take from it: the embedded site's four, the first also to sign with (all throwaway). */
 const KEPT_PAIRS = 4;
 
@@ -182,6 +197,7 @@ function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label:
     ['RSA operations of an enrollment', async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem))],
     ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report)],
     ['fleet enrollment, cached keys, site in another process', (report) => enrollCached(dir, counts.keepKeyCache ? keyPool : path.join(dir, 'key-cache'), counts.cachedClients, report)],
+    ['the wire of an enrollment alone (TLS and six HTTPS requests), server in another process', (report) => enrollWire(counts, keys.slice(2), report)],
     ['startup', () => startup(counts)],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],

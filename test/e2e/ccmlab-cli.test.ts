@@ -52,16 +52,19 @@ describe('ccmlab bench (process)', () => {
     for (const part of Object.values(report)) for (const value of Object.values(part)) expect(typeof value === 'number' && Number.isFinite(value) && value > 0).toBe(true);
     expect(Object.keys(report.machine)).toEqual(['cpus', 'memory_mb', 'node_major']);
     const measured = ['startup', 'log_write', 'token_verify', 'mp_request'];
-    expect(Object.keys(report.limits)).toEqual(['keygen_limit', 'enroll_crypto_limit', ...measured]);
+    expect(Object.keys(report.limits)).toEqual(['keygen_limit', 'enroll_crypto_limit', 'enroll_wire_limit', ...measured]);
     const fleet = ['enroll_fresh', 'enroll_cached'];
     expect(Object.keys(report.figures)).toEqual(expect.arrayContaining([...fleet, 'enroll_cached_client_cpu_ms', ...measured]));
-    expect(Object.keys(report.ratios)).toEqual([...fleet, ...measured]);
+    expect(Object.keys(report.ratios)).toEqual([...fleet, 'enroll_wire_limit', 'enroll_cached_of_wire', ...measured]);
     // enroll_cached: enrollments/s with cached keys over enroll_crypto_limit.
     expect(report.ratios.enroll_cached).toBeCloseTo((report.figures.enroll_cached as number) / (report.limits.enroll_crypto_limit as number), 2);
+    // The wire alone, over the RSA limit (the most enroll_cached's ratio can reach), and enroll_cached over the wire.
+    expect(report.ratios.enroll_wire_limit).toBeCloseTo((report.limits.enroll_wire_limit as number) / (report.limits.enroll_crypto_limit as number), 2);
+    expect(report.ratios.enroll_cached_of_wire).toBeCloseTo((report.figures.enroll_cached as number) / (report.limits.enroll_wire_limit as number), 2);
     for (const name of measured) expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
     // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit.
     expect(report.ratios.enroll_fresh).toBeCloseTo((2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number), 2);
-    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'fleet enrollment, fresh keys', 'fleet enrollment, cached keys, site in another process', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'fleet enrollment, fresh keys', 'fleet enrollment, cached keys, site in another process', 'the wire of an enrollment alone (TLS and six HTTPS requests), server in another process', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
   }, 150_000);
 
   test('--scale runs a fleet of each size with keys from --key-pool, which keeps them; a bad list is refused before anything runs', async () => {

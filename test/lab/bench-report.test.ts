@@ -11,19 +11,21 @@ test('targets: log_write at least 0.6, startup at most 2.5, each bound included'
   expect([1.2, 2.5, 2.51].map((r) => targetMet(TARGETS.startup, r))).toEqual([true, true, false]);
 });
 
-test('rows: one per limit in the order measured, then figures set against a limit of another name', () => {
+test('rows: one per limit in the order measured, then figures set against a limit of another name, then ratios alone', () => {
   let report: BenchReport = { machine: { cpus: 2 }, figures: {}, limits: {}, ratios: {} };
   report = merge(report, { limits: { keygen_limit: 9.5 } });
   report = merge(report, measured('startup', 300, 100));
   report = merge(report, measured('log_write', 70, 100));
   report = merge(report, measured('mp_request', 30, 100));
   report = merge(report, { figures: { enroll_fresh: 4.2 }, ratios: { enroll_fresh: 0.88 } });
+  report = merge(report, { ratios: { enroll_cached_of_wire: 0.5 } });
   expect(benchRows(report).map(({ figure, limit, ratio, target, met }) => [figure, limit, ratio, target, met])).toEqual([
     ['', '9.5', '', '', ''],
     ['300', '100', '3', '<= 2.5', 'not met'],
     ['70', '100', '0.7', '>= 0.6', 'met'],
     ['30', '100', '0.3', '', ''],
     ['4.2', '', '0.88', '>= 0.9', 'not met'],
+    ['', '', '0.5', '', ''],
   ]);
   expect(benchRows(report)[0].measurement).toBe('keygen_limit: RSA-2048 key pairs/s, all cores');
 });
