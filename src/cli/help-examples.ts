@@ -186,12 +186,12 @@ const EXAMPLES = {
   ],
   client: [
     ['ccmlab client status --netbios CLIENT01', 'SMSID, MPs, token expiry and state'],
-    ['ccmlab client start --netbios CLIENT01 --now 2027-01-01T00:00:00Z', 'CcmExec starting on another day'],
+    ['ccmlab client start --netbios CLIENT01', "CcmExec starting: renews the token from day 30 by the lab's clock (ccmlab clock set +31d)"],
     ['ccmlab client roam --intranet --netbios CLIENT01', 'bring the client to the intranet'],
   ],
   'client start': [
-    ['ccmlab client start --netbios CLIENT01', 'renew the token once it is 30 days old'],
-    ['ccmlab client start --client-dir lab/clients/CLIENT01 --now 2027-01-01T00:00:00Z --json', 'on another day, as JSON'],
+    ['ccmlab client start --netbios CLIENT01', "renew the token once it is 30 days old by the lab's clock (ccmlab clock set +31d)"],
+    ['ccmlab client start --client-dir lab/clients/CLIENT01 --now 2027-01-01T00:00:00Z --json', "the client's clock alone moved on: the site refuses it as skewed (CCM_STS.log)"],
   ],
   'client run': [
     ['ccmlab client run --netbios CLIENT01', 'renew on schedule until Ctrl+C'],

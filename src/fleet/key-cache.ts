@@ -46,8 +46,14 @@ function isKeyCache(dir: string): boolean {
   }
 }
 
+/** An empty path would put the cache's folders in the current directory. */
+function refuseEmpty(dir: string, option: string): void {
+  if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} lab/key-cache)`);
+}
+
 /** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused (`option`: how the user named it). */
 export function prepareKeyCache(dir: string, option = '--key-cache'): void {
+  refuseEmpty(dir, option);
   if (isKeyCache(dir)) return;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
@@ -108,6 +114,7 @@ export class KeyCache {
 
   /** The cache in `dir`; `sync` makes its claims durable (a fleet's GroupSync shares the fsyncs of many claims). */
   static open(dir: string, sync: Syncer = syncPaths): KeyCache {
+    refuseEmpty(dir, '--key-cache');
     if (!isKeyCache(dir)) {
       throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`);
     }

@@ -60,7 +60,7 @@ async function ccmlab(args: string[], lab: Lab, timeoutMs?: number): Promise<str
 }
 
 /** CPU milliseconds a process has used, from /proc (Linux); undefined elsewhere. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   try {
     const fields = readBoundedText(`/proc/${pid}/stat`, 4096, { label: 'process stat', code: 'CCMLAB_E_INTERNAL', fix: 'run the bench on Linux for the site CPU figure' }).split(') ')[1].split(' ');
     // utime and stime, fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100 a second on Linux).

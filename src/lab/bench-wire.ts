@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import * as undici from 'undici';
 import { issueCertificate, type KeyPairPem } from '../pki/certificates';
 import { CcmlabError } from '../core/errors';
+import { processCpuMs } from './bench-fleet';
 
 /**
  * enroll_wire_limit: enrollments/s if an enrollment cost only its wire, measured as
@@ -12,7 +13,8 @@ import { CcmlabError } from '../core/errors';
  * enrollment's sizes (a ccmlab fleet client's, measured: ServiceMetadata, the registration and
  * its confirmation, the CCM token, MPKEYINFORMATION, MPLIST), a bearer token in each. Node's
  * https server and an undici client do nothing else: no XML, no log, no database, no state.
- * The ceiling any enrollment over Node's TLS and HTTP can reach on this machine.
+ * The ceiling any enrollment over Node's TLS and HTTP can reach on this machine, and the CPU
+ * each side spends on the wire alone.
  */
 
 const REQUEST_BYTES = [0, 4555, 4559, 0, 0, 0];
@@ -64,8 +66,16 @@ async function oneEnrollment(origin: string, context: tls.SecureContext): Promis
   }
 }
 
-/** Enrollments per second of `clients` wire-only enrollments, 32 at a time; `keys`: two throwaway pairs (root, server). */
-export async function enrollmentWireRate(clients: number, keys: readonly KeyPairPem[]): Promise<number> {
+export interface WireRun {
+  /** Enrollments per second. */
+  rate: number;
+  /** CPU ms per enrollment of the client side (this process) and of the server (undefined where /proc is not). */
+  clientCpuMs: number;
+  serverCpuMs: number | undefined;
+}
+
+/** `clients` wire-only enrollments, 32 at a time; `keys`: two throwaway pairs (root, server). */
+export async function enrollmentWire(clients: number, keys: readonly KeyPairPem[]): Promise<WireRun> {
   const notBefore = new Date(Date.now() - 3_600_000);
   const notAfter = new Date(Date.now() + 86_400_000);
   const root = await issueCertificate({ commonName: 'bench root', notBefore, notAfter, isCa: true, keyUsage: { keyCertSign: true } }, keys[0]);
@@ -75,6 +85,8 @@ export async function enrollmentWireRate(clients: number, keys: readonly KeyPair
     const origin = `https://127.0.0.1:${port}`;
     const context = tls.createSecureContext({ ca: root.certificatePem });
     let next = 0;
+    const serverBefore = child.pid === undefined ? undefined : processCpuMs(child.pid);
+    const cpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: Math.min(32, clients) }, async () => {
@@ -84,8 +96,22 @@ export async function enrollmentWireRate(clients: number, keys: readonly KeyPair
         }
       }),
     );
-    return clients / (Number(process.hrtime.bigint() - start) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverAfter = child.pid === undefined ? undefined : processCpuMs(child.pid);
+    return {
+      rate: clients / seconds,
+      clientCpuMs: (cpu.user + cpu.system) / 1000 / clients,
+      serverCpuMs: serverBefore !== undefined && serverAfter !== undefined ? (serverAfter - serverBefore) / clients : undefined,
+    };
   } finally {
-    child.kill();
+    await stopped(child);
   }
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill();
+  return exited;
 }

@@ -14,7 +14,8 @@ import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, merge, type BenchPart, type BenchReport } from './bench-report';
 import { startEmbeddedLab } from './embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
-import { enrollmentWireRate } from './bench-wire';
+import { enrollmentWire } from './bench-wire';
+import { prepareKeyCache } from '../fleet/key-cache';
 
 /**
  * `ccmlab bench`: each figure against a limit measured in the same run (bench-report.ts).
@@ -167,9 +168,12 @@ const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: N
  * much of that the full enrollment reaches.
  */
 async function enrollWire(counts: BenchCounts, keys: readonly KeyPairPem[], report: BenchReport): Promise<BenchPart> {
-  const rate = Number((await enrollmentWireRate(counts.cachedClients, keys)).toPrecision(4));
-  const ratio = (n: number, d: number) => Number((n / d).toPrecision(4));
+  const wire = await enrollmentWire(counts.cachedClients, keys);
+  const round = (n: number) => Number(n.toPrecision(4));
+  const rate = round(wire.rate);
+  const ratio = (n: number, d: number) => round(n / d);
   return {
+    figures: { enroll_wire_client_cpu_ms: round(wire.clientCpuMs), ...(wire.serverCpuMs !== undefined ? { enroll_wire_site_cpu_ms: round(wire.serverCpuMs) } : {}) },
     limits: { enroll_wire_limit: rate },
     ratios: { enroll_wire_limit: ratio(rate, report.limits.enroll_crypto_limit), enroll_cached_of_wire: ratio(report.figures.enroll_cached, rate) },
   };
@@ -206,6 +210,8 @@ function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label:
 }
 
 export async function runBench(counts: BenchCounts, progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<BenchReport> {
+  // A pool that cannot be one is refused before minutes of work, not at the step that uses it.
+  if (counts.keepKeyCache) prepareKeyCache(keyPool, '--key-pool');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));
   let report: BenchReport = { machine: machine(), figures: {}, limits: {}, ratios: {} };
   try {

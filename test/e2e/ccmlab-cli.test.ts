@@ -80,4 +80,28 @@ describe('ccmlab bench (process)', () => {
     expect(bad.stderr).toMatch(/--scale '100,0' is not a list of up to 20 fleet sizes/);
     expect(fs.existsSync(path.join(work, 'other-pool'))).toBe(false);
   }, 150_000);
+
+  test('options the bench cannot honour are refused at once, and nothing is made (an empty pool or cache path, --lab, --smoke with --key-pool)', async () => {
+    const cwd = path.join(work, 'refusals');
+    fs.mkdirSync(cwd);
+    const notPool = path.join(cwd, 'not-a-pool');
+    fs.mkdirSync(notPool);
+    fs.writeFileSync(path.join(notPool, 'notes.txt'), 'mine\n');
+    const cases: Array<[string[], number, RegExp]> = [
+      [['bench', '--key-pool', ''], 2, /CCMLAB_E_BAD_OPTION: --key-pool is empty; give the key cache's directory/],
+      [['fleet', 'keys', '--count', '2', '--key-cache', ''], 2, /CCMLAB_E_BAD_OPTION: --key-cache is empty/],
+      [['bench', '--key-pool', notPool], 1, /CCMLAB_E_KEY_CACHE: .*not-a-pool is not empty and is not a key cache/],
+      [['bench', '--lab', 'lab'], 2, /CCMLAB_E_USAGE: bench makes labs of its own, on the system clock: --lab does nothing here/],
+      [['bench', '--smoke', '--now', '2027-01-01T00:00:00Z'], 2, /--now does nothing here/],
+      [['bench', '--smoke', '--key-pool', 'pool'], 2, /CCMLAB_E_USAGE: give --smoke or --key-pool, not both/],
+    ];
+    for (const [args, exit, message] of cases) {
+      const r = await runCli('ccmlab', args, { cwd });
+      expect([args, r.code]).toEqual([args, exit]);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.readdirSync(cwd)).toEqual(['not-a-pool']);
+    expect(fs.readdirSync(notPool)).toEqual(['notes.txt']);
+  }, 60_000);
 });

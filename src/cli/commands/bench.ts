@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { MAX_CLIENTS } from '../../fleet/journal';
 import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../lab/bench';
-import { benchRows } from '../../lab/bench-report';
+import { benchRows, type BenchReport } from '../../lab/bench-report';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
@@ -10,7 +10,7 @@ import { formatTable, printResult } from '../output';
 /** `npm run bench`: a benchmark, never a test (`--smoke` only shows that every part runs). */
 
 const COLUMNS = [
-  ['measurement', 'Measurement (figure vs limit)'],
+  ['measurement', 'Measurement'],
   ['figure', 'Figure'],
   ['limit', 'Limit'],
   ['ratio', 'Ratio'],
@@ -44,7 +44,21 @@ export function parseScale(value: string): number[] {
   return sizes.map(Number);
 }
 
+/** The bench makes labs of its own and runs on the system clock: a --lab or --now would be ignored, so it is refused. */
+function refuseLabOptions(args: BenchArgs & { lab?: string; now?: string }): void {
+  const given = (['lab', 'now'] as const).find((name) => args[name] !== undefined);
+  if (given) throw new CcmlabError('CCMLAB_E_USAGE', `bench makes labs of its own, on the system clock: --${given} does nothing here (its fleets' keys: --key-pool DIR)`);
+}
+
 const machineLine = (machine: Record<string, number>): string => Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(', ');
+
+/** The table (narrow enough for a terminal), then what each measurement is; a smoke run's targets are not judged. */
+function benchText(report: BenchReport, smoke: boolean): string {
+  const rows = benchRows(report).map((row) => ({ ...row, met: smoke ? '' : row.met }));
+  const about = rows.filter((row) => row.about).map((row) => `  ${row.measurement}: ${row.about}`);
+  const note = smoke ? ['--smoke: every measurement ran, with counts too small for its figures to mean anything (targets not judged)'] : [];
+  return [`Machine: ${machineLine(report.machine)}`, ...note, formatTable(COLUMNS, rows), 'Figure vs limit:', ...about].join('\n');
+}
 
 export function benchCommand(context: CommandContext): CommandModule<object, BenchArgs> {
   return {
@@ -55,9 +69,12 @@ export function benchCommand(context: CommandContext): CommandModule<object, Ben
         .option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' })
         .option('key-pool', { type: 'string', describe: "where the fleet measurements keep their client keys between runs (default: the project's lab/bench-key-cache)" })
         .option('scale', { type: 'string', describe: 'instead: fleets of these sizes (N,N,…) with cached keys, each against a site of its own: throughput, peak RSS, CPU per client' })
-        .conflicts('scale', 'smoke') as unknown as Argv<BenchArgs>,
+        .conflicts('scale', 'smoke')
+        // --smoke uses a throwaway pool of its own.
+        .conflicts('smoke', 'key-pool') as unknown as Argv<BenchArgs>,
     handler: (args) =>
       context.run(async () => {
+        refuseLabOptions(args);
         const progress = (label: string) => process.stderr.write(`bench: ${label}\n`);
         if (args.scale !== undefined) {
           const scale = await runScale(parseScale(args.scale), progress, args['key-pool']);
@@ -65,7 +82,7 @@ export function benchCommand(context: CommandContext): CommandModule<object, Ben
           return 0;
         }
         const report = await runBench(args.smoke ? SMOKE_COUNTS : FULL_COUNTS, progress, args['key-pool']);
-        printResult(args.json, report, () => `Machine: ${machineLine(report.machine)}\n${formatTable(COLUMNS, benchRows(report).map((row) => ({ ...row })))}`);
+        printResult(args.json, report, () => benchText(report, args.smoke === true));
         return 0;
       }),
   };

@@ -23,6 +23,17 @@ interface DemoArgs {
   json?: boolean;
 }
 
+/** How to watch the agent renew the demo client's token: the lab's clock past day 30, its site up again, the agent run. */
+function renewalSteps(lab: string): string[] {
+  return [
+    'See the renewal:',
+    `  npx ccmlab clock set +31d --lab ${lab}`,
+    `  npx ccmlab site start --detach --lab ${lab}`,
+    `  npx ccmlab client start --netbios CLIENT01 --lab ${lab}`,
+    `  npx ccmlab site stop --lab ${lab}`,
+  ];
+}
+
 export function demoCommand(context: CommandContext): CommandModule<object, DemoArgs> {
   return {
     command: 'demo',
@@ -53,11 +64,13 @@ export function demoCommand(context: CommandContext): CommandModule<object, Demo
               '',
               `SMSID:          ${summary.smsid}`,
               `CCM token:      valid until ${summary.tokenExpiresAt} (90 days)`,
-              `Next renewal:   ${summary.renewalDue} (30 days; 'ccmlab client start' renews it)`,
+              `Next renewal:   ${summary.renewalDue} (30 days; the agent renews it)`,
               `Client state:   ${summary.clientDir}`,
               `Client logs:    ${summary.clientLogs}`,
               `Site logs:      ${summary.siteLogs}`,
               `Read a log:     npx ccmlab log show ${path.relative(process.cwd(), locationLog)}`,
+              '',
+              ...renewalSteps(path.relative(process.cwd(), path.resolve(args['lab-dir'])) || '.'),
               '',
             ].join('\n'),
           );

@@ -86,10 +86,16 @@ function latencyTable(summary: EnrollSummary): string {
   return formatTable([['phase', 'latency (ms)'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']], rows).replace(/^/gm, '  ');
 }
 
-function describeEnroll(s: EnrollSummary): string {
+/** The headline: what this run did, or that there was nothing left for it to do. */
+function enrollHeadline(s: EnrollSummary): string {
+  if (s.attempted === 0 && !s.interrupted) return `nothing to do: all ${countOf(s.alreadyEnrolled, 'client')} of the fleet were enrolled by earlier runs`;
   const before = s.alreadyEnrolled > 0 ? ` (${s.alreadyEnrolled} enrolled by earlier runs, skipped)` : '';
+  return `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`;
+}
+
+function describeEnroll(s: EnrollSummary): string {
   const lines = [
-    `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`,
+    enrollHeadline(s),
     ...(s.interrupted ? [`  stopped with ${countOf(s.count - s.alreadyEnrolled - s.attempted, 'client')} not tried: run the same command again to continue`] : []),
     ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
     ...(s.failed > 0 ? ['  failed clients are tried again, with the same identity, by the next run'] : []),

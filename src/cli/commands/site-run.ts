@@ -59,7 +59,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
       context.run(async () => {
         if (args.detach) {
           const ready = (await startDetached(process.argv.slice(2))) as unknown as ReadyInfo;
-          printResult(args.json, ready, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}. Stop it with 'ccmlab site stop'.\n`);
+          printResult(args.json, ready, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}. Stop it with '${stopHint(args)}'.\n`);
           return 0;
         }
         const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
@@ -84,7 +84,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
           printResult(
             args.json,
             ready,
-            `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C or 'ccmlab site stop'.\n`,
+            `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C or '${stopHint(args)}'.\n`,
           );
           const signal = await stopped;
           process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
@@ -96,6 +96,11 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         return 0;
       }),
   };
+}
+
+/** The stop command for this site, with the --lab it was started with (without it, site stop looks in the default lab). */
+function stopHint(args: SiteArgs): string {
+  return args.lab !== undefined && args.lab !== '' ? `ccmlab site stop --lab ${args.lab}` : 'ccmlab site stop';
 }
 
 function stopCommand(context: CommandContext): CommandModule<object, SiteArgs> {
