@@ -48,7 +48,8 @@ function isKeyCache(dir: string): boolean {
 
 /** An empty path would put the cache's folders in the current directory. */
 function refuseEmpty(dir: string, option: string): void {
-  if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} lab/key-cache)`);
+  const example = option === '--key-pool' ? 'lab/bench-key-cache' : 'lab/keys';
+  if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} ${example})`);
 }
 
 /** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused (`option`: how the user named it). */

@@ -347,7 +347,7 @@ describe('bad input: a 4xx, a log line, and the site keeps serving', () => {
 describe('site start (process)', () => {
   test('writes the ready file, serves, and stops cleanly on SIGTERM; the token tool works meanwhile', async () => {
     const readyFile = path.join(work, 'ready.json');
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', logDir, '--ready-file', readyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', logDir, '--ready-file', readyFile], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       // The ready file is written before the site says it is running.

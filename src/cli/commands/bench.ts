@@ -56,8 +56,8 @@ const machineLine = (machine: Record<string, number>): string => Object.entries(
 function benchText(report: BenchReport, smoke: boolean): string {
   const rows = benchRows(report).map((row) => ({ ...row, met: smoke ? '' : row.met }));
   const about = rows.filter((row) => row.about).map((row) => `  ${row.measurement}: ${row.about}`);
-  const note = smoke ? ['--smoke: every measurement ran, with counts too small for its figures to mean anything (targets not judged)'] : [];
-  return [`Machine: ${machineLine(report.machine)}`, ...note, formatTable(COLUMNS, rows), 'Figure vs limit:', ...about].join('\n');
+  const note = smoke ? ['--smoke: every measurement ran; its counts are too small to mean anything (targets not judged)'] : [];
+  return `${[`Machine: ${machineLine(report.machine)}`, ...note, formatTable(COLUMNS, rows), 'Figure vs limit:', ...about].join('\n')}\n`;
 }
 
 export function benchCommand(context: CommandContext): CommandModule<object, BenchArgs> {

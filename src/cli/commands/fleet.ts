@@ -88,7 +88,7 @@ function latencyTable(summary: EnrollSummary): string {
 
 /** The headline: what this run did, or that there was nothing left for it to do. */
 function enrollHeadline(s: EnrollSummary): string {
-  if (s.attempted === 0 && !s.interrupted) return `nothing to do: all ${countOf(s.alreadyEnrolled, 'client')} of the fleet were enrolled by earlier runs`;
+  if (s.attempted === 0 && !s.interrupted) return `nothing to do: the ${countOf(s.alreadyEnrolled, 'client')} asked for were all enrolled by earlier runs`;
   const before = s.alreadyEnrolled > 0 ? ` (${s.alreadyEnrolled} enrolled by earlier runs, skipped)` : '';
   return `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`;
 }
