@@ -8,7 +8,7 @@ import { makeFleetKeys } from '../fleet/keys-fleet';
 import { runningSitePid } from '../site/site-instance';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { labAt, type Lab } from '../world/lab';
-import type { BenchPart, BenchReport } from './bench-report';
+import { round, type BenchPart, type BenchReport } from './bench-report';
 import { runProgram } from './programs';
 
 /**
@@ -16,8 +16,6 @@ import { runProgram } from './programs';
  * against keygen_limit; enroll_cached, keys from a cache, against a site running in another
  * process, against enroll_crypto_limit, with the CPU each side spends per enrollment.
  */
-
-const round = (n: number): number => Number(n.toPrecision(4));
 
 function fleetRequest(lab: Lab, count: number, concurrency: number, keyCache: string | undefined, labGiven: boolean): EnrollRequest {
   return {

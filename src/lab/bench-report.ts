@@ -46,7 +46,8 @@ export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: stri
   mp_request: { figure: 'MP MPLIST requests/s over keep-alive, logged', limit: 'bare node:http server, same client' },
 };
 
-const round = (n: number): number => Number(n.toPrecision(4));
+/** A value as the report holds it: four significant digits. */
+export const round = (n: number): number => Number(n.toPrecision(4));
 
 /** A figure, its limit and their ratio, as the report holds them. */
 export function measured(name: string, figure: number, limit: number): BenchPart {

@@ -11,7 +11,7 @@ import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
 import { issueBulkToken, verifySiteToken } from '../site/token-service';
 import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
-import { measured, merge, type BenchPart, type BenchReport } from './bench-report';
+import { measured, merge, round, type BenchPart, type BenchReport } from './bench-report';
 import { startEmbeddedLab } from './embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
 import { enrollmentWire } from './bench-wire';
@@ -160,7 +160,7 @@ async function mpRequest(dir: string, counts: BenchCounts, siteKeys: readonly Ke
   }
 }
 
-const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: Number(value.toPrecision(4)) } });
+const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: round(value) } });
 
 /**
  * enroll_wire_limit (bench-wire.ts), with two ratios: over enroll_crypto_limit, the most
@@ -169,7 +169,6 @@ const limit = (name: string, value: number): BenchPart => ({ limits: { [name]: N
  */
 async function enrollWire(counts: BenchCounts, keys: readonly KeyPairPem[], report: BenchReport): Promise<BenchPart> {
   const wire = await enrollmentWire(counts.cachedClients, keys);
-  const round = (n: number) => Number(n.toPrecision(4));
   const rate = round(wire.rate);
   const ratio = (n: number, d: number) => round(n / d);
   return {
