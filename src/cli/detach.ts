@@ -1,28 +1,44 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { CcmlabError, ERRORS, type ErrorCode } from '../core/errors';
+import { SECRET_FILE_MODE } from '../store/atomic-file';
+import { readBoundedText, type FileRole } from '../store/files';
+
+const CONSOLE_FILE: FileRole = { label: "the detached site's console file", code: 'CCMLAB_E_STATE_WRITE', fix: 'remove it and start the site again' };
+
+/** The detached site's stderr, made afresh (never through a link, never a pipe or device). */
+function openConsoleFile(file: string): number {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, SECRET_FILE_MODE);
+  } catch (error) {
+    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the detached site's console file ${file} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)}); remove it and start the site again`);
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the detached site's console file ${file} is not a regular file; remove it and start the site again`);
+  }
+  return fd;
+}
 
 /**
  * `site start --detach`: the same command in a process of its own that outlives this one.
  * It is waited for until it prints its URLs (one JSON document), which are handed back;
- * if it exits first, its error is this command's.
+ * if it exits first, its error is this command's. What it says on stderr later (a lab file
+ * that turned bad, its stop) goes to `consoleFile`, kept while it runs.
  */
-export function startDetached(argv: readonly string[], timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export function startDetached(argv: readonly string[], consoleFile: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const args = [process.argv[1], ...argv.filter((a) => a !== '--detach'), '--json'];
   // Its stderr goes to a file, not a pipe: a pipe closed behind it would break its later writes.
-  const errFile = path.join(os.tmpdir(), `ccmlab-site-${process.pid}-${Date.now()}.err`);
-  const errFd = fs.openSync(errFile, 'w', 0o600);
+  const errFd = openConsoleFile(consoleFile);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', errFd] });
   fs.closeSync(errFd);
   const stderr = () => {
     try {
-      return fs.readFileSync(errFile, 'utf8').slice(-4096);
+      return readBoundedText(consoleFile, 1024 * 1024, CONSOLE_FILE).slice(-4096);
     } catch {
       return '';
-    } finally {
-      fs.rmSync(errFile, { force: true });
     }
   };
   return new Promise((resolve, reject) => {
@@ -44,7 +60,6 @@ export function startDetached(argv: readonly string[], timeoutMs = 60_000): Prom
       // The site writes nothing more to stdout; letting go of the pipe lets this process end.
       child.stdout?.destroy();
       child.unref();
-      stderr();
       resolve(ready);
     });
     child.once('exit', (code) => {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { Clock } from '../core/clock';
 import { openSite, type Site } from '../site/site-dir';
-import { labAt, type Lab } from '../world/lab';
+import { labAt, labInUse, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 
 /**
@@ -19,15 +19,22 @@ export interface LabArgs {
 export interface SiteArgs extends LabArgs {
   'site-dir': string;
   'log-dir': string;
+  /** False when --site-dir (or CCMLAB_SITE_DIR) points outside any named lab: no lab's clock, names or roots then. */
+  inLab?: boolean;
 }
 
 export function labOf(args: LabArgs): Lab {
   return labAt(args.lab);
 }
 
-/** The command's clock: --now, else CCMLAB_NOW, else the lab clock. */
-export function clockOf(args: LabArgs): Clock {
-  return commandClock(args.now, labOf(args));
+/** The lab the command's clock, names and roots come from; undefined for a site outside every lab. */
+export function siteLabOf(args: LabArgs & { inLab?: boolean }): Lab | undefined {
+  return args.inLab === false ? undefined : labOf(args);
+}
+
+/** The command's clock: --now, else CCMLAB_NOW, else the lab clock (the machine's outside a lab). */
+export function clockOf(args: LabArgs & { inLab?: boolean }, onKeep?: (message: string) => void): Clock {
+  return commandClock(args.now, siteLabOf(args), { onKeep });
 }
 
 export function withSiteOptions<T>(y: Argv<T>): Argv<T & SiteArgs> {
@@ -36,9 +43,12 @@ export function withSiteOptions<T>(y: Argv<T>): Argv<T & SiteArgs> {
     .option('log-dir', { type: 'string', describe: 'where site logs go (default logs/site, or <lab>/logs/site with --lab)', requiresArg: true })
     .middleware((parsed) => {
       const args = parsed as unknown as Partial<SiteArgs>;
+      if (args.inLab !== undefined) return;
       const lab = labOf(args);
       const fromEnv = process.env.CCMLAB_SITE_DIR;
-      args['site-dir'] ??= fromEnv !== undefined && fromEnv !== '' ? fromEnv : lab.siteDir;
+      args['site-dir'] ??= fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+      args.inLab = labInUse(args.lab, args['site-dir'] !== undefined) !== undefined;
+      args['site-dir'] ??= lab.siteDir;
       args['log-dir'] ??= lab.siteLogDir;
     }) as unknown as Argv<T & SiteArgs>;
 }

@@ -28,7 +28,28 @@ export function parseIsoInstant(text: string, what: string): Date {
   return date;
 }
 
-export function clockStartingAt(start: Date, realNow: () => number = Date.now): Clock {
-  const offsetMs = start.getTime() - realNow();
+/**
+ * How far a clock may stand from the machine's: ±100 years (36,525 days). Every clock ccmlab
+ * runs on is kept within it, so no time it reads can be out of Date's range (an invalid Date
+ * compares false with everything, and a check that compares false fails open).
+ */
+export const MAX_CLOCK_OFFSET_MS = 36_525 * 86_400_000;
+
+export function isClockOffset(offsetMs: number): boolean {
+  return Number.isSafeInteger(offsetMs) && Math.abs(offsetMs) <= MAX_CLOCK_OFFSET_MS;
+}
+
+/** The offset of `start` from the machine's clock; refused beyond ±100 years. */
+export function offsetTo(start: Date, what: string, realNow: number = Date.now()): number {
+  const offsetMs = start.getTime() - realNow;
+  if (!isClockOffset(offsetMs)) {
+    const shown = Number.isNaN(start.getTime()) ? '' : ` ${start.toISOString()}`;
+    throw new CcmlabError('CCMLAB_E_BAD_NOW', `${what}${shown} is more than 100 years from this machine's clock: ccmlab keeps every clock within ±100 years; give a time nearer now`);
+  }
+  return offsetMs;
+}
+
+export function clockStartingAt(start: Date, realNow: () => number = Date.now, what = 'the start time'): Clock {
+  const offsetMs = offsetTo(start, what, realNow());
   return { now: () => new Date(realNow() + offsetMs), offsetMs };
 }

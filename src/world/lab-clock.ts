@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clockStartingAt, parseIsoInstant, type Clock } from '../core/clock';
+import { clockStartingAt, isClockOffset, offsetTo, parseIsoInstant, systemClock, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
 import { directoryChanges, noteDirectoryChanged } from '../store/directory-changes';
@@ -32,20 +32,31 @@ function readOffset(file: string): number {
   } catch (error) {
     throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be read (${(error as Error).message}); set it again with 'ccmlab clock set reset'`);
   }
-  if (!Number.isSafeInteger(offsetMs)) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} holds no whole offsetMs; set it again with 'ccmlab clock set reset'`);
+  if (!isClockOffset(offsetMs)) {
+    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} holds no whole offsetMs within ±100 years; set it again with 'ccmlab clock set reset'`);
   }
   return offsetMs;
 }
 
+export interface LabClockOptions {
+  realNow?: () => number;
+  /**
+   * A long-running process's report that the clock file turned bad after it had read a good
+   * one: it keeps that last good offset and goes on. Without it, a bad file is an error at
+   * every use (a command that runs once is refused).
+   */
+  onKeep?: (message: string) => void;
+}
+
 /** The lab's clock, followed live. */
-export function labClock(lab: Lab, realNow: () => number = Date.now): Clock {
+export function labClock(lab: Lab, options: LabClockOptions = {}): Clock {
+  const realNow = options.realNow ?? Date.now;
   const file = clockFile(lab);
   const changes = directoryChanges(lab.root, [CLOCK_FILE]);
   let cached: { stamp: string; offsetMs: number } | undefined;
   const offset = (): number => {
     const stamp = changes.stamp();
-    if (cached?.stamp !== stamp) cached = { stamp, offsetMs: readOffset(file) };
+    if (cached?.stamp !== stamp) cached = { stamp, offsetMs: readOrKeep(file, cached?.offsetMs, options.onKeep) };
     return cached.offsetMs;
   };
   return {
@@ -56,36 +67,61 @@ export function labClock(lab: Lab, realNow: () => number = Date.now): Clock {
   };
 }
 
-/** The clock a command runs on: `--now` wins over CCMLAB_NOW, which wins over the lab's clock. */
-export function commandClock(nowOption: string | undefined, lab: Lab, env: NodeJS.ProcessEnv = process.env): Clock {
-  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'));
-  if (env.CCMLAB_NOW !== undefined && env.CCMLAB_NOW !== '') return clockStartingAt(parseIsoInstant(env.CCMLAB_NOW, 'CCMLAB_NOW'));
-  return labClock(lab);
+/** The file's offset; when it cannot be read and a good one was, that one (reported), for a process that must go on. */
+function readOrKeep(file: string, lastGood: number | undefined, onKeep: LabClockOptions['onKeep']): number {
+  try {
+    return readOffset(file);
+  } catch (error) {
+    if (lastGood === undefined || !onKeep) throw error;
+    onKeep(`${(error as Error).message}. Until it is fixed this process keeps the lab time it had (offset ${lastGood} ms).`);
+    return lastGood;
+  }
+}
+
+/** The clock a command runs on: `--now` wins over CCMLAB_NOW, which wins over the lab's clock; no lab, the machine's. */
+export function commandClock(nowOption: string | undefined, lab: Lab | undefined, options: LabClockOptions & { env?: NodeJS.ProcessEnv } = {}): Clock {
+  const env = options.env ?? process.env;
+  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'), Date.now, '--now');
+  if (env.CCMLAB_NOW !== undefined && env.CCMLAB_NOW !== '') return clockStartingAt(parseIsoInstant(env.CCMLAB_NOW, 'CCMLAB_NOW'), Date.now, 'CCMLAB_NOW');
+  if (!lab) return systemClock;
+  const clock = labClock(lab, options);
+  // Read once now: a clock file that is bad when the command starts refuses the command.
+  void clock.offsetMs;
+  return clock;
 }
 
 const RELATIVE = /^([+-])(\d{1,6})([dhm])$/i;
 const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
 
-/** The offset `value` asks for, given the lab's current offset: ISO instant, ±Nd/±Nh/±Nm (from the lab's time now), or reset. */
-export function clockOffsetFor(value: string, currentOffsetMs: number, realNow: number): number {
+/** The offset `value` asks for, given the lab's current offset (read only for a relative value): ISO instant, ±Nd/±Nh/±Nm (from the lab's time now), or reset. */
+export function clockOffsetFor(value: string, currentOffsetMs: () => number, realNow: number): number {
   const text = value.trim();
   if (text.toLowerCase() === 'reset') return 0;
   const relative = RELATIVE.exec(text);
   if (relative) {
     const delta = Number(relative[2]) * UNIT_MS[relative[3].toLowerCase()];
-    return currentOffsetMs + (relative[1] === '-' ? -delta : delta);
+    return offsetTo(new Date(realNow + currentOffsetMs() + (relative[1] === '-' ? -delta : delta)), 'the lab time', realNow);
   }
   if (!/^\d{4}-/.test(text)) {
     throw new CcmlabError('CCMLAB_E_BAD_NOW', `'${value}' is not a lab time: give an ISO-8601 instant (2026-12-31T09:00:00Z), +Nd/-Nd/+Nh/-Nh/+Nm/-Nm, or reset`);
   }
-  return parseIsoInstant(text, 'the lab clock').getTime() - realNow;
+  return offsetTo(parseIsoInstant(text, 'the lab clock'), 'the lab time', realNow);
 }
 
-/** `ccmlab clock set`: moves the lab clock; returns the lab's time after the change. */
+/** The lab back on real time: its clock file goes (a link itself, never what it points to). */
+function removeClockFile(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (error) {
+    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be removed (${(error as NodeJS.ErrnoException).code ?? String(error)}); remove it by hand`);
+  }
+}
+
+/** `ccmlab clock set`: moves the lab clock; returns the lab's time after the change. Reset and an instant work on a clock file that cannot be read. */
 export function setLabClock(lab: Lab, value: string, realNow: () => number = Date.now): { now: Date; offsetMs: number } {
   const now = realNow();
-  const offsetMs = clockOffsetFor(value, labClock(lab, realNow).offsetMs, now);
-  if (offsetMs === 0) fs.rmSync(clockFile(lab), { force: true });
+  const offsetMs = clockOffsetFor(value, () => labClock(lab, { realNow }).offsetMs, now);
+  if (offsetMs === 0) removeClockFile(clockFile(lab));
   else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
   noteDirectoryChanged(lab.root);
   return { now: new Date(now + offsetMs), offsetMs };

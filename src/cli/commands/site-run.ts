@@ -13,9 +13,14 @@ import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from 
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { clockOf, labOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, siteLabOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { escapeControl } from '../../core/text';
+import { labNames } from '../../world/lab-names';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
+
+/** A detached site's stderr, in its site directory. */
+const CONSOLE_FILE = 'console.log';
 
 const CLIENT_COLUMNS = [
   ['smsid', 'SMSID'],
@@ -58,27 +63,27 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
     handler: (args) =>
       context.run(async () => {
         if (args.detach) {
-          const ready = (await startDetached(process.argv.slice(2))) as unknown as ReadyInfo;
-          printResult(args.json, ready, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}. Stop it with '${stopHint(args)}'.\n`);
+          openSite(args['site-dir']).close();
+          const consoleFile = path.resolve(args['site-dir'], CONSOLE_FILE);
+          const ready = (await startDetached(process.argv.slice(2), consoleFile)) as unknown as ReadyInfo;
+          printResult(args.json, { ...ready, console: consoleFile }, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`);
           return 0;
         }
         const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
         openSite(args['site-dir']).close();
+        // The lab's files are read before anything listens: one that is bad now refuses the start.
+        const lab = siteLabOf(args);
+        const clock = clockOf(args, (message) => process.stderr.write(`ccmlab: ${escapeControl(message)}\n`));
+        if (lab) labNames(lab);
         const release = claimSite(args['site-dir']);
         try {
-          const running = await startSite({
-            siteDir: args['site-dir'],
-            host: args.host,
-            ...ports,
-            logDir: args['log-dir'],
-            clock: clockOf(args),
-          });
+          const running = await startSite({ siteDir: args['site-dir'], host: args.host, ...ports, logDir: args['log-dir'], clock });
           const stopped = new Promise<string>((resolve) => {
             process.once('SIGINT', () => resolve('SIGINT'));
             process.once('SIGTERM', () => resolve('SIGTERM'));
           });
           const { ready } = running;
-          publishSiteNames(labOf(args), ready, args.host);
+          if (lab) publishSiteNames(lab, ready, args.host);
           writeReadyFile(readyFilePath(args['site-dir']), ready);
           if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
           printResult(

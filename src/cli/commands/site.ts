@@ -10,7 +10,7 @@ import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { clockOf, labOf, withSite, withSiteAsync, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, siteLabOf, withSite, withSiteAsync, withSiteOptions, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
 
@@ -113,10 +113,13 @@ function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
           ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
         });
         withSite(args, (site) => {
-          // As a GPO would deploy it: every client in the lab trusts the site's root.
-          const root = trustRoot(labOf(args), `site-${site.config.siteCode}`, site.certificatePem('sms-issuing'));
-          const summary = { ...siteSummary(site, args), trustedAs: root.name };
-          process.stderr.write(`ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; the lab trusts its root as '${root.name}'\n`);
+          // As a GPO would deploy it: every client in the lab trusts the site's root. A site outside a lab touches no lab.
+          const lab = siteLabOf(args);
+          const root = lab ? trustRoot(lab, `site-${site.config.siteCode}`, site.certificatePem('sms-issuing')) : undefined;
+          const summary = { ...siteSummary(site, args), trustedAs: root?.name ?? null };
+          process.stderr.write(
+            `ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; ${root ? `the lab trusts its root as '${root.name}'` : `no lab trusts its root (--site-dir outside a lab): give clients --ca-file ${summary.rootCaFile}`}\n`,
+          );
           printResult(args.json, summary, () => humanSummary(summary));
         });
         return 0;
