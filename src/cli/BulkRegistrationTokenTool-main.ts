@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
-    clock = commandClock(args.now, labAt(args.lab));
+    clock = commandClock(args.now, args.inLab ? labAt(args.lab) : undefined);
     if (args.action !== 'new') {
       process.stdout.write(args.action === 'usage' ? tokenToolUsage() : `${versionLine('BulkRegistrationTokenTool')}\n`);
       return 0;

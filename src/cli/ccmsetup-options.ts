@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import yargs from 'yargs';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
-import { isNetbiosName, NETBIOS_RULE } from '../core/netbios';
+import { netbiosOption } from '../core/netbios';
 
 /** The emulator's own double-dash options of a ccmsetup command line (ccmsetup-argv.ts splits them off), parsed by yargs. */
 
@@ -22,13 +22,6 @@ export interface EmulatorOptions {
 export function defaultNetbiosName(): string {
   const name = os.hostname().split('.')[0].toUpperCase().replace(/[^A-Z0-9-]/g, '-').slice(0, 15);
   return name === '' ? 'CLIENT01' : name;
-}
-
-function checkNetbios(name: string): string {
-  if (!isNetbiosName(name)) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--netbios '${name}' is not a NetBIOS name: ${NETBIOS_RULE}`);
-  }
-  return name.toUpperCase();
 }
 
 export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorOptions {
@@ -62,7 +55,7 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
     logDir: parsed['log-dir'],
     connectTo: (parsed['connect-to'] ?? []).map(parseConnectTo),
     caFile: parsed['ca-file'],
-    netbios: checkNetbios(parsed.netbios ?? defaultNetbiosName()),
+    netbios: netbiosOption(parsed.netbios ?? defaultNetbiosName()),
     now: parsed.now,
     lab: parsed.lab,
     json: parsed.json ?? false,

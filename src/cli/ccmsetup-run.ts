@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { toCcmlabError } from '../core/errors';
 import { runSetup, type SetupOutcome } from '../lab/run-setup';
 import { labEnvironment, NO_ENVIRONMENT } from '../world/environment';
-import { labAt } from '../world/lab';
+import { labAt, labInUse, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 import { defaultNetbiosName, parseEmulatorOptions, type EmulatorOptions } from './ccmsetup-options';
 import { peekOption } from './peek-option';
@@ -79,22 +79,25 @@ async function refuseOptions(setupArgs: string[], emulatorArgs: string[], error:
 export async function runCcmsetup(setupArgs: string[], emulatorArgs: string[]): Promise<number> {
   let options: EmulatorOptions;
   let clock: Clock;
+  // A client given --client-dir outside a named lab is a machine of no lab: no lab clock, names or roots.
+  let lab: Lab | undefined;
   try {
     options = parseEmulatorOptions(emulatorArgs);
-    clock = commandClock(options.now, labAt(options.lab));
+    lab = labInUse(options.lab, options.clientDir !== undefined);
+    clock = commandClock(options.now, lab);
   } catch (error) {
     return refuseOptions(setupArgs, emulatorArgs, error);
   }
-  const lab = labAt(options.lab);
+  const defaults = labAt(options.lab);
   const outcome = await runSetup({
     setupArgs,
     netbios: options.netbios,
-    clientDir: options.clientDir ?? lab.clientDir(options.netbios),
-    logDir: options.logDir ?? lab.clientLogDir(options.netbios),
+    clientDir: options.clientDir ?? defaults.clientDir(options.netbios),
+    logDir: options.logDir ?? defaults.clientLogDir(options.netbios),
     clock,
     connectTo: options.connectTo,
     caFile: options.caFile,
-    environment: options.dryRun ? NO_ENVIRONMENT : labEnvironment(lab),
+    environment: options.dryRun || !lab ? NO_ENVIRONMENT : labEnvironment(lab),
     dryRun: options.dryRun,
   });
   if (outcome.kind === 'dry-run') {

@@ -2,7 +2,7 @@ import { CcmlabError } from '../core/errors';
 import { nearest } from '../core/text';
 import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
 import { MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-service';
-import { labAt } from '../world/lab';
+import { labAt, labInUse } from '../world/lab';
 
 /**
  * BulkRegistrationTokenTool's command line: `/new`, `/lifetime <minutes>` (or
@@ -16,6 +16,8 @@ export interface TokenToolArgs {
   siteDir: string;
   logDir: string;
   lab: string | undefined;
+  /** False for a site given by --site-dir (or CCMLAB_SITE_DIR) outside a named lab: the machine's clock then. */
+  inLab: boolean;
   now: string | undefined;
   json: boolean;
 }
@@ -93,6 +95,7 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
     siteDir: options['site-dir'] ?? (env.CCMLAB_SITE_DIR || lab.siteDir),
     logDir: options['log-dir'] ?? lab.siteLogDir,
     lab: options.lab,
+    inLab: labInUse(options.lab, options['site-dir'] !== undefined || Boolean(env.CCMLAB_SITE_DIR), env) !== undefined,
     now: options.now,
     json: flags.has('json'),
   };
@@ -119,7 +122,8 @@ export function tokenToolUsage(): string {
     '',
     'Emulator options: --lab DIR (env CCMLAB_LAB, default lab), --site-dir DIR (env CCMLAB_SITE_DIR,',
     'default <lab>/site), --log-dir DIR (default logs/site, or <lab>/logs/site with --lab),',
-    "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock), --version, and --json: print",
+    "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock, or the machine's for a --site-dir outside",
+    'a named lab), --version, and --json: print',
     '{"guid", "validFrom", "validTo", "lifetimeMinutes", "token"} (times ISO-8601 UTC) instead.',
     '',
     'Examples:',

@@ -5,7 +5,7 @@ import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from '
 import { expiredTokenAdvice, loadClient, saveClient, tokenInfo, type ClientState, type TokenInfo } from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
-import { readCaFile, transportFor } from './install';
+import { clientTrust, transportFor } from './install';
 import { cmgOrigin } from './install-plan';
 import type { NetworkEnvironment } from '../world/environment';
 import { stsTime } from '../protocol/jwt';
@@ -53,9 +53,9 @@ async function withClient<T>(options: AgentOptions, work: (context: Context) => 
   const state = loadClient(options.clientDir);
   const config = state.config;
   const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
-  const ca = options.caFile !== undefined ? readCaFile(options.caFile) : state.trustedRoot;
+  const trust = clientTrust(options.caFile, state.trustedRoot);
   const logs = openClientLogs(options.logDir ?? config.logDir, options.writeLogs === false ? { ...config.logSettings, enabled: false } : config.logSettings, options.clock);
-  const http = new ClientHttp(transportFor(connectTo, ca, options.environment, config.crlCheck === false ? undefined : { now: () => options.clock.now() }));
+  const http = new ClientHttp(transportFor(connectTo, trust, options.environment, config.crlCheck === false ? undefined : { now: () => options.clock.now() }));
   const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
   try {
     return await work({ state, logs, http, clock: options.clock, session: (route) => new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }) });

@@ -65,6 +65,17 @@ export interface InstallResult {
 
 const MAX_CA_FILE_BYTES = 1024 * 1024;
 
+/** The root a client trusts of its own, and whether it is the only one (--ca-file given to this command). */
+export interface ClientTrust {
+  root: string | null;
+  only: boolean;
+}
+
+/** --ca-file, trusted alone; else the root the client kept (beside the lab's). */
+export function clientTrust(caFile: string | undefined, kept: string | null): ClientTrust {
+  return caFile !== undefined ? { root: readCaFile(caFile), only: true } : { root: kept, only: false };
+}
+
 export function readCaFile(file: string): string {
   const pem = readBoundedText(file, MAX_CA_FILE_BYTES, { label: '--ca-file', code: 'CCMSETUP_E_BAD_CA_FILE', fix: "give the site's rootCaFile ('ccmlab site show --json')" });
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
@@ -86,9 +97,12 @@ function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string,
   setupLog.warn(`The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}. Reinstall it with SMSSITECODE=${printable(served, 16)} (or AUTO on the intranet).`);
 }
 
-/** The client's network: its own redirections and root first, then what the lab resolves and trusts. */
-export function transportFor(connectTo: readonly ConnectTo[], trustedRoot: string | null, environment: NetworkEnvironment = NO_ENVIRONMENT, crlCheck?: { now: () => Date }): TransportOptions {
-  const roots = [...(trustedRoot ? [trustedRoot] : []), ...environment.roots];
+/**
+ * The client's network: its own redirections and root first, then what the lab resolves and
+ * trusts. A root given with --ca-file is trusted alone, as curl's --cacert is.
+ */
+export function transportFor(connectTo: readonly ConnectTo[], trust: ClientTrust, environment: NetworkEnvironment = NO_ENVIRONMENT, crlCheck?: { now: () => Date }): TransportOptions {
+  const roots = [...(trust.root ? [trust.root] : []), ...(trust.only ? [] : environment.roots)];
   return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined, blocked: environment.blocked, crlCheck };
 }
 
@@ -143,7 +157,8 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
 async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan, { kind: 'install' }>): Promise<InstallResult> {
   const { command, clock, setupLog } = options;
   const log = setupLog.log;
-  const trustedRoot = options.caFile !== undefined ? readCaFile(options.caFile) : (plan.keep?.trustedRoot ?? null);
+  const trust = clientTrust(options.caFile, plan.keep?.trustedRoot ?? null);
+  const trustedRoot = trust.root;
   const given = plan.keep ? { smsid: plan.keep.config.smsid, signing: plan.keep.signing, encryption: plan.keep.encryption } : options.identity;
   log.info(given ? `Keeping the client's identity ${given.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
   const identityCerts = given ? { signing: given.signing, encryption: given.encryption } : await timed('keys', options.onPhase, () => createCertificates(clock));
@@ -153,7 +168,7 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
   // As WinHTTP does unless /NoCRLCheck: server certificates are checked against their CRLs.
   const crlCheck = command.parameters.NoCRLCheck === true ? undefined : { now: () => clock.now() };
   if (crlCheck && plan.route.kind === 'cmg') log.info('Enabled SSL revocation check.');
-  const http = new ClientHttp(transportFor(options.connectTo, trustedRoot, options.environment, crlCheck));
+  const http = new ClientHttp(transportFor(options.connectTo, trust, options.environment, crlCheck));
   try {
     const session = new MpSession({ http, logs, clock, route: plan.route, identity: identityOf(smsid, options.netbios, fqdn, identityCerts.signing, identityCerts.encryption), retryMs: options.retryMs });
     log.info(plan.route.kind === 'cmg' ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).` : `Registering with the management point ${session.mpBase}.`);

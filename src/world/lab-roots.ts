@@ -34,12 +34,26 @@ function checkName(name: string): string {
   return name;
 }
 
+/** How many PEM blocks `text` holds (a linear scan for their BEGIN lines). */
+function pemBlocks(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('-----BEGIN '); at >= 0; at = text.indexOf('-----BEGIN ', at + 1)) count++;
+  return count;
+}
+
+/** The one certificate of a root file; a file holding anything more would make clients trust what the lab does not show. */
+function oneCertificate(pem: string): crypto.X509Certificate {
+  const blocks = pemBlocks(pem);
+  if (blocks !== 1) throw new Error(blocks === 0 ? 'it holds no PEM certificate' : `it holds ${blocks} PEM blocks, and a trusted root file holds one certificate`);
+  return new crypto.X509Certificate(pem);
+}
+
 export function trustRoot(lab: Lab, name: string, pem: string): TrustedRoot {
   let cert: crypto.X509Certificate;
   try {
-    cert = new crypto.X509Certificate(pem);
+    cert = oneCertificate(pem);
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the root to trust is not a PEM certificate (${(error as Error).message})`);
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the root to trust is not one PEM certificate (${(error as Error).message}); give a file with one certificate, and add each root under its own name`);
   }
   const file = path.join(rootsDir(lab), `${checkName(name)}.pem`);
   writeFileAtomic(file, cert.toString());
@@ -54,11 +68,12 @@ export function distrustRoot(lab: Lab, name: string): boolean {
   return true;
 }
 
-function describe(name: string, file: string, cert: crypto.X509Certificate): TrustedRoot {
-  return { name, subject: cert.subject, thumbprint: cert.fingerprint.replace(/:/g, ''), notAfter: new Date(cert.validTo).toISOString(), file: path.resolve(file) };
+function describe(name: string, file: string, cert: crypto.X509Certificate): TrustedRoot & { pem: string } {
+  return { name, subject: cert.subject, thumbprint: cert.fingerprint.replace(/:/g, ''), notAfter: new Date(cert.validTo).toISOString(), file: path.resolve(file), pem: cert.toString() };
 }
 
-export function listRoots(lab: Lab): TrustedRoot[] {
+/** Every root the lab trusts, each read and checked once; a file that is not one certificate is an error naming it. */
+function readRoots(lab: Lab): (TrustedRoot & { pem: string })[] {
   const dir = rootsDir(lab);
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -68,14 +83,18 @@ export function listRoots(lab: Lab): TrustedRoot[] {
     .map((f) => {
       const file = path.join(dir, f);
       try {
-        return describe(f.slice(0, -4), file, new crypto.X509Certificate(readBoundedText(file, MAX_ROOT_BYTES, LAB_FILE)));
+        return describe(f.slice(0, -4), file, oneCertificate(readBoundedText(file, MAX_ROOT_BYTES, LAB_FILE)));
       } catch (error) {
-        throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's trusted root ${file} cannot be read (${(error as Error).message}); remove it with 'ccmlab lab trust remove ${f.slice(0, -4)}'`);
+        throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's trusted root ${file} cannot be used (${(error as Error).message}); remove it with 'ccmlab lab trust remove ${f.slice(0, -4)}'`);
       }
     });
 }
 
-/** The PEM of every root the lab trusts. */
+export function listRoots(lab: Lab): TrustedRoot[] {
+  return readRoots(lab).map(({ pem: _pem, ...root }) => root);
+}
+
+/** The PEM of every root the lab trusts: the certificates `lab trust list` shows, and nothing else of their files. */
 export function labRootsPem(lab: Lab): string[] {
-  return listRoots(lab).map((r) => readBoundedText(r.file, MAX_ROOT_BYTES, LAB_FILE));
+  return readRoots(lab).map((r) => r.pem);
 }

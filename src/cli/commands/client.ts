@@ -3,8 +3,10 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
 import { expiredTokenAdvice, loadClient, tokenState, type ClientState } from '../../client/client-state';
-import { labEnvironment } from '../../world/environment';
-import { labAt, type Lab } from '../../world/lab';
+import { labEnvironment, NO_ENVIRONMENT } from '../../world/environment';
+import { labAt, labInUse, type Lab } from '../../world/lab';
+import { netbiosOption } from '../../core/netbios';
+import { escapeControl } from '../../core/text';
 import { commandClock, watchLabClock } from '../../world/lab-clock';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -36,20 +38,25 @@ function withClientOptions<T>(y: Argv<T>): Argv<T & ClientArgs> {
 }
 
 /** --client-dir, or the lab's dir of --netbios (default: this machine's name). */
-function clientDirOf(args: ClientArgs, lab: Lab): string {
-  return args['client-dir'] ?? lab.clientDir((args.netbios ?? defaultNetbiosName()).toUpperCase());
+function clientDirOf(args: ClientArgs): string {
+  return args['client-dir'] ?? labAt(args.lab).clientDir(netbiosOption(args.netbios ?? defaultNetbiosName()));
 }
 
-function agentOptions(args: ClientArgs): AgentOptions {
-  const lab = labAt(args.lab);
+/** The lab the client is a machine of; none when --client-dir points outside a named lab. */
+function clientLabOf(args: ClientArgs): Lab | undefined {
+  return labInUse(args.lab, args['client-dir'] !== undefined);
+}
+
+function agentOptions(args: ClientArgs, onKeep?: (message: string) => void): AgentOptions {
+  const lab = clientLabOf(args);
   return {
-    clientDir: clientDirOf(args, lab),
+    clientDir: clientDirOf(args),
     logDir: args['log-dir'],
     connectTo: args['connect-to']?.map(parseConnectTo),
     caFile: args['ca-file'],
-    environment: labEnvironment(lab),
-    clock: commandClock(args.now, lab),
-    onClockChange: (wake) => watchLabClock(lab, wake),
+    environment: lab ? labEnvironment(lab) : NO_ENVIRONMENT,
+    clock: commandClock(args.now, lab, { onKeep }),
+    onClockChange: lab ? (wake) => watchLabClock(lab, wake) : undefined,
   };
 }
 
@@ -118,7 +125,8 @@ export function clientCommand(context: CommandContext): CommandModule {
               const stop = new AbortController();
               process.once('SIGINT', () => stop.abort());
               process.once('SIGTERM', () => stop.abort());
-              await agentRun(agentOptions(args), stop.signal, (event) => process.stderr.write(`ccmlab client: ${event}\n`));
+              const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
+              await agentRun(agentOptions(args, say), stop.signal, say);
               return 0;
             }),
         })
@@ -129,9 +137,8 @@ export function clientCommand(context: CommandContext): CommandModule {
           handler: (args: ClientArgs) =>
             context.run(async () => {
               // Status reads the client's own state and clock only: no names or roots are needed.
-              const lab = labAt(args.lab);
-              const clientDir = clientDirOf(args, lab);
-              const status = statusOf(loadClient(clientDir), clientDir, commandClock(args.now, lab).now());
+              const clientDir = clientDirOf(args);
+              const status = statusOf(loadClient(clientDir), clientDir, commandClock(args.now, clientLabOf(args)).now());
               printResult(args.json, status, humanStatus(status));
               return 0;
             }),

@@ -8,7 +8,7 @@ import { distrustRoot, listRoots, trustRoot } from '../../world/lab-roots';
 import type { CommandContext } from '../context';
 import { withExamples, type CommandPath } from '../help-examples';
 import { printResult } from '../output';
-import { clockOf, labOf, type LabArgs } from '../site-options';
+import { clockOf, labOf, siteLabOf, type LabArgs } from '../site-options';
 
 /** The lab's shared world: its clock (`ccmlab clock`) and its trusted roots (`ccmlab lab trust`). */
 
@@ -26,9 +26,10 @@ export function describeOffset(ms: number): string {
 }
 
 /** What `clock show` and `site show` say about the time a command runs on. */
-export function labTimeSummary(args: LabArgs): { labTime: string; offsetMs: number; offset: string; source: string } {
+export function labTimeSummary(args: LabArgs & { inLab?: boolean }): { labTime: string; offsetMs: number; offset: string; source: string } {
   const clock = clockOf(args);
-  const source = args.now ? '--now' : process.env.CCMLAB_NOW ? 'CCMLAB_NOW' : `the lab clock (${path.resolve(clockFile(labOf(args)))})`;
+  const lab = siteLabOf(args);
+  const source = args.now ? '--now' : process.env.CCMLAB_NOW ? 'CCMLAB_NOW' : lab ? `the lab clock (${path.resolve(clockFile(lab))})` : "this machine's clock (a site outside any lab)";
   return { labTime: clock.now().toISOString(), offsetMs: clock.offsetMs, offset: describeOffset(clock.offsetMs), source };
 }
 
