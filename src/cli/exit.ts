@@ -1,4 +1,5 @@
-import { toCcmlabError, type CcmlabError } from '../core/errors';
+import { CcmlabError, toCcmlabError } from '../core/errors';
+import { sayLastWords } from '../core/last-words';
 import { redactTokens } from '../core/secrets';
 import { escapeControl } from '../core/text';
 import { closeAllLogs } from '../log/open-logs';
@@ -68,11 +69,42 @@ async function finish(exitCode: number): Promise<void> {
   process.exit(exiting.code);
 }
 
+/**
+ * Ends the process now, for a command that cannot go on: its pending last words said (logs
+ * are written synchronously, so they are on disk), its error reported where that can still
+ * be done, its locks released by their exit handlers.
+ */
+function endNow(program: ProgramInfo, error: CcmlabError, report: boolean): never {
+  sayLastWords(error);
+  let exitCode = program.mapExitCode ? program.mapExitCode(error.exitCode) : error.exitCode;
+  if (report) {
+    try {
+      exitCode = reportError(program, error, wantsJson(process.argv.slice(2)));
+    } catch {
+      // Nothing more can be said.
+    }
+  }
+  process.exit(exitCode);
+}
+
+/** A stream of ours that fails (EPIPE: its reader went away): nothing more can be said there, so the command ends. */
+function onOutputError(program: ProgramInfo, error: NodeJS.ErrnoException): void {
+  endNow(program, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', `the output was closed while the command ran (${error.code ?? error.message})`), false);
+}
+
+/** Ctrl+C or SIGTERM: a command that stops gracefully listens for it itself; any other ends now, saying so. */
+function onSignal(program: ProgramInfo, signal: 'SIGINT' | 'SIGTERM'): void {
+  if (process.listenerCount(signal) > 1) return;
+  const what = signal === 'SIGINT' ? 'cancelled (Ctrl+C)' : 'stopped (SIGTERM)';
+  endNow(program, new CcmlabError('CCMLAB_E_CANCELLED', `${program.name} was ${what} before it finished; run it again to finish the work`), true);
+}
+
 export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
-  // A reader that went away (`| head`) is not an error of ours.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-  });
+  // Any failure of our own output ends the command (it would otherwise fail again on every write).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
+  process.on('SIGINT', () => onSignal(program, 'SIGINT'));
+  process.on('SIGTERM', () => onSignal(program, 'SIGTERM'));
   const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
   process.on('uncaughtException', (error) => void finish(fail(error)));
   process.on('unhandledRejection', (reason) => void finish(fail(reason)));

@@ -7,7 +7,7 @@ import { privateKeyOf } from '../pki/certificates';
 import type { LogSettings } from '../log/logger';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
-import { livePidIn, takePidLock } from '../store/pid-lock';
+import { livePidIn, releasedAtExit, takePidLock } from '../store/pid-lock';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -259,9 +259,9 @@ export function acquireSetupLock(dir: string): () => void {
     held: (pid) => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`),
     contended: () => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`),
   });
-  return () => {
+  return releasedAtExit(() => {
     fs.rmSync(file, { force: true });
     if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
-  };
+  });
 }
 

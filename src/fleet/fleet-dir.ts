@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { makeDirectory, readBoundedText } from '../store/files';
-import { livePidIn, takePidLock } from '../store/pid-lock';
+import { livePidIn, releasedAtExit, takePidLock } from '../store/pid-lock';
 import { labAt, type Lab } from '../world/lab';
 
 /**
@@ -108,7 +108,7 @@ export function lockFleet(dir: string): () => void {
     cannotMake: (error) =>
       new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet lock ${file} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the fleet dir writable`, { cause: error }),
   });
-  return () => fs.rmSync(file, { force: true });
+  return releasedAtExit(() => fs.rmSync(file, { force: true }));
 }
 
 /** The names of the fleet's client dirs, one directory entry at a time (a fleet may have many thousands). */

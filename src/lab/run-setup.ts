@@ -6,6 +6,7 @@ import { SetupLog } from '../client/setup-log';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { toCcmlabError } from '../core/errors';
+import { withLastWords } from '../core/last-words';
 import type { NetworkEnvironment } from '../world/environment';
 
 /**
@@ -41,6 +42,11 @@ export type SetupOutcome =
 export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
   const setupLog = new SetupLog(request.logDir, request.clock, request.writeLogs !== false);
   setupLog.started(redactedCommandLine(request.setupArgs));
+  // Ended early (Ctrl+C, its output gone), ccmsetup.log still ends with the failure exit line.
+  return withLastWords((reason) => setupLog.refused(reason), () => setupRun(request, setupLog));
+}
+
+async function setupRun(request: SetupRequest, setupLog: SetupLog): Promise<SetupOutcome> {
   try {
     const { command, regToken } = parseSetupCommand(request.setupArgs);
     setupLog.commandAccepted(command);

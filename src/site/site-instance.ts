@@ -4,7 +4,7 @@ import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
 import { readBoundedText } from '../store/files';
-import { takePidLock } from '../store/pid-lock';
+import { releasedAtExit, takePidLock } from '../store/pid-lock';
 import type { ReadyInfo } from './site-server';
 
 /**
@@ -61,10 +61,10 @@ export function claimSite(siteDir: string): () => void {
     contended: () => new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`),
     staleFiles: [readyFilePath(siteDir)],
   });
-  return () => {
+  return releasedAtExit(() => {
     fs.rmSync(readyFilePath(siteDir), { force: true });
     if (lockedPid(siteDir) === process.pid) fs.rmSync(file, { force: true });
-  };
+  });
 }
 
 export function writeReadyFile(file: string, ready: ReadyInfo): void {

@@ -45,3 +45,19 @@ export function livePidIn(file: string, role: FileRole): number | undefined {
   const pid = Number(readBoundedText(file, 64, role).trim());
   return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid) ? pid : undefined;
 }
+
+/**
+ * `release`, run once: when called, or when the process exits first (process.exit after an
+ * error, Ctrl+C, a closed output), so that no lock outlives its process but by kill -9.
+ */
+export function releasedAtExit(release: () => void): () => void {
+  let released = false;
+  const once = (): void => {
+    if (released) return;
+    released = true;
+    process.off('exit', once);
+    release();
+  };
+  process.on('exit', once);
+  return once;
+}
