@@ -67,10 +67,12 @@ function expectRefused(r: CliResult, name: string, stderr: RegExp): void {
 beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
+  // The site and its clients are machines of one lab, named (explicit directories alone would keep every lab out): its clock moves them all.
+  process.env.CCMLAB_LAB = path.join(work, 'lab');
   expect((await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE], { cwd: work })).code).toBe(0);
   rootCa = JSON.parse((await site('show', '--json')).stdout).rootCaFile as string;
   const readyFile = path.join(work, 'ready.json');
-  siteProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', path.join(work, 'logs', 'site'), '--ready-file', readyFile], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  siteProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--site-dir', siteDir, '--log-dir', path.join(work, 'logs', 'site'), '--ready-file', readyFile], { cwd: work, env: process.env, stdio: ['ignore', 'pipe', 'ignore'] });
   // The ready file is written before the site says it is running.
   await waitForOutput(siteProcess.stdout as Readable, /Stop it with Ctrl\+C/);
   siteProcess.stdout?.resume();
@@ -78,6 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.CCMLAB_LAB;
   const closed = new Promise((resolve) => siteProcess.on('close', resolve));
   siteProcess.kill('SIGTERM');
   await closed;
@@ -356,7 +359,8 @@ describe('the demo', () => {
 describe('ccmlab fleet', () => {
   test('enroll without a running site: an embedded lab of its own, each client with its own identity and logs', async () => {
     const fleetDir = path.join(work, 'fleet');
-    const r = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurrency', '2', '--fleet-dir', fleetDir, '--json'], { cwd: work });
+    // No lab named: the fleet makes an embedded lab of its own.
+    const r = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurrency', '2', '--fleet-dir', fleetDir, '--json'], { cwd: work, env: { CCMLAB_LAB: '' } });
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { mode: string; enrolled: number; failed: number; siteLogs: string };
     expect(summary).toMatchObject({ mode: 'embedded', enrolled: 3, failed: 0, siteLogs: path.join(fleetDir, 'logs', 'site') });
@@ -380,7 +384,7 @@ describe('ccmlab fleet', () => {
 describe('ccmlab client run', () => {
   test('stays up with the renewal scheduled, wakes when the lab clock moves, and stops cleanly on SIGTERM', async () => {
     await installClient('RUN01', (await bulkToken()).token);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('RUN01').clientDir], { cwd: work });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'client', 'run', '--client-dir', dirs('RUN01').clientDir], { cwd: work, env: process.env });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       const stderr = await waitForOutput(child.stderr, /next renewal in/);
