@@ -68,6 +68,16 @@ async function finish(exitCode: number): Promise<void> {
   process.exit(exiting.code);
 }
 
+/**
+ * A main() still pending once the event loop has nothing left to run can never settle (it waits
+ * on a promise no event will settle): Node would exit 0 with nothing said. It is a failure.
+ */
+function failIfAbandoned(settled: () => boolean, fail: (error: unknown) => number): void {
+  process.once('beforeExit', () => {
+    if (!settled()) void finish(fail(new Error('the command stopped before it finished: it was waiting for something that can no longer happen')));
+  });
+}
+
 export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
   // A reader that went away (`| head`) is not an error of ours.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -76,11 +86,14 @@ export async function runMain(program: ProgramInfo, main: () => Promise<number>)
   const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
   process.on('uncaughtException', (error) => void finish(fail(error)));
   process.on('unhandledRejection', (reason) => void finish(fail(reason)));
+  let settled = false;
+  failIfAbandoned(() => settled, fail);
   let exitCode: number;
   try {
     exitCode = await main();
   } catch (error) {
     exitCode = fail(error);
   }
+  settled = true;
   await finish(exitCode);
 }
