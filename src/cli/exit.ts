@@ -99,6 +99,16 @@ function onSignal(program: ProgramInfo, signal: 'SIGINT' | 'SIGTERM'): void {
   endNow(program, new CcmlabError('CCMLAB_E_CANCELLED', `${program.name} was ${what} before it finished; run it again to finish the work`), true);
 }
 
+/**
+ * A main() still pending once the event loop has nothing left to run can never settle (it waits
+ * on a promise no event will settle): Node would exit 0 with nothing said. It is a failure.
+ */
+function failIfAbandoned(program: ProgramInfo, settled: () => boolean): void {
+  process.once('beforeExit', () => {
+    if (!settled()) endNow(program, toCcmlabError(new Error('the command stopped before it finished: it was waiting for something that can no longer happen')), true);
+  });
+}
+
 export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
   // Any failure of our own output ends the command (it would otherwise fail again on every write).
   process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
@@ -108,11 +118,14 @@ export async function runMain(program: ProgramInfo, main: () => Promise<number>)
   const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
   process.on('uncaughtException', (error) => void finish(fail(error)));
   process.on('unhandledRejection', (reason) => void finish(fail(reason)));
+  let settled = false;
+  failIfAbandoned(program, () => settled);
   let exitCode: number;
   try {
     exitCode = await main();
   } catch (error) {
     exitCode = fail(error);
   }
+  settled = true;
   await finish(exitCode);
 }

@@ -35,6 +35,30 @@ export interface TransportOptions {
   blocked?: readonly string[];
   /** Check servers' certificates against their CRLs (the default; /NoCRLCheck turns it off), by this clock. */
   crlCheck?: { now: () => Date };
+  /** Shorter deadlines, set only by tests: the product always runs with DEFAULT_DEADLINES. */
+  deadlines?: Deadlines;
+}
+
+/**
+ * How long one exchange may take in all, whatever the server does. undici's header and body
+ * timeouts (as WinHTTP's receive timeout) are idle ones: each byte re-arms them, so a server
+ * that drips a byte a second would hold the client for ever.
+ */
+export interface Deadlines {
+  /** A request: its connection (TLS and the revocation check included), its sending, the whole reply. */
+  requestMs: number;
+  /** A CRL fetch, from its connection to its last byte. */
+  crlMs: number;
+}
+
+export const DEFAULT_DEADLINES: Deadlines = { requestMs: 60_000, crlMs: 15_000 };
+
+/** An exchange that outlived its deadline (its code reads as a timeout: CCMCLIENT_E_TIMEOUT). */
+class DeadlineExceeded extends Error {
+  readonly code = 'CCMLAB_DEADLINE_TIMEOUT';
+  constructor(ms: number) {
+    super(`no complete answer within ${ms / 1000} s`);
+  }
 }
 
 const WINHTTP_FLAGS: Record<string, { flag: string; value: number }> = {
@@ -235,14 +259,84 @@ function onceWithin(ms: number, done: (error: Error | null) => void, timeout: ()
   return finish;
 }
 
+type RequestInit = { method: string; headers?: Record<string, string>; body?: Buffer | string };
+type Connect = (opts: undici.buildConnector.Options, callback: undici.buildConnector.Callback) => void;
+
+/** A server as a connection reaches it, after the lab's names and --connect-to: `host:port`. */
+function serverOf(connectTo: readonly ConnectTo[], hostname: string, port: number): string {
+  const target = resolveConnectTo(connectTo, hostname, port);
+  return `${target.host.toLowerCase()}:${target.port}`;
+}
+
+/**
+ * What undici calls with a request's reply, collected into an HttpReply within `deadlineMs`.
+ * A reply over `maxBody` or past its deadline ends the request at once: it is aborted, not
+ * paused (a paused reply holds its connection, and close() would wait for it for ever), as
+ * soon as undici hands it a connection if it has none yet. `abandoned` says so to the owner.
+ */
+function replyHandler(target: URL, maxBody: number, deadlineMs: number, settle: { resolve: (reply: HttpReply) => void; reject: (error: Error) => void; abandoned: () => void }): undici.Dispatcher.DispatchHandler {
+  let status = 0;
+  let statusText = '';
+  const headers: Record<string, string> = {};
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let abort: ((reason: Error) => void) | undefined;
+  let failure: Error | undefined;
+  const fail = (error: Error): void => {
+    if (failure) return;
+    failure = error;
+    clearTimeout(timer);
+    settle.abandoned();
+    settle.reject(error);
+    abort?.(error);
+  };
+  const timer = setTimeout(() => fail(new DeadlineExceeded(deadlineMs)), deadlineMs);
+  return {
+    onConnect: (abortRequest: (reason: Error) => void) => {
+      abort = abortRequest;
+      if (failure) abortRequest(failure);
+    },
+    onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
+      status = statusCode;
+      statusText = text;
+      for (let i = 0; i + 1 < raw.length; i += 2) headers[raw[i].toString('latin1').toLowerCase()] = raw[i + 1].toString('latin1');
+      return true;
+    },
+    onData: (chunk: Buffer) => {
+      if (failure) return false;
+      size += chunk.length;
+      if (size > maxBody) {
+        fail(new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${maxBody} bytes; is --connect-to pointing at the site?`));
+        return false;
+      }
+      chunks.push(chunk);
+      return true;
+    },
+    onComplete: () => {
+      clearTimeout(timer);
+      settle.resolve({ status, statusText, headers, body: Buffer.concat(chunks) });
+    },
+    onError: (error: Error) => {
+      clearTimeout(timer);
+      settle.reject(error);
+    },
+  } as unknown as undici.Dispatcher.DispatchHandler;
+}
+
 export class ClientHttp {
   private readonly agent: undici.Agent;
   private readonly maxBody: number;
+  private readonly options: TransportOptions;
+  private readonly deadlines: Deadlines;
+  private readonly plain = undici.buildConnector({});
+  /** A request was left at its deadline or size cap: it may still wait for a connection, which close() must not wait for. */
+  private abandoned = false;
 
   constructor(options: TransportOptions) {
-    const plain = undici.buildConnector({});
+    this.options = options;
     this.tls = new TlsSessions(options.ca);
     this.maxBody = options.maxBody ?? 4 * 1024 * 1024;
+    this.deadlines = options.deadlines ?? DEFAULT_DEADLINES;
     this.agent = new undici.Agent({
       // One connection per server, as WinHTTP keeps for a client's requests one after another:
       // undici would otherwise open a second one for a request sent the moment the last ended.
@@ -250,36 +344,51 @@ export class ClientHttp {
       keepAliveTimeout: 10_000,
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
-      connect: (opts, callback) => {
-        const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-        if (options.blocked && isBlocked(options.blocked, opts.hostname, port)) {
-          callback(Object.assign(new Error(`connect ECONNREFUSED ${opts.hostname}:${port}`), { code: 'ECONNREFUSED', firewall: `${opts.hostname.toLowerCase()}:${port}` }), null);
-          return;
-        }
-        const target = resolveConnectTo(options.connectTo, opts.hostname, port);
-        this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
-        if (opts.protocol !== 'https:') return plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
-        // TLS checks the name the client asked for, not where the connection went.
-        this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname }, (error, opened) => {
-          if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
-          const { socket } = opened;
-          if (!options.crlCheck) {
-            opened.trust();
-            return callback(null, socket);
-          }
-          checkRevocation(opened.certificate, options.crlCheck.now(), (url) => this.fetchCrl(url)).then(
-            () => {
-              opened.trust();
-              callback(null, socket);
-            },
-            (failure: Error) => {
-              socket.destroy();
-              callback(failure, null);
-            },
-          );
-        });
-      },
+      connect: (opts, callback) => this.connect(opts, callback, []),
     });
+  }
+
+  /**
+   * A connection for undici: refused if the lab's firewall blocks it, sent where --connect-to
+   * says, and over TLS checked (name, chain, revocation) before undici may use it. `checking`:
+   * the servers whose connections wait for this one (it fetches a CRL they need).
+   */
+  private connect(opts: undici.buildConnector.Options, callback: undici.buildConnector.Callback, checking: readonly string[]): void {
+    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+    const { blocked, connectTo } = this.options;
+    if (blocked && isBlocked(blocked, opts.hostname, port)) {
+      callback(Object.assign(new Error(`connect ECONNREFUSED ${opts.hostname}:${port}`), { code: 'ECONNREFUSED', firewall: `${opts.hostname.toLowerCase()}:${port}` }), null);
+      return;
+    }
+    const target = resolveConnectTo(connectTo, opts.hostname, port);
+    // A CRL is fetched by CryptoAPI, not by the caller of WinHTTP: its connection is not logged.
+    if (checking.length === 0) this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
+    if (opts.protocol !== 'https:') return this.plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
+    // TLS checks the name the client asked for, not where the connection went.
+    this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname }, (error, opened) => {
+      if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
+      this.vouchFor(opened, [...checking, serverOf(connectTo, opts.hostname, port)], callback);
+    });
+  }
+
+  /** Hands undici a TLS connection once its certificate passed the revocation check (unless /NoCRLCheck). */
+  private vouchFor(opened: OpenedTls, checking: readonly string[], callback: undici.buildConnector.Callback): void {
+    const { socket } = opened;
+    const crlCheck = this.options.crlCheck;
+    if (!crlCheck) {
+      opened.trust();
+      return callback(null, socket);
+    }
+    checkRevocation(opened.certificate, crlCheck.now(), (url) => this.fetchCrl(url, checking)).then(
+      () => {
+        opened.trust();
+        callback(null, socket);
+      },
+      (failure: Error) => {
+        socket.destroy();
+        callback(failure, null);
+      },
+    );
   }
 
   /** This client's TLS sessions: its next connection to a server resumes the last one. */
@@ -289,34 +398,54 @@ export class ClientHttp {
   /** The log of the request that may open a connection to an origin: it says so, as WinHTTP's caller does. */
   private readonly connectionLogs = new Map<string, CmLog>();
 
-  /** A CRL over plain HTTP through the same names, once per URL and client run. */
-  private fetchCrl(url: string): Promise<Buffer> {
+  /**
+   * A CRL, once per URL and client run. One that can only be reached through a connection
+   * waiting for it (the server being checked, or one whose own check needs this CRL) could
+   * never arrive: it is refused at once, as WinHTTP fails such a revocation check (CRLs go
+   * over plain HTTP for this reason: learn.microsoft.com/en-us/answers/questions/169840).
+   */
+  private fetchCrl(url: string, checking: readonly string[]): Promise<Buffer> {
+    const target = new URL(url);
+    const server = serverOf(this.options.connectTo, target.hostname, portOf(target));
+    if (checking.includes(server)) {
+      return Promise.reject(new Error(`it can only be fetched through the connection to ${server} that it is to vouch for; publish the CRL over plain HTTP on another server`));
+    }
     let crl = this.crls.get(url);
     if (!crl) {
-      crl = this.dispatch(new URL(url), { method: 'GET' }).then((reply) => {
-        if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
-        return reply.body;
-      });
+      crl = this.fetchCrlOnce(target, checking);
       this.crls.set(url, crl);
     }
     return crl;
   }
 
+  /** A CRL on a connection of its own (waiting on none of the client's), within the CRL deadline. */
+  private async fetchCrlOnce(target: URL, checking: readonly string[]): Promise<Buffer> {
+    const connect: Connect = (opts, callback) => this.connect(opts, callback, checking);
+    const client = new undici.Client(target.origin, { headersTimeout: 30_000, bodyTimeout: 30_000, connect });
+    try {
+      const reply = await this.dispatch(client, target, { method: 'GET' }, this.deadlines.crlMs);
+      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
+      return reply.body;
+    } finally {
+      void client.destroy();
+    }
+  }
+
   close(): Promise<void> {
-    return this.agent.close();
+    return this.abandoned ? this.agent.destroy() : this.agent.close();
   }
 
   /**
    * One request. A network or TLS failure is logged to `log` in CCMHTTP's words and thrown;
    * an HTTP status outside `ok` is logged (ERROR / ERROR INFO) and thrown too.
    */
-  async request(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string; ok?: number[]; kind?: RequestKind }, log: CmLog): Promise<HttpReply> {
+  async request(url: string, init: RequestInit & { ok?: number[]; kind?: RequestKind }, log: CmLog): Promise<HttpReply> {
     const target = new URL(url);
     for (const line of requestLines(url, init.method, log.name, init.headers?.authorization)) log.info(line);
     this.connectionLogs.set(`${target.protocol}//${target.hostname}:${portOf(target)}`, log);
     let reply: HttpReply;
     try {
-      reply = await this.dispatch(target, init);
+      reply = await this.dispatch(this.agent, target, init, this.deadlines.requestMs);
     } catch (error) {
       throw this.networkFailure(url, target, error, log);
     }
@@ -329,16 +458,12 @@ export class ClientHttp {
     return reply;
   }
 
-  private dispatch(target: URL, init: { method: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpReply> {
+  /** One exchange through `dispatcher`, ended at `deadlineMs` whatever the server does. */
+  private dispatch(dispatcher: undici.Dispatcher, target: URL, init: RequestInit, deadlineMs: number): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
-      let status = 0;
-      let statusText = '';
-      const headers: Record<string, string> = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
       const body = init.body === undefined ? undefined : Buffer.from(init.body);
-      let abort: ((reason: Error) => void) | undefined;
-      this.agent.dispatch(
+      const abandoned = () => (this.abandoned = true);
+      dispatcher.dispatch(
         {
           origin: target.origin,
           path: `${target.pathname}${target.search}`,
@@ -348,31 +473,7 @@ export class ClientHttp {
           // Without this undici opens a new connection for every non-idempotent method.
           reset: false,
         },
-        {
-          onConnect: (abortRequest: (reason: Error) => void) => {
-            abort = abortRequest;
-          },
-          onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
-            status = statusCode;
-            statusText = text;
-            for (let i = 0; i + 1 < raw.length; i += 2) headers[raw[i].toString('latin1').toLowerCase()] = raw[i + 1].toString('latin1');
-            return true;
-          },
-          onData: (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > this.maxBody) {
-              // Aborted, not paused: a paused reply holds its connection, and close() would wait for it forever.
-              const failure = new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${this.maxBody} bytes; is --connect-to pointing at the site?`);
-              reject(failure);
-              abort?.(failure);
-              return false;
-            }
-            chunks.push(chunk);
-            return true;
-          },
-          onComplete: () => resolve({ status, statusText, headers, body: Buffer.concat(chunks) }),
-          onError: reject,
-        } as unknown as undici.Dispatcher.DispatchHandler,
+        replyHandler(target, this.maxBody, deadlineMs, { resolve, reject, abandoned }),
       );
     });
   }
@@ -408,7 +509,8 @@ export class ClientHttp {
       return fail('CCMCLIENT_E_NAME_NOT_RESOLVED', 12007, 'ERROR_WINHTTP_NAME_NOT_RESOLVED', `${target.hostname} does not resolve: start the lab's site ('ccmlab site start' publishes its names), or map it with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`);
     }
     if (code.includes('TIMEOUT')) {
-      return fail('CCMCLIENT_E_TIMEOUT', 12002, 'ERROR_WINHTTP_TIMEOUT', `${target.host} did not answer in time (${code})`);
+      const why = error instanceof DeadlineExceeded ? error.message : code;
+      return fail('CCMCLIENT_E_TIMEOUT', 12002, 'ERROR_WINHTTP_TIMEOUT', `${target.host} did not answer in time (${why})`);
     }
     return fail('CCMCLIENT_E_CANNOT_CONNECT', 12030, 'ERROR_WINHTTP_CONNECTION_ERROR', `${target.host}: ${(error as Error).message} (${code})`);
   }

@@ -55,15 +55,23 @@ function startServer(key: string, cert: string): Promise<{ child: ChildProcess; 
   });
 }
 
-async function oneEnrollment(origin: string, context: tls.SecureContext): Promise<void> {
+/**
+ * How long an enrollment's six exchanges may take in all (they take milliseconds): undici's own
+ * timeouts are idle ones, which a server dripping a byte at a time would never trip.
+ */
+const ENROLLMENT_DEADLINE_MS = 30_000;
+
+export async function oneEnrollment(origin: string, context: tls.SecureContext, deadlineMs = ENROLLMENT_DEADLINE_MS): Promise<void> {
   const agent = new undici.Agent({ connections: 1, connect: { secureContext: context, servername: HOST } });
+  const signal = AbortSignal.timeout(deadlineMs);
   try {
     for (const [i, body] of REQUEST_BODIES.entries()) {
-      const reply = await agent.request({ origin, path: `/${i}`, method: body ? 'POST' : 'GET', body, headers: { authorization: BEARER } });
+      const reply = await agent.request({ origin, path: `/${i}`, method: body ? 'POST' : 'GET', body, headers: { authorization: BEARER }, signal });
       await reply.body.arrayBuffer();
     }
   } finally {
-    await agent.close();
+    // An aborted request may still wait for its connection: close() would wait with it.
+    await (signal.aborted ? agent.destroy() : agent.close());
   }
 }
 

@@ -131,6 +131,14 @@ describe('the exit handler', () => {
     expect(r.code).toBe(3);
   });
 
+  test('a main that can never settle (nothing left to wait for) is a failure, not exit 0 in silence', async () => {
+    // As a request whose connection closed while undici still waited for it: a timer, then a promise nothing settles.
+    const r = await runMainWith(`await new Promise((resolve) => setTimeout(resolve, 10)); await new Promise(() => {}); return 0;`);
+    expect(r.stderr).toMatch(/^probe: error CCMLAB_E_INTERNAL: internal error: the command stopped before it finished/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.code).toBe(1);
+  });
+
   test('control characters in a message are shown escaped, so the error stays one line', async () => {
     const r = await runMainWith(`throw new Error('bad\\r\\nvalue\\u001b[31m');`);
     expect(r.stderr).toBe('probe: error CCMLAB_E_INTERNAL: internal error: bad\\r\\nvalue\\x1b[31m (run again with CCMLAB_DEBUG=1 for details, and report it)\n');

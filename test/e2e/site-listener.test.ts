@@ -181,6 +181,16 @@ describe('timeouts', () => {
     expect(logged('MP_RegistrationManager', `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`)).toBe(true);
   });
 
+  test('CMG over TLS: a chunked body dripped a byte at a time is closed after the request timeout, counted from its head', async () => {
+    const drip = await connectTls(site.ready.cmg);
+    // One chunk of 100,000 bytes announced: each byte dripped is progress, which no idle timeout would ever end.
+    drip.socket.write('CCM_POST /CCM_Proxy_ServerAuth/72057594037927941/ccm_system_tokenauth/request HTTP/1.1\r\nHost: cmg\r\nTransfer-Encoding: chunked\r\n\r\n186A0\r\n');
+    const statuses = await dripUntilClosed([drip], 'a', site.ready.cmg);
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    expect(drip.byServer).toBe(true);
+    expect(logged('CMGService', `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`)).toBe(true);
+  });
+
   test('MP over HTTP: an idle connection is closed after the idle timeout, also after a request', async () => {
     const silent = await connectTcp(site.ready.mp);
     const served = await exchangeKeepAlive(site.ready.mp);
