@@ -160,6 +160,24 @@ export const REGISTRATION_FIELD_LIMITS = {
   signature: 1024,
 } as const;
 
+// A TimeStamp as .NET writes a UTC DateTime: whole seconds, or up to seven fraction digits (ticks).
+const TIME_STAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z?$/;
+
+/**
+ * The instant a registration's TimeStamp names, in UTC (read as UTC when the Z is left off);
+ * undefined unless it is in that form and names a real date and time (no 31 February, no
+ * hour 24, no year before 1000).
+ */
+export function parseRegistrationTimeStamp(text: string): Date | undefined {
+  const m = TIME_STAMP.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const millis = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
+  const time = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
+  const named = [time.getUTCFullYear(), time.getUTCMonth() + 1, time.getUTCDate(), time.getUTCHours(), time.getUTCMinutes(), time.getUTCSeconds()];
+  return year >= 1000 && named.every((value, i) => value === [year, month, day, hour, minute, second][i]) ? time : undefined;
+}
+
 const NETBIOS_NAME = /^[A-Za-z0-9!@#$%^&'(){}~_-]{1,15}$/;
 const FQDN = /^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
@@ -171,7 +189,7 @@ export function registrationFieldDefect(request: ParsedRegistrationRequest): str
     ['FQ Name', request.fqdn, (v) => FQDN.test(v)],
     ['Locale ID', request.localeId, (v) => /^\d{1,5}$/.test(v)],
     ['SMSID', request.smsid, (v) => v === '' || (v.length <= limits.smsid + 2 && v.startsWith('GUID:') && parseSmsid(v) !== undefined)],
-    ['TimeStamp', request.timeStamp, (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z?$/.test(v)],
+    ['TimeStamp', request.timeStamp, (v) => parseRegistrationTimeStamp(v) !== undefined],
     ['AgentIdentity', request.agentIdentity, (v) => /^[\x20-\x7e]{0,64}$/.test(v)],
     ['AgentVersion', request.agentVersion, (v) => /^[0-9.]{0,32}$/.test(v)],
     ['HashAlgorithm', request.hashAlgorithm, (v) => /^[0-9.]{0,64}$/.test(v)],

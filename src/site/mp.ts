@@ -10,6 +10,7 @@ import { newSmsid, parseSmsid } from '../protocol/smsid';
 import { printable } from '../core/text';
 import { findClientByKey, findClientBySmsid, saveClient, touchClient } from './clients';
 import type { ParsedCertificate } from './client-certificates';
+import { acceptedDigest, rememberAccepted, wasAccepted } from './accepted-registrations';
 import { decideRegistration } from './registration-decision';
 import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type SiteRuntime } from './site-runtime';
 import { issueClientToken } from './token-service';
@@ -205,8 +206,10 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
   const { keyId } = cert;
   const proposed = reg.smsid === '' ? '' : (parseSmsid(reg.smsid) as string);
   const settings = runtime.settings();
-  // What the site knows of the key and the SMSID, and what it records, in one write transaction.
+  const digest = acceptedDigest(keyId, reg.signedBytes);
+  // What the site knows of the key, the SMSID and this request, and what it records, in one write transaction.
   const decide = runtime.db.transaction(() => {
+    const now = runtime.clock.now();
     const decided = decideRegistration({
       request: reg,
       proposed,
@@ -215,11 +218,13 @@ function registration(runtime: SiteRuntime, request: MpRequest, message: Decoded
       owner: proposed === '' ? undefined : findClientBySmsid(runtime.db, proposed),
       caller: request.caller,
       settings: { pending: settings['registration.pending'], approval: settings['registration.approval'] },
-      now: runtime.clock.now(),
+      now,
       freshSmsid: newSmsid(),
       remote: request.remote,
+      accepted: wasAccepted(runtime.db, digest),
     });
     if (decided.record) saveClient(runtime.db, decided.record);
+    if (decided.rememberUntil) rememberAccepted(runtime.db, digest, decided.rememberUntil, now);
     return decided;
   });
   const decision = decide.immediate();

@@ -84,6 +84,15 @@ const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
         revoked_at TEXT NOT NULL
       ) STRICT;
     `),
+  // Registration requests already accepted, kept while their TimeStamp is within the window.
+  (db) =>
+    db.exec(`
+      CREATE TABLE accepted_registrations (
+        digest TEXT PRIMARY KEY,
+        expires_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX accepted_registrations_expiry ON accepted_registrations (expires_ms);
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import type { SiteDb } from './site-db';
 import { currentSettings, type SiteSettings } from './settings';
 import type { TokenSigner, TokenVerifier } from './token-service';
 import { ORIGINAL_METHOD_HEADER } from './method-rewriter';
+import { signedTimeDefect } from './signed-time';
 
 /** What the MP and the CMG of one running site share. */
 export interface SiteLogs {
@@ -34,8 +35,6 @@ export interface SiteLimits {
 export const DEFAULT_SITE_LIMITS: SiteLimits = { maxBody: 2 * 1024 * 1024, maxInflated: 8 * 1024 * 1024 };
 /** The reason phrase of every CMG refusal (HTTP 401). */
 export const INVALID_TOKEN_REASON = 'CMGService_Invalid_Token';
-/** How far a ClientToken time may be from the site's clock. */
-export const PROOF_WINDOW_MS = 15 * 60_000;
 
 export class SiteRuntime {
   readonly site: Site;
@@ -78,7 +77,7 @@ export type ProofCheck = { ok: true; client: ClientRecord } | { ok: false; reaso
 
 /**
  * Proof that the caller holds a registered client's signing key: the ClientToken header
- * (SMSID and a time within 15 minutes of the site's clock) signed with that key.
+ * (SMSID and a time within the signed-time window of the site's clock) signed with that key.
  */
 export function checkProof(runtime: SiteRuntime, req: http.IncomingMessage): ProofCheck {
   const header = (name: string) => {
@@ -87,10 +86,8 @@ export function checkProof(runtime: SiteRuntime, req: http.IncomingMessage): Pro
   };
   const token = parseClientToken(header('clienttoken'));
   if (!token.ok) return { ok: false, reason: token.defect };
-  const skew = Math.abs(token.time.getTime() - runtime.clock.now().getTime());
-  if (skew > PROOF_WINDOW_MS) {
-    return { ok: false, reason: `the ClientToken time ${token.time.toISOString()} is ${Math.round(skew / 60_000)} minutes from the site's clock (${runtime.clock.now().toISOString()}); 15 are allowed` };
-  }
+  const skewed = signedTimeDefect('the ClientToken time', token.time, runtime.clock.now());
+  if (skewed) return { ok: false, reason: skewed };
   const client = findClientBySmsid(runtime.db, token.smsid);
   if (!client) return { ok: false, reason: `no client ${token.smsid} is registered` };
   if (client.state !== 'registered') return { ok: false, reason: `client ${token.smsid} is ${client.state}, not registered` };

@@ -175,12 +175,23 @@ describe('management point', () => {
     if (query === 'MPLIST') expect(r.body.toString()).toContain('<MP Name="MP01" FQDN="mp01.lab.test">');
   });
 
-  test('the independent vector registers as pending on the intranet', async () => {
-    const r = await mp('/ccm_system/request', post(fs.readFileSync(fixture('vectors', 'registration-request.bin'))));
-    expect(r.status).toBe(200);
-    expect(r.headers['content-type']).toBe(CONTENT_TYPE);
-    expect(status(r.body).Status).toBe('1');
-    expect(status(r.body).SMSID).toMatch(/^GUID:[0-9A-F-]{36}$/);
+  test('the independent vector registers as pending on the intranet when the lab clock stands at its TimeStamp, not a day later', async () => {
+    const vector = fs.readFileSync(fixture('vectors', 'registration-request.bin'));
+    const lab = labAt(path.join(work, 'lab'));
+    try {
+      // The vector was signed at 2026-11-25T10:44:39Z; a day later it is a recorded message replayed.
+      setLabClock(lab, '2026-11-26T10:44:39Z');
+      expect(status((await mp('/ccm_system/request', post(vector))).body).Status).toBe('2');
+      expect(logEntries('MP_RegistrationManager').at(-1)?.message).toMatch(/could not be processed: its TimeStamp 2026-11-25T10:44:39\.000Z is 24 hours before the site's clock/);
+      setLabClock(lab, '2026-11-25T10:44:39Z');
+      const r = await mp('/ccm_system/request', post(vector));
+      expect(r.status).toBe(200);
+      expect(r.headers['content-type']).toBe(CONTENT_TYPE);
+      expect(status(r.body).Status).toBe('1');
+      expect(status(r.body).SMSID).toMatch(/^GUID:[0-9A-F-]{36}$/);
+    } finally {
+      setLabClock(lab, 'reset');
+    }
   });
 
   test('an independently encoded client: pending, then registered, and listed', async () => {

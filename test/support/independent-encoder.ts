@@ -37,10 +37,16 @@ export interface Identity {
   netbios: string;
 }
 
-export function registration(id: Identity, type: 'Registration' | 'Confirmation', smsid: string, internet: boolean, sourceHost = id.netbios): Buffer {
+/** UTC yyyy-MM-ddTHH:mm:ssZ, as messages carry times. */
+export function utcSeconds(when: Date): string {
+  return when.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A signed registration request; its TimeStamp is `signedAt` (the machine's time unless given). */
+export function registration(id: Identity, type: 'Registration' | 'Confirmation', smsid: string, internet: boolean, sourceHost = id.netbios, signedAt = new Date()): Buffer {
   const hex = id.certDer.toString('hex').toUpperCase();
   const data =
-    `<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="${smsid}" RequestType="${type}" TimeStamp="2026-11-25T10:00:00Z">\r\n` +
+    `<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="${smsid}" RequestType="${type}" TimeStamp="${utcSeconds(signedAt)}">\r\n` +
     `<AgentInformation AgentIdentity="CCMSetup.exe" AgentVersion="5.00.9128.1000" AgentType="0" />\r\n` +
     `<Certificates><Encryption Encoding="HexBinary" KeyType="1">${hex}</Encryption><Signing Encoding="HexBinary" KeyType="1">${hex}</Signing></Certificates>\r\n` +
     `<DiscoveryProperties><Property Name="Netbios Name" Value="${id.netbios}" />\r\n<Property Name="FQ Name" Value="${id.netbios.toLowerCase()}.lab.test" />\r\n` +
@@ -59,6 +65,6 @@ export function replyText(bytes: Buffer): string {
 }
 
 export function clientTokenHeaders(smsid: string, key: crypto.KeyObject, when: Date): Record<string, string> {
-  const value = `${smsid};${when.toISOString().replace(/\.\d{3}Z$/, 'Z')};2`;
+  const value = `${smsid};${utcSeconds(when)};2`;
   return { ClientToken: value, ClientTokenSignature: sign(`${value}\0`, key) };
 }
