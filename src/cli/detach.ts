@@ -65,6 +65,8 @@ export function startDetached(argv: readonly string[], consoleFile: string, time
     child.once('exit', (code) => {
       clearTimeout(timer);
       const written = stderr().trim().split('\n').pop() ?? '';
+      // A start that failed leaves nothing behind.
+      fs.rmSync(consoleFile, { force: true });
       let reported: { code?: string; message?: string } | undefined;
       try {
         reported = (JSON.parse(stdout) as { error?: { code?: string; message?: string } }).error;

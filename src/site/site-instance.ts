@@ -51,13 +51,23 @@ export function runningSitePid(siteDir: string): number | undefined {
   return pid !== undefined && isRunningSite(pid) ? pid : undefined;
 }
 
+function alreadyRunning(siteDir: string, pid: number): CcmlabError {
+  return new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`);
+}
+
+/** Refuses a start (a detached one, before it touches the site's files) while a site runs on the directory. */
+export function refuseIfRunning(siteDir: string): void {
+  const pid = runningSitePid(siteDir);
+  if (pid !== undefined) throw alreadyRunning(siteDir, pid);
+}
+
 /** Claims the site for this process; refuses while another ccmlab site runs on it. Returns the release. */
 export function claimSite(siteDir: string): () => void {
   const file = path.join(siteDir, LOCK_FILE);
   takePidLock(file, {
     // A lock whose process is gone or is not a site is stale.
     holder: () => runningSitePid(siteDir),
-    held: (pid) => new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`),
+    held: (pid) => alreadyRunning(siteDir, pid),
     contended: () => new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`),
     staleFiles: [readyFilePath(siteDir)],
   });

@@ -143,3 +143,29 @@ test('client commands check --netbios as ccmsetup does: it names a directory', a
   }
   expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
 });
+
+test('a start refused by a bad lab file changes nothing, detached or not; a second detached start leaves the running one alone', async () => {
+  const lab = path.join(work, 'lab');
+  const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+  expect((await ccmlab('site', 'init', '--site-code', 'ABC')).code).toBe(0);
+  fs.writeFileSync(path.join(lab, 'hosts.json'), 'garbage');
+  const before = listFiles(lab);
+  for (const detach of [[], ['--detach']]) {
+    const r = await ccmlab('site', 'start', ...detach);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CCMLAB_E_LAB_CORRUPT: the lab's names .*hosts\.json cannot be read/);
+    expect(listFiles(lab)).toEqual(before);
+  }
+  fs.rmSync(path.join(lab, 'hosts.json'));
+  const started = await ccmlab('site', 'start', '--detach', '--json');
+  expect(started.code).toBe(0);
+  const consoleFile = (JSON.parse(started.stdout) as { console: string }).console;
+  try {
+    fs.appendFileSync(consoleFile, 'kept\n');
+    const second = await ccmlab('site', 'start', '--detach');
+    expect(second.stderr).toMatch(/CCMLAB_E_SITE_RUNNING/);
+    expect(fs.readFileSync(consoleFile, 'utf8')).toBe('kept\n');
+  } finally {
+    expect((await ccmlab('site', 'stop')).code).toBe(0);
+  }
+});

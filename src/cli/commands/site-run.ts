@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
-import { claimSite, readyFilePath, stopRunningSite, writeReadyFile } from '../../site/site-instance';
+import { claimSite, readyFilePath, refuseIfRunning, stopRunningSite, writeReadyFile } from '../../site/site-instance';
 import { openSite } from '../../site/site-dir';
 import { startSite, type ReadyInfo } from '../../site/site-server';
 import { startDetached } from '../detach';
@@ -16,6 +16,8 @@ import { formatTable, printResult } from '../output';
 import { clockOf, siteLabOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
 import { escapeControl } from '../../core/text';
 import { labNames } from '../../world/lab-names';
+import type { Lab } from '../../world/lab';
+import type { Clock } from '../../core/clock';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
 
@@ -62,19 +64,16 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         .option('detach', { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" }) as unknown as Argv<StartArgs>,
     handler: (args) =>
       context.run(async () => {
+        // The site and the lab's files are read before anything starts: one that is bad now refuses the start.
+        const { lab, clock } = startingPoint(args);
         if (args.detach) {
-          openSite(args['site-dir']).close();
+          refuseIfRunning(args['site-dir']);
           const consoleFile = path.resolve(args['site-dir'], CONSOLE_FILE);
           const ready = (await startDetached(process.argv.slice(2), consoleFile)) as unknown as ReadyInfo;
           printResult(args.json, { ...ready, console: consoleFile }, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`);
           return 0;
         }
         const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
-        openSite(args['site-dir']).close();
-        // The lab's files are read before anything listens: one that is bad now refuses the start.
-        const lab = siteLabOf(args);
-        const clock = clockOf(args, (message) => process.stderr.write(`ccmlab: ${escapeControl(message)}\n`));
-        if (lab) labNames(lab);
         const release = claimSite(args['site-dir']);
         try {
           const running = await startSite({ siteDir: args['site-dir'], host: args.host, ...ports, logDir: args['log-dir'], clock });
@@ -101,6 +100,15 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         return 0;
       }),
   };
+}
+
+/** The site, its lab and its clock, each read once: a start that cannot use them is refused before it changes anything. */
+function startingPoint(args: SiteArgs): { lab: Lab | undefined; clock: Clock } {
+  openSite(args['site-dir']).close();
+  const lab = siteLabOf(args);
+  const clock = clockOf(args, (message) => process.stderr.write(`ccmlab: ${escapeControl(message)}\n`));
+  if (lab) labNames(lab);
+  return { lab, clock };
 }
 
 /** The stop command for this site, with the --lab it was started with (without it, site stop looks in the default lab). */
