@@ -3,6 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CcmlabError, ERRORS, type ErrorCode } from '../core/errors';
+import { openForWrite, removeTree } from '../store/file-writes';
+import type { FileRole } from '../store/files';
+
+const ERR_FILE: FileRole = { label: "the site's error file", code: 'CCMLAB_E_STATE_WRITE', fix: 'make the temporary directory (TMPDIR) writable' };
 
 /**
  * `site start --detach`: the same command in a process of its own that outlives this one.
@@ -12,8 +16,10 @@ import { CcmlabError, ERRORS, type ErrorCode } from '../core/errors';
 export function startDetached(argv: readonly string[], timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const args = [process.argv[1], ...argv.filter((a) => a !== '--detach'), '--json'];
   // Its stderr goes to a file, not a pipe: a pipe closed behind it would break its later writes.
-  const errFile = path.join(os.tmpdir(), `ccmlab-site-${process.pid}-${Date.now()}.err`);
-  const errFd = fs.openSync(errFile, 'w', 0o600);
+  // The file is made new in a directory of this process's own (mkdtemp, 0700), where no name can be planted.
+  const errDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-site-'));
+  const errFile = path.join(errDir, 'stderr');
+  const errFd = openForWrite(errFile, 'create', 0o600, ERR_FILE);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', errFd] });
   fs.closeSync(errFd);
   const stderr = () => {
@@ -22,7 +28,7 @@ export function startDetached(argv: readonly string[], timeoutMs = 60_000): Prom
     } catch {
       return '';
     } finally {
-      fs.rmSync(errFile, { force: true });
+      removeTree(errDir, ERR_FILE);
     }
   };
   return new Promise((resolve, reject) => {

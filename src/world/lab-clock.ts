@@ -4,6 +4,7 @@ import { clockStartingAt, parseIsoInstant, type Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
 import { directoryChanges, noteDirectoryChanged } from '../store/directory-changes';
+import { removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
@@ -85,7 +86,7 @@ export function clockOffsetFor(value: string, currentOffsetMs: number, realNow: 
 export function setLabClock(lab: Lab, value: string, realNow: () => number = Date.now): { now: Date; offsetMs: number } {
   const now = realNow();
   const offsetMs = clockOffsetFor(value, labClock(lab, realNow).offsetMs, now);
-  if (offsetMs === 0) fs.rmSync(clockFile(lab), { force: true });
+  if (offsetMs === 0) removeFile(clockFile(lab), LAB_FILE);
   else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
   noteDirectoryChanged(lab.root);
   return { now: new Date(now + offsetMs), offsetMs };
