@@ -6,7 +6,7 @@ import { decodeJwtPayload } from '../protocol/jwt';
 import { privateKeyOf } from '../pki/certificates';
 import type { LogSettings } from '../log/logger';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
-import { refuseLinksBelow, removeFile, removeTree, setDirectoryMode } from '../store/file-writes';
+import { narrowDirectory, refuseLinksBelow, removeFile, removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
 import { livePidIn, takePidLock } from '../store/pid-lock';
 
@@ -203,10 +203,9 @@ function keyedCertificate(dir: string, certificateFile: string, keyFile: string)
 export function saveClient(dir: string, state: ClientState, sync = true): void {
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
-  setDirectoryMode(dir, PRIVATE_DIR_MODE, CLIENT_DIR_ROLE);
+  narrowDirectory(dir, PRIVATE_DIR_MODE, CLIENT_DIR_ROLE);
   makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
-  // certs/ is written into: a link in its place would take the keys elsewhere.
-  refuseLinksBelow(dir, path.join(dir, 'certs'), CLIENT_DIR_ROLE);
+  refuseCertsLink(dir);
   const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
   write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
@@ -218,6 +217,11 @@ export function saveClient(dir: string, state: ClientState, sync = true): void {
   else removeFile(path.join(dir, CLIENT_FILES.token), CLIENT_DIR_ROLE);
   write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
   write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
+}
+
+/** certs/ is written into: a link in its place would take the client's keys elsewhere. */
+export function refuseCertsLink(dir: string): void {
+  refuseLinksBelow(dir, path.join(dir, 'certs'), CLIENT_DIR_ROLE);
 }
 
 /** fsync of every file saveClient wrote and of their directories. */

@@ -5,7 +5,7 @@ import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
+import { acquireSetupLock, isInstalled, loadClient, refuseCertsLink, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
 import { enroll, timed, type EnrollResult, type PhaseTimer } from './enroll';
 import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
 import { newSmsid } from '../protocol/smsid';
@@ -136,7 +136,9 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
     log.info(`A client (${plan.existing.config.smsid}) is already installed and /logon was given: nothing to do.`);
     return { action: 'nothing-to-do', state: plan.existing };
   }
-  // What can refuse the install (the --ca-file, a client log that cannot be written) does so before /forceinstall removes anything.
+  // What can refuse the install (the --ca-file, a client log that cannot be written, a link for certs/) does so
+  // before /forceinstall removes anything and before the site hears of the client.
+  if (!plan.removeFirst) refuseCertsLink(options.clientDir);
   const trustedRoot = options.caFile !== undefined ? readCaFile(options.caFile) : (plan.keep?.trustedRoot ?? null);
   const logs = openClientLogs(options.logDir, options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings, options.clock);
   try {

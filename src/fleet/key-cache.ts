@@ -5,7 +5,7 @@ import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
-import { removeFileAsync, renameEntry, setDirectoryMode, writeNewFile } from '../store/file-writes';
+import { narrowDirectory, removeFileAsync, renameEntry, writeNewFile } from '../store/file-writes';
 import { errnoOf, makeDirectory, readBoundedFile, readBoundedText } from '../store/files';
 
 /**
@@ -62,7 +62,7 @@ export function prepareKeyCache(dir: string, option = '--key-cache'): void {
     throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
   }
   for (const sub of [READY, CLAIMED]) makeDirectory(path.join(dir, sub), CACHE_DIR, PRIVATE_DIR_MODE);
-  setDirectoryMode(dir, PRIVATE_DIR_MODE, CACHE_DIR);
+  narrowDirectory(dir, PRIVATE_DIR_MODE, CACHE_DIR);
   writeFileAtomic(path.join(dir, KEY_CACHE_FILE), `${JSON.stringify(MARKER)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
 }
 

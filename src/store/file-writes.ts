@@ -98,6 +98,15 @@ export function setDirectoryMode(dir: string, mode: number, role: FileRole): voi
   }
 }
 
+/**
+ * Narrows a directory ccmlab keeps its state in to `mode`. One the user named may be a link
+ * to a directory of theirs: it is left as it is (what it names is not ccmlab's to re-mode).
+ */
+export function narrowDirectory(dir: string, mode: number, role: FileRole): void {
+  if (entryAt(dir)?.isSymbolicLink()) return;
+  setDirectoryMode(dir, mode, role);
+}
+
 /** Renames an entry (neither end's final link is followed: a link at `to` is replaced, not written through). */
 export function renameEntry(from: string, to: string, role: FileRole): void {
   try {
