@@ -5,7 +5,7 @@ import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
-import { narrowDirectory, removeFileAsync, renameEntry, writeNewFile } from '../store/file-writes';
+import { narrowDirectory, refuseLinksBelow, removeFileAsync, renameEntry, writeNewFile } from '../store/file-writes';
 import { errnoOf, makeDirectory, readBoundedFile, readBoundedText } from '../store/files';
 
 /**
@@ -54,10 +54,15 @@ function refuseEmpty(dir: string, option: string): void {
   if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} ${example})`);
 }
 
+/** Slots are written to ready/, renamed into claimed/ and removed there: never through a link planted for either. */
+function refuseSlotLinks(dir: string): void {
+  for (const sub of [READY, CLAIMED]) refuseLinksBelow(dir, path.join(dir, sub), CACHE_DIR);
+}
+
 /** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused (`option`: how the user named it). */
 export function prepareKeyCache(dir: string, option = '--key-cache'): void {
   refuseEmpty(dir, option);
-  if (isKeyCache(dir)) return;
+  if (isKeyCache(dir)) return refuseSlotLinks(dir);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
   }
@@ -121,6 +126,7 @@ export class KeyCache {
     if (!isKeyCache(dir)) {
       throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`);
     }
+    refuseSlotLinks(dir);
     return new KeyCache(dir, sync);
   }
 

@@ -173,7 +173,7 @@ export function removeTree(target: string, role: FileRole, within?: string): boo
   const entry = entryAt(target);
   if (entry === undefined) return false;
   try {
-    if (entry.isDirectory()) fs.rmSync(target, { recursive: true, force: true, maxRetries: 0 });
+    if (entry.isDirectory()) fs.rmSync(target, { recursive: true, force: true });
     else fs.unlinkSync(target);
   } catch (error) {
     fileFailure(role, target, `cannot be removed (${errnoOf(error) ?? String(error)})`, error);
