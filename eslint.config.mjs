@@ -17,6 +17,29 @@ const ROLES = {
   diagnose: layer('(^|/)diagnose/', 'diagnosis reads logs; only cli/ (and the orchestration layer) may import it'),
 };
 const IO_MODULES = ['fs', 'node:fs', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'tls', 'node:tls', 'child_process', 'node:child_process', 'undici', 'better-sqlite3', 'winston'].map((name) => ({ name, message: 'protocol/ does no I/O' }));
+// Files are written, re-moded, renamed and removed through store/ alone (store/file-writes.ts):
+// no final link followed, no open that can block, nothing removed through a link.
+const RAW_FS_WRITES = [
+  'open', 'writeFile', 'appendFile', 'createWriteStream', 'truncate', 'chmod', 'lchmod', 'chown', 'lchown',
+  'rm', 'unlink', 'rename', 'rmdir', 'mkdir', 'copyFile', 'cp', 'link', 'symlink', 'utimes',
+].flatMap((name) => [name, `${name}Sync`]).join('|');
+const FS_WRITES_MESSAGE = 'write, re-mode, rename and remove files through src/store/ (openForWrite, writeFileAtomic, removeFile, removeTree, renameEntry, setDirectoryMode, makeDirectory)';
+const FS_MODULE = '/^(node:)?fs$/';
+const storeOnlyWrites = {
+  files: ['src/**/*.ts'],
+  ignores: ['src/store/**'],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      { selector: `MemberExpression[object.name='fs'][property.name=/^(${RAW_FS_WRITES})$/]`, message: FS_WRITES_MESSAGE },
+      { selector: `MemberExpression[object.object.name='fs'][object.property.name='promises']`, message: FS_WRITES_MESSAGE },
+      { selector: `VariableDeclarator[init.name='fs'] > ObjectPattern`, message: FS_WRITES_MESSAGE },
+      { selector: `ImportDeclaration[source.value=${FS_MODULE}] > ImportSpecifier[imported.name=/^(${RAW_FS_WRITES}|promises)$/]`, message: FS_WRITES_MESSAGE },
+      { selector: `ImportDeclaration[source.value=${FS_MODULE}] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)[local.name!='fs']`, message: 'import node:fs as fs: the rule that keeps file writes in src/store/ looks for fs.<call>' },
+      { selector: `ImportDeclaration[source.value=/^(node:)?fs.promises$/]`, message: FS_WRITES_MESSAGE },
+    ],
+  },
+};
 const restrict = (files, patterns, paths = []) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns, paths }] } });
 
 export default tseslint.config(
@@ -48,4 +71,5 @@ export default tseslint.config(
   // Diagnosis reads logs as a user's tool does: core, store and log/ only, never a role or the lab.
   restrict(['src/diagnose/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.pki]),
   restrict(['src/lab/**', 'src/fleet/**', 'src/scenarios/**'], [ROLES.cli]),
+  storeOnlyWrites,
 );

@@ -2,24 +2,15 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { CcmlabError, ERRORS, type ErrorCode } from '../core/errors';
 import { SECRET_FILE_MODE } from '../store/atomic-file';
+import { openForWrite, removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 
 const CONSOLE_FILE: FileRole = { label: "the detached site's console file", code: 'CCMLAB_E_STATE_WRITE', fix: 'remove it and start the site again' };
 
-/** The detached site's stderr, made afresh (never through a link, never a pipe or device). */
+/** The detached site's stderr, made afresh: the last run's goes (a link itself, never what it names), a new file is made in its place. */
 function openConsoleFile(file: string): number {
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-  let fd: number;
-  try {
-    fd = fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, SECRET_FILE_MODE);
-  } catch (error) {
-    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the detached site's console file ${file} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)}); remove it and start the site again`);
-  }
-  if (!fs.fstatSync(fd).isFile()) {
-    fs.closeSync(fd);
-    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the detached site's console file ${file} is not a regular file; remove it and start the site again`);
-  }
-  return fd;
+  removeFile(file, CONSOLE_FILE);
+  return openForWrite(file, 'create', SECRET_FILE_MODE, CONSOLE_FILE);
 }
 
 /**
@@ -66,7 +57,7 @@ export function startDetached(argv: readonly string[], consoleFile: string, time
       clearTimeout(timer);
       const written = stderr().trim().split('\n').pop() ?? '';
       // A start that failed leaves nothing behind.
-      fs.rmSync(consoleFile, { force: true });
+      removeFile(consoleFile, CONSOLE_FILE);
       let reported: { code?: string; message?: string } | undefined;
       try {
         reported = (JSON.parse(stdout) as { error?: { code?: string; message?: string } }).error;

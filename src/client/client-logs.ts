@@ -9,14 +9,26 @@ export interface ClientLogs {
   messaging: CmLog;
 }
 
+/** All four, or none: a log refused (a link or a pipe in its place) closes those opened before it. */
 export function openClientLogs(dir: string, settings: LogSettings, clock: Clock): ClientLogs {
-  const open = (name: string, source: string) => new CmLog({ dir, name, rollover: 'history', settings, clock, source });
-  return {
-    idManager: open('ClientIDManagerStartup', 'regtask.cpp'),
-    location: open('ClientLocation', 'lsad.cpp'),
-    locationServices: open('LocationServices', 'lsad.cpp'),
-    messaging: open('CcmMessaging', 'ccmhttp.cpp'),
+  const opened: CmLog[] = [];
+  const open = (name: string, source: string) => {
+    const log = new CmLog({ dir, name, rollover: 'history', settings, clock, source });
+    opened.push(log);
+    return log;
   };
+  try {
+    return {
+      idManager: open('ClientIDManagerStartup', 'regtask.cpp'),
+      location: open('ClientLocation', 'lsad.cpp'),
+      locationServices: open('LocationServices', 'lsad.cpp'),
+      messaging: open('CcmMessaging', 'ccmhttp.cpp'),
+    };
+  } catch (error) {
+    // Nothing was written to them: closing ends their winston streams, it writes no file.
+    for (const log of opened) void log.close();
+    throw error;
+  }
 }
 
 export async function closeClientLogs(logs: ClientLogs): Promise<void> {

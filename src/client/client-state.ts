@@ -6,6 +6,7 @@ import { decodeJwtPayload } from '../protocol/jwt';
 import { privateKeyOf } from '../pki/certificates';
 import type { LogSettings } from '../log/logger';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
+import { narrowDirectory, refuseLinksBelow, removeFile, removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
 import { livePidIn, releasedAtExit, takePidLock } from '../store/pid-lock';
 
@@ -200,18 +201,27 @@ function keyedCertificate(dir: string, certificateFile: string, keyFile: string)
  * event loop, many clients at once).
  */
 export function saveClient(dir: string, state: ClientState, sync = true): void {
+  // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
+  makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
+  narrowDirectory(dir, PRIVATE_DIR_MODE, CLIENT_DIR_ROLE);
   makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
+  refuseCertsLink(dir);
   const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
   write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
   write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem);
   write(CLIENT_FILES.encryptionCert, state.encryption.certificatePem);
   if (state.trustedRoot) write(CLIENT_FILES.trustedRoot, state.trustedRoot);
-  else fs.rmSync(path.join(dir, CLIENT_FILES.trustedRoot), { force: true });
+  else removeFile(path.join(dir, CLIENT_FILES.trustedRoot), CLIENT_DIR_ROLE);
   if (state.token) write(CLIENT_FILES.token, `${state.token}\n`);
-  else fs.rmSync(path.join(dir, CLIENT_FILES.token), { force: true });
+  else removeFile(path.join(dir, CLIENT_FILES.token), CLIENT_DIR_ROLE);
   write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
   write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
+}
+
+/** certs/ is written into: a link in its place would take the client's keys elsewhere. */
+export function refuseCertsLink(dir: string): void {
+  refuseLinksBelow(dir, path.join(dir, 'certs'), CLIENT_DIR_ROLE);
 }
 
 /** fsync of every file saveClient wrote and of their directories. */
@@ -232,16 +242,17 @@ export function readClientConfig(dir: string): ClientConfig {
   return parseConfig(dir, read(dir, CLIENT_FILES.config));
 }
 
-/** /uninstall and /forceinstall: the client's state goes, its logs stay (they live elsewhere). */
+/** What removeClient removes, client.json first (without it the client is not installed): every state file is one of these or under certs/. */
+const CLIENT_ENTRIES = [CLIENT_FILES.config, CLIENT_FILES.smscfg, CLIENT_FILES.token, 'certs'] as const;
+const CLIENT_STATE_ROLE: FileRole = { label: 'client state', code: 'CCMLAB_E_STATE_WRITE', fix: 'make the client directory writable and run ccmsetup again' };
+
+/**
+ * /uninstall and /forceinstall of an installed client: its state goes, its logs stay (they
+ * live elsewhere). A link in place of a state file or of certs/ is removed itself, never
+ * what it points to.
+ */
 export function removeClient(dir: string): void {
-  try {
-    fs.rmSync(path.join(dir, CLIENT_FILES.config), { recursive: true, force: true });
-    for (const file of Object.values(CLIENT_FILES)) fs.rmSync(path.join(dir, file), { recursive: true, force: true });
-    fs.rmSync(path.join(dir, 'certs'), { recursive: true, force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be removed (${code}); make the directory writable and run ccmsetup again`, { cause: error });
-  }
+  for (const entry of CLIENT_ENTRIES) removeTree(path.join(dir, entry), CLIENT_STATE_ROLE, dir);
 }
 
 /**
@@ -251,8 +262,6 @@ export function removeClient(dir: string): void {
  */
 export function acquireSetupLock(dir: string): () => void {
   const madeFrom = makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
-  // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
-  fs.chmodSync(dir, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
   takePidLock(file, {
     holder: () => livePidIn(file, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }),
@@ -260,7 +269,7 @@ export function acquireSetupLock(dir: string): () => void {
     contended: () => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`),
   });
   return releasedAtExit(() => {
-    fs.rmSync(file, { force: true });
+    removeFile(file, CLIENT_DIR_ROLE);
     if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
   });
 }

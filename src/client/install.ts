@@ -5,7 +5,7 @@ import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { acquireSetupLock, isInstalled, loadClient, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
+import { acquireSetupLock, isInstalled, loadClient, refuseCertsLink, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
 import { enroll, timed, type EnrollResult, type PhaseTimer } from './enroll';
 import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
 import { newSmsid } from '../protocol/smsid';
@@ -107,6 +107,8 @@ export function transportFor(connectTo: readonly ConnectTo[], trust: ClientTrust
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {
+  // With no client installed, /uninstall touches nothing in the client dir, not even a lock.
+  if (options.command.mode === 'uninstall' && !isInstalled(options.clientDir)) return nothingToUninstall(options);
   const release = acquireSetupLock(options.clientDir);
   try {
     return await installLocked(options);
@@ -138,33 +140,46 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   const plan = planInstall(command, existing, installed, options.regToken);
   if (!existing && plan.kind !== 'uninstall') log.info('No version of the client is currently detected.');
   if (plan.kind === 'uninstall') {
+    // Uninstalled meanwhile (by another ccmsetup before this one took the lock): nothing to remove.
+    if (!installed) return nothingToUninstall(options);
     removeClient(options.clientDir);
-    log.info(existing ? `Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.` : `No client is installed in ${options.clientDir}; nothing to uninstall.`);
-    return { action: existing ? 'uninstalled' : 'not-installed' };
+    log.info(`Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.`);
+    return { action: 'uninstalled' };
   }
   if (plan.kind === 'nothing-to-do') {
     log.info(`A client (${plan.existing.config.smsid}) is already installed and /logon was given: nothing to do.`);
     return { action: 'nothing-to-do', state: plan.existing };
   }
-  if (plan.removeFirst) {
-    log.info(`/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`);
-    removeClient(options.clientDir);
+  // What can refuse the install (the --ca-file, a client log that cannot be written, a link for certs/) does so
+  // before /forceinstall removes anything and before the site hears of the client.
+  if (!plan.removeFirst) refuseCertsLink(options.clientDir);
+  const trust = clientTrust(options.caFile, plan.keep?.trustedRoot ?? null);
+  const logs = openClientLogs(options.logDir, options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings, options.clock);
+  try {
+    if (plan.removeFirst) {
+      log.info(`/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`);
+      removeClient(options.clientDir);
+    }
+    return await enrollAndSave(options, plan, trust, logs);
+  } finally {
+    await closeClientLogs(logs);
   }
-  return enrollAndSave(options, plan);
+}
+
+function nothingToUninstall(options: InstallOptions): InstallResult {
+  options.setupLog.log.info(`No client is installed in ${options.clientDir}; nothing to uninstall.`);
+  return { action: 'not-installed' };
 }
 
 /** The install itself: identity, enrollment, client state, and the lines that report it. */
-async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan, { kind: 'install' }>): Promise<InstallResult> {
+async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan, { kind: 'install' }>, trust: ClientTrust, logs: ClientLogs): Promise<InstallResult> {
   const { command, clock, setupLog } = options;
   const log = setupLog.log;
-  const trust = clientTrust(options.caFile, plan.keep?.trustedRoot ?? null);
-  const trustedRoot = trust.root;
   const given = plan.keep ? { smsid: plan.keep.config.smsid, signing: plan.keep.signing, encryption: plan.keep.encryption } : options.identity;
   log.info(given ? `Keeping the client's identity ${given.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
   const identityCerts = given ? { signing: given.signing, encryption: given.encryption } : await timed('keys', options.onPhase, () => createCertificates(clock));
   const smsid = given?.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
-  const logs = openClientLogs(options.logDir, options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings, clock);
   // As WinHTTP does unless /NoCRLCheck: server certificates are checked against their CRLs.
   const crlCheck = command.parameters.NoCRLCheck === true ? undefined : { now: () => clock.now() };
   if (crlCheck && plan.route.kind === 'cmg') log.info('Enabled SSL revocation check.');
@@ -176,12 +191,11 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
     const keyInformation = plan.resetKeys ? null : (plan.keep?.config.mpKeyInformation ?? null);
     const result = await enroll({ session, bearer: plan.bearer, gatewayLog: log, internet: plan.internet, keyInformation, siteCode: command.siteCode === 'AUTO' ? null : command.siteCode, onPhase: options.onPhase });
     const config = configAfterInstall({ command, plan, result, netbios: options.netbios, fqdn, connectTo: options.connectTo, logDir: options.logDir, logSettings: command.logSettings, now: clock.now().toISOString() });
-    const state: ClientState = { config, ...identityCerts, trustedRoot, token: result.registered ? result.token : null };
+    const state: ClientState = { config, ...identityCerts, trustedRoot: trust.root, token: result.registered ? result.token : null };
     saveClient(options.clientDir, state, options.syncState !== false);
     return reportInstall(logs, log, state, result, session.mpBase);
   } finally {
     await http.close();
-    await closeClientLogs(logs);
   }
 }
 

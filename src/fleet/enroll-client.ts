@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { isInstalled, removeClient, syncClientFiles } from '../client/client-state';
 import type { EnrollPhase } from '../client/enroll';
 import type { ClientKeys } from '../client/identity';
@@ -11,6 +10,7 @@ import { runSetup, type SetupOutcome } from '../lab/run-setup';
 import type { NetworkEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity, loadIdentity, newIdentity, saveIdentity } from './client-identity';
+import { refuseClientLinks, removeClientLogs } from './fleet-dir';
 import type { PhaseMs } from './journal';
 import { ownerOf, type KeyCache } from './key-cache';
 import { nameAt, type NamePattern } from './names';
@@ -97,6 +97,7 @@ export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledC
   const clientDir = run.layout.clientDir(name);
   const logDir = run.layout.clientLogDir(name);
   const phases: PhaseMs = {};
+  refuseClientLinks(run.layout, name);
   const identity = await clientIdentity(run, name, clientDir, phases);
   // A retry installs afresh, with the same identity: what an interrupted attempt left goes.
   if (isInstalled(clientDir)) removeClient(clientDir);
@@ -119,6 +120,6 @@ export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledC
   });
   const smsid = registeredSmsid(outcome, name);
   await syncClientFiles(clientDir, run.sync);
-  if (run.logs === 'failures') fs.rmSync(logDir, { recursive: true, force: true });
+  if (run.logs === 'failures') removeClientLogs(run.layout, name);
   return { n, name, smsid, phases, ms: performance.now() - started };
 }

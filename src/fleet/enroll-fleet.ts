@@ -10,7 +10,7 @@ import { labEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity } from './client-identity';
 import { enrollClient, type ClientRun, type EnrolledClient, type LogsMode } from './enroll-client';
-import { fleetLayout, lockFleet, makeFleetDir, openFleet } from './fleet-dir';
+import { fleetLayout, lockFleet, makeFleetDir, openFleet, refuseFleetLinks } from './fleet-dir';
 import { JOURNAL_FILE, JournalWriter, pendingClients, replayJournal, type PhaseMs, type Replay } from './journal';
 import { KeyCache, ownerOf } from './key-cache';
 import { checkNames, DEFAULT_NAME_PATTERN, nameAt, parseNamePattern, type NamePattern } from './names';
@@ -86,6 +86,7 @@ function prepare(request: EnrollRequest): Prepared {
   const release = lockFleet(fleetDir);
   try {
     const { fleet, record } = openFleet(fleetDir, { namePattern: request.namePattern, labRoot: path.resolve(target.envLab.root), embedded: target.mode === 'embedded' }, DEFAULT_NAME_PATTERN, target.clock.now());
+    refuseFleetLinks(layout);
     const pattern = parseNamePattern(fleet.namePattern);
     checkNames(pattern, request.count);
     const sync = new GroupSync();

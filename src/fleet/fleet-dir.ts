@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
-import { makeDirectory, readBoundedText } from '../store/files';
+import { refuseLinksBelow, removeFile, removeTree } from '../store/file-writes';
+import { makeDirectory, readBoundedText, type FileRole } from '../store/files';
 import { livePidIn, releasedAtExit, takePidLock } from '../store/pid-lock';
 import { labAt, type Lab } from '../world/lab';
 
@@ -16,6 +17,7 @@ import { labAt, type Lab } from '../world/lab';
 const FLEET_FILE = 'fleet.json';
 const LOCK_FILE = 'fleet.lock';
 const MAX_FLEET_FILE_BYTES = 16 * 1024;
+const FLEET_FOLDER: FileRole = { label: 'fleet folder', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove the link, or use another --fleet-dir' };
 
 export interface FleetRecord {
   schemaVersion: 1;
@@ -65,7 +67,7 @@ function parseFleet(file: string, text: string): FleetRecord {
 function readFleet(dir: string): FleetRecord | undefined {
   const file = path.join(dir, FLEET_FILE);
   if (!fs.existsSync(file)) return undefined;
-  return parseFleet(file, readBoundedText(file, MAX_FLEET_FILE_BYTES, { label: 'fleet file', code: 'CCMLAB_E_FLEET_DIR', fix: 'enroll into another --fleet-dir' }));
+  return parseFleet(file, readBoundedText(file, MAX_FLEET_FILE_BYTES, { label: 'fleet file', code: 'CCMLAB_E_FLEET_DIR', fix: 'enroll into another --fleet-dir' }, { follow: false }));
 }
 
 export function requireFleet(dir: string): FleetRecord {
@@ -108,7 +110,27 @@ export function lockFleet(dir: string): () => void {
     cannotMake: (error) =>
       new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet lock ${file} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the fleet dir writable`, { cause: error }),
   });
-  return releasedAtExit(() => fs.rmSync(file, { force: true }));
+  return releasedAtExit(() => removeFile(file, FLEET_FOLDER));
+}
+
+/**
+ * Refuses links in the fleet dir where the fleet writes and removes: clients/, logs/clients/
+ * and the embedded site's folders. A link planted there would take writes, and `--logs
+ * failures` removals, outside the fleet.
+ */
+export function refuseFleetLinks(layout: Lab): void {
+  const folders = [path.dirname(layout.clientDir('X')), path.dirname(layout.clientLogDir('X')), layout.siteDir, layout.siteLogDir];
+  for (const folder of folders) refuseLinksBelow(layout.root, folder, FLEET_FOLDER);
+}
+
+/** refuseFleetLinks for one client's own folders (its state, its logs). */
+export function refuseClientLinks(layout: Lab, name: string): void {
+  for (const folder of [layout.clientDir(name), layout.clientLogDir(name)]) refuseLinksBelow(layout.root, folder, FLEET_FOLDER);
+}
+
+/** A client's log folder, removed (`--logs failures` after a success): never through a link, never outside the fleet. */
+export function removeClientLogs(layout: Lab, name: string): void {
+  removeTree(layout.clientLogDir(name), FLEET_FOLDER, layout.root);
 }
 
 /** The names of the fleet's client dirs, one directory entry at a time (a fleet may have many thousands). */

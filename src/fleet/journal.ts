@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { CcmlabError } from '../core/errors';
 import type { EnrollPhase } from '../client/enroll';
+import { openForWrite } from '../store/file-writes';
+import { errnoOf, openForRead, type FileRole } from '../store/files';
 
 /**
  * The fleet's journal, `<fleet dir>/journal.jsonl`: one JSON record a line, appended, never
@@ -77,19 +79,26 @@ function damaged(file: string, why: string): never {
   throw new CcmlabError('CCMLAB_E_FLEET_DIR', `the fleet journal ${file} ${why}; repair or remove that line, or enroll into another --fleet-dir`);
 }
 
-/** Reads the journal in bounded chunks, a record at a time; a missing journal is an empty one. */
+const JOURNAL_READ: FileRole = { label: 'the fleet journal', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove it, or enroll into another --fleet-dir' };
+const JOURNAL_WRITE: FileRole = { label: 'the fleet journal', code: 'CCMLAB_E_STATE_WRITE', fix: 'free space or make the fleet dir writable, then run again' };
+
+/**
+ * Reads the journal in bounded chunks, a record at a time; a missing journal is an empty one.
+ * A journal that is a link (or a pipe, a device) is refused here, before the run changes
+ * anything: the writer would refuse it too, but only once clients are enrolling.
+ */
 export function replayJournal(file: string): Replay {
   const replay: Replay = { enrolled: new EnrolledSet(), failures: 0, committedBytes: 0 };
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = openForRead(file, JOURNAL_READ, { follow: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return replay;
-    return damaged(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    if (errnoOf(error) === 'ENOENT') return replay;
+    throw error;
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) damaged(file, 'is not a regular file');
+    if (stat.nlink > 1) damaged(file, `is a hard link to a file with ${stat.nlink - 1} other name(s), which ccmlab does not write through`);
     if (stat.size > MAX_JOURNAL_BYTES) damaged(file, `is ${stat.size} bytes, more than the ${MAX_JOURNAL_BYTES} allowed`);
     readLines(fd, file, (line, end) => {
       const record = parseRecord(line);
@@ -128,13 +137,14 @@ export class JournalWriter {
   private synced = 0;
   private syncing: Promise<void> | undefined;
 
-  /** Opens for append, cutting off a torn last line first (it was never committed). */
+  /** Opens for append (a link, pipe or device in its place refused), cutting off a torn last line first (it was never committed). */
   constructor(readonly file: string, committedBytes: number) {
+    this.fd = openForWrite(file, 'append', 0o600, JOURNAL_WRITE);
     try {
-      this.fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
       fs.fchmodSync(this.fd, 0o600);
       if (fs.fstatSync(this.fd).size > committedBytes) fs.ftruncateSync(this.fd, committedBytes);
     } catch (error) {
+      fs.closeSync(this.fd);
       throw this.failure(error);
     }
   }

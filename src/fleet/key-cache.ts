@@ -5,7 +5,8 @@ import type { ClientKeys } from '../client/identity';
 import { CcmlabError } from '../core/errors';
 import { generateRsaKeyPair } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
-import { makeDirectory, readBoundedText } from '../store/files';
+import { narrowDirectory, refuseLinksBelow, removeFileAsync, renameEntry, writeNewFile } from '../store/file-writes';
+import { errnoOf, makeDirectory, readBoundedFile, readBoundedText } from '../store/files';
 
 /**
  * Pre-generated client keys (`ccmlab fleet keys`), so that an enrollment costs only what the
@@ -36,6 +37,7 @@ const PRIVATE_KEY = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY----
 const PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\r?\n?/g;
 
 const CACHE_DIR = { label: 'key cache', code: 'CCMLAB_E_KEY_CACHE', fix: 'give a --key-cache directory that can be created and written to' } as const;
+const SLOT_ROLE = { label: 'key cache slot', code: 'CCMLAB_E_KEY_CACHE', fix: 'remove it; the cache has others' } as const;
 
 function isKeyCache(dir: string): boolean {
   try {
@@ -52,15 +54,20 @@ function refuseEmpty(dir: string, option: string): void {
   if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} ${example})`);
 }
 
+/** Slots are written to ready/, renamed into claimed/ and removed there: never through a link planted for either. */
+function refuseSlotLinks(dir: string): void {
+  for (const sub of [READY, CLAIMED]) refuseLinksBelow(dir, path.join(dir, sub), CACHE_DIR);
+}
+
 /** The cache in `dir`, made if `dir` is missing or empty; any other directory is refused (`option`: how the user named it). */
 export function prepareKeyCache(dir: string, option = '--key-cache'): void {
   refuseEmpty(dir, option);
-  if (isKeyCache(dir)) return;
+  if (isKeyCache(dir)) return refuseSlotLinks(dir);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
   }
   for (const sub of [READY, CLAIMED]) makeDirectory(path.join(dir, sub), CACHE_DIR, PRIVATE_DIR_MODE);
-  fs.chmodSync(dir, PRIVATE_DIR_MODE);
+  narrowDirectory(dir, PRIVATE_DIR_MODE, CACHE_DIR);
   writeFileAtomic(path.join(dir, KEY_CACHE_FILE), `${JSON.stringify(MARKER)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
 }
 
@@ -119,6 +126,7 @@ export class KeyCache {
     if (!isKeyCache(dir)) {
       throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`);
     }
+    refuseSlotLinks(dir);
     return new KeyCache(dir, sync);
   }
 
@@ -143,9 +151,8 @@ export class KeyCache {
     try {
       for (let entry = handle.readSync(); entry && copied < count; entry = handle.readSync()) {
         if (!SLOT.test(entry.name)) continue;
-        const target = path.join(dir, READY, entry.name);
-        fs.copyFileSync(path.join(this.dir, READY, entry.name), target, fs.constants.COPYFILE_EXCL);
-        fs.chmodSync(target, SECRET_FILE_MODE);
+        const pem = readBoundedFile(path.join(this.dir, READY, entry.name), MAX_SLOT_BYTES, SLOT_ROLE, { follow: false });
+        writeNewFile(path.join(dir, READY, entry.name), pem, SECRET_FILE_MODE, CACHE_DIR);
         copied++;
       }
     } finally {
@@ -169,7 +176,7 @@ export class KeyCache {
       if (!this.takeSlot(file)) return undefined;
       await this.sync([path.join(this.dir, READY), path.join(this.dir, CLAIMED)]);
     }
-    const keys = parseSlot(readBoundedText(file, MAX_SLOT_BYTES, { label: 'key cache slot', code: 'CCMLAB_E_KEY_CACHE', fix: 'remove it; the cache has others' }));
+    const keys = parseSlot(readBoundedText(file, MAX_SLOT_BYTES, SLOT_ROLE, { follow: false }));
     if (!keys) throw new CcmlabError('CCMLAB_E_KEY_CACHE', `key cache slot ${file} holds neither one nor two PEM private keys; remove it, the cache has others`);
     return keys;
   }
@@ -189,21 +196,18 @@ export class KeyCache {
       this.relisted = false;
       if (!SLOT.test(entry.name)) continue;
       try {
-        fs.renameSync(path.join(this.dir, READY, entry.name), target);
+        renameEntry(path.join(this.dir, READY, entry.name), target, CACHE_DIR);
         return true;
       } catch (error) {
         // Another run took it first.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (errnoOf(error) !== 'ENOENT') throw error;
       }
     }
   }
 
   /** The keys now live with their client: its claim goes (off the event loop). */
   async release(owner: string): Promise<void> {
-    // unlink, not rm: rm looks at what the path is first, a syscall per client.
-    await fs.promises.unlink(this.claimFile(owner)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await removeFileAsync(this.claimFile(owner), CACHE_DIR);
   }
 
   close(): void {

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentStart, type StartAction } from '../client/agent';
 import { isInstalled } from '../client/client-state';
@@ -10,7 +9,7 @@ import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 import type { LogsMode } from './enroll-client';
-import { clientNames, fleetLayout, lockFleet, requireFleet } from './fleet-dir';
+import { clientNames, fleetLayout, lockFleet, refuseClientLinks, refuseFleetLinks, removeClientLogs, requireFleet } from './fleet-dir';
 import { runPool } from './pool';
 import { FailureTally, type FailureGroup } from './statistics';
 
@@ -59,6 +58,7 @@ export async function runFleetStart(request: StartRequest): Promise<StartSummary
   const clock = commandClock(request.now, envLab);
   const release = lockFleet(fleetDir);
   try {
+    refuseFleetLinks(layout);
     const embedded = fleet.embedded ? await startEmbeddedSite(fleetDir, clock) : undefined;
     const outcomes: Record<StartAction, number> = { renewed: 0, 'not-due': 0, registered: 0, 'pending-approval': 0 };
     const failures = new FailureTally();
@@ -71,8 +71,9 @@ export async function runFleetStart(request: StartRequest): Promise<StartSummary
         items: installedClients(layout, skipped),
         concurrency: request.concurrency,
         work: async (name) => {
+          refuseClientLinks(layout, name);
           const { action } = await agentStart({ clientDir: layout.clientDir(name), environment, clock, retryMs: 0, writeLogs: request.logs !== 'none' });
-          if (request.logs === 'failures') fs.rmSync(layout.clientLogDir(name), { recursive: true, force: true });
+          if (request.logs === 'failures') removeClientLogs(layout, name);
           return action;
         },
         onResult: (name, outcome) => {

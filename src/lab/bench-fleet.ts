@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
@@ -6,6 +5,7 @@ import { runFleetEnroll, type EnrollRequest, type EnrollSummary } from '../fleet
 import { KeyCache, prepareKeyCache } from '../fleet/key-cache';
 import { makeFleetKeys } from '../fleet/keys-fleet';
 import { runningSitePid } from '../site/site-instance';
+import { removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { labAt, type Lab } from '../world/lab';
 import { round, type BenchPart, type BenchReport } from './bench-report';
@@ -91,6 +91,7 @@ export interface CachedRun {
 }
 
 /** Long enough for the slowest machine the bench expects: 5 clients a second, and never under a minute and a half. */
+const BENCH_LAB = { label: "bench's lab", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' } as const;
 const fleetTimeoutMs = (clients: number): number => Math.max(90_000, clients * 200);
 
 /**
@@ -100,7 +101,7 @@ const fleetTimeoutMs = (clients: number): number => Math.max(90_000, clients * 2
  */
 export async function enrollCachedRun(dir: string, pool: KeyCache, clients: number, concurrency = 32): Promise<CachedRun> {
   const lab = labAt(path.join(dir, `fleet-cached-${clients}`));
-  makeDirectory(lab.root, { label: "bench's lab", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' });
+  makeDirectory(lab.root, BENCH_LAB);
   try {
     const keyCache = path.join(lab.root, 'key-cache');
     pool.copyTo(keyCache, clients);
@@ -126,7 +127,7 @@ export async function enrollCachedRun(dir: string, pool: KeyCache, clients: numb
       await ccmlab(['site', 'stop'], lab).catch(() => undefined);
     }
   } finally {
-    fs.rmSync(lab.root, { recursive: true, force: true });
+    removeTree(lab.root, BENCH_LAB);
   }
 }
 

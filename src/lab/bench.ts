@@ -16,6 +16,7 @@ import { startEmbeddedLab } from './embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
 import { enrollmentWire } from './bench-wire';
 import { prepareKeyCache } from '../fleet/key-cache';
+import { openForWrite, removeTree } from '../store/file-writes';
 
 /**
  * `ccmlab bench`: each figure against a limit measured in the same run (bench-report.ts).
@@ -47,6 +48,7 @@ export const FULL_COUNTS: BenchCounts = { keyPairs: 600, enrollments: 400, start
 export const SMOKE_COUNTS: BenchCounts = { keyPairs: 2, enrollments: 2, starts: 1, freshClients: 2, cachedClients: 2, keepKeyCache: false, lines: 200, tokens: 20, requests: 20 };
 
 const BLOCKS = 20;
+const BENCH_DIR = { label: "bench's temporary directory", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' } as const;
 /** The project's git-ignored lab/: the bench's pool of client keys stays there, so only its first run pays for them. */
 const PROJECT_KEY_POOL = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
 
@@ -111,7 +113,7 @@ async function startup(counts: BenchCounts): Promise<BenchPart> {
 }
 
 async function logWrite(dir: string, counts: BenchCounts): Promise<BenchPart> {
-  const fd = fs.openSync(path.join(dir, 'raw.log'), 'a', 0o644);
+  const fd = openForWrite(path.join(dir, 'raw.log'), 'append', 0o644, BENCH_DIR);
   const log = new CmLog({ dir, name: 'Bench', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 1_000_000, maxHistory: 2 }, clock: systemClock, source: 'bench' });
   let n = 0;
   try {
@@ -224,7 +226,7 @@ export async function runBench(counts: BenchCounts, progress: (label: string) =>
     }
     return report;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTree(dir, BENCH_DIR);
   }
 }
 
@@ -244,6 +246,6 @@ export async function runScale(sizes: readonly number[], progress: (label: strin
     }
     return { machine: machine(), runs };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTree(dir, BENCH_DIR);
   }
 }

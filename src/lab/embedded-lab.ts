@@ -7,6 +7,7 @@ import { createBulkToken } from '../site/bulk-tokens';
 import { initSite, openSite, SITE_FILE } from '../site/site-dir';
 import { startSite, type RunningSite } from '../site/site-server';
 import { writeFileAtomic } from '../store/atomic-file';
+import { removeTree } from '../store/file-writes';
 import { makeDirectory } from '../store/files';
 import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
@@ -41,15 +42,17 @@ export interface EmbeddedLab extends EmbeddedSite {
   tokenValidTo: string;
 }
 
+const LAB_DIR = { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab-dir that can be created and written to' } as const;
+
 /** Empties `dir` if an earlier lab made it; refuses any other non-empty directory. */
 export function freshLab(dir: string): void {
   if (fs.existsSync(dir)) {
     if (!fs.existsSync(path.join(dir, MARKER)) && fs.readdirSync(dir).length > 0) {
       throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `${dir} exists and is not a ccmlab lab; choose another --lab-dir`);
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTree(dir, LAB_DIR);
   }
-  makeDirectory(dir, { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab-dir that can be created and written to' });
+  makeDirectory(dir, LAB_DIR);
   writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or bench run here\n');
 }
 

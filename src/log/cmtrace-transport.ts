@@ -4,6 +4,7 @@ import Transport from 'winston-transport';
 import type { Clock } from '../core/clock';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { PUBLIC_DIR_MODE, PUBLIC_FILE_MODE } from '../store/atomic-file';
+import { openForWrite, refuseIfNotRegular, removeFile, renameEntry } from '../store/file-writes';
 import { makeDirectory, type FileRole } from '../store/files';
 import { formatCmTraceLine, historyStamp, type CmTraceEntry } from './cmtrace-format';
 import { nextHistoryPath, listHistoryFiles, type RolloverStyle } from './log-files';
@@ -25,6 +26,17 @@ export interface CmTraceInfo extends CmTraceEntry {
 }
 
 export const LOG_DIR_ROLE: FileRole = { label: 'log directory', code: 'CCMLAB_E_LOG_DIR', fix: 'give a --log-dir that can be created and written to' };
+/** A log file, and the older files it rolls over to. */
+const LOG_FILE_ROLE: FileRole = { label: 'log file', code: 'CCMLAB_E_LOG_WRITE', fix: 'remove what is in its place, free space, or give another --log-dir' };
+
+/**
+ * Refuses, before the first line, a log whose name is taken by anything but a regular file
+ * (a link, a pipe, a device, a directory): the open refuses it too, but only at the first
+ * line, which may come after the command has changed something.
+ */
+export function checkLogFile(file: string): void {
+  refuseIfNotRegular(file, LOG_FILE_ROLE);
+}
 
 function writeFailure(file: string, error: unknown): CcmlabError {
   if (isCcmlabError(error)) return error;
@@ -94,23 +106,24 @@ export class CmTraceFileTransport extends Transport {
   private open(): void {
     makeDirectory(this.options.dir, LOG_DIR_ROLE, PUBLIC_DIR_MODE);
     // The mode applies when the log is created; the umask can only narrow it.
-    this.fd = fs.openSync(this.filePath, 'a', PUBLIC_FILE_MODE);
+    this.fd = openForWrite(this.filePath, 'append', PUBLIC_FILE_MODE, LOG_FILE_ROLE);
     this.size = fs.fstatSync(this.fd).size;
   }
 
+  /** Renames and removals replace or remove the entries themselves: a link among the older files goes, its target stays. */
   private rollOver(time: Date): void {
     this.close();
     const { dir, name, rollover, maxHistory } = this.options;
     if (rollover === 'lo_') {
-      fs.renameSync(this.filePath, path.join(dir, `${name}.lo_`));
+      renameEntry(this.filePath, path.join(dir, `${name}.lo_`), LOG_FILE_ROLE);
       return;
     }
     if (maxHistory <= 0) {
-      fs.unlinkSync(this.filePath);
+      removeFile(this.filePath, LOG_FILE_ROLE);
       return;
     }
-    fs.renameSync(this.filePath, nextHistoryPath(dir, name, historyStamp(time)));
+    renameEntry(this.filePath, nextHistoryPath(dir, name, historyStamp(time)), LOG_FILE_ROLE);
     const history = listHistoryFiles(dir, name);
-    for (const old of history.slice(0, Math.max(0, history.length - maxHistory))) fs.unlinkSync(old.path);
+    for (const old of history.slice(0, Math.max(0, history.length - maxHistory))) removeFile(old.path, LOG_FILE_ROLE);
   }
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { openForRead } from '../store/files';
 import { parseCmTrace, type ParsedEntry } from './cmtrace-parse';
 
 /**
@@ -21,6 +22,8 @@ export interface FollowOptions {
 }
 
 type Encoding = 'utf8' | 'utf16le';
+
+const FOLLOWED_LOG = { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file' } as const;
 
 /** One followed file: where reading stopped and the bytes of a record not yet whole. */
 class Follower {
@@ -54,7 +57,8 @@ class Follower {
 
   private open(start: number): void {
     try {
-      this.fd = fs.openSync(this.file, 'r');
+      // Without blocking, and only a regular file: a pipe put in a log's place is passed over, not waited on.
+      this.fd = openForRead(this.file, FOLLOWED_LOG);
     } catch {
       this.fd = undefined;
       return;

@@ -3,7 +3,7 @@ import * as winston from 'winston';
 import type { Clock } from '../core/clock';
 import { makeDirectory } from '../store/files';
 import type { CmTraceType } from './cmtrace-format';
-import { CmTraceFileTransport, LOG_DIR_ROLE, type CmTraceInfo } from './cmtrace-transport';
+import { checkLogFile, CmTraceFileTransport, LOG_DIR_ROLE, type CmTraceInfo } from './cmtrace-transport';
 import type { RolloverStyle } from './log-files';
 import type { CcmLogLevel, LogSettings } from './log-settings';
 import { logClosed, logOpened } from './open-logs';
@@ -97,6 +97,7 @@ export class CmLog {
     if (!options.settings.enabled) return;
     // A log that cannot be written is refused before anything happens, not at its first line.
     makeDirectory(options.dir, LOG_DIR_ROLE);
+    checkLogFile(this.path);
     this.transport = new CmTraceFileTransport({
       dir: options.dir,
       name: options.name,

@@ -8,6 +8,7 @@ import { diagnoseLogs } from '../diagnose/diagnose';
 import { checkExpectations, type ExpectationResult } from '../diagnose/expectations';
 import { readLogs } from '../diagnose/log-lines';
 import { writeFileAtomic } from '../store/atomic-file';
+import { removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { runProgram, type Program } from '../lab/programs';
 import { answerKey, type StepOutcome } from './answer-key';
@@ -50,6 +51,8 @@ function loadSteps(name: string): ScenarioSteps {
   return parseScenarioSteps(json, file);
 }
 
+const SCENARIO_DIR = { label: 'scenario folder', code: 'CCMLAB_E_SCENARIO_DIR', fix: 'give an --out that can be created and written to' } as const;
+
 /** A fresh folder: a scenario run's own may be replaced (its site stopped first); anything else is left alone. */
 async function freshDir(dir: string): Promise<void> {
   if (fs.existsSync(dir)) {
@@ -57,9 +60,9 @@ async function freshDir(dir: string): Promise<void> {
       throw new CcmlabError('CCMLAB_E_SCENARIO_DIR', `${dir} exists and is not a scenario run's folder; choose another --out, or remove it yourself`);
     }
     await runProgram('ccmlab', ['site', 'stop'], dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTree(dir, SCENARIO_DIR);
   }
-  makeDirectory(dir, { label: 'scenario folder', code: 'CCMLAB_E_SCENARIO_DIR', fix: 'give an --out that can be created and written to' });
+  makeDirectory(dir, SCENARIO_DIR);
   writeFileAtomic(path.join(dir, MARKER), 'A ccmlab scenario run: `ccmlab scenario run` replaces this folder.\n');
 }
 

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { CcmlabError } from '../core/errors';
 import { SECRET_FILE_MODE } from '../store/atomic-file';
+import { openForWrite, refuseIfNotRegular } from '../store/file-writes';
+import type { FileRole } from '../store/files';
 
 /**
  * The site database: SQLite in WAL mode, so the running site, the token tool and the
@@ -119,9 +121,20 @@ export function othersCommitted(db: SiteDb): number {
   return (statement(db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
 }
 
+const DB_ROLE: FileRole = { label: 'the site database', code: 'CCMLAB_E_SITE_CORRUPT', fix: "remove it, or re-create the site with 'ccmlab site init --force'" };
+
+/**
+ * SQLite opens the database and its companions itself, following links and blocking on a
+ * pipe: each is refused here unless it is missing or a regular file.
+ */
+function refuseOddDbFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) refuseIfNotRegular(`${file}${suffix}`, DB_ROLE);
+}
+
 export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
+  if (file !== ':memory:') refuseOddDbFiles(file);
   // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
-  if (options.create === true && file !== ':memory:') fs.closeSync(fs.openSync(file, 'wx', SECRET_FILE_MODE));
+  if (options.create === true && file !== ':memory:') fs.closeSync(openForWrite(file, 'create', SECRET_FILE_MODE, DB_ROLE));
   let db: SiteDb;
   try {
     db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });

@@ -8,6 +8,7 @@ import { newGuid } from '../core/guid';
 import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate, type KeyPairPem } from '../pki/certificates';
 import { PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { noteDirectoryChanged } from '../store/directory-changes';
+import { removeTree, renameEntry } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
 import type { TokenSigner, TokenVerifier } from './token-service';
@@ -234,23 +235,24 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     ports: await choosePorts(options.ports ?? {}),
     crlDistributionPoint: options.crlDistributionPoint === true ? `http://${options.mpName}${CRL_PATH}` : null,
   };
-  makeDirectory(path.dirname(dir), { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --site-dir whose parent can be created and written to' });
+  const parent = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --site-dir whose parent can be created and written to' } as const;
+  makeDirectory(path.dirname(dir), parent);
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
-  fs.mkdirSync(staging, { mode: 0o700 });
+  makeDirectory(staging, parent, PRIVATE_DIR_MODE);
   try {
     await createPki(staging, config, options.clock, options.keys);
     openSiteDb(path.join(staging, DB_FILE), { create: true }).close();
     writeFileAtomic(path.join(staging, SITE_FILE), `${JSON.stringify(config, null, 2)}\n`, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
     if (exists) {
       const old = `${dir}.old-${crypto.randomBytes(4).toString('hex')}`;
-      fs.renameSync(dir, old);
-      fs.renameSync(staging, dir);
-      fs.rmSync(old, { recursive: true, force: true });
+      renameEntry(dir, old, parent);
+      renameEntry(staging, dir, parent);
+      removeTree(old, parent);
     } else {
-      fs.renameSync(staging, dir);
+      renameEntry(staging, dir, parent);
     }
   } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    removeTree(staging, parent);
     throw error;
   }
   return config;

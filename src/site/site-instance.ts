@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { isProcessAlive } from '../core/process';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
-import { readBoundedText } from '../store/files';
+import { removeFile } from '../store/file-writes';
+import { readBoundedText, type FileRole } from '../store/files';
 import { releasedAtExit, takePidLock } from '../store/pid-lock';
 import type { ReadyInfo } from './site-server';
 
@@ -17,6 +18,7 @@ import type { ReadyInfo } from './site-server';
 const LOCK_FILE = 'site.lock';
 export const READY_FILE = 'ready.json';
 const MAX_STATE_BYTES = 16 * 1024;
+const SITE_LOCK_ROLE: FileRole = { label: 'site lock', code: 'CCMLAB_E_SITE_CORRUPT', fix: 'remove it if no site is running' };
 
 export function readyFilePath(siteDir: string): string {
   return path.join(siteDir, READY_FILE);
@@ -39,7 +41,7 @@ function isRunningSite(pid: number): boolean {
 
 function lockedPid(siteDir: string): number | undefined {
   try {
-    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES, { label: 'site lock', code: 'CCMLAB_E_SITE_CORRUPT', fix: 'remove it if no site is running' }).trim());
+    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES, SITE_LOCK_ROLE, { follow: false }).trim());
   } catch {
     return undefined;
   }
@@ -72,8 +74,8 @@ export function claimSite(siteDir: string): () => void {
     staleFiles: [readyFilePath(siteDir)],
   });
   return releasedAtExit(() => {
-    fs.rmSync(readyFilePath(siteDir), { force: true });
-    if (lockedPid(siteDir) === process.pid) fs.rmSync(file, { force: true });
+    removeFile(readyFilePath(siteDir), SITE_LOCK_ROLE);
+    if (lockedPid(siteDir) === process.pid) removeFile(file, SITE_LOCK_ROLE);
   });
 }
 

@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError, isCcmlabError } from '../core/errors';
-import { makeDirectory } from './files';
+import { openForWrite, removeFile, renameEntry, WRITE_FLAGS } from './file-writes';
+import { makeDirectory, type FileRole } from './files';
 
 /**
  * State files are replaced whole or not at all: write a temp file beside the target,
@@ -18,6 +19,7 @@ export const PRIVATE_DIR_MODE = 0o700;
 export const PUBLIC_DIR_MODE = 0o755;
 
 const STATE_DIRECTORY = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a directory that can be created and written to' } as const;
+const STATE_FILE: FileRole = { label: 'state file', code: 'CCMLAB_E_STATE_WRITE', fix: 'free space or make its directory writable, then run the command again' };
 
 /**
  * Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode.
@@ -50,26 +52,36 @@ function tempPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
 }
 
+/**
+ * The temp file is made new (a name already there, link or not, is refused). The rename
+ * replaces whatever entry `file` is, a link included, and never writes through one.
+ */
 function writeAtomically(file: string, data: string | Buffer, mode: number, dirMode: number, sync: boolean): void {
   const dir = path.dirname(file);
   makeDir(dir, dirMode);
   const temp = tempPath(file);
-  const fd = fs.openSync(temp, 'wx', mode);
+  let fd: number;
+  try {
+    fd = openForWrite(temp, 'create', mode, STATE_FILE);
+  } catch (error) {
+    // Said of the file being written: the temp file's name means nothing to the user.
+    throw stateWriteError(file, (error as Error).cause ?? error);
+  }
   try {
     fs.writeFileSync(fd, data);
     fs.fchmodSync(fd, mode);
     if (sync) fs.fsyncSync(fd);
   } catch (error) {
     fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
+    removeFile(temp, STATE_FILE);
     throw error;
   }
   fs.closeSync(fd);
   try {
-    fs.renameSync(temp, file);
+    renameEntry(temp, file, STATE_FILE);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
+    removeFile(temp, STATE_FILE);
+    throw stateWriteError(file, (error as Error).cause);
   }
   if (sync) syncDirectory(dir);
 }
@@ -84,7 +96,7 @@ export async function writeFileAtomicAsync(file: string, data: string | Buffer, 
   const temp = tempPath(file);
   try {
     makeDir(dir, dirMode);
-    const handle = await fs.promises.open(temp, 'wx', mode);
+    const handle = await fs.promises.open(temp, WRITE_FLAGS.create, mode);
     try {
       await handle.writeFile(data);
       await handle.chmod(mode);
@@ -103,11 +115,14 @@ export async function writeFileAtomicAsync(file: string, data: string | Buffer, 
 /** Makes files and directories durable: resolves once each path given has been fsynced. */
 export type Syncer = (paths: readonly string[]) => Promise<void>;
 
-/** fsync of each path (files and directories), concurrently, off the event loop: a Syncer of its own. */
+/**
+ * fsync of each path (files and directories), concurrently, off the event loop: a Syncer of
+ * its own. Opened without blocking, so a pipe put in a file's place cannot hang the sync.
+ */
 export async function syncPaths(paths: readonly string[]): Promise<void> {
   await Promise.all(
     paths.map(async (p) => {
-      const handle = await fs.promises.open(p, 'r');
+      const handle = await fs.promises.open(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       try {
         await handle.sync();
       } finally {
@@ -118,7 +133,7 @@ export async function syncPaths(paths: readonly string[]): Promise<void> {
 }
 
 export function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NONBLOCK);
   try {
     fs.fsyncSync(fd);
   } finally {

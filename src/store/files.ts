@@ -18,7 +18,8 @@ export interface FileRole {
   fix: string;
 }
 
-function fail(role: FileRole, file: string, reason: string, cause?: unknown): never {
+/** The one-line error "<label> <file> <reason>; <fix>" with the role's code. */
+export function fileFailure(role: FileRole, file: string, reason: string, cause?: unknown): never {
   const name = role.label.endsWith(':') ? `${role.label}${file}` : `${role.label} ${file}`;
   throw new CcmlabError(role.code, `${name} ${reason}; ${role.fix}`, cause === undefined ? {} : { cause });
 }
@@ -44,7 +45,38 @@ function errnoCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
-function kindOf(stat: fs.Stats): string {
+/** The errno code of a failure, or of the failure a file error was made from (its cause). */
+export function errnoOf(error: unknown): string | undefined {
+  const errno = isCcmlabError(error) ? (error.cause as NodeJS.ErrnoException | undefined) : (error as NodeJS.ErrnoException | undefined);
+  return errno?.code;
+}
+
+/** The entry at `file` itself (a link, not what it points to); undefined if there is none. */
+export function entryAt(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why an open of `file` failed, in words. A link refused by O_NOFOLLOW (ELOOP; EMLINK on
+ * BSDs), a pipe with no reader refused by O_NONBLOCK (ENXIO) and a directory (EISDIR) are
+ * named for what is there; any other errno is given as it is.
+ */
+export function openFailureReason(file: string, error: unknown, verb: 'read' | 'written', noFollow: boolean): string {
+  const code = errnoOf(error) ?? String(error);
+  if (['ELOOP', 'EMLINK', 'ENXIO', 'EISDIR', 'ENODEV'].includes(code)) {
+    const entry = entryAt(file);
+    if (entry?.isSymbolicLink() && noFollow) return 'is a symbolic link, which ccmlab does not follow here';
+    if (entry && !entry.isSymbolicLink() && !entry.isFile()) return `is ${kindOf(entry)}, not a regular file`;
+  }
+  if (code === 'EEXIST') return 'already exists';
+  return verb === 'read' ? errnoReason(error) : `cannot be written (${code})`;
+}
+
+export function kindOf(stat: fs.Stats): string {
   if (stat.isFile()) return 'a file';
   if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a pipe';
@@ -59,23 +91,45 @@ function kindOf(stat: fs.Stats): string {
  * cannot stall the open), checked with fstat on the open descriptor, read to the cap and
  * no further (a file that grows meanwhile is refused too).
  */
-export function readBoundedFile(file: string, maxBytes: number, role: FileRole): Buffer {
+export function readBoundedFile(file: string, maxBytes: number, role: FileRole, options: ReadOptions = {}): Buffer {
+  const fd = openForRead(file, role, options);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.size > maxBytes) fileFailure(role, file, `is ${stat.size} bytes, more than the ${maxBytes} allowed`);
+    return readToCap(fd, stat.size, maxBytes, () => fileFailure(role, file, `grew past the ${maxBytes} bytes allowed while it was read`));
+  } catch (error) {
+    if (isCcmlabError(error)) throw error;
+    return fileFailure(role, file, errnoReason(error), error);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface ReadOptions {
+  /** false: a final symbolic link is refused, not followed (ccmlab's own files: locks, journals). */
+  follow?: boolean;
+}
+
+/**
+ * A regular file opened for reading: without blocking (a FIFO cannot stall the open), the
+ * descriptor checked with fstat (a pipe, a device or a directory is refused).
+ */
+export function openForRead(file: string, role: FileRole, options: ReadOptions = {}): number {
+  const noFollow = options.follow === false ? fs.constants.O_NOFOLLOW : 0;
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | noFollow);
   } catch (error) {
-    return fail(role, file, errnoReason(error), error);
+    return fileFailure(role, file, openFailureReason(file, error, 'read', noFollow !== 0), error);
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) fail(role, file, `is ${kindOf(stat)}, not a regular file`);
-    if (stat.size > maxBytes) fail(role, file, `is ${stat.size} bytes, more than the ${maxBytes} allowed`);
-    return readToCap(fd, stat.size, maxBytes, () => fail(role, file, `grew past the ${maxBytes} bytes allowed while it was read`));
+    if (!stat.isFile()) fileFailure(role, file, `is ${kindOf(stat)}, not a regular file`);
+    return fd;
   } catch (error) {
-    if (isCcmlabError(error)) throw error;
-    return fail(role, file, errnoReason(error), error);
-  } finally {
     fs.closeSync(fd);
+    if (isCcmlabError(error)) throw error;
+    return fileFailure(role, file, errnoReason(error), error);
   }
 }
 
@@ -94,8 +148,8 @@ function readToCap(fd: number, size: number, maxBytes: number, tooLarge: () => n
 }
 
 /** readBoundedFile as UTF-8 text. */
-export function readBoundedText(file: string, maxBytes: number, role: FileRole): string {
-  return readBoundedFile(file, maxBytes, role).toString('utf8');
+export function readBoundedText(file: string, maxBytes: number, role: FileRole, options: ReadOptions = {}): string {
+  return readBoundedFile(file, maxBytes, role, options).toString('utf8');
 }
 
 /**
@@ -110,9 +164,9 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string
     try {
       stat = fs.statSync(current);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(role, dir, `cannot be made (${errnoCode(error)} at ${current})`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${current})`, error);
     }
-    if (stat && !stat.isDirectory()) fail(role, dir, `cannot be made: ${current} is ${kindOf(stat)}, not a directory`);
+    if (stat && !stat.isDirectory()) fileFailure(role, dir, `cannot be made: ${current} is ${kindOf(stat)}, not a directory`);
     if (stat || path.dirname(current) === current) break;
     missing.unshift(current);
   }
@@ -120,7 +174,7 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string
     try {
       fs.mkdirSync(level, { mode });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(level).isDirectory()) fail(role, dir, `cannot be made (${errnoCode(error)} at ${level})`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(level).isDirectory()) fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${level})`, error);
     }
   }
   return missing[0];

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { isProcessAlive } from '../core/process';
 import type { CcmlabError } from '../core/errors';
 import { SECRET_FILE_MODE } from './atomic-file';
-import { readBoundedText, type FileRole } from './files';
+import { openForWrite, removeFile } from './file-writes';
+import { errnoOf, readBoundedText, type FileRole } from './files';
 
 /**
  * A lock file that names the process holding it (its pid, 0600), made exclusively. One left
@@ -23,18 +24,24 @@ export interface PidLockRules {
   cannotMake?: (error: unknown) => unknown;
 }
 
+const LOCK_FILE: FileRole = { label: 'lock file', code: 'CCMLAB_E_STATE_WRITE', fix: 'make its directory writable, then run the command again' };
+
 export function takePidLock(file: string, rules: PidLockRules): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = fs.openSync(file, 'wx', SECRET_FILE_MODE);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
+      const fd = openForWrite(file, 'create', SECRET_FILE_MODE, LOCK_FILE);
+      try {
+        fs.writeSync(fd, `${process.pid}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw rules.cannotMake ? rules.cannotMake(error) : error;
+      if (errnoOf(error) !== 'EEXIST') throw rules.cannotMake ? rules.cannotMake((error as Error).cause ?? error) : error;
       const pid = rules.holder();
       if (pid !== undefined) throw rules.held(pid);
-      for (const stale of [file, ...(rules.staleFiles ?? [])]) fs.rmSync(stale, { force: true });
+      // A lock (or a file that goes with it) that is a link: the link goes, not what it names.
+      for (const stale of [file, ...(rules.staleFiles ?? [])]) removeFile(stale, LOCK_FILE);
     }
   }
   throw rules.contended();
@@ -42,7 +49,7 @@ export function takePidLock(file: string, rules: PidLockRules): void {
 
 /** The running process, other than this one, that the lock in `file` names; undefined if none does. */
 export function livePidIn(file: string, role: FileRole): number | undefined {
-  const pid = Number(readBoundedText(file, 64, role).trim());
+  const pid = Number(readBoundedText(file, 64, role, { follow: false }).trim());
   return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid) ? pid : undefined;
 }
 

@@ -4,6 +4,7 @@ import { clockStartingAt, isClockOffset, offsetTo, parseIsoInstant, systemClock,
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
 import { directoryChanges, noteDirectoryChanged } from '../store/directory-changes';
+import { removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
@@ -110,11 +111,7 @@ export function clockOffsetFor(value: string, currentOffsetMs: () => number, rea
 
 /** The lab back on real time: its clock file goes (a link itself, never what it points to). */
 function removeClockFile(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch (error) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be removed (${(error as NodeJS.ErrnoException).code ?? String(error)}); remove it by hand`);
-  }
+  removeFile(file, { ...LAB_FILE, fix: 'remove it by hand' });
 }
 
 /** `ccmlab clock set`: moves the lab clock; returns the lab's time after the change. Reset and an instant work on a clock file that cannot be read. */

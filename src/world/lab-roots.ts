@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { writeFileAtomic } from '../store/atomic-file';
+import { removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
@@ -63,9 +64,7 @@ export function trustRoot(lab: Lab, name: string, pem: string): TrustedRoot {
 /** Removes a root; false when the lab did not trust it. */
 export function distrustRoot(lab: Lab, name: string): boolean {
   const file = path.join(rootsDir(lab), `${checkName(name)}.pem`);
-  if (!fs.existsSync(file)) return false;
-  fs.rmSync(file);
-  return true;
+  return removeFile(file, LAB_FILE);
 }
 
 function describe(name: string, file: string, cert: crypto.X509Certificate): TrustedRoot & { pem: string } {

@@ -84,4 +84,22 @@ describe('journal replay and append', () => {
     writer.close();
     expect(replayJournal(file).enrolled.size).toBe(3);
   });
+
+  const onPosix = process.platform === 'win32' ? test.skip : test;
+
+  onPosix('a journal that is a link is refused by replay and by the writer: its target is neither cut nor re-moded', () => {
+    const target = path.join(work, 'elsewhere.jsonl');
+    const text = `${lines(enrolled(1))}{"torn`;
+    fs.writeFileSync(target, text);
+    fs.chmodSync(target, 0o644);
+    fs.symlinkSync(target, file);
+    expect(() => replayJournal(file)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_FLEET_DIR', message: expect.stringMatching(/^the fleet journal .*journal\.jsonl is a symbolic link, which ccmlab does not follow here; /) }));
+    expect(() => new JournalWriter(file, Buffer.byteLength(lines(enrolled(1))))).toThrow(/journal\.jsonl is a symbolic link/);
+    expect(fs.readFileSync(target, 'utf8')).toBe(text);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o644);
+  });
+
+  onPosix('a journal that is a device is refused by the writer without writing to it', () => {
+    expect(() => new JournalWriter('/dev/null', 0)).toThrow(/the fleet journal \/dev\/null is a character device, not a regular file/);
+  });
 });

@@ -32,6 +32,18 @@ describe('key cache', () => {
     expect(() => KeyCache.open(work)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/make one with 'ccmlab fleet keys/) }));
   });
 
+  (process.platform === 'win32' ? test.skip : test)('a ready/ or claimed/ that is a link is refused: no slot is written, renamed or removed through it', () => {
+    prepareKeyCache(dir);
+    const elsewhere = path.join(work, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(elsewhere, 'keep.pem'), 'x');
+    fs.rmSync(path.join(dir, 'claimed'), { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(dir, 'claimed'));
+    expect(() => KeyCache.open(dir)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/claimed is a symbolic link/) }));
+    expect(() => prepareKeyCache(dir)).toThrow(/claimed is a symbolic link/);
+    expect(fs.readdirSync(elsewhere)).toEqual(['keep.pem']);
+  });
+
   test('a pool copies slots into a new cache (0600) and keeps them; a copy of more than it holds gives what there is', async () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 5; i++) addSlot(dir, fakeSlot(`pool${i}`));

@@ -57,3 +57,31 @@ test('rollover counts bytes, not characters: no file passes CCMLOGMAXSIZE with m
   expect(files.length).toBeGreaterThan(2);
   for (const file of files) expect(fs.statSync(file).size).toBeLessThanOrEqual(maxSize);
 });
+
+describe('a log whose name is taken by anything but a regular file is refused before its first line', () => {
+  const onPosix = process.platform === 'win32' ? test.skip : test;
+  const open = () => new CmLog({ dir, name: 'ClientLocation', rollover: 'history', settings: CLIENT_LOG_DEFAULTS, clock: frozen, source: 'lsad.cpp' });
+
+  onPosix('a link to a file elsewhere: nothing is appended there', () => {
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    fs.writeFileSync(elsewhere, 'kept\n');
+    fs.symlinkSync(elsewhere, path.join(dir, 'ClientLocation.log'));
+    expect(open).toThrow(expect.objectContaining({ code: 'CCMLAB_E_LOG_WRITE', message: expect.stringMatching(/^log file .*ClientLocation\.log is a symbolic link, which ccmlab does not follow here; /) }));
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe('kept\n');
+  });
+
+  onPosix('a link to a device, and a rollover onto a link among the history files, write nothing through it', async () => {
+    fs.symlinkSync('/dev/null', path.join(dir, 'ClientLocation.log'));
+    expect(open).toThrow(/ClientLocation\.log is a symbolic link/);
+    fs.rmSync(path.join(dir, 'ClientLocation.log'));
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    fs.writeFileSync(elsewhere, 'kept\n');
+    // The oldest history file is a link: pruning removes the link, never the file it names.
+    fs.symlinkSync(elsewhere, path.join(dir, 'Site-20000101-000000.log'));
+    const log = new CmLog({ dir, name: 'Site', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 1 }, clock: frozen, source: 'site.cpp' });
+    for (let i = 0; i < 200; i++) log.info(`line ${i} ${'x'.repeat(100)}`);
+    await log.close();
+    expect(fs.existsSync(path.join(dir, 'Site-20000101-000000.log'))).toBe(false);
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe('kept\n');
+  });
+});

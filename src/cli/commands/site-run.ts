@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
@@ -6,6 +5,7 @@ import { approveClient, clientJson, listClients, requireSmsid } from '../../site
 import { claimSite, readyFilePath, refuseIfRunning, stopRunningSite, writeReadyFile } from '../../site/site-instance';
 import { openSite } from '../../site/site-dir';
 import { startSite, type ReadyInfo } from '../../site/site-server';
+import { removeFile } from '../../store/file-writes';
 import { startDetached } from '../detach';
 import { publishSiteNames } from '../../lab/site-names';
 import { clockCommand } from './lab-world';
@@ -23,6 +23,8 @@ import type { Clock } from '../../core/clock';
 
 /** A detached site's stderr, in its site directory. */
 const CONSOLE_FILE = 'console.log';
+
+const READY_FILE_ROLE = { label: '--ready-file', code: 'CCMLAB_E_STATE_WRITE', fix: 'remove it yourself' } as const;
 
 const CLIENT_COLUMNS = [
   ['smsid', 'SMSID'],
@@ -93,7 +95,7 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
           const signal = await stopped;
           process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
           await running.stop();
-          if (args['ready-file']) fs.rmSync(args['ready-file'], { force: true });
+          if (args['ready-file']) removeFile(args['ready-file'], READY_FILE_ROLE);
         } finally {
           release();
         }
