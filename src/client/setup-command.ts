@@ -310,7 +310,8 @@ function parseSiteCode(value: string | undefined, ccmHostName: string | null): s
 /** What was copied with the token: quotes a shell kept, or a trailing CR, newline or space. */
 function tokenWrappingDefect(token: string): string | undefined {
   if (/^(["'`]).*\1$/s.test(token) || /^["'`]|["'`]$/.test(token)) return 'is wrapped in quotes, which belong to no token: pass it without them';
-  const trailing = /(\s+)$/.exec(token)?.[1];
+  // trimEnd drops what \s+$ would match, without retrying that expression at every space of a long run.
+  const trailing = token.slice(token.trimEnd().length);
   if (trailing) return `ends with ${trailing.includes('\r') ? 'a carriage return (CR)' : trailing.includes('\n') ? 'a newline' : 'whitespace'} copied with the token: remove it`;
   if (/^\s/.test(token)) return 'starts with whitespace copied with the token: remove it';
   return undefined;

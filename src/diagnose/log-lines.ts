@@ -1,6 +1,6 @@
 import { decodeText } from '../core/text';
 import type { CmTraceType } from '../log/cmtrace-format';
-import { parseCmTrace, type ParsedEntry } from '../log/cmtrace-parse';
+import { MAX_MESSAGE_CHARS, parseCmTrace, type ParsedEntry } from '../log/cmtrace-parse';
 import { collectLogFiles, LOG_SET_LIMITS, type LogSetLimits, type SkippedFile } from '../log/log-set';
 import { readBoundedFile } from '../store/files';
 import type { LineMatcher } from './line-match';
@@ -59,27 +59,38 @@ export function logLinesOf(text: string): LogLine[] {
     if (entry) return { message: entry.message, line, time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(), type: entry.type };
     // A block of other text is kept as written, blank lines included, up to what follows it.
     const end = i + 1 < placed.length ? placed[i + 1].offset : text.length;
-    return { message: text.slice(offset, end).replace(/\s+$/, ''), line, time: null, type: null };
+    return { message: text.slice(offset, end).trimEnd(), line, time: null, type: null };
   });
 }
 
-/** Where a matcher matches one log line: once for a record, at each match in bare text (each on its own physical line). */
+/** Characters of one physical line a sighting in bare text keeps (a record's message is cut already: MAX_MESSAGE_CHARS). */
+export const MAX_SIGHTING_CHARS = MAX_MESSAGE_CHARS;
+
+/**
+ * Where a matcher matches one log line: once for a record; in bare text once per physical line
+ * it matches on (the line a match starts on). The search goes on after that line, so a long
+ * line with many matches costs one sighting, and lines are counted as the search moves on,
+ * never from the start again: a large paste stays linear.
+ */
 export function sightings(matcher: LineMatcher, record: LogLine): Sighting[] {
   if (record.type !== null) {
     return matcher.find(record.message) ? [{ line: record.line, time: record.time, text: record.message, type: record.type }] : [];
   }
   const text = record.message;
   const found: Sighting[] = [];
-  // Lines are counted as the matches move on, never from the start again: a large paste stays linear.
-  let [counted, line] = [0, record.line];
-  for (let m = matcher.find(text); m; m = matcher.find(text, m.index + Math.max(m.length, 1))) {
-    const start = text.lastIndexOf('\n', m.index - 1) + 1;
-    for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < start; nl = text.indexOf('\n', nl + 1)) {
+  let [lineStart, line] = [0, record.line];
+  for (let m = matcher.find(text); m; ) {
+    for (let nl = text.indexOf('\n', lineStart); nl >= 0 && nl < m.index; nl = text.indexOf('\n', nl + 1)) {
       line++;
-      counted = nl + 1;
+      lineStart = nl + 1;
     }
+    // Shown: the lines the match is on, whole.
     const stop = text.indexOf('\n', m.index + Math.max(m.length, 1) - 1);
-    found.push({ line, time: null, text: text.slice(start, stop < 0 ? undefined : stop).replace(/\r/g, ''), type: null });
+    const lastLineEnd = stop < 0 ? text.length : stop;
+    const shown = text.slice(lineStart, Math.min(lastLineEnd, lineStart + MAX_SIGHTING_CHARS)).replace(/\r/g, '');
+    found.push({ line, time: null, text: shown, type: null });
+    const next = lastLineEnd + 1;
+    m = next < text.length ? matcher.find(text, next) : undefined;
   }
   return found;
 }

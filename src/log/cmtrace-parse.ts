@@ -64,24 +64,89 @@ function toType(text: string | undefined): CmTraceType {
 
 const RECORD_START = '<![LOG[';
 const RECORD_END = ']LOG]!><';
-const ATTRIBUTES = /^((?:\s*[A-Za-z]+="[^"]*")*)\s*>/;
-const ATTRIBUTE = /([A-Za-z]+)="([^"]*)"/g;
-const SMS_TRAILER = /^([\s\S]*?)\s*\$\$<([^>]*)><(\d{1,2}-\d{1,2}-\d{4}) (\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{1,4})><thread=(\d+)(?: \(0x[0-9A-Fa-f]+\))?>\s*$/;
+/** Characters after `]LOG]!><` in which a record's attributes must close (real ones take about 150). */
+const MAX_ATTRIBUTES_CHARS = 4096;
+/** One attribute, read where the last one ended (sticky): each character is looked at once or twice. */
+const ATTRIBUTE = /\s*([A-Za-z]+)="([^"]*)"/y;
+const ATTRIBUTES_END = /\s*>/y;
+const SMS_MARK = '$$<';
+/** The older layout's trailer, from its `$$<` (found by indexOf, never by backtracking over the message). */
+const SMS_TRAILER = /^\$\$<([^>]*)><(\d{1,2}-\d{1,2}-\d{4}) (\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{1,4})><thread=(\d+)(?: \(0x[0-9A-Fa-f]+\))?>\s*$/;
 
-function parseCmTraceRecord(text: string, start: number): { entry: ParsedEntry; end: number } | undefined {
-  const messageStart = start + RECORD_START.length;
-  const close = text.indexOf(RECORD_END, messageStart);
-  if (close < 0) return undefined;
-  const rest = text.slice(close + RECORD_END.length, close + RECORD_END.length + 4096);
-  const attrs = ATTRIBUTES.exec(rest);
-  if (!attrs) return undefined;
+/**
+ * The longest message a record keeps: a longer one is cut there, with a count of what was left
+ * out, so whatever reads a record (a --grep, diagnosis, a terminal) handles at most this much.
+ */
+export const MAX_MESSAGE_CHARS = 64 * 1024;
+
+function cutMessage(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…(${message.length - MAX_MESSAGE_CHARS} more characters)` : message;
+}
+
+/**
+ * Where each `<![LOG[` ends, remembered across the starts of one text: a file of many starts and
+ * no end (or one far end) searches for it once, not once per start.
+ */
+class RecordEnds {
+  private searchedFrom = -1;
+  private found = -1;
+  /** A close whose attributes did not read: every start before it fails the same way. */
+  private badClose = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** The first `]LOG]!><` at or after `from`, or -1. */
+  closeAfter(from: number): number {
+    const stillValid = this.searchedFrom >= 0 && from >= this.searchedFrom && (this.found < 0 || this.found >= from);
+    if (!stillValid) {
+      this.searchedFrom = from;
+      this.found = this.text.indexOf(RECORD_END, from);
+    }
+    return this.found;
+  }
+
+  isBad(close: number): boolean {
+    return close === this.badClose;
+  }
+
+  markBad(close: number): void {
+    this.badClose = close;
+  }
+}
+
+/** The attributes after a close, or undefined when they do not end with `>` within the window. */
+function parseAttributes(text: string, from: number): { fields: Record<string, string>; length: number } | undefined {
+  const window = text.slice(from, from + MAX_ATTRIBUTES_CHARS);
   const fields: Record<string, string> = {};
-  for (const m of attrs[1].matchAll(ATTRIBUTE)) fields[m[1].toLowerCase()] = m[2];
+  let at = 0;
+  for (let m = execAt(ATTRIBUTE, window, at); m; m = execAt(ATTRIBUTE, window, at)) {
+    fields[m[1].toLowerCase()] = m[2];
+    at = ATTRIBUTE.lastIndex;
+  }
+  if (!execAt(ATTRIBUTES_END, window, at)) return undefined;
+  return { fields, length: ATTRIBUTES_END.lastIndex };
+}
+
+function execAt(sticky: RegExp, text: string, at: number): RegExpExecArray | null {
+  sticky.lastIndex = at;
+  return sticky.exec(text);
+}
+
+function parseCmTraceRecord(text: string, start: number, ends: RecordEnds): { entry: ParsedEntry; end: number } | undefined {
+  const messageStart = start + RECORD_START.length;
+  const close = ends.closeAfter(messageStart);
+  if (close < 0 || ends.isBad(close)) return undefined;
+  const attrs = parseAttributes(text, close + RECORD_END.length);
+  if (!attrs) {
+    ends.markBad(close);
+    return undefined;
+  }
+  const { fields } = attrs;
   // A whole record keeps its place even when its time cannot be read.
   const when = instant(fields.date ?? '', fields.time ?? '') ?? { time: new Date(Number.NaN), clock: fields.time ?? '', bias: 0 };
   return {
     entry: {
-      message: text.slice(messageStart, close),
+      message: cutMessage(text.slice(messageStart, close)),
       component: fields.component ?? '',
       context: fields.context ?? '',
       type: toType(fields.type),
@@ -94,22 +159,24 @@ function parseCmTraceRecord(text: string, start: number): { entry: ParsedEntry; 
       layout: 'cmtrace',
       offset: start,
     },
-    end: close + RECORD_END.length + attrs[0].length,
+    end: close + RECORD_END.length + attrs.length,
   };
 }
 
+/** A block of the older layout: its message up to the last `$$<` (less the spaces before it), then the trailer. */
 function parseSmsRecord(block: string, offset: number): ParsedEntry | undefined {
-  const m = SMS_TRAILER.exec(block);
+  const mark = block.lastIndexOf(SMS_MARK);
+  const m = mark < 0 ? null : SMS_TRAILER.exec(block.slice(mark));
   if (!m) return undefined;
-  const [date, time] = [m[3], m[4]];
+  const [date, time] = [m[2], m[3]];
   const when = instant(date, time);
   if (!when) return undefined;
   return {
-    message: m[1],
-    component: m[2],
+    message: cutMessage(block.slice(0, mark).trimEnd()),
+    component: m[1],
     context: '',
     type: 1,
-    thread: Number.parseInt(m[5], 10),
+    thread: Number.parseInt(m[4], 10),
     file: '',
     time: when.time,
     localTime: when.clock,
@@ -132,12 +199,13 @@ export function parseCmTrace(text: string): ParseResult {
   let end = 0;
   let pendingSms: string[] = [];
   let pendingAt = 0;
+  const ends = new RecordEnds(text);
   while (pos < text.length) {
     // Records are separated by line ends; skip them.
     while (pos < text.length && (text[pos] === '\r' || text[pos] === '\n')) pos++;
     if (pos >= text.length) break;
     if (text.startsWith(RECORD_START, pos)) {
-      const record = parseCmTraceRecord(text, pos);
+      const record = parseCmTraceRecord(text, pos, ends);
       if (record) {
         if (pendingSms.length > 0) leftOver(pendingSms.join('\n'), pendingAt);
         pendingSms = [];
@@ -154,7 +222,7 @@ export function parseCmTrace(text: string): ParseResult {
     if (pendingSms.length === 0) pendingAt = pos;
     pos = lineEnd + 1;
     pendingSms.push(line);
-    if (line.includes('$$<')) {
+    if (line.includes(SMS_MARK)) {
       const entry = parseSmsRecord(pendingSms.join('\n'), pendingAt);
       if (entry) entries.push(entry);
       else leftOver(pendingSms.join('\n'), pendingAt);

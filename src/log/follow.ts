@@ -25,6 +25,12 @@ type Encoding = 'utf8' | 'utf16le';
 
 const FOLLOWED_LOG = { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file' } as const;
 
+/**
+ * Bytes kept of a record not yet whole: past this, what is pending is not a record being
+ * written but text that never closes one, and is dropped rather than read again every poll.
+ */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
 /** One followed file: where reading stopped and the bytes of a record not yet whole. */
 class Follower {
   private fd: number | undefined;
@@ -85,6 +91,7 @@ class Follower {
     const parsed = parseCmTrace(text);
     for (const entry of parsed.entries) out.push(entry);
     this.pending = this.pending.subarray(Buffer.byteLength(text.slice(0, parsed.end), this.encoding));
+    if (this.pending.length > MAX_PENDING_BYTES) this.pending = Buffer.alloc(0);
   }
 
   /** The path now names another file, or the file shrank: finish the old one, start the new one. */

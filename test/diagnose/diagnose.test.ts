@@ -1,7 +1,7 @@
 import { loadCatalogue } from '../../src/diagnose/catalogue';
 import { diagnose, diagnoseLogs, MAX_EVIDENCE } from '../../src/diagnose/diagnose';
 import { compileLine } from '../../src/diagnose/line-match';
-import { logLinesOf, sightings, type LogLine } from '../../src/diagnose/log-lines';
+import { logLinesOf, MAX_SIGHTING_CHARS, sightings, type LogLine } from '../../src/diagnose/log-lines';
 import { clientIdsIn, clientsByFolder, NEAR_MS, tiedOwners } from '../../src/diagnose/ties';
 import { fixture } from '../support/paths';
 
@@ -140,6 +140,15 @@ test('in bare text every match is seen, each on its own physical line, a match o
   expect(sightings(compileLine({ text: '[CCMHTTP] : WINHTTP_CALLBACK_STATUS_FLAG_{*} is set' }), block)).toEqual([
     { line: 2, time: null, type: null, text: '[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set' },
     { line: 4, time: null, type: null, text: '[CCMHTTP] :\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set' },
+  ]);
+});
+
+test('in bare text one sighting per physical line, however many matches it holds, its text cut at MAX_SIGHTING_CHARS', () => {
+  const long = `${'Issued token '.repeat(20_000)}\nIssued token`;
+  const found = sightings(compileLine({ text: 'Issued token' }), { message: long, line: 7, time: null, type: null });
+  expect(found.map((s) => [s.line, s.text.length])).toEqual([
+    [7, MAX_SIGHTING_CHARS],
+    [8, 'Issued token'.length],
   ]);
 });
 

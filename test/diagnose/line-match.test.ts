@@ -85,6 +85,23 @@ describe('placeholders', () => {
     expect(m.find(text, 12)).toBeUndefined();
   });
 
+  test('defects: a placeholder first, or right after {*} (a search would read a long run of its characters from every start)', () => {
+    expect(lineSpecDefect({ text: '{hex} replaced' })).toMatch(/^starts with the placeholder \{hex\}; start the line with its words$/);
+    expect(lineSpecDefect({ text: 'from {*}{n} on' })).toMatch(/^has \{n\} right after \{\*\}; put the words between them$/);
+    expect(lineSpecDefect({ text: 'from {*} {n} on' })).toBeUndefined();
+  });
+
+  test('{*} stays within one line, takes the spaces around it, and finds its line after many false starts', () => {
+    const spec = { text: 'TLS with {*} failed (CERT_REVOKED: {*})' };
+    expect(matches(spec, 'TLS with   host.contoso.com    failed (CERT_REVOKED: 0x1)')).toBe(true);
+    expect(matches(spec, 'TLS with host\nmore failed (CERT_REVOKED: 0x1)')).toBe(false);
+    expect(matches(spec, 'TLS withfailed (CERT_REVOKED: x)')).toBe(false);
+    const starts = `${'TLS with '.repeat(50_000)}x failed (CERT_REVOKED: y)`;
+    expect(compileLine(spec).find(starts)).toEqual({ index: 0, length: starts.length });
+    const later = `TLS with a\n${'TLS with b '.repeat(3)}failed (CERT_REVOKED: z)`;
+    expect(compileLine(spec).find(later)?.index).toBe(later.indexOf('TLS with b'));
+  });
+
   test('defects: an unknown placeholder, a bad regular expression', () => {
     expect(lineSpecDefect({ text: 'https://{cmgName}/x' })).toMatch(/unknown placeholder \{cmgName\}/);
     expect(lineSpecDefect({ pattern: '(' })).toMatch(/not a valid regular expression/);

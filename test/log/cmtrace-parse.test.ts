@@ -1,5 +1,5 @@
 import { decodeText } from '../../src/core/text';
-import { parseCmTrace } from '../../src/log/cmtrace-parse';
+import { MAX_MESSAGE_CHARS, parseCmTrace } from '../../src/log/cmtrace-parse';
 
 const line = (message: string, time: string, date: string, type = 1, extra = '') =>
   `<![LOG[${message}]LOG]!><time="${time}" date="${date}" component="ccmsetup" context="" type="${type}" thread="2048" file="ccmsetup.cpp:9338"${extra}>`;
@@ -73,5 +73,69 @@ describe('CMTrace parser', () => {
     const whole = `${line('a', '10:00:00.000+00', '01-15-2026')}\r\n`;
     const result = parseCmTrace(`${whole}<![LOG[half`);
     expect(result.end).toBe(whole.length - 2);
+  });
+});
+
+/**
+ * Hostile logs: each would take from seconds to hours if any step were quadratic (the older
+ * layout's trailer expression once took 8 s on 100,000 spaces), and takes milliseconds when
+ * linear. The bound proves only that it ends.
+ */
+describe('CMTrace parser on hostile text', () => {
+  const LIMIT_MS = 3000;
+  const timed = <T>(work: () => T): { result: T; ms: number } => {
+    const start = process.hrtime.bigint();
+    const result = work();
+    return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+  };
+  const trailer = '$$<SMS_MP><01-15-2026 10:00:01.000+000><thread=9 (0x9)>';
+
+  test('200,000 spaces before an older-layout trailer, whole or broken', () => {
+    const spaces = ' '.repeat(200_000);
+    const whole = timed(() => parseCmTrace(`x${spaces}${trailer}\r\n`));
+    expect(whole.result.entries.map((e) => [e.message, e.component])).toEqual([['x', 'SMS_MP']]);
+    const broken = timed(() => parseCmTrace(`x${spaces}$$<SMS_MP\r\n${spaces}$$<${spaces}>\r\n`));
+    expect(broken.result.entries).toEqual([]);
+    expect(broken.result.unparsed).toHaveLength(2);
+    expect([whole.ms, broken.ms].every((ms) => ms < LIMIT_MS)).toBe(true);
+  });
+
+  test('the older layout: the last $$< on the line is the trailer', () => {
+    const { entries } = parseCmTrace(`price $$<5 and more  ${trailer}\n`);
+    expect(entries.map((e) => [e.message, e.component])).toEqual([['price $$<5 and more', 'SMS_MP']]);
+  });
+
+  test('200,000 record starts with no end, then one end far away with no attributes', () => {
+    const starts = '<![LOG[x\n'.repeat(200_000);
+    const none = timed(() => parseCmTrace(starts));
+    expect(none.result.entries).toEqual([]);
+    expect(none.result.unparsed).toHaveLength(1);
+    const farEnd = timed(() => parseCmTrace(`${starts}]LOG]!><${'a="b" '.repeat(100_000)}`));
+    expect(farEnd.result.entries).toEqual([]);
+    expect([none.ms, farEnd.ms].every((ms) => ms < LIMIT_MS)).toBe(true);
+  });
+
+  test('attribute runs: a 3,000-letter name in each of 2,000 records, and one past the 4,096 characters read', () => {
+    const record = (name: string): string => `<![LOG[m]LOG]!><${name}="v" time="10:00:00.000+00" date="01-15-2026">\r\n`;
+    const long = timed(() => parseCmTrace(record('A'.repeat(3000)).repeat(2000)));
+    expect(long.result.entries).toHaveLength(2000);
+    expect(long.ms).toBeLessThan(LIMIT_MS);
+    expect(parseCmTrace(record('A'.repeat(5000))).entries).toEqual([]);
+  });
+
+  test('a record longer than MAX_MESSAGE_CHARS is cut, with a count of what was left out', () => {
+    const message = 'y'.repeat(MAX_MESSAGE_CHARS + 10);
+    const [cmtrace] = parseCmTrace(line(message, '10:00:00.000+00', '01-15-2026')).entries;
+    expect(cmtrace.message).toBe(`${'y'.repeat(MAX_MESSAGE_CHARS)}…(10 more characters)`);
+    const [sms] = parseCmTrace(`${message}  ${trailer}`).entries;
+    expect(sms.message).toBe(cmtrace.message);
+  });
+
+  test('100,000 short records and 100,000 short lines of other text', () => {
+    const records = timed(() => parseCmTrace(line('r', '10:00:00.000+00', '01-15-2026').concat('\r\n').repeat(100_000)));
+    expect(records.result.entries).toHaveLength(100_000);
+    const bare = timed(() => parseCmTrace('just text\r\n'.repeat(100_000)));
+    expect(bare.result.unparsed).toHaveLength(1);
+    expect([records.ms, bare.ms].every((ms) => ms < LIMIT_MS * 5)).toBe(true);
   });
 });
