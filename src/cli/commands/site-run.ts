@@ -66,6 +66,8 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
         .option('detach', { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" }) as unknown as Argv<StartArgs>,
     handler: (args) =>
       context.run(async () => {
+        // Options first: a usage error is exit 2 whatever the site.
+        const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
         // The site and the lab's files are read before anything starts: one that is bad now refuses the start.
         const { lab, clock } = startingPoint(args);
         if (args.detach) {
@@ -75,7 +77,6 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
           printResult(args.json, { ...ready, console: consoleFile }, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`);
           return 0;
         }
-        const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
         const release = claimSite(args['site-dir']);
         try {
           const running = await startSite({ siteDir: args['site-dir'], host: args.host, ...ports, logDir: args['log-dir'], clock });
