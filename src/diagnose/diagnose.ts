@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { SkippedFile } from '../log/log-set';
+import type { SkippedFile, UnreadRest } from '../log/log-set';
 import { loadCatalogue, type Catalogue, type Expectation } from './catalogue';
 import type { Evidence } from './expectations';
 import { compileLine, type LineMatcher } from './line-match';
@@ -200,11 +200,13 @@ export interface Diagnosis {
   files: number;
   /** Files read that hold no CMTrace record: their text was searched as a pasted excerpt. */
   bare: string[];
+  /** Set when the time to read ran out before every file was read: the findings are those of what was read. */
+  unread?: UnreadRest;
 }
 
 /** Reads the logs under `paths` (files and folders, as `log show` does) and names what failed. */
 export function diagnose(paths: readonly string[], catalogue: Catalogue = loadCatalogue()): Diagnosis {
-  const { logs, skipped } = readLogs(paths);
+  const { logs, skipped, unread } = readLogs(paths);
   const bare = [...logs].filter(([, lines]) => lines.every((l) => l.type === null)).map(([file]) => file);
-  return { findings: diagnoseLogs(logs, catalogue), skipped, files: logs.size, bare };
+  return { findings: diagnoseLogs(logs, catalogue), skipped, files: logs.size, bare, ...(unread ? { unread } : {}) };
 }

@@ -1,7 +1,7 @@
 import { decodeText } from '../core/text';
 import type { CmTraceType } from '../log/cmtrace-format';
 import { MAX_MESSAGE_CHARS, parseCmTrace, type ParsedEntry } from '../log/cmtrace-parse';
-import { collectLogFiles, LOG_SET_LIMITS, type LogSetLimits, type SkippedFile } from '../log/log-set';
+import { collectLogFiles, LOG_SET_LIMITS, readDeadline, type LogSetLimits, type SkippedFile, type UnreadRest } from '../log/log-set';
 import { readBoundedFile } from '../store/files';
 import type { LineMatcher } from './line-match';
 
@@ -48,19 +48,21 @@ function lineAt(starts: readonly number[], offset: number): number {
 }
 
 /** The lines of one decoded log file, in file order. */
-export function logLinesOf(text: string): LogLine[] {
+export function logLinesOf(text: string, expired?: () => boolean): { lines: LogLine[]; stoppedAt?: number } {
   const starts = lineStarts(text);
-  const parsed = parseCmTrace(text);
+  const parsed = parseCmTrace(text, { expired });
   const records = parsed.entries.map((e) => ({ offset: e.offset, entry: e as ParsedEntry | undefined }));
   const blocks = parsed.unparsedAt.map((offset) => ({ offset, entry: undefined }));
   const placed = [...records, ...blocks].sort((a, b) => a.offset - b.offset);
-  return placed.map(({ offset, entry }, i): LogLine => {
+  const readTo = parsed.stoppedAt ?? text.length;
+  const lines = placed.map(({ offset, entry }, i): LogLine => {
     const line = lineAt(starts, offset);
     if (entry) return { message: entry.message, line, time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(), type: entry.type };
     // A block of other text is kept as written, blank lines included, up to what follows it.
-    const end = i + 1 < placed.length ? placed[i + 1].offset : text.length;
+    const end = i + 1 < placed.length ? placed[i + 1].offset : readTo;
     return { message: text.slice(offset, end).trimEnd(), line, time: null, type: null };
   });
+  return parsed.stoppedAt !== undefined ? { lines, stoppedAt: parsed.stoppedAt } : { lines };
 }
 
 /** Characters of one physical line a sighting in bare text keeps (a record's message is cut already: MAX_MESSAGE_CHARS). */
@@ -102,14 +104,18 @@ export interface ReadLogs {
   /** Each file's lines, by its path (history files and .lo_ files by their own names). */
   logs: Map<string, LogLine[]>;
   skipped: SkippedFile[];
+  /** Set when the time to read ran out before every file was read. */
+  unread?: UnreadRest;
 }
 
-/** The log files under `paths` (as `log show` finds them), read and split into lines. */
+/** The log files under `paths` (as `log show` finds them), read and split into lines, within the time to read. */
 export function readLogs(paths: readonly string[], limits: LogSetLimits = DIAGNOSE_LIMITS): ReadLogs {
   const collected = collectLogFiles(paths, limits);
   const logs = new Map<string, LogLine[]>();
   const skipped = [...collected.skipped];
-  for (const file of collected.sets.flatMap((s) => s.files)) {
+  const expired = readDeadline(limits.maxReadMs);
+  const files = collected.sets.flatMap((s) => s.files);
+  for (const [index, file] of files.entries()) {
     const bytes = readBoundedFile(file, limits.maxFileBytes, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file or a folder of logs' });
     const text = decodeText(bytes);
     // A database or other binary file picked up by name is not a log: said, not searched.
@@ -117,7 +123,9 @@ export function readLogs(paths: readonly string[], limits: LogSetLimits = DIAGNO
       skipped.push({ path: file, reason: 'binary, not a log' });
       continue;
     }
-    logs.set(file, logLinesOf(text));
+    const { lines, stoppedAt } = logLinesOf(text, expired);
+    logs.set(file, lines);
+    if (stoppedAt !== undefined) return { logs, skipped, unread: { file, readChars: stoppedAt, totalChars: text.length, unreadLogs: files.length - index - 1 } };
   }
   return { logs, skipped };
 }

@@ -36,6 +36,8 @@ export interface ParseResult {
   unparsedAt: number[];
   /** Where the last whole record ends: a follower keeps what comes after for the next read. */
   end: number;
+  /** Where the parse stopped because its time was up (a character index), when it did: the rest was not read. */
+  stoppedAt?: number;
 }
 
 const TIME = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([+-]\d{1,4})?$/;
@@ -187,7 +189,15 @@ function parseSmsRecord(block: string, offset: number): ParsedEntry | undefined 
   };
 }
 
-export function parseCmTrace(text: string): ParseResult {
+/** How often (in records and lines) a parse asks whether its time is up: often enough to stop within milliseconds. */
+const CHECK_EVERY = 1024;
+
+export interface ParseOptions {
+  /** True once the reader's time is up: the parse stops at the next record and says where (ParseResult.stoppedAt). */
+  expired?: () => boolean;
+}
+
+export function parseCmTrace(text: string, options: ParseOptions = {}): ParseResult {
   const entries: ParsedEntry[] = [];
   const unparsed: string[] = [];
   const unparsedAt: number[] = [];
@@ -200,7 +210,13 @@ export function parseCmTrace(text: string): ParseResult {
   let pendingSms: string[] = [];
   let pendingAt = 0;
   const ends = new RecordEnds(text);
+  let steps = 0;
+  let stoppedAt: number | undefined;
   while (pos < text.length) {
+    if (++steps % CHECK_EVERY === 0 && options.expired?.()) {
+      stoppedAt = pos;
+      break;
+    }
     // Records are separated by line ends; skip them.
     while (pos < text.length && (text[pos] === '\r' || text[pos] === '\n')) pos++;
     if (pos >= text.length) break;
@@ -231,5 +247,5 @@ export function parseCmTrace(text: string): ParseResult {
     }
   }
   if (pendingSms.length > 0) leftOver(pendingSms.join('\n'), pendingAt);
-  return { entries, unparsed, unparsedAt, end };
+  return { entries, unparsed, unparsedAt, end, ...(stoppedAt !== undefined ? { stoppedAt } : {}) };
 }

@@ -43,15 +43,19 @@ export interface LogSetLimits {
   maxDepth: number;
   /** Directory entries looked at while walking. */
   maxEntries: number;
+  /** How long reading and parsing may take in all: what is read by then is shown, and the rest is said to be unread. */
+  maxReadMs: number;
 }
 
 export const LOG_SET_LIMITS: LogSetLimits = {
   maxFiles: 10_000,
-  maxFileBytes: 256 * 1024 * 1024,
+  /** Far above any real log's size (a client log rolls over at 250,000 bytes by default), and read in seconds. */
+  maxFileBytes: 64 * 1024 * 1024,
   /** A merge holds every record it shows, about 7 times the bytes read: within Node's default heap. */
   maxTotalBytes: 512 * 1024 * 1024,
   maxDepth: 16,
   maxEntries: 100_000,
+  maxReadMs: 8_000,
 };
 
 export type LogFileKind = 'live' | 'history' | 'lo_';
@@ -255,8 +259,19 @@ export interface LogTail {
   at: number;
 }
 
+/** Where reading stopped when its time was up: the file, and how much of it was read. */
+export interface UnreadRest {
+  file: string;
+  readChars: number;
+  totalChars: number;
+  /** Logs not read at all. */
+  unreadLogs: number;
+}
+
 export interface Timeline {
   records: LogRecord[];
+  /** Set when the time to read ran out before every log was read. */
+  unread?: UnreadRest;
   /** Blocks of text that were not CMTrace records, in every file. */
   unparsed: number;
   tails: LogTail[];
@@ -279,27 +294,42 @@ function readBounded(file: string, limits: LogSetLimits): Buffer {
   return readBoundedFile(file, limits.maxFileBytes, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file or a folder of logs' });
 }
 
-function readLogSet(set: LogSet, options: Required<MergeOptions>, budget: { bytes: number }): { records: LogRecord[]; unparsed: number; tail: LogTail } {
+interface ReadBudget {
+  bytes: number;
+  expired: () => boolean;
+  stopped?: { file: string; readChars: number; totalChars: number };
+}
+
+function readLogSet(set: LogSet, options: Required<MergeOptions>, budget: ReadBudget): { records: LogRecord[]; unparsed: number; tail: LogTail } {
   const { limits, keep } = options;
   const records: LogRecord[] = [];
   let unparsed = 0;
   let lastBytes = 0;
   let at = -Infinity;
   for (const file of set.files) {
+    if (budget.stopped) break;
     const bytes = readBounded(file, limits);
     budget.bytes -= bytes.length;
     if (budget.bytes < 0) {
       throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the logs named grew past the ${limits.maxTotalBytes} bytes ccmlab merges while being read; name fewer or narrower folders`);
     }
-    const parsed = parseCmTrace(decodeText(bytes));
+    const text = decodeText(bytes);
+    const parsed = parseCmTrace(text, { expired: budget.expired });
+    if (parsed.stoppedAt !== undefined) budget.stopped = { file, readChars: parsed.stoppedAt, totalChars: text.length };
     const tagged = tagRecords(parsed.entries, set.log, at);
     if (tagged.length > 0) at = tagged[tagged.length - 1].at;
     for (const record of tagged) if (keep(record)) records.push(record);
     unparsed += parsed.unparsed.length;
     lastBytes = bytes.length;
   }
-  const readLive = set.files[set.files.length - 1] === set.log;
+  const readLive = set.files[set.files.length - 1] === set.log && !budget.stopped;
   return { records, unparsed, tail: { log: set.log, file: set.log, from: readLive ? lastBytes : 0, at } };
+}
+
+/** A clock for one read: expired once `ms` have passed. */
+export function readDeadline(ms: number, now: () => number = Date.now): () => boolean {
+  const end = now() + ms;
+  return () => now() > end;
 }
 
 /** Heads of the lists being merged: a binary min-heap by (at, list), so equal times keep list order. */
@@ -367,12 +397,18 @@ export interface MergeOptions {
 /** Reads every set and merges their records by time; each log keeps its own order. */
 export function mergeTimeline(sets: readonly LogSet[], options: MergeOptions = {}): Timeline {
   const resolved: Required<MergeOptions> = { keep: options.keep ?? (() => true), limits: options.limits ?? LOG_SET_LIMITS };
-  const budget = { bytes: resolved.limits.maxTotalBytes };
-  const reads = sets.map((set) => readLogSet(set, resolved, budget));
+  const budget: ReadBudget = { bytes: resolved.limits.maxTotalBytes, expired: readDeadline(resolved.limits.maxReadMs) };
+  const reads: ReturnType<typeof readLogSet>[] = [];
+  let unreadLogs = 0;
+  for (const set of sets) {
+    if (budget.stopped) unreadLogs++;
+    else reads.push(readLogSet(set, resolved, budget));
+  }
   return {
     records: mergeRecords(reads.map((r) => r.records)),
     unparsed: reads.reduce((n, r) => n + r.unparsed, 0),
     tails: reads.map((r) => r.tail),
+    ...(budget.stopped ? { unread: { ...budget.stopped, unreadLogs } } : {}),
   };
 }
 
@@ -401,4 +437,10 @@ export function followTimeline(tails: readonly LogTail[], options: TimelineFollo
       },
     },
   );
+}
+
+/** What a reader says when its time ran out: where it stopped and what it did not read. */
+export function describeUnread(unread: UnreadRest, maxReadMs: number): string {
+  const others = unread.unreadLogs > 0 ? `, and ${unread.unreadLogs} more log(s) not at all` : '';
+  return `stopped reading after ${maxReadMs / 1000} s: ${unread.file} was read to character ${unread.readChars} of ${unread.totalChars}${others}; what was read is used. Name fewer or smaller logs`;
 }

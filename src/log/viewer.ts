@@ -1,4 +1,6 @@
+import { RE2JS } from 're2js';
 import { CcmlabError } from '../core/errors';
+import { escapeControl } from '../core/text';
 import { formatBias } from './cmtrace-format';
 import type { LogRecord } from './log-set';
 
@@ -9,20 +11,32 @@ export type TypeName = 'info' | 'warning' | 'error';
 export interface LogFilter {
   type?: TypeName;
   component?: string;
-  grep?: RegExp;
+  grep?: TextMatcher;
   since?: Date;
+}
+
+/** Whether a text holds a match of a user's pattern. */
+export interface TextMatcher {
+  test(text: string): boolean;
 }
 
 export function typeName(type: number): TypeName {
   return type === 3 ? 'error' : type === 2 ? 'warning' : 'info';
 }
 
-export function compileGrep(pattern: string): RegExp {
+/**
+ * `--grep`: the user's pattern in RE2 syntax, matched by RE2's linear-time engine (re2js), so
+ * no pattern on no log can take longer than the text it reads (`(a+)+b` on a hostile record
+ * would backtrack for ever in JavaScript's engine). RE2 has no back-references or lookaround.
+ */
+export function compileGrep(pattern: string): TextMatcher {
+  let compiled: RE2JS;
   try {
-    return new RegExp(pattern);
+    compiled = RE2JS.compile(pattern);
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--grep '${pattern}' is not a valid regular expression: ${(error as Error).message}`);
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--grep '${escapeControl(pattern)}' is not a valid RE2 regular expression (${(error as Error).message}); RE2 has no back-references or lookaround`);
   }
+  return { test: (text) => compiled.matcher(text).find() };
 }
 
 /** Whether a record passes every filter; `since` goes by `at`, so a record with an unreadable time goes with the one before it. */

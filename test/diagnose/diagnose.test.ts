@@ -127,7 +127,7 @@ describe('logLinesOf: records and bare text with the physical line each starts o
   test('a multi-line record, then bare text (blank lines counted), then a record', () => {
     const rec = (msg: string, type: number) => `<![LOG[${msg}]LOG]!><time="10:00:00.000+00" date="01-15-2026" component="c" context="" type="${type}" thread="4" file="">`;
     const text = [rec('one\r\ntwo', 3), 'bare A', '', 'bare B', rec('three', 1)].join('\r\n');
-    expect(logLinesOf(text)).toEqual([
+    expect(logLinesOf(text).lines).toEqual([
       { message: 'one\r\ntwo', line: 1, time: '2026-01-15T10:00:00.000Z', type: 3 },
       { message: 'bare A\r\n\r\nbare B', line: 3, time: null, type: null },
       { message: 'three', line: 6, time: '2026-01-15T10:00:00.000Z', type: 1 },
@@ -136,7 +136,7 @@ describe('logLinesOf: records and bare text with the physical line each starts o
 });
 
 test('in bare text every match is seen, each on its own physical line, a match over two lines at its first', () => {
-  const [block] = logLinesOf('heading\r\n[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set\r\n\r\n[CCMHTTP] :\r\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set\r\n');
+  const [block] = logLinesOf('heading\r\n[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set\r\n\r\n[CCMHTTP] :\r\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set\r\n').lines;
   expect(sightings(compileLine({ text: '[CCMHTTP] : WINHTTP_CALLBACK_STATUS_FLAG_{*} is set' }), block)).toEqual([
     { line: 2, time: null, type: null, text: '[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA is set' },
     { line: 4, time: null, type: null, text: '[CCMHTTP] :\nWINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID is set' },

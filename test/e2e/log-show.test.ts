@@ -67,7 +67,7 @@ describe('ccmlab log show (process)', () => {
     expect(missing.stderr).toMatch(/^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: log file .*nope\.log does not exist/);
     const regex = await runCli('ccmlab', ['log', 'show', live, '--grep', '(']);
     expect(regex.code).toBe(2);
-    expect(regex.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --grep '\(' is not a valid regular expression/);
+    expect(regex.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --grep '\(' is not a valid RE2 regular expression/);
     const since = await runCli('ccmlab', ['log', 'show', live, '--since', 'noon']);
     expect(since.code).toBe(2);
     const unknown = await runCli('ccmlab', ['log', 'show', live, '--colour']);

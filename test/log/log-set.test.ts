@@ -146,3 +146,29 @@ describe('log sets', () => {
     expect(logLabels(['C:\\Windows\\CCM\\Logs\\ClientLocation.log'])).toEqual(['ClientLocation']);
   });
 });
+
+describe('the time to read', () => {
+  const many = (n: number, iso: string) => Array.from({ length: n }, (_, i) => line(`record ${i}`, iso)).join('');
+
+  test('a parse whose time is up stops at a record and says where; the records before it are whole', () => {
+    const text = many(3000, '2026-01-01T00:00:00Z');
+    const parsed = parseCmTrace(text, { expired: () => true });
+    expect(parsed.stoppedAt).toBeGreaterThan(0);
+    expect(parsed.stoppedAt).toBeLessThan(text.length);
+    expect(parsed.entries.length).toBeGreaterThan(0);
+    expect(parsed.entries.at(-1)?.message).toBe(`record ${parsed.entries.length - 1}`);
+    expect(parseCmTrace(text).stoppedAt).toBeUndefined();
+  });
+
+  test('a merge out of time keeps what it read and names the file it stopped in and the logs it never read', () => {
+    const a = write(path.join(dir, 'A.log'), many(3000, '2026-01-01T00:00:00Z'));
+    write(path.join(dir, 'B.log'), many(10, '2026-01-01T00:00:01Z'));
+    const { sets } = collectLogFiles([dir]);
+    const timeline = mergeTimeline(sets, { limits: { ...LOG_SET_LIMITS, maxReadMs: -1 } });
+    expect(timeline.unread).toMatchObject({ file: a, unreadLogs: 1 });
+    expect(timeline.unread?.readChars).toBeLessThan(timeline.unread?.totalChars ?? 0);
+    expect(timeline.records.length).toBeGreaterThan(0);
+    expect(timeline.records.every((r) => r.log === a)).toBe(true);
+    expect(mergeTimeline(sets).unread).toBeUndefined();
+  });
+});

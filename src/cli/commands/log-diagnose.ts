@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { countOf, escapeControl } from '../../core/text';
 import { diagnose, type Finding } from '../../diagnose/diagnose';
+import { DIAGNOSE_LIMITS } from '../../diagnose/log-lines';
+import { describeUnread } from '../../log/log-set';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { printResult } from '../output';
@@ -44,8 +46,10 @@ export function logDiagnoseCommand(context: CommandContext): CommandModule<objec
           process.stderr.write(`ccmlab: ${countOf(result.bare.length, 'file')} held no CMTrace record (${named}); their text was searched as pasted excerpts\n`);
         }
         const { findings } = result;
-        printResult(args.json, { findings }, () => [...findings.map(formatFinding), summary(findings, result.files), ''].join('\n'));
-        return findings.length > 0 ? 1 : 0;
+        printResult(args.json, { findings, ...(result.unread ? { unread: result.unread } : {}) }, () => [...findings.map(formatFinding), summary(findings, result.files), ''].join('\n'));
+        // Logs not read in full cannot be said to hold no failure.
+        if (result.unread) process.stderr.write(`ccmlab: ${escapeControl(describeUnread(result.unread, DIAGNOSE_LIMITS.maxReadMs))}\n`);
+        return findings.length > 0 || result.unread ? 1 : 0;
       }),
   };
 }

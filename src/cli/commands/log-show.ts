@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { parseIsoInstant } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
-import { collectLogFiles, followTimeline, mergeTimeline, type LogRecord, type LogSet, type SkippedFile } from '../../log/log-set';
+import { collectLogFiles, describeUnread, followTimeline, LOG_SET_LIMITS, mergeTimeline, type LogRecord, type LogSet, type SkippedFile } from '../../log/log-set';
 import { compileGrep, entryJson, formatEntry, logLabels, matches, type LogFilter, type TypeName } from '../../log/viewer';
-import { countOf } from '../../core/text';
+import { countOf, escapeControl } from '../../core/text';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 
@@ -91,7 +91,7 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
         .positional('paths', { type: 'string', array: true, demandOption: true, describe: '.log files (their .lo_ and history files are read first) and folders of logs' })
         .option('type', { choices: ['info', 'warning', 'error'] as const, describe: 'only lines of this type' })
         .option('component', { type: 'string', describe: 'only lines of this component' })
-        .option('grep', { type: 'string', describe: 'only lines whose message matches this regular expression' })
+        .option('grep', { type: 'string', describe: 'only lines whose message matches this regular expression (RE2 syntax, matched in linear time)' })
         .option('since', { type: 'string', describe: 'only lines at or after this ISO-8601 instant' })
         .option('follow', { type: 'boolean', describe: 'keep printing new lines of every log until interrupted' }) as unknown as Argv<ShowArgs>,
     handler: (args) =>
@@ -116,7 +116,8 @@ export function logShowCommand(context: CommandContext): CommandModule<object, S
           for (const e of shown) process.stdout.write(`${print(e)}\n`);
         }
         if (timeline.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
-        if (!args.follow) return 0;
+        if (timeline.unread) process.stderr.write(`ccmlab: ${escapeControl(describeUnread(timeline.unread, LOG_SET_LIMITS.maxReadMs))}\n`);
+        if (!args.follow) return timeline.unread ? 1 : 0;
         // The ready line: from here on every appended line is shown and a signal stops cleanly.
         process.stderr.write(`ccmlab: following ${timeline.tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);
         await followTimeline(timeline.tails, {
