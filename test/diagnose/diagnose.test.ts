@@ -1,9 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadCatalogue } from '../../src/diagnose/catalogue';
 import { diagnose, diagnoseLogs, MAX_EVIDENCE } from '../../src/diagnose/diagnose';
 import { compileLine } from '../../src/diagnose/line-match';
-import { logLinesOf, MAX_SIGHTING_CHARS, sightings, type LogLine } from '../../src/diagnose/log-lines';
+import { DIAGNOSE_LIMITS, logLinesOf, MAX_SIGHTING_CHARS, readLogs, sightings, type LogLine } from '../../src/diagnose/log-lines';
 import { clientIdsIn, clientsByFolder, NEAR_MS, tiedOwners } from '../../src/diagnose/ties';
-import { fixture } from '../support/paths';
+import { fixture, removeDir, tempDir } from '../support/paths';
 
 const catalogue = loadCatalogue();
 const ids = (paths: string[]) => diagnose(paths, catalogue).findings.map((f) => f.id);
@@ -196,4 +198,20 @@ describe('two clients, two failures', () => {
     expect(filesOf('untrusted-cmg-root')).toEqual(['/logs/clients/PC01/ccmsetup.log']);
     expect(filesOf('cmg-down')).toEqual(['/logs/clients/PC02/ccmsetup.log']);
   });
+});
+
+test('reading out of time keeps the lines read and names the file it stopped in and the files never read', () => {
+  const dir = tempDir();
+  try {
+    const record = (i: number) => `<![LOG[record ${i}]LOG]!><time="10:00:00.000+00" date="01-01-2026" component="x" context="" type="1" thread="1" file="x.cpp:1">\r\n`;
+    fs.writeFileSync(path.join(dir, 'A.log'), Array.from({ length: 3000 }, (_, i) => record(i)).join(''));
+    fs.writeFileSync(path.join(dir, 'B.log'), record(0));
+    const read = readLogs([dir], { ...DIAGNOSE_LIMITS, maxReadMs: -1 });
+    expect(read.unread).toMatchObject({ file: path.join(dir, 'A.log'), unreadLogs: 1 });
+    expect(read.logs.get(path.join(dir, 'A.log'))?.length).toBeGreaterThan(0);
+    expect(read.logs.has(path.join(dir, 'B.log'))).toBe(false);
+    expect(readLogs([dir]).unread).toBeUndefined();
+  } finally {
+    removeDir(dir);
+  }
 });
