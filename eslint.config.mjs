@@ -4,18 +4,22 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const layer = (regex, message) => ({ regex, message });
-const ROLES = {
-  client: layer('(^|/)client/', 'client and site meet only on the wire: this layer may not import the client'),
-  site: layer('(^|/)site/', 'client and site meet only on the wire: this layer may not import the site'),
-  cli: layer('(^|/)cli/', 'roles never import cli/'),
-  lab: layer('(^|/)(lab|fleet|scenarios)/', 'roles never import the orchestration layer (lab/, fleet/, scenarios/)'),
-  log: layer('(^|/)log/', 'this layer may not import log/'),
-  store: layer('(^|/)store/', 'protocol/ does no I/O'),
-  world: layer('(^|/)world/', 'this layer may not import the lab world'),
-  pki: layer('(^|/)pki/', 'this layer may not import pki/'),
-  diagnose: layer('(^|/)diagnose/', 'diagnosis reads logs; only cli/ (and the orchestration layer) may import it'),
+// The layers of src/, top first: no import runs upward (test/architecture.test.ts reads the same
+// order from the imports themselves, so it holds whatever this file says).
+const LAYERS = [['cli'], ['bench'], ['scenarios'], ['fleet'], ['orchestration'], ['client', 'site', 'diagnose'], ['world', 'log', 'pki', 'protocol'], ['store'], ['core']];
+const ORDER = LAYERS.map((layer) => layer.join(', ')).join(' → ');
+// Besides every layer above it, what a folder may not import.
+const ALSO_FORBIDDEN = {
+  client: { site: 'client and site meet only on the wire', diagnose: 'diagnosis reads logs; no role imports it' },
+  site: { client: 'client and site meet only on the wire', diagnose: 'diagnosis reads logs; no role imports it' },
+  diagnose: { client: 'diagnosis reads logs as a user\'s tool does, never a role', site: 'diagnosis reads logs as a user\'s tool does, never a role', world: 'diagnosis reads logs, not the lab world', pki: 'diagnosis reads logs, not certificates' },
+  protocol: { world: 'protocol/ is pure', log: 'protocol/ is pure', pki: 'protocol/ is pure', store: 'protocol/ does no I/O' },
+  log: { world: 'log/ knows no lab' },
+  world: { log: 'the lab world writes no log' },
+  pki: { world: 'pki/ knows no lab', log: 'pki/ writes no log' },
 };
+const rankOf = (folder) => LAYERS.findIndex((layer) => layer.includes(folder));
+const folderPattern = (folder, message) => ({ regex: `(^|/)${folder}/`, message });
 const IO_MODULES = ['fs', 'node:fs', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'tls', 'node:tls', 'child_process', 'node:child_process', 'undici', 'better-sqlite3', 'winston'].map((name) => ({ name, message: 'protocol/ does no I/O' }));
 // Files are written, re-moded, renamed and removed through store/ alone (store/file-writes.ts):
 // no final link followed, no open that can block, nothing removed through a link.
@@ -40,7 +44,13 @@ const storeOnlyWrites = {
     ],
   },
 };
-const restrict = (files, patterns, paths = []) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns, paths }] } });
+/** One folder's boundary: every layer above it, and what else its layer keeps it from. */
+function layerRule(folder) {
+  const above = LAYERS.slice(0, rankOf(folder)).flat().map((upper) => folderPattern(upper, `${folder}/ may not import ${upper}/, a layer above it (${ORDER})`));
+  const also = Object.entries(ALSO_FORBIDDEN[folder] ?? {}).map(([other, why]) => folderPattern(other, `${folder}/ may not import ${other}/: ${why}`));
+  const paths = folder === 'protocol' ? IO_MODULES : [];
+  return { files: [`src/${folder}/**`], rules: { 'no-restricted-imports': ['error', { patterns: [...above, ...also], paths }] } };
+}
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'lab/', 'logs/', 'test/support/*.js', 'jest.config.js', 'bin/'] },
@@ -62,14 +72,6 @@ export default tseslint.config(
   },
   // Tests read JSON documents loosely.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  restrict(['src/client/**'], [ROLES.site, ROLES.cli, ROLES.lab, ROLES.diagnose]),
-  restrict(['src/site/**'], [ROLES.client, ROLES.cli, ROLES.lab, ROLES.diagnose]),
-  restrict(['src/protocol/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.store, ROLES.world, ROLES.pki, ROLES.diagnose], IO_MODULES),
-  restrict(['src/log/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.diagnose]),
-  restrict(['src/core/**', 'src/store/**', 'src/pki/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.log, ROLES.diagnose]),
-  restrict(['src/world/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.log, ROLES.diagnose]),
-  // Diagnosis reads logs as a user's tool does: core, store and log/ only, never a role or the lab.
-  restrict(['src/diagnose/**'], [ROLES.client, ROLES.site, ROLES.cli, ROLES.lab, ROLES.world, ROLES.pki]),
-  restrict(['src/lab/**', 'src/fleet/**', 'src/scenarios/**'], [ROLES.cli]),
+  ...LAYERS.flat().map(layerRule),
   storeOnlyWrites,
 );

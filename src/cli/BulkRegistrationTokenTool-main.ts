@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { toCcmlabError } from '../core/errors';
 import { countOf, printable } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { issueToolToken } from '../lab/token-tool';
+import { issueToolToken } from '../site/token-tool';
 import type { BulkTokenRecord } from '../site/bulk-tokens';
 import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';

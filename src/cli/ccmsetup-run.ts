@@ -2,7 +2,7 @@ import { redactedCommandLine, type SetupCommand } from '../client/setup-command'
 import { SetupLog } from '../client/setup-log';
 import { systemClock, type Clock } from '../core/clock';
 import { toCcmlabError } from '../core/errors';
-import { runSetup, type SetupOutcome } from '../lab/run-setup';
+import { runSetup, type SetupOutcome } from '../client/run-setup';
 import { labEnvironment, NO_ENVIRONMENT } from '../world/environment';
 import { labAt, labInUse, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';

@@ -26,7 +26,7 @@ export const ERRORS = {
   // A command ended early: Ctrl+C or SIGTERM (128 + SIGINT, as shells report it; ERROR_CANCELLED), a reader gone from its output (ERROR_BROKEN_PIPE)
   CCMLAB_E_CANCELLED: { exit: 130, hresult: 0x800704c7 },
   CCMLAB_E_OUTPUT_CLOSED: { exit: 1, hresult: 0x8007006d },
-  // The scenario catalogue (fixtures/scenarios, fixtures/signatures)
+  // The scenario catalogue (catalogue/scenarios, catalogue/signatures)
   CCMLAB_E_CATALOGUE: { exit: 1, hresult: 0x8007000d },
   // Logs and state ccmlab writes (ccmsetup exits 6 with these)
   CCMLAB_E_LOG_DIR: { exit: 1, hresult: 0x80070003 },

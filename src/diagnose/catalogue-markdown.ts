@@ -78,7 +78,7 @@ function introduction(): string[] {
   return [
     '# Scenarios: documented failures, reproduced and recognised',
     '',
-    '<!-- Written by `npm run docs` from fixtures/scenarios/*/scenario.json and fixtures/signatures/*.json; edit those, not this page. -->',
+    '<!-- Written by `npm run docs` from catalogue/scenarios/*/scenario.json and catalogue/signatures/*.json; edit those, not this page. -->',
     '',
     'Each scenario is a documented failure of token-based CMG enrollment (or the success it is told from) that',
     'ccmlab reproduces in a fresh lab and `ccmlab log diagnose PATH…` recognises in logs, ccmlab\'s or a real',
@@ -113,13 +113,13 @@ function formatSection(): string[] {
   return [
     '## The data',
     '',
-    '`fixtures/scenarios/NAME/scenario.json`: `title`, `outcome` (`success` or `failure`), `whatBroke` (the answer',
+    '`catalogue/scenarios/NAME/scenario.json`: `title`, `outcome` (`success` or `failure`), `whatBroke` (the answer',
     "key's paragraph), `cause`, `fix`, `sources` (`id`, `title`, `url`), and `expect`, a list of lines, each with",
     '`log` (its file name, or the end of its path), exactly one of `text` and `pattern` (with `example`, a message',
     'the pattern must match), `type` (0 to 3), `origin` (`microsoft` or `ccmlab`), `source` (a source id; required',
     "for Microsoft's lines) and `key` (`true` on exactly one line of a failure, on none of a success). The lines",
     'of one log are in the order they must appear; several may hold on one multi-line record.',
-    '`fixtures/signatures/ID.json` has `title`, `cause`, `fix`, `sources`, `expect` (one key line) and `explains`,',
+    '`catalogue/signatures/ID.json` has `title`, `cause`, `fix`, `sources`, `expect` (one key line) and `explains`,',
     'the failure scenarios it may be.',
     '',
   ];

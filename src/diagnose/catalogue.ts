@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
+import { packageRoot } from '../core/package-root';
 import type { CmTraceType } from '../log/cmtrace-format';
 import { readBoundedText } from '../store/files';
 import { compileLine, lineSpecDefect, type LineSpec } from './line-match';
 
 /**
  * The catalogue of documented failures (and the successes they are told from), kept as data:
- * `fixtures/scenarios/NAME/scenario.json`, one folder per scenario, and
- * `fixtures/signatures/ID.json`, what several failures look like from one side (the client
+ * `catalogue/scenarios/NAME/scenario.json`, one folder per scenario, and
+ * `catalogue/signatures/ID.json`, what several failures look like from one side (the client
  * sees the same 401 for an expired, a blocked and a foreign bulk token). Scenario runs check
  * the lines; `ccmlab log diagnose` recognises them.
  */
@@ -186,22 +187,14 @@ export function parseSignature(id: string, json: unknown, file: string, failures
   return { id, title: text(obj, 'title', file), cause: text(obj, 'cause', file), fix: text(obj, 'fix', file), sources, expect: parseExpectations(obj, file, sources, 'one'), explains };
 }
 
-/* ---- Loading: the package's fixtures/ folder ---- */
-
-/** The folder holding package.json, found by walking up from this module (src/ under ts-jest, dist/ when built). */
-export function packageRoot(from: string = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new CcmlabError('CCMLAB_E_CATALOGUE', `no package.json above ${from}; run ccmlab from its installed package`);
-  }
-}
+/* ---- Loading: the package's catalogue/ folder ---- */
 
 function entries(dir: string, root: string): fs.Dirent[] {
   let found: fs.Dirent[];
   try {
     found = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    throw new CcmlabError('CCMLAB_E_CATALOGUE', `${path.relative(root, dir)} cannot be read; the catalogue lives in the package's fixtures/ folder`);
+    throw new CcmlabError('CCMLAB_E_CATALOGUE', `${path.relative(root, dir)} cannot be read; the catalogue lives in the package's catalogue/ folder`);
   }
   if (found.length > MAX_ENTRIES) throw new CcmlabError('CCMLAB_E_CATALOGUE', `${path.relative(root, dir)} holds ${found.length} entries, more than the ${MAX_ENTRIES} ccmlab reads`);
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -221,7 +214,7 @@ const relative = (root: string, file: string): string => path.relative(root, fil
 
 /** The scenario names, from the folders that hold a scenario.json (sorted). */
 export function scenarioNames(root: string = packageRoot()): string[] {
-  const dir = path.join(root, 'fixtures', 'scenarios');
+  const dir = path.join(root, 'catalogue', 'scenarios');
   return entries(dir, root)
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'scenario.json')))
     .map((e) => e.name);
@@ -230,11 +223,11 @@ export function scenarioNames(root: string = packageRoot()): string[] {
 /** Every scenario and signature, validated; the first bad file is an error naming it and the field. */
 export function loadCatalogue(root: string = packageRoot()): Catalogue {
   const scenarios = scenarioNames(root).map((name) => {
-    const file = path.join(root, 'fixtures', 'scenarios', name, 'scenario.json');
+    const file = path.join(root, 'catalogue', 'scenarios', name, 'scenario.json');
     return parseScenario(name, readJson(file, root), relative(root, file));
   });
   const failures = scenarios.filter((s) => s.outcome === 'failure').map((s) => s.name);
-  const signatureDir = path.join(root, 'fixtures', 'signatures');
+  const signatureDir = path.join(root, 'catalogue', 'signatures');
   const signatures = entries(signatureDir, root)
     .filter((e) => e.isFile() && e.name.endsWith('.json'))
     .map((e) => {
@@ -243,6 +236,6 @@ export function loadCatalogue(root: string = packageRoot()): Catalogue {
     });
   // Findings are named by scenario or signature: one name, one meaning.
   const clash = signatures.find((s) => scenarios.some((c) => c.name === s.id));
-  if (clash) bad(`fixtures/signatures/${clash.id}.json`, 'file name', 'is also a scenario name; name the signature after what it shows');
+  if (clash) bad(`catalogue/signatures/${clash.id}.json`, 'file name', 'is also a scenario name; name the signature after what it shows');
   return { scenarios, signatures };
 }

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import type { Syncer } from '../store/atomic-file';
-import { runSetup, type SetupOutcome } from '../lab/run-setup';
+import { runSetup, type SetupOutcome } from '../client/run-setup';
 import type { NetworkEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity, loadIdentity, newIdentity, saveIdentity } from './client-identity';

@@ -3,7 +3,7 @@ import type { ConnectTo } from '../core/connect-to';
 import { CcmlabError, toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { countOf, printable } from '../core/text';
-import { startEmbeddedSite, type EmbeddedSite } from '../lab/embedded-lab';
+import { startEmbeddedSite, type EmbeddedSite } from '../orchestration/embedded-lab';
 import { removeEmptyDirs } from '../store/files';
 import { GroupSync } from '../store/group-sync';
 import { labEnvironment } from '../world/environment';

@@ -3,6 +3,7 @@ import { CcmlabError } from '../core/errors';
 import type { EnrollPhase } from '../client/enroll';
 import { openForWrite } from '../store/file-writes';
 import { errnoOf, openForRead, type FileRole } from '../store/files';
+import { MAX_CLIENTS } from './limits';
 
 /**
  * The fleet's journal, `<fleet dir>/journal.jsonl`: one JSON record a line, appended, never
@@ -24,8 +25,6 @@ export const JOURNAL_FILE = 'journal.jsonl';
 const MAX_LINE_BYTES = 16 * 1024;
 const MAX_JOURNAL_BYTES = 512 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
-/** Client numbers go up to here (the fleet's --count limit). */
-export const MAX_CLIENTS = 100_000;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@ import { isInstalled } from '../client/client-state';
 import { toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { printable } from '../core/text';
-import { startEmbeddedSite } from '../lab/embedded-lab';
+import { startEmbeddedSite } from '../orchestration/embedded-lab';
 import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';

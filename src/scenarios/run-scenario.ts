@@ -3,14 +3,15 @@ import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { printable } from '../core/text';
-import { packageRoot, type Catalogue, type Scenario } from '../diagnose/catalogue';
+import { packageRoot } from '../core/package-root';
+import type { Catalogue, Scenario } from '../diagnose/catalogue';
 import { diagnoseLogs } from '../diagnose/diagnose';
 import { checkExpectations, type ExpectationResult } from '../diagnose/expectations';
 import { readLogs } from '../diagnose/log-lines';
 import { writeFileAtomic } from '../store/atomic-file';
 import { removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
-import { runProgram, type Program } from '../lab/programs';
+import { runProgram, type Program } from '../orchestration/programs';
 import { answerKey, type StepOutcome } from './answer-key';
 import { keptValue, parseScenarioSteps, splitCommandLine, substitute, type ScenarioSteps, type Step } from './scenario-steps';
 
@@ -39,8 +40,11 @@ export interface ScenarioRun {
 const MARKER = '.ccmlab-scenario';
 const MAX_STEPS_FILE = 64 * 1024;
 
+/** A scenario's folder in the shipped catalogue, relative to the package: its steps and the files they keep. */
+const scenarioFolder = (name: string): string => `catalogue/scenarios/${name}`;
+
 function loadSteps(name: string): ScenarioSteps {
-  const file = path.join(packageRoot(), 'fixtures', 'scenarios', name, 'steps.json');
+  const file = path.join(packageRoot(), scenarioFolder(name), 'steps.json');
   const text = readBoundedText(file, MAX_STEPS_FILE, { label: "scenario's steps", code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' });
   let json: unknown;
   try {
@@ -66,19 +70,20 @@ async function freshDir(dir: string): Promise<void> {
   writeFileAtomic(path.join(dir, MARKER), 'A ccmlab scenario run: `ccmlab scenario run` replaces this folder.\n');
 }
 
-/** Runs one step; keeps what it names. Returns its outcome and what it printed (for the transcript). */
+/** Runs one step of the steps.json `file`; keeps what it names. Returns its outcome and what it printed (for the transcript). */
 async function runStep(step: Step, values: Record<string, string>, dir: string, file: string): Promise<{ outcome: StepOutcome; transcript: string }> {
+  const folder = path.posix.dirname(file);
   for (const [name, spec] of Object.entries(step.keep)) {
-    if ('fixture' in spec) values[name] = readBoundedText(path.join(packageRoot(), 'fixtures', spec.fixture), MAX_STEPS_FILE, { label: 'scenario fixture', code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' }).trim();
+    if ('file' in spec) values[name] = readBoundedText(path.join(packageRoot(), folder, spec.file), MAX_STEPS_FILE, { label: "scenario's file", code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' }).trim();
   }
   if (!step.run) {
-    const kept = Object.entries(step.keep).map(([name, spec]) => `$${name} from ${'fixture' in spec ? `fixtures/${spec.fixture}` : 'the step before'}`);
+    const kept = Object.entries(step.keep).map(([name, spec]) => `$${name} from ${'file' in spec ? `${folder}/${spec.file}` : 'the step before'}`);
     return { outcome: { command: `(keeps ${kept.join(', ')})`, say: step.say, expectedExit: 0, exit: 0, ok: true }, transcript: '' };
   }
   const [program, ...args] = splitCommandLine(substitute(step.run, values, file));
   const result = await runProgram(program as Program, args, dir);
   for (const [name, spec] of Object.entries(step.keep)) {
-    if ('fixture' in spec) continue;
+    if ('file' in spec) continue;
     const value = keptValue(spec, result.stdout);
     if (value === undefined) throw new CcmlabError('CCMLAB_E_SCENARIO', `${file}: '${step.run}' printed no value for $${name}`);
     values[name] = value;
@@ -113,7 +118,7 @@ export async function runScenario(scenario: Scenario, catalogue: Catalogue, out:
   const plan = loadSteps(scenario.name);
   const dir = path.resolve(out, scenario.name);
   await freshDir(dir);
-  const { steps, transcript } = await runSteps(plan, dir, `fixtures/scenarios/${scenario.name}/steps.json`);
+  const { steps, transcript } = await runSteps(plan, dir, `${scenarioFolder(scenario.name)}/steps.json`);
   writeFileAtomic(path.join(dir, 'transcript.txt'), transcript);
   const { logs } = fs.existsSync(path.join(dir, 'logs')) ? readLogs([path.join(dir, 'logs')]) : { logs: new Map() };
   const expectations = checkExpectations(scenario, logs, plan.bindings);

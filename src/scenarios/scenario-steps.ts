@@ -1,9 +1,9 @@
 import { CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
-import type { Program } from '../lab/programs';
+import type { Program } from '../orchestration/programs';
 
 /**
- * How a scenario is reproduced, kept as data in `fixtures/scenarios/NAME/steps.json`: the
+ * How a scenario is reproduced, kept as data in `catalogue/scenarios/NAME/steps.json`: the
  * command lines a trainer would type in a fresh lab (`ccmlab …`, `ccmsetup …`,
  * `BulkRegistrationTokenTool …`), each with the exit code it must end with, and values kept
  * from one step for the next (`$TOKEN`). Pure: parsing, substitution, splitting.
@@ -11,8 +11,8 @@ import type { Program } from '../lab/programs';
 
 const PROGRAMS: readonly Program[] = ['ccmlab', 'ccmsetup', 'BulkRegistrationTokenTool'];
 
-/** Where a kept value comes from: a line of the step's stdout (1-based), a field of its JSON, or a fixture file. */
-export type KeepSpec = { line: number } | { json: string } | { fixture: string };
+/** Where a kept value comes from: a line of the step's stdout (1-based), a field of its JSON, or a file of the scenario's own folder. */
+export type KeepSpec = { line: number } | { json: string } | { file: string };
 
 export interface Step {
   run?: string;
@@ -47,8 +47,8 @@ function parseKeep(file: string, where: string, value: unknown): Record<string, 
     const s = spec as Record<string, unknown> | null;
     if (s && Number.isInteger(s.line) && (s.line as number) >= 1) keep[name] = { line: s.line as number };
     else if (s && typeof s.json === 'string') keep[name] = { json: s.json };
-    else if (s && typeof s.fixture === 'string' && !s.fixture.split(/[\\/]/).includes('..')) keep[name] = { fixture: s.fixture };
-    else fail(file, `${where}.keep.${name} must be {"line": N}, {"json": "a.b"} or {"fixture": "path"}`);
+    else if (s && typeof s.file === 'string' && !s.file.split(/[\\/]/).includes('..')) keep[name] = { file: s.file };
+    else fail(file, `${where}.keep.${name} must be {"line": N}, {"json": "a.b"} or {"file": "a file of the scenario's folder"}`);
   }
   return keep;
 }

@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { parseSetupCommand, readConfigFile, readConfigInstallLine } from '../../src/client/setup-command';
 import { CcmlabError } from '../../src/core/errors';
 import { splitWindowsCommandLine } from '../../src/core/windows-command-line';
-import { fixture, readFixture } from '../support/paths';
+import { articleCorruptedToken, fixture, readFixture } from '../support/paths';
 
 const token = readFixture('tokens', 'bulk-shape-only.jwt').trim();
-const corrupted = readFixture('tokens', 'article-corrupted.jwt').trim();
+const corrupted = articleCorruptedToken();
 const CMG = 'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500';
 
 function argvOf(line: string): string[] {

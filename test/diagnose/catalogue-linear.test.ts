@@ -4,7 +4,7 @@ import { sightings } from '../../src/diagnose/log-lines';
 import { describeInput, slowInputs } from '../support/adversarial';
 
 /**
- * Every line the catalogue compiles (fixtures/scenarios, fixtures/signatures) stays linear on
+ * Every line the catalogue compiles (catalogue/scenarios, catalogue/signatures) stays linear on
  * what a hostile bundle could paste: long runs of spaces, tabs, letters, digits and of the
  * line's own text, cut at each of its words, with and without the rest of the line, with its
  * verbatim text (the cheap test a search makes first) after the run. Run as diagnosis runs a

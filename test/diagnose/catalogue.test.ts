@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadCatalogue, packageRoot, parseScenario, parseSignature, scenarioNames, type Expectation, type Scenario } from '../../src/diagnose/catalogue';
+import { packageRoot } from '../../src/core/package-root';
+import { loadCatalogue, parseScenario, parseSignature, scenarioNames, type Expectation, type Scenario } from '../../src/diagnose/catalogue';
 import { catalogueMarkdown } from '../../src/diagnose/catalogue-markdown';
 import { diagnoseLogs } from '../../src/diagnose/diagnose';
 import { checkExpectations } from '../../src/diagnose/expectations';
@@ -30,7 +31,7 @@ const NAMES = [
 
 const catalogue = loadCatalogue();
 
-describe('the catalogue in fixtures/', () => {
+describe('the catalogue in catalogue/', () => {
   test('every scenario folder loads, and the issue names each one', () => {
     expect(packageRoot()).toBe(ROOT);
     expect(scenarioNames()).toEqual([...NAMES].sort());
@@ -107,7 +108,7 @@ describe.each(catalogue.scenarios.map((s) => [s.name, s] as const))('%s, from it
 
 /* ---- Validation ---- */
 
-const FILE = 'fixtures/scenarios/x/scenario.json';
+const FILE = 'catalogue/scenarios/x/scenario.json';
 const good = () => ({
   title: 'T',
   outcome: 'failure',
@@ -144,17 +145,17 @@ describe('a bad scenario is an error naming the file and the field', () => {
 
   test('a signature must explain failure scenarios', () => {
     const { outcome: _outcome, whatBroke: _whatBroke, ...signature } = good();
-    expect(() => parseSignature('s', { ...signature, explains: ['nope'] }, 'fixtures/signatures/s.json', ['a'])).toThrow(/explains\[0\] must name a failure scenario \(a\)/);
+    expect(() => parseSignature('s', { ...signature, explains: ['nope'] }, 'catalogue/signatures/s.json', ['a'])).toThrow(/explains\[0\] must name a failure scenario \(a\)/);
   });
 
   test('a file that is not JSON, found by loadCatalogue, is named', () => {
     const root = tempDir();
     try {
       fs.writeFileSync(path.join(root, 'package.json'), '{}');
-      fs.mkdirSync(path.join(root, 'fixtures', 'scenarios', 'broken'), { recursive: true });
-      fs.mkdirSync(path.join(root, 'fixtures', 'signatures'));
-      fs.writeFileSync(path.join(root, 'fixtures', 'scenarios', 'broken', 'scenario.json'), '{"title": ');
-      expect(() => loadCatalogue(root)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_CATALOGUE', message: expect.stringMatching(/^fixtures\/scenarios\/broken\/scenario\.json: the document is not JSON/) }));
+      fs.mkdirSync(path.join(root, 'catalogue', 'scenarios', 'broken'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'catalogue', 'signatures'));
+      fs.writeFileSync(path.join(root, 'catalogue', 'scenarios', 'broken', 'scenario.json'), '{"title": ');
+      expect(() => loadCatalogue(root)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_CATALOGUE', message: expect.stringMatching(/^catalogue\/scenarios\/broken\/scenario\.json: the document is not JSON/) }));
     } finally {
       removeDir(root);
     }

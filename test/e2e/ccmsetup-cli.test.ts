@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
-import { listFiles, readFixture, removeDir, tempDir } from '../support/paths';
+import { articleCorruptedToken, listFiles, readFixture, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
 
 const token = readFixture('tokens', 'bulk-shape-only.jwt').trim();
-const corrupted = readFixture('tokens', 'article-corrupted.jwt').trim();
+const corrupted = articleCorruptedToken();
 const CMG = 'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500';
 const articleArgs = (regtoken: string) => [`/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${regtoken}`];
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
-import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
+import { articleCorruptedToken, listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli, type CliResult } from '../support/run-cli';
 import { waitForOutput } from '../support/wait-for';
 
@@ -323,7 +323,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
   });
 
   test('the article corrupted token', async () => {
-    const corrupted = fs.readFileSync(path.join(ROOT, 'fixtures', 'tokens', 'article-corrupted.jwt'), 'utf8').trim();
+    const corrupted = articleCorruptedToken();
     const r = await runCli('ccmsetup', [...article(corrupted), ...emulator('CORRUPT1')], { cwd: work });
     expectRefused(r, 'CORRUPT1', /\/regtoken is not a bulk registration token: its payload is not valid JSON/);
   });

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { keptValue, parseScenarioSteps, splitCommandLine, substitute } from '../../src/scenarios/scenario-steps';
-import { FIXTURES } from '../support/paths';
+import { CATALOGUE } from '../support/paths';
 
 test('every scenario folder has steps that parse', () => {
-  const names = fs.readdirSync(path.join(FIXTURES, 'scenarios')).filter((n) => fs.statSync(path.join(FIXTURES, 'scenarios', n)).isDirectory());
+  const names = fs.readdirSync(path.join(CATALOGUE, 'scenarios')).filter((n) => fs.statSync(path.join(CATALOGUE, 'scenarios', n)).isDirectory());
   expect(names.length).toBeGreaterThanOrEqual(18);
   for (const name of names) {
-    const file = path.join(FIXTURES, 'scenarios', name, 'steps.json');
+    const file = path.join(CATALOGUE, 'scenarios', name, 'steps.json');
     const steps = parseScenarioSteps(JSON.parse(fs.readFileSync(file, 'utf8')), file);
     expect(steps.steps.length).toBeGreaterThan(0);
   }
@@ -18,7 +18,7 @@ test('a step must run one of ccmlab’s programs, with an exit code 0-255 and we
     { steps: [{ run: 'curl http://x' }] },
     { steps: [{ run: 'ccmlab site show', exit: 300 }] },
     { steps: [{ run: 'ccmlab site show', keep: { token: { line: 1 } } }] },
-    { steps: [{ keep: { T: { fixture: '../../etc/passwd' } } }] },
+    { steps: [{ keep: { T: { file: '../../etc/passwd' } } }] },
     { steps: [] },
     [],
   ];

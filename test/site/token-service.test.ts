@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { issueBulkToken, issueClientToken, verifySiteToken, type TokenSigner, type TokenVerifier, type VerifyOptions } from '../../src/site/token-service';
-import { readFixture } from '../support/paths';
+import { articleCorruptedToken } from '../support/paths';
 
 const hierarchyId = 'cdcc5e91-0adf-4a24-82d0-196667f1c081';
 const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -99,7 +99,7 @@ describe('bulk registration token', () => {
     ['a token of 4097 characters', () => `${bulk()}${'A'.repeat(4097)}`.slice(0, 4097), {}, 'TOKEN_TOO_LARGE', /IDX10209: Token has length: '4097'/],
     ['truncated', () => bulk().slice(0, 100), {}, 'TOKEN_MALFORMED', /IDX12741/],
     ['1 MB of garbage', () => 'x'.repeat(1024 * 1024), {}, 'TOKEN_TOO_LARGE', /larger than the MaxTokenSizeInBytes: '4096'/],
-    ['the article corrupted example', () => readFixture('tokens', 'article-corrupted.jwt').trim(), {}, 'TOKEN_MALFORMED', /payload is not valid JSON/],
+    ['the article corrupted example', articleCorruptedToken, {}, 'TOKEN_MALFORMED', /payload is not valid JSON/],
     ['a client token where a bulk one is due', () => issueClientToken(signer, { hierarchyId, smsid: 'GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D', signingCertificateDer: Buffer.from('cert'), issuedAt: now, jti: guid }), {}, 'TOKEN_WRONG_KIND', /expected 'SCCMPreAuthToken'/],
   ];
   test.each(cases)('refuses: %s', (_name, make, extra, code, reason) => {

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');
+/** The catalogue ccmlab ships (scenarios, signatures): not test data. */
+export const CATALOGUE = path.join(ROOT, 'catalogue');
 
 export function fixture(...parts: string[]): string {
   return path.join(FIXTURES, ...parts);
@@ -11,6 +13,11 @@ export function fixture(...parts: string[]): string {
 
 export function readFixture(...parts: string[]): string {
   return fs.readFileSync(fixture(...parts), 'utf8');
+}
+
+/** The token printed in the source article (corrupted there: its payload is not JSON), as the bulk-token-malformed scenario ships it. */
+export function articleCorruptedToken(): string {
+  return fs.readFileSync(path.join(CATALOGUE, 'scenarios', 'bulk-token-malformed', 'article-corrupted.jwt'), 'utf8').trim();
 }
 
 /** A fresh directory under the OS temp dir, removed by the caller's afterEach/afterAll. */

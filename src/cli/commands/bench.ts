@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
-import { MAX_CLIENTS } from '../../fleet/journal';
-import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../lab/bench';
-import { benchRows, type BenchReport } from '../../lab/bench-report';
+import { MAX_CLIENTS } from '../../fleet/limits';
+import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../bench/bench';
+import { benchRows, type BenchReport } from '../../bench/bench-report';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';

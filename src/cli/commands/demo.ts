@@ -7,7 +7,7 @@ import { CcmlabError } from '../../core/errors';
 import { decodeText } from '../../core/text';
 import { parseCmTrace } from '../../log/cmtrace-parse';
 import type { CommandContext } from '../context';
-import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runArticleSetup, startEmbeddedLab } from '../../lab/embedded-lab';
+import { ARTICLE_CMG, ARTICLE_ROLE_ID, articleCommandLine, runArticleSetup, startEmbeddedLab } from '../../orchestration/embedded-lab';
 import { withExamples } from '../help-examples';
 import { printResult } from '../output';
 

@@ -5,7 +5,7 @@ import { CcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
 import type { LogsMode } from '../../fleet/enroll-client';
 import { runFleetEnroll, type EnrollSummary } from '../../fleet/enroll-fleet';
-import { MAX_CLIENTS } from '../../fleet/journal';
+import { MAX_CLIENTS } from '../../fleet/limits';
 import { makeFleetKeys, type KeysSummary } from '../../fleet/keys-fleet';
 import type { ProgressSink } from '../../fleet/pool';
 import { runFleetStart, type StartSummary } from '../../fleet/start-fleet';

@@ -7,7 +7,7 @@ import { openSite } from '../../site/site-dir';
 import { startSite, type ReadyInfo } from '../../site/site-server';
 import { removeFile } from '../../store/file-writes';
 import { startDetached } from '../detach';
-import { publishSiteNames } from '../../lab/site-names';
+import { publishSiteNames } from '../../orchestration/site-names';
 import { clockCommand } from './lab-world';
 import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
 import type { CommandContext } from '../context';

@@ -12,7 +12,7 @@ import { issueBulkToken, verifySiteToken } from '../site/token-service';
 import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, merge, round, type BenchPart, type BenchReport } from './bench-report';
-import { startEmbeddedLab } from './embedded-lab';
+import { startEmbeddedLab } from '../orchestration/embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
 import { enrollmentWire } from './bench-wire';
 import { prepareKeyCache } from '../fleet/key-cache';

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import type { PhaseTimer } from '../client/enroll';
-import { install, type ClientIdentity, type InstallResult } from '../client/install';
-import { parseSetupCommand, redactedCommandLine, type SetupCommand } from '../client/setup-command';
-import { SetupLog } from '../client/setup-log';
+import type { PhaseTimer } from './enroll';
+import { install, type ClientIdentity, type InstallResult } from './install';
+import { parseSetupCommand, redactedCommandLine, type SetupCommand } from './setup-command';
+import { SetupLog } from './setup-log';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { toCcmlabError } from '../core/errors';

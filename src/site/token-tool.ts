@@ -1,8 +1,8 @@
 import { CcmlabError } from '../core/errors';
 import { countOf } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { createBulkToken, type CreatedBulkToken } from '../site/bulk-tokens';
-import type { Site } from '../site/site-dir';
+import { createBulkToken, type CreatedBulkToken } from './bulk-tokens';
+import type { Site } from './site-dir';
 
 /**
  * BulkRegistrationTokenTool /new on the site server: refused on a passive site (the

@@ -12,7 +12,7 @@ import { makeDirectory } from '../store/files';
 import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { trustRoot } from '../world/lab-roots';
-import { runSetup, type SetupOutcome } from './run-setup';
+import { runSetup, type SetupOutcome } from '../client/run-setup';
 import { publishSiteNames } from './site-names';
 
 /**

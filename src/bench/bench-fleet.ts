@@ -9,7 +9,7 @@ import { removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { labAt, type Lab } from '../world/lab';
 import { round, type BenchPart, type BenchReport } from './bench-report';
-import { runProgram } from './programs';
+import { runProgram } from '../orchestration/programs';
 
 /**
  * The bench's fleet figures (issue 15): enroll_fresh, each client making its keys on the spot,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { packageRoot } from '../diagnose/catalogue';
+import { packageRoot } from '../core/package-root';
 
 /**
  * ccmlab's own programs run as real processes in a lab: scenario steps and the bench's site

@@ -1,4 +1,4 @@
-import { benchRows, measured, merge, targetMet, TARGETS, type BenchReport } from '../../src/lab/bench-report';
+import { benchRows, measured, merge, targetMet, TARGETS, type BenchReport } from '../../src/bench/bench-report';
 
 /** The bench's report: plain numbers, ratios of figure to limit, targets met or not. */
 

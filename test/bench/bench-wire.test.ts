@@ -1,7 +1,7 @@
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { oneEnrollment } from '../../src/lab/bench-wire';
+import { oneEnrollment } from '../../src/bench/bench-wire';
 import { issueCertificate } from '../../src/pki/certificates';
 
 /** The wire step's client ends at its deadline, whatever its server does. */
