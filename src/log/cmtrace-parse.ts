@@ -209,6 +209,7 @@ export function parseCmTrace(text: string, options: ParseOptions = {}): ParseRes
   let end = 0;
   let pendingSms: string[] = [];
   let pendingAt = 0;
+  let pendingChars = 0;
   const ends = new RecordEnds(text);
   let steps = 0;
   let stoppedAt: number | undefined;
@@ -235,9 +236,18 @@ export function parseCmTrace(text: string, options: ParseOptions = {}): ParseRes
     let lineEnd = text.indexOf('\n', pos);
     if (lineEnd < 0) lineEnd = text.length;
     const line = text.slice(pos, lineEnd).replace(/\r$/, '');
-    if (pendingSms.length === 0) pendingAt = pos;
+    // Lines that never reach a trailer are not one record: past a message's length they are other text, kept in blocks of that size.
+    if (pendingChars + line.length > MAX_MESSAGE_CHARS && pendingSms.length > 0) {
+      leftOver(pendingSms.join('\n'), pendingAt);
+      pendingSms = [];
+    }
+    if (pendingSms.length === 0) {
+      pendingAt = pos;
+      pendingChars = 0;
+    }
     pos = lineEnd + 1;
     pendingSms.push(line);
+    pendingChars += line.length + 1;
     if (line.includes(SMS_MARK)) {
       const entry = parseSmsRecord(pendingSms.join('\n'), pendingAt);
       if (entry) entries.push(entry);

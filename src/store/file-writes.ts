@@ -34,14 +34,15 @@ function checkWritable(fd: number, file: string, role: FileRole): void {
 }
 
 /**
- * Refuses `file` now if its name is taken by anything but a regular file (a link, a pipe, a
- * device, a directory); a missing file passes. For checks before a command changes anything,
+ * Refuses `file` now if its name is taken by anything but a regular file of that one name (a
+ * link, a hard link, a pipe, a device, a directory); a missing file passes. For checks before a command changes anything,
  * and for files another library opens (SQLite): openForWrite checks again on its descriptor.
  */
 export function refuseIfNotRegular(file: string, role: FileRole): void {
   const entry = entryAt(file);
   if (entry?.isSymbolicLink()) fileFailure(role, file, 'is a symbolic link, which ccmlab does not follow here');
   if (entry && !entry.isFile()) fileFailure(role, file, `is ${kindOf(entry)}, not a regular file`);
+  if (entry && entry.nlink > 1) fileFailure(role, file, `is a hard link to a file with ${entry.nlink - 1} other name(s), which ccmlab does not write through`);
 }
 
 /**
