@@ -31,6 +31,9 @@ const FOLLOWED_LOG = { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix:
  */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
+/** Bytes read of one file in one poll; what is left is read at the next. */
+const READ_PER_POLL = 1024 * 1024;
+
 /** One followed file: where reading stopped and the bytes of a record not yet whole. */
 class Follower {
   private fd: number | undefined;
@@ -79,13 +82,17 @@ class Follower {
 
   private drain(out: ParsedEntry[]): void {
     if (this.fd === undefined) return;
-    const chunk = Buffer.alloc(64 * 1024);
-    for (;;) {
+    // At most READ_PER_POLL a poll, joined once: a writer that never stops cannot hold a poll (or Ctrl+C) for ever.
+    const chunks = [this.pending];
+    for (let read = 0; read < READ_PER_POLL; ) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
       const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.offset);
       if (n <= 0) break;
       this.offset += n;
-      this.pending = Buffer.concat([this.pending, chunk.subarray(0, n)]);
+      read += n;
+      chunks.push(chunk.subarray(0, n));
     }
+    this.pending = Buffer.concat(chunks);
     const usable = this.encoding === 'utf16le' ? this.pending.length - (this.pending.length % 2) : this.pending.length;
     const text = this.pending.subarray(0, usable).toString(this.encoding);
     const parsed = parseCmTrace(text);
