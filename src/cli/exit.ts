@@ -56,6 +56,8 @@ export function reportError(program: ProgramInfo, error: CcmlabError, json: bool
 }
 
 let exiting: { code: number } | undefined;
+/** The program runMain runs, for the exit path's own report. */
+let running: ProgramInfo = { name: 'ccmlab' };
 
 /** Closes the logs and drains the output, each bounded, then exits; a second call only raises the exit code. */
 async function finish(exitCode: number): Promise<void> {
@@ -66,6 +68,9 @@ async function finish(exitCode: number): Promise<void> {
   exiting = { code: exitCode };
   await bounded(closeAllLogs(), CLOSE_LOGS_MS);
   await bounded(Promise.all([drain(process.stdout), drain(process.stderr)]), DRAIN_MS);
+  // A write that failed (EPIPE) may be reported a turn later: wait that turn, so output that was lost is never exit 0.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (process.stdout.errored || process.stderr.errored) endNow(running, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', 'the output was closed while the command ran'), false);
   process.exit(exiting.code);
 }
 
@@ -110,6 +115,7 @@ function failIfAbandoned(program: ProgramInfo, settled: () => boolean): void {
 }
 
 export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
+  running = program;
   // Any failure of our own output ends the command (it would otherwise fail again on every write).
   process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
   process.stderr.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));

@@ -79,3 +79,12 @@ test('Ctrl+C during ccmsetup logs the cancelled failure line, releases its lock 
   expect(entries.at(-1)?.message).toBe('CcmSetup failed with error code 0x800704C7');
   expect(entries.at(-2)?.type).toBe(3);
 });
+
+test('output lost to a closed stdout is never exit 0: ccmsetup --dry-run exits 6, ccmlab --version 1', async () => {
+  const setup = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmsetup.js'), '--dry-run', `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, 'SMSSiteCode=ABC', '--log-dir', path.join(work, 'logs')], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  setup.stdout?.destroy();
+  expect(await exited(setup)).toBe(6);
+  const version = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), '--version'], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  version.stdout?.destroy();
+  expect(await exited(version)).toBe(1);
+});
