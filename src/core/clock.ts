@@ -16,9 +16,16 @@ export const systemClock: Clock = { now: () => new Date(), offsetMs: 0 };
 // Date and time, optional fraction, and a zone (Z or ±hh:mm); a bare date means midnight UTC.
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
+/** Whether the text's year, month and day name a day of the calendar (JavaScript rolls 2026-02-30 over to March 2). */
+function isCalendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 export function parseIsoInstant(text: string, what: string): Date {
   const trimmed = text.trim();
-  const date = ISO_INSTANT.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
+  const date = ISO_INSTANT.test(trimmed) && isCalendarDay(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
     throw new CcmlabError(
       'CCMLAB_E_BAD_NOW',

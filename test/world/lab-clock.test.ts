@@ -97,3 +97,9 @@ test('reset and an instant work on a clock file that cannot be read; a relative 
 test('no lab: the machine clock', () => {
   expect(commandClock(undefined, undefined, { env: {} }).offsetMs).toBe(0);
 });
+
+test('--now names a day of the calendar: 2026-02-30 is refused, not rolled over to March', () => {
+  expect(() => commandClock('2026-02-30T00:00:00Z', undefined)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_BAD_NOW' }));
+  expect(() => commandClock('2026-13-01', undefined)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_BAD_NOW' }));
+  expect(commandClock('2028-02-29T10:00:00Z', undefined).now().toISOString().startsWith('2028-02-29T10:00')).toBe(true);
+});
