@@ -53,16 +53,6 @@ export function withSiteOptions<T>(y: Argv<T>): Argv<T & SiteArgs> {
     }) as unknown as Argv<T & SiteArgs>;
 }
 
-/** Opens the site for one asynchronous piece of work and closes it whatever happens. */
-export async function withSiteAsync<T>(args: SiteArgs, work: (site: Site) => Promise<T>): Promise<T> {
-  const site = openSite(args['site-dir']);
-  try {
-    return await work(site);
-  } finally {
-    site.close();
-  }
-}
-
 /** Opens the site for one command and closes it whatever happens. */
 export function withSite<T>(args: SiteArgs, work: (site: Site) => T): T {
   const site = openSite(args['site-dir']);

@@ -5,7 +5,6 @@ import { CcmlabError } from '../core/errors';
 import type { KeyPairPem } from '../pki/certificates';
 import { createBulkToken } from '../site/bulk-tokens';
 import { initSite, openSite, SITE_FILE } from '../site/site-dir';
-import { startSite, type RunningSite } from '../site/site-server';
 import { writeFileAtomic } from '../store/atomic-file';
 import { removeTree } from '../store/file-writes';
 import { makeDirectory } from '../store/files';
@@ -13,7 +12,7 @@ import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { trustRoot } from '../world/lab-roots';
 import { runSetup, type SetupOutcome } from '../client/run-setup';
-import { publishSiteNames } from './site-names';
+import { runSite, type SiteInstance } from './run-site';
 
 /**
  * An embedded lab for `ccmlab demo`, `ccmlab fleet enroll` and the bench: a lab root of its
@@ -33,7 +32,7 @@ export interface EmbeddedSite {
   dir: string;
   siteDir: string;
   siteLogs: string;
-  site: RunningSite;
+  site: SiteInstance;
 }
 
 export interface EmbeddedLab extends EmbeddedSite {
@@ -58,8 +57,8 @@ export function freshLab(dir: string): void {
 
 /**
  * The article's site in the lab rooted at `dir`: made there on first use (kept afterwards,
- * so a fleet reruns against the site that registered its clients), started in-process on
- * free loopback ports, its names published and its root trusted in that lab. `keys`: the
+ * so a fleet reruns against the site that registered its clients), its root trusted in that
+ * lab, then run in-process on free loopback ports, its names published there. `keys`: the
  * site's key pairs made beforehand (the bench's), so that none is generated here.
  */
 export async function startEmbeddedSite(dir: string, clock: Clock, keys?: readonly KeyPairPem[]): Promise<EmbeddedSite> {
@@ -67,19 +66,13 @@ export async function startEmbeddedSite(dir: string, clock: Clock, keys?: readon
   if (!fs.existsSync(path.join(lab.siteDir, SITE_FILE))) {
     await initSite({ dir: lab.siteDir, siteCode: ARTICLE_SITE_CODE, mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock, keys });
   }
-  const site = await startSite({ siteDir: lab.siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: lab.siteLogDir, clock });
+  const opened = openSite(lab.siteDir);
   try {
-    const opened = openSite(lab.siteDir);
-    try {
-      trustRoot(lab, 'site-ABC', opened.certificatePem('sms-issuing'));
-    } finally {
-      opened.close();
-    }
-    publishSiteNames(lab, site.ready, '127.0.0.1');
-  } catch (error) {
-    await site.stop();
-    throw error;
+    trustRoot(lab, 'site-ABC', opened.certificatePem('sms-issuing'));
+  } finally {
+    opened.close();
   }
+  const site = await runSite({ siteDir: lab.siteDir, logDir: lab.siteLogDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, lab, clock: () => clock });
   return { lab, dir, siteDir: lab.siteDir, siteLogs: lab.siteLogDir, site };
 }
 

@@ -1,30 +1,21 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
-import { approveClient, clientJson, listClients, requireSmsid } from '../../site/clients';
-import { claimSite, readyFilePath, refuseIfRunning, stopRunningSite, writeReadyFile } from '../../site/site-instance';
-import { openSite } from '../../site/site-dir';
-import { startSite, type ReadyInfo } from '../../site/site-server';
-import { removeFile } from '../../store/file-writes';
-import { startDetached } from '../detach';
-import { publishSiteNames } from '../../orchestration/site-names';
+import { approveSiteClient, changeSetting, siteClients, siteSetting, siteSettings } from '../../site/administration';
+import { clientJson, requireSmsid } from '../../site/clients';
+import { stopRunningSite } from '../../site/site-instance';
+import type { ReadyInfo } from '../../site/site-server';
+import { startDetachedSite } from '../../orchestration/detached-site';
+import { serveSite, type SiteRunOptions } from '../../orchestration/run-site';
 import { clockCommand } from './lab-world';
-import { DEFAULT_SETTINGS, readSettings, requireSettingKey, writeSetting } from '../../site/settings';
+import { DEFAULT_SETTINGS } from '../../site/settings';
 import type { CommandContext } from '../context';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { clockOf, siteLabOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, siteLabOf, withSiteOptions, type SiteArgs } from '../site-options';
 import { escapeControl } from '../../core/text';
-import { labNames } from '../../world/lab-names';
-import type { Lab } from '../../world/lab';
-import type { Clock } from '../../core/clock';
 
 /** The running site and what changes it while it runs: settings, clock, client approval. */
-
-/** A detached site's stderr, in its site directory. */
-const CONSOLE_FILE = 'console.log';
-
-const READY_FILE_ROLE = { label: '--ready-file', code: 'CCMLAB_E_STATE_WRITE', fix: 'remove it yourself' } as const;
 
 const CLIENT_COLUMNS = [
   ['smsid', 'SMSID'],
@@ -67,51 +58,33 @@ function startCommand(context: CommandContext): CommandModule<object, StartArgs>
     handler: (args) =>
       context.run(async () => {
         // Options first: a usage error is exit 2 whatever the site.
-        const ports = { mpPort: port(args['mp-port'], 'mp-port'), mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'), cmgPort: port(args['cmg-port'], 'cmg-port') };
-        // The site and the lab's files are read before anything starts: one that is bad now refuses the start.
-        const { lab, clock } = startingPoint(args);
+        const options: SiteRunOptions = {
+          siteDir: args['site-dir'],
+          logDir: args['log-dir'],
+          host: args.host,
+          mpPort: port(args['mp-port'], 'mp-port'),
+          mpHttpsPort: port(args['mp-https-port'], 'mp-https-port'),
+          cmgPort: port(args['cmg-port'], 'cmg-port'),
+          lab: siteLabOf(args),
+          clock: () => clockOf(args, (message) => process.stderr.write(`ccmlab: ${escapeControl(message)}\n`)),
+          readyFile: args['ready-file'],
+        };
         if (args.detach) {
-          refuseIfRunning(args['site-dir']);
-          const consoleFile = path.resolve(args['site-dir'], CONSOLE_FILE);
-          const ready = (await startDetached(process.argv.slice(2), consoleFile)) as unknown as ReadyInfo;
+          const { ready, consoleFile } = await startDetachedSite(options, process.argv.slice(1));
           printResult(args.json, { ...ready, console: consoleFile }, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`);
           return 0;
         }
-        const release = claimSite(args['site-dir']);
-        try {
-          const running = await startSite({ siteDir: args['site-dir'], host: args.host, ...ports, logDir: args['log-dir'], clock });
-          const stopped = new Promise<string>((resolve) => {
-            process.once('SIGINT', () => resolve('SIGINT'));
-            process.once('SIGTERM', () => resolve('SIGTERM'));
-          });
-          const { ready } = running;
-          if (lab) publishSiteNames(lab, ready, args.host);
-          writeReadyFile(readyFilePath(args['site-dir']), ready);
-          if (args['ready-file']) writeReadyFile(args['ready-file'], ready);
-          printResult(
-            args.json,
-            ready,
-            `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C or '${stopHint(args)}'.\n`,
-          );
-          const signal = await stopped;
-          process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`);
-          await running.stop();
-          if (args['ready-file']) removeFile(args['ready-file'], READY_FILE_ROLE);
-        } finally {
-          release();
-        }
+        await serveSite(options, {
+          ready: (ready) => printResult(args.json, ready, runningText(ready, args)),
+          stopping: (signal) => process.stderr.write(`ccmlab: ${signal}: draining requests and stopping the site\n`),
+        });
         return 0;
       }),
   };
 }
 
-/** The site, its lab and its clock, each read once: a start that cannot use them is refused before it changes anything. */
-function startingPoint(args: SiteArgs): { lab: Lab | undefined; clock: Clock } {
-  openSite(args['site-dir']).close();
-  const lab = siteLabOf(args);
-  const clock = clockOf(args, (message) => process.stderr.write(`ccmlab: ${escapeControl(message)}\n`));
-  if (lab) labNames(lab);
-  return { lab, clock };
+function runningText(ready: ReadyInfo, args: SiteArgs): string {
+  return `Site ${ready.siteCode} is running (pid ${ready.pid}):\n  MP         ${ready.mp}\n  MP (HTTPS) ${ready.mpHttps}\n  CMG        ${ready.cmg}  (${ready.cmgName}/CCM_Proxy_MutualAuth/${ready.roleId})\nStop it with Ctrl+C or '${stopHint(args)}'.\n`;
 }
 
 /** The stop command for this site, with the --lab it was started with (without it, site stop looks in the default lab). */
@@ -151,15 +124,13 @@ function configCommand(context: CommandContext): CommandModule {
           builder: (g: Argv) => withExamples(withSiteOptions(g), 'site config get').positional('key', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
-              withSite(args, (site) => {
-                const settings = readSettings(site.db);
-                if (args.key !== undefined) {
-                  const key = requireSettingKey(args.key);
-                  printResult(args.json, { [key]: settings[key] }, `${String(settings[key])}\n`);
-                } else {
-                  printResult(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
-                }
-              });
+              if (args.key !== undefined) {
+                const { key, value } = siteSetting(args['site-dir'], args.key);
+                printResult(args.json, { [key]: value }, `${String(value)}\n`);
+              } else {
+                const settings = siteSettings(args['site-dir']);
+                printResult(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
+              }
               return 0;
             }),
         })
@@ -169,11 +140,8 @@ function configCommand(context: CommandContext): CommandModule {
           builder: (s: Argv) => withExamples(withSiteOptions(s), 'site config set').positional('key', { type: 'string' }).positional('value', { type: 'string' }) as unknown as Argv<ConfigArgs>,
           handler: (args: ConfigArgs) =>
             context.run(async () => {
-              withSite(args, (site) => {
-                const key = requireSettingKey(String(args.key));
-                const value = writeSetting(site.db, key, String(args.value));
-                printResult(args.json, { [key]: value }, `${key} = ${String(value)}\n`);
-              });
+              const { key, value } = changeSetting(args['site-dir'], String(args.key), String(args.value));
+              printResult(args.json, { [key]: value }, `${key} = ${String(value)}\n`);
               return 0;
             }),
         })
@@ -198,10 +166,8 @@ function clientsCommand(context: CommandContext): CommandModule {
           builder: (l: Argv) => withExamples(withSiteOptions(l), 'site clients list'),
           handler: (args: SiteArgs) =>
             context.run(async () => {
-              withSite(args, (site) => {
-                const clients = listClients(site.db).map(clientJson);
-                printResult(args.json, clients, () => (clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients)));
-              });
+              const clients = siteClients(args['site-dir']).map(clientJson);
+              printResult(args.json, clients, () => (clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients)));
               return 0;
             }),
         })
@@ -212,11 +178,9 @@ function clientsCommand(context: CommandContext): CommandModule {
           handler: (args: ClientArgs) =>
             context.run(async () => {
               const smsid = requireSmsid(String(args.smsid));
-              withSite(args, (site) => {
-                const { client, changed } = approveClient(site.db, smsid);
-                const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
-                printResult(args.json, { ...clientJson(client), changed }, `${message}\n`);
-              });
+              const { client, changed } = approveSiteClient(args['site-dir'], smsid);
+              const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
+              printResult(args.json, { ...clientJson(client), changed }, `${message}\n`);
               return 0;
             }),
         })

@@ -2,17 +2,20 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
-import { listBulkTokens, setBulkTokenBlocked, type BulkTokenRecord } from '../../site/bulk-tokens';
-import { revokeSiteCertificate } from '../../site/revocation';
-import { DEFAULT_ROLE_ID, initSite, renewSiteCertificate, SITE_CERTIFICATES, type RenewableCertificate, type Site } from '../../site/site-dir';
-import { openSiteLog } from '../../site/site-logs';
+import { changeTokenBlock, renewCertificate, revokeCertificate, tokenRows, type SiteAdmin } from '../../site/administration';
+import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type RenewableCertificate, type Site } from '../../site/site-dir';
 import type { CommandContext } from '../context';
 import { siteRunCommands } from './site-run';
 import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { clockOf, siteLabOf, withSite, withSiteAsync, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, siteLabOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
+
+/** The site a command administers, its logs and its clock. */
+function adminOf(args: SiteArgs): SiteAdmin {
+  return { siteDir: args['site-dir'], logDir: args['log-dir'], clock: clockOf(args) };
+}
 
 function siteSummary(site: Site, args: SiteArgs) {
   const certificates = SITE_CERTIFICATES.map(({ name }) => site.certificate(name));
@@ -163,32 +166,8 @@ function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
     builder: (y: Argv) => withExamples(withSiteOptions(y), 'site tokens list').option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
     handler: (args) =>
       context.run(async () => {
-        const now = clockOf(args).now();
-        withSite(args, (site) => {
-          const rows: Array<Record<string, string | null>> = listBulkTokens(site, now).map((t: BulkTokenRecord) => ({
-            guid: t.guid,
-            type: t.type,
-            validFrom: t.validFrom,
-            validTo: t.validTo,
-            status: t.status,
-            blockedAt: t.blockedAt,
-          }));
-          if (args.all) {
-            for (const { name } of SITE_CERTIFICATES) {
-              const c = site.certificate(name);
-              rows.push({
-                guid: null,
-                type: c.title,
-                validFrom: c.notBefore.toISOString(),
-                validTo: c.notAfter.toISOString(),
-                status: c.notAfter.getTime() < now.getTime() ? 'Expired' : 'Active',
-                blockedAt: null,
-                thumbprint: c.thumbprint,
-              });
-            }
-          }
-          printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
-        });
+        const rows = tokenRows(adminOf(args), args.all);
+        printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
         return 0;
       }),
   };
@@ -207,15 +186,8 @@ function blockCommand(context: CommandContext, blocked: boolean): CommandModule<
     handler: (args) =>
       context.run(async () => {
         const guid = requireGuid(String(args.guid), 'token GUID');
-        const clock = clockOf(args);
-        withSite(args, (site) => {
-          const change = setBulkTokenBlocked(site, guid, blocked, clock.now());
-          const log = openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp');
-          const state = blocked ? 'blocked' : 'unblocked';
-          const message = change.changed ? `Bulk registration token ${guid} is now ${state}.` : `Bulk registration token ${guid} was already ${state}; nothing changed.`;
-          log.info(message);
-          printResult(args.json, { ...change.record, changed: change.changed }, () => `${message}\n`);
-        });
+        const change = changeTokenBlock(adminOf(args), guid, blocked);
+        printResult(args.json, { ...change.record, changed: change.changed }, () => `${change.message}\n`);
         return 0;
       }),
   };
@@ -225,7 +197,6 @@ interface CertArgs extends SiteArgs {
   certificate: RenewableCertificate;
 }
 
-const TITLES: Record<RenewableCertificate, string> = { 'token-signing': 'SMS Token Signing Certificate', 'role-ssl': 'SMS Role SSL Certificate', cmg: 'CMG server certificate' };
 
 function renewCommand(context: CommandContext): CommandModule<object, CertArgs> {
   return {
@@ -236,13 +207,10 @@ function renewCommand(context: CommandContext): CommandModule<object, CertArgs> 
         .positional('certificate', { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
     handler: (args) =>
       context.run(async () => {
-        const clock = clockOf(args);
         const name = args.certificate;
-        const { previous, current } = await withSiteAsync(args, (site) => renewSiteCertificate(site, name, clock));
-        const consequence = name === 'token-signing' ? 'Tokens signed by the old certificate are no longer accepted.' : 'The running site serves the new certificate to new connections.';
-        openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(`${TITLES[name]} renewed: ${previous} replaced by ${current}. ${consequence}`);
+        const { title, previous, current, consequence } = await renewCertificate(adminOf(args), name);
         printResult(args.json, { certificate: name, previousThumbprint: previous, thumbprint: current }, () =>
-          `${TITLES[name]} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
+          `${title} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
         );
         return 0;
       }),
@@ -258,11 +226,8 @@ function revokeCommand(context: CommandContext): CommandModule<object, CertArgs>
         .positional('certificate', { choices: ['cmg', 'role-ssl'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
     handler: (args) =>
       context.run(async () => {
-        const clock = clockOf(args);
         const name = args.certificate;
-        const revoked = withSite(args, (site) => revokeSiteCertificate(site, name, clock.now()));
-        const message = revoked.changed ? `${TITLES[name]} ${revoked.serial} is revoked: it is on the CRL the MP publishes.` : `${TITLES[name]} ${revoked.serial} was already revoked; nothing changed.`;
-        openSiteLog(args['log-dir'], 'SMSProv', clock, 'SmsProviderSetup.cpp').info(message);
+        const { message, ...revoked } = revokeCertificate(adminOf(args), name);
         printResult(args.json, { certificate: name, ...revoked }, `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`);
         return 0;
       }),
