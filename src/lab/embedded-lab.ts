@@ -12,6 +12,7 @@ import { makeDirectory } from '../store/files';
 import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { trustRoot } from '../world/lab-roots';
+import { cmgHostName, tokenEnrollmentCommandLine } from '../protocol/cmg-address';
 import { runSetup, type SetupOutcome } from './run-setup';
 import { publishSiteNames } from './site-names';
 
@@ -103,8 +104,7 @@ export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeM
 
 /** The article's ccmsetup command line for this token. */
 export function articleCommandLine(token: string): string[] {
-  const cmg = `${ARTICLE_CMG}/CCM_Proxy_MutualAuth/${ARTICLE_ROLE_ID}`;
-  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, `SMSSiteCode=${ARTICLE_SITE_CODE}`, `/regtoken:${token}`];
+  return tokenEnrollmentCommandLine(cmgHostName(ARTICLE_CMG, ARTICLE_ROLE_ID), ARTICLE_SITE_CODE, token);
 }
 
 /** One client of the embedded lab through ccmsetup in-process, with the article's command line. */

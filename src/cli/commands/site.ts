@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
+import { cmgHostName } from '../../protocol/cmg-address';
 import { listBulkTokens, setBulkTokenBlocked, type BulkTokenRecord } from '../../site/bulk-tokens';
 import { revokeSiteCertificate } from '../../site/revocation';
 import { DEFAULT_ROLE_ID, initSite, renewSiteCertificate, SITE_CERTIFICATES, type RenewableCertificate, type Site } from '../../site/site-dir';
@@ -48,7 +49,7 @@ function humanSummary(s: ReturnType<typeof siteSummary>): string {
     `Site code:       ${s.siteCode}`,
     `Hierarchy ID:    ${s.hierarchyId.toUpperCase()}`,
     `MP:              ${s.mpName} (role ID ${s.roleId})`,
-    `CMG:             ${s.cmgName} (internet MP ${s.cmgName}/CCM_Proxy_MutualAuth/${s.roleId})`,
+    `CMG:             ${s.cmgName} (internet MP ${cmgHostName(s.cmgName, s.roleId)})`,
     `Passive:         ${s.passive ? 'yes (bulk registration tokens cannot be created here)' : 'no'}`,
     `Ports:           MP ${s.ports.mp}, MP (HTTPS) ${s.ports.mpHttps}, CMG ${s.ports.cmg} (recorded at init; 'site start' reuses them)`,
     `Lab time:        ${s.labTime} (offset ${s.clockOffset})`,
