@@ -72,13 +72,18 @@ function isDeclared(name: string, names: ReadonlySet<string>): boolean {
   return [name, kebab].some((spelling) => names.has(spelling) || (spelling.startsWith('no-') && names.has(spelling.slice(3))));
 }
 
-function unknownOption(command: DeclaredCommand, globals: OptionTable, tokens: readonly string[], hint: string): string | undefined {
-  const names = namesOf([globals, command.options ?? {}]);
+/** The first option written on the command line that none of the tables declares, with the declared option nearest to it. */
+export function undeclaredOption(tokens: readonly string[], tables: readonly OptionTable[], positionals: readonly string[] = []): { written: string; near: string | undefined } | undefined {
+  const names = namesOf(tables);
   const unknown = writtenOptions(tokens).find(({ name }) => !isDeclared(name, names));
   if (!unknown) return undefined;
-  const candidates = [...Object.keys(globals), ...Object.keys(command.options ?? {})].filter((name) => name.length > 1 && !command.positionals?.includes(name));
-  const near = nearest(unknown.name, candidates);
-  return `${printable(unknown.written)} is not an option here${near ? ` (did you mean --${near}?)` : ''}; ${hint}`;
+  const candidates = tables.flatMap((table) => Object.keys(table)).filter((name) => name.length > 1 && !positionals.includes(name));
+  return { written: printable(unknown.written), near: nearest(unknown.name, candidates) };
+}
+
+function unknownOption(command: DeclaredCommand, globals: OptionTable, tokens: readonly string[], hint: string): string | undefined {
+  const unknown = undeclaredOption(tokens, [globals, command.options ?? {}], command.positionals);
+  return unknown && `${unknown.written} is not an option here${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${hint}`;
 }
 
 function badChoice(command: DeclaredCommand, parsed: ParsedLine, hint: string): string | undefined {
