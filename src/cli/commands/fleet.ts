@@ -3,14 +3,14 @@ import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
 import type { LogsMode } from '../../fleet/enroll-client';
-import { runFleetEnroll, type EnrollSummary } from '../../fleet/enroll-fleet';
+import { runFleetEnroll, type EnrollRequest, type EnrollSummary } from '../../fleet/enroll-fleet';
 import { MAX_CLIENTS } from '../../fleet/journal';
 import { makeFleetKeys, type KeysSummary } from '../../fleet/keys-fleet';
 import type { ProgressSink } from '../../fleet/pool';
 import { runFleetStart, type StartSummary } from '../../fleet/start-fleet';
 import { fleetStatus, type StatusSummary } from '../../fleet/status-fleet';
 import { boundHeapGrowth, useEveryCore } from '../../fleet/runtime';
-import { commandGroup, leafCommand, type Command } from '../command-tree';
+import { commandGroup, leafCommand, type Command, type ParsedArgs } from '../command-tree';
 import type { CommandContext } from '../context';
 import { CA_FILE, CONNECT_TO, FLEET_DIR_OPTION } from '../options';
 import { formatTable, printResult } from '../output';
@@ -105,6 +105,30 @@ function describeEnroll(s: EnrollSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What `fleet enroll` asks of the fleet runner: its options, checked, as the runner takes them. */
+function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>): EnrollRequest {
+  const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
+  return {
+    count,
+    concurrency: Math.min(count, wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY)),
+    lab: labOf(args),
+    labGiven: labGiven(args),
+    fleetDir: args['fleet-dir'],
+    namePattern: args['name-pattern'],
+    keyCache: args['key-cache'],
+    logs: args.logs,
+    regToken: args.regtoken,
+    regTokenFile: args['regtoken-file'],
+    cmg: args.cmg,
+    siteCode: args['site-code'],
+    connectTo: (args['connect-to'] ?? []).map(parseConnectTo),
+    caFile: args['ca-file'],
+    now: args.now,
+    progress: progressBar('fleet enroll'),
+    signal: stopSignal(),
+  };
+}
+
 function enrollCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'fleet enroll',
@@ -114,26 +138,7 @@ function enrollCommand(context: CommandContext): Command {
     run: async (args) => {
       useEveryCore();
       boundHeapGrowth();
-      const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
-      const summary = await runFleetEnroll({
-        count,
-        concurrency: Math.min(count, wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY)),
-        lab: labOf(args),
-        labGiven: labGiven(args),
-        fleetDir: args['fleet-dir'],
-        namePattern: args['name-pattern'],
-        keyCache: args['key-cache'],
-        logs: args.logs,
-        regToken: args.regtoken,
-        regTokenFile: args['regtoken-file'],
-        cmg: args.cmg,
-        siteCode: args['site-code'],
-        connectTo: (args['connect-to'] ?? []).map(parseConnectTo),
-        caFile: args['ca-file'],
-        now: args.now,
-        progress: progressBar('fleet enroll'),
-        signal: stopSignal(),
-      });
+      const summary = await runFleetEnroll(enrollRequest(args));
       printResult(args.json, summary, () => describeEnroll(summary));
       return summary.failed === 0 && !summary.interrupted ? 0 : 1;
     },
