@@ -4,7 +4,7 @@ import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { netbiosOption } from '../core/netbios';
 import { undeclaredOption } from './command-line';
-import { SETUP_OPTIONS } from './options';
+import { SETUP_OPTIONS, valueOptions, type OptionTable } from './options';
 
 /** The emulator's own double-dash options of a ccmsetup command line (ccmsetup-argv.ts splits them off), parsed by yargs. */
 
@@ -43,9 +43,10 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
       throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${message.replace(/\n/g, ' ')} (${USAGE_HINT})`);
     })
     .parseSync();
-  for (const name of ['client-dir', 'log-dir', 'ca-file', 'netbios', 'now', 'lab'] as const) {
-    const value = parsed[name];
-    if (Array.isArray(value)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
+  // yargs makes a list of a value given twice; only a list option (--connect-to) may be one.
+  const table: OptionTable = SETUP_OPTIONS;
+  for (const name of valueOptions(table)) {
+    if (!table[name].array && Array.isArray(parsed[name])) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
   }
   return {
     clientDir: parsed['client-dir'],
