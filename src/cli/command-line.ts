@@ -73,7 +73,12 @@ function isDeclared(name: string, names: ReadonlySet<string>): boolean {
 }
 
 /** The first option written on the command line that none of the tables declares, with the declared option nearest to it. */
-export function undeclaredOption(tokens: readonly string[], tables: readonly OptionTable[], positionals: readonly string[] = []): { written: string; near: string | undefined } | undefined {
+export interface UndeclaredOption {
+  written: string;
+  near: string | undefined;
+}
+
+export function undeclaredOption(tokens: readonly string[], tables: readonly OptionTable[], positionals: readonly string[] = []): UndeclaredOption | undefined {
   const names = namesOf(tables);
   const unknown = writtenOptions(tokens).find(({ name }) => !isDeclared(name, names));
   if (!unknown) return undefined;
@@ -91,7 +96,8 @@ function badChoice(command: DeclaredCommand, parsed: ParsedLine, hint: string): 
     if (choices === undefined || parsed[name] === undefined) continue;
     const given = [parsed[name]].flat().find((value) => !choices.some((choice) => choice === value));
     const shown = command.positionals?.includes(name) ? name : `--${name}`;
-    if (given !== undefined) return `${shown} ${printable(JSON.stringify(given))} is not one of ${choices.map((c) => JSON.stringify(c)).join(', ')}; ${hint}`;
+    const listed = choices.map((c) => JSON.stringify(c)).join(', ');
+    if (given !== undefined) return `${shown} ${printable(JSON.stringify(given))} is not one of ${listed}; ${hint}`;
   }
   return undefined;
 }
@@ -106,7 +112,8 @@ function groupRefusal(program: string, command: DeclaredCommand & { subcommands:
   const depth = command.path === '' ? 0 : command.path.split(' ').length;
   const word = parsed._[depth];
   const list = command.subcommands.join(', ');
-  if (word === undefined) return `name a ${command.path === '' ? '' : `${command.path.split(' ').pop() ?? ''} `}command: ${list} (${usageHint(program, command.path)})`;
+  const noun = command.path === '' ? 'command' : `${command.path.split(' ').pop() ?? ''} command`;
+  if (word === undefined) return `name a ${noun}: ${list} (${usageHint(program, command.path)})`;
   const named = printable(String(word));
   if (command.path === '') {
     const near = nearest(String(word), command.subcommands);
@@ -116,7 +123,13 @@ function groupRefusal(program: string, command: DeclaredCommand & { subcommands:
 }
 
 /** What is wrong with the command line yargs parsed for `command`, in ccmlab's words; undefined if nothing this can see. */
-export function commandLineRefusal(program: string, command: DeclaredCommand, globals: OptionTable, tokens: readonly string[], parsed: ParsedLine): string | undefined {
+export function commandLineRefusal(
+  program: string,
+  command: DeclaredCommand,
+  globals: OptionTable,
+  tokens: readonly string[],
+  parsed: ParsedLine,
+): string | undefined {
   if (command.subcommands) return groupRefusal(program, { ...command, subcommands: command.subcommands }, parsed);
   const hint = usageHint(program, command.path);
   return unknownOption(command, globals, tokens, hint) ?? badChoice(command, parsed, hint) ?? conflict(command, parsed, hint);

@@ -62,7 +62,13 @@ export function leafCommand<O extends OptionTable>(context: CommandContext, spec
 }
 
 /** A command that only groups others: the user names one of them. */
-export function commandGroup(context: CommandContext, spec: { path: CommandPath; describe: string; commands: readonly Command[] }): Command {
+export interface GroupSpec {
+  path: CommandPath;
+  describe: string;
+  commands: readonly Command[];
+}
+
+export function commandGroup(context: CommandContext, spec: GroupSpec): Command {
   const module: CommandModule<GlobalArgs, GlobalArgs> = {
     command: lastWord(spec.path),
     describe: spec.describe,
