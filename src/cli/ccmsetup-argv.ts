@@ -1,17 +1,21 @@
+import { HELP_ALIAS, VERSION_ALIAS } from './command-line';
+import { SETUP_OPTIONS, valueOptions } from './options';
+
 /**
  * Splits a ccmsetup argv into the real command line (`/name:value`, `NAME=value`) and the
- * emulator's own double-dash options (ccmsetup-options.ts). Real switches never start with
- * `--`, so the two cannot collide.
+ * emulator's own double-dash options (SETUP_OPTIONS), with -h and -V. Real switches start
+ * with `/` and properties are NAME=value, so the two cannot collide.
  */
 
-const VALUE_OPTIONS = new Set(['client-dir', 'log-dir', 'connect-to', 'ca-file', 'netbios', 'now', 'lab']);
+const VALUE_OPTIONS = new Set(valueOptions(SETUP_OPTIONS));
+const SHORT_FLAGS = [`-${HELP_ALIAS}`, `-${VERSION_ALIAS}`];
 
 export function splitArgv(argv: readonly string[]): { setupArgs: string[]; emulatorArgs: string[] } {
   const setupArgs: string[] = [];
   const emulatorArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) {
+    if (!arg.startsWith('--') && !SHORT_FLAGS.includes(arg)) {
       setupArgs.push(arg);
       continue;
     }

@@ -1,6 +1,7 @@
 import { asksForUsage } from '../client/setup-command';
 import { AGENT_VERSION } from '../protocol/agent-version';
 import { splitArgv } from './ccmsetup-argv';
+import { HELP_ALIAS, VERSION_ALIAS } from './command-line';
 import { ccmsetupUsage } from './ccmsetup-usage';
 import { runMain } from './exit';
 import { versionLine } from './version';
@@ -10,11 +11,11 @@ const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
 
 async function main(argv: string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
-  if (emulatorArgs.includes('--version')) {
+  if (emulatorArgs.includes('--version') || emulatorArgs.includes(`-${VERSION_ALIAS}`)) {
     process.stdout.write(`${versionLine('ccmsetup')} (emulated client version ${AGENT_VERSION})\n`);
     return 0;
   }
-  if (asksForUsage(setupArgs) || emulatorArgs.includes('--help')) {
+  if (asksForUsage(setupArgs) || emulatorArgs.includes('--help') || emulatorArgs.includes(`-${HELP_ALIAS}`)) {
     process.stdout.write(ccmsetupUsage());
     return 0;
   }

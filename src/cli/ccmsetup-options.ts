@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { netbiosOption } from '../core/netbios';
+import { undeclaredOption } from './command-line';
+import { SETUP_OPTIONS, valueOptions, type OptionTable } from './options';
 
 /** The emulator's own double-dash options of a ccmsetup command line (ccmsetup-argv.ts splits them off), parsed by yargs. */
 
@@ -24,31 +26,27 @@ export function defaultNetbiosName(): string {
   return name === '' ? 'CLIENT01' : name;
 }
 
+const USAGE_HINT = "ccmsetup /? lists the emulator's --options";
+
 export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorOptions {
+  const unknown = undeclaredOption(emulatorArgs, [SETUP_OPTIONS]);
+  if (unknown) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${unknown.written} is not an emulator option${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${USAGE_HINT}`);
   const parsed = yargs([...emulatorArgs])
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'boolean-negation': false })
-    .options({
-      'client-dir': { type: 'string', requiresArg: true },
-      'log-dir': { type: 'string', requiresArg: true },
-      'connect-to': { type: 'string', array: true, requiresArg: true },
-      'ca-file': { type: 'string', requiresArg: true },
-      netbios: { type: 'string', requiresArg: true },
-      now: { type: 'string', requiresArg: true },
-      lab: { type: 'string', requiresArg: true },
-      json: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-    })
+    .options(SETUP_OPTIONS)
     .strict()
     .help(false)
     .version(false)
     .exitProcess(false)
     .fail((message: string) => {
-      throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${message.replace(/\n/g, ' ')} (ccmsetup /? lists the emulator's --options)`);
+      // What yargs still refuses itself (a missing value), as it wrote it.
+      throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${message.replace(/\n/g, ' ')} (${USAGE_HINT})`);
     })
     .parseSync();
-  for (const name of ['client-dir', 'log-dir', 'ca-file', 'netbios', 'now', 'lab'] as const) {
-    const value = parsed[name];
-    if (Array.isArray(value)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
+  // yargs makes a list of a value given twice; only a list option (--connect-to) may be one.
+  const table: OptionTable = SETUP_OPTIONS;
+  for (const name of valueOptions(table)) {
+    if (!table[name].array && Array.isArray(parsed[name])) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
   }
   return {
     clientDir: parsed['client-dir'],

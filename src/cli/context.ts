@@ -1,9 +1,14 @@
+import type { CommandLine } from './command-line';
+
 /**
- * What command handlers share: yargs calls a handler and forgets it, so each handler
- * hands its work to `run`, and the entry point awaits the outcome and its exit code.
+ * What command handlers share: the command line being parsed (whose checks each builder
+ * tells which command it is), and the outcome: yargs calls a handler and forgets it, so each
+ * handler hands its work to `run`, and the entry point awaits the outcome and its exit code.
  */
 export class CommandContext {
   private outcome: Promise<number> | undefined;
+
+  constructor(readonly commandLine: CommandLine) {}
 
   run(work: () => Promise<number>): Promise<void> {
     this.outcome = work();

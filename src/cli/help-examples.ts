@@ -208,7 +208,7 @@ const EXAMPLES = {
   ],
   demo: [
     ['ccmlab demo', 'in lab/demo'],
-    ['ccmlab demo --lab-dir /tmp/ccmlab-demo --json', 'elsewhere, the summary as JSON'],
+    ['ccmlab demo --lab /tmp/ccmlab-demo --json', 'elsewhere, the summary as JSON'],
   ],
   fleet: [
     ['ccmlab fleet keys --count 1000 --key-cache lab/keys', "make 1000 clients' keys on every core"],

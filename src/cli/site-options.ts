@@ -1,4 +1,3 @@
-import type { Argv } from 'yargs';
 import type { Clock } from '../core/clock';
 import { openSite, type Site } from '../site/site-dir';
 import { labAt, labInUse, type Lab } from '../world/lab';
@@ -7,7 +6,7 @@ import { commandClock } from '../world/lab-clock';
 /**
  * Every site-side command works in a lab (--lab, env CCMLAB_LAB, default lab/): its site
  * dir and site logs default to the lab's, and its clock is the lab's. --site-dir (env
- * CCMLAB_SITE_DIR), --log-dir and --now win over the lab.
+ * CCMLAB_SITE_DIR), --log-dir and --now win over the lab. Their options: SITE_OPTIONS.
  */
 
 export interface LabArgs {
@@ -37,20 +36,19 @@ export function clockOf(args: LabArgs & { inLab?: boolean }, onKeep?: (message: 
   return commandClock(args.now, siteLabOf(args), { onKeep });
 }
 
-export function withSiteOptions<T>(y: Argv<T>): Argv<T & SiteArgs> {
-  return y
-    .option('site-dir', { type: 'string', describe: 'the site directory (default <lab>/site; env CCMLAB_SITE_DIR)', requiresArg: true })
-    .option('log-dir', { type: 'string', describe: 'where site logs go (default logs/site, or <lab>/logs/site with --lab)', requiresArg: true })
-    .middleware((parsed) => {
-      const args = parsed as unknown as Partial<SiteArgs>;
-      if (args.inLab !== undefined) return;
-      const lab = labOf(args);
-      const fromEnv = process.env.CCMLAB_SITE_DIR;
-      args['site-dir'] ??= fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
-      args.inLab = labInUse(args.lab, args['site-dir'] !== undefined) !== undefined;
-      args['site-dir'] ??= lab.siteDir;
-      args['log-dir'] ??= lab.siteLogDir;
-    }) as unknown as Argv<T & SiteArgs>;
+type GivenSiteArgs = LabArgs & { 'site-dir'?: string; 'log-dir'?: string };
+
+/** The site a command works on: --site-dir, else CCMLAB_SITE_DIR, else the lab's; its logs: --log-dir, else the lab's. */
+export function resolveSite<A extends GivenSiteArgs>(args: A): A & SiteArgs {
+  const lab = labOf(args);
+  const fromEnv = process.env.CCMLAB_SITE_DIR;
+  const given = args['site-dir'] ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+  return { ...args, 'site-dir': given ?? lab.siteDir, 'log-dir': args['log-dir'] ?? lab.siteLogDir, inLab: labInUse(args.lab, given !== undefined) !== undefined };
+}
+
+/** A site command's work, given its site (resolveSite). */
+export function onSite<A extends GivenSiteArgs>(work: (args: A & SiteArgs) => Promise<number>): (args: A) => Promise<number> {
+  return (args) => work(resolveSite(args));
 }
 
 /** Opens the site for one command and closes it whatever happens. */

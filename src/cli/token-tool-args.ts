@@ -3,11 +3,12 @@ import { nearest } from '../core/text';
 import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
 import { MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-service';
 import { labAt, labInUse } from '../world/lab';
+import { HELP_ALIAS, VERSION_ALIAS } from './command-line';
 
 /**
  * BulkRegistrationTokenTool's command line: `/new`, `/lifetime <minutes>` (or
  * `/lifetime:<minutes>`), `/?` (or `/help`), in any order and any case; plus the
- * emulator's own `--site-dir`, `--log-dir`, `--now`, `--json`, `--help`, `--version`.
+ * emulator's own `--lab`, `--site-dir`, `--log-dir`, `--now`, `--json`, `--help` (-h), `--version` (-V).
  */
 
 export interface TokenToolArgs {
@@ -25,6 +26,8 @@ export interface TokenToolArgs {
 const SWITCHES = ['new', 'lifetime', '?', 'help'];
 const OPTIONS = ['site-dir', 'log-dir', 'lab', 'now'];
 const FLAGS = ['json', 'help', 'version'];
+/** The tool's own switches start with '/', so -h and -V collide with none. */
+const SHORT_FLAGS: ReadonlyMap<string, string> = new Map([[`-${HELP_ALIAS}`, 'help'], [`-${VERSION_ALIAS}`, 'version']]);
 
 function usageError(message: string): never {
   throw new CcmlabError('BRTT_E_USAGE', message);
@@ -52,7 +55,7 @@ function parseDoubleDash(argv: readonly string[], i: number, options: Record<str
     flags.add(name);
     return 1;
   }
-  if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir, --now, --json, --help and --version`);
+  if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir, --now, --json, --help (-h) and --version (-V)`);
   const value = inline ?? argv[i + 1];
   if (value === undefined || value === '') usageError(`--${name} needs a value`);
   options[name] = value;
@@ -69,6 +72,11 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
     const arg = argv[i];
     if (arg.startsWith('--')) {
       i += parseDoubleDash(argv, i, options, flags) - 1;
+      continue;
+    }
+    const short = SHORT_FLAGS.get(arg);
+    if (short !== undefined) {
+      flags.add(short);
       continue;
     }
     if (!arg.startsWith('/')) usageError(`'${arg}' is not a parameter; the tool takes /new [/lifetime <minutes>] or /?`);
@@ -113,7 +121,7 @@ export function tokenToolUsage(): string {
     'Usage: BulkRegistrationTokenTool /new [/lifetime <minutes>] [--json]',
     '       BulkRegistrationTokenTool /?',
     '',
-    '  /?         show this usage (also /help, --help)',
+    '  /?         show this usage (also /help, --help, -h)',
     '  /new       create a new bulk registration token',
     `  /lifetime  with /new: how long the token is valid, in whole minutes (default ${DEFAULT_LIFETIME_MINUTES}, 3 days; maximum ${MAX_LIFETIME_MINUTES}, 7 days)`,
     '',
@@ -123,7 +131,7 @@ export function tokenToolUsage(): string {
     'Emulator options: --lab DIR (env CCMLAB_LAB, default lab), --site-dir DIR (env CCMLAB_SITE_DIR,',
     'default <lab>/site), --log-dir DIR (default logs/site, or <lab>/logs/site with --lab),',
     "--now ISO-8601 (env CCMLAB_NOW; default: the lab's clock, or the machine's for a --site-dir outside",
-    'a named lab), --version, and --json: print',
+    'a named lab), --version (-V), and --json: print',
     '{"guid", "validFrom", "validTo", "lifetimeMinutes", "token"} (times ISO-8601 UTC) instead.',
     '',
     'Examples:',

@@ -107,6 +107,31 @@ export function tokenState(token: TokenInfo, now: Date): TokenState {
   return now.getTime() >= Date.parse(token.renewalDue) ? 'renewal-due' : 'valid';
 }
 
+/** What `ccmlab client status` reports: identity, site, MPs, token and its state at `now`, certificate thumbprints, where the client keeps its files. */
+export function clientStatus(state: ClientState, clientDir: string, now: Date): Record<string, unknown> {
+  const { config } = state;
+  const thumbprint = (pem: string) => new crypto.X509Certificate(pem).fingerprint.replace(/:/g, '');
+  return {
+    smsid: config.smsid,
+    netbios: config.netbios,
+    siteCode: config.siteCode,
+    registration: config.registration,
+    assigned: config.registration !== 'unassigned',
+    registeredBy: config.registeredBy,
+    location: config.location,
+    assignedMp: config.assignedMp,
+    internetMp: config.internetMp,
+    tokenIssuedAt: config.token?.issuedAt ?? null,
+    tokenExpiresAt: config.token?.expiresAt ?? null,
+    renewalDue: config.token?.renewalDue ?? null,
+    tokenState: config.token ? tokenState(config.token, now) : null,
+    signingThumbprint: thumbprint(state.signing.certificatePem),
+    encryptionThumbprint: thumbprint(state.encryption.certificatePem),
+    clientDir: path.resolve(clientDir),
+    logDir: path.resolve(config.logDir),
+  };
+}
+
 export function isInstalled(dir: string): boolean {
   return fs.existsSync(path.join(dir, CLIENT_FILES.config));
 }

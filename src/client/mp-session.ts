@@ -5,6 +5,7 @@ import { printable } from '../core/text';
 import { newGuid } from '../core/guid';
 import type { CmLog } from '../log/logger';
 import { isCanonicalSmsid } from '../protocol/smsid';
+import { cmgHostName } from '../protocol/cmg-address';
 import { decodeMessage, encodeRequest, MULTIPART_CONTENT_TYPE, type MessageDecodeResult } from '../protocol/ccm-message';
 import { clientTokenValue, isoSeconds, signClientToken } from '../protocol/ccm-signature';
 import { certificateBinding, decodeJwtPayload, stsTime } from '../protocol/jwt';
@@ -60,7 +61,7 @@ export class MpSession {
   /** The host a message goes to as CcmMessaging names it: the MP's, or `cmg/CCM_Proxy_MutualAuth/<role ID>`. */
   private get messagingHost(): string {
     const { route } = this.o;
-    return route.kind === 'intranet' ? new URL(route.mp).host.toUpperCase() : `${new URL(route.origin).host.toUpperCase()}/CCM_Proxy_MutualAuth/${route.roleId}`;
+    return route.kind === 'intranet' ? new URL(route.mp).host.toUpperCase() : cmgHostName(new URL(route.origin).host.toUpperCase(), route.roleId);
   }
 
   get smsid(): string {

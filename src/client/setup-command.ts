@@ -5,6 +5,7 @@ import { decodeText, escapeControl, nearest, printable } from '../core/text';
 import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
 import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/log-settings';
+import { cmgHostName } from '../protocol/cmg-address';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
 import { AAD_PROPERTIES, KNOWN_PROPERTIES, SWITCHES, type SwitchSpec } from './setup-switches';
 
@@ -214,7 +215,7 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
   }
   if (cmg) {
     if (scheme !== 'https') fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is a CMG, which only answers https://; write https://${authority}${url.pathname}`);
-    return { url: `https://${authority}/CCM_Proxy_MutualAuth/${cmg[1]}`, kind: 'cmg', scheme, host: url.hostname, port, roleId: cmg[1] };
+    return { url: `https://${cmgHostName(authority, cmg[1])}`, kind: 'cmg', scheme, host: url.hostname, port, roleId: cmg[1] };
   }
   if (url.pathname !== '/' && url.pathname !== '') {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' has a path; an intranet MP is just http(s)://name[:port]`);
@@ -244,7 +245,7 @@ function parseCcmHostName(value: string): CloudGateway | null {
     fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} is neither a host name nor the CMG form <cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
   }
   const port = url.port ? Number(url.port) : 443;
-  return { host: url.hostname, port, roleId: cmg[1], url: `https://${hostPort}/CCM_Proxy_MutualAuth/${cmg[1]}` };
+  return { host: url.hostname, port, roleId: cmg[1], url: `https://${cmgHostName(hostPort, cmg[1])}` };
 }
 
 function booleanProperty(name: string, value: string): boolean {

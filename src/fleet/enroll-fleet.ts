@@ -4,6 +4,7 @@ import { CcmlabError, toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { countOf, printable } from '../core/text';
 import { startEmbeddedSite, type EmbeddedSite } from '../orchestration/embedded-lab';
+import { tokenEnrollmentCommandLine } from '../protocol/cmg-address';
 import { removeEmptyDirs } from '../store/files';
 import { GroupSync } from '../store/group-sync';
 import { labEnvironment } from '../world/environment';
@@ -16,7 +17,7 @@ import { KeyCache, ownerOf } from './key-cache';
 import { checkNames, DEFAULT_NAME_PATTERN, nameAt, parseNamePattern, type NamePattern } from './names';
 import { runPool, type Outcome, type PoolRun, type ProgressSink } from './pool';
 import { FleetStatistics, type StatisticsSummary } from './statistics';
-import { aimFleet, checkCommandLine, fleetCommandLine, issueLabToken, type FleetMode, type Target } from './target';
+import { aimFleet, checkCommandLine, issueLabToken, type FleetMode, type Target } from './target';
 
 /**
  * `ccmlab fleet enroll`: many clients at once, each a full enrollment through ccmsetup's own
@@ -131,7 +132,7 @@ async function startTarget(p: Prepared, request: EnrollRequest): Promise<Started
   const embedded: EmbeddedSite | undefined = target.mode === 'embedded' ? await startEmbeddedSite(p.fleetDir, target.clock) : undefined;
   try {
     const token = target.token ?? (await issueLabToken(target.envLab, target.clock));
-    const setupArgs = fleetCommandLine(target.cmg, target.siteCode, token);
+    const setupArgs = tokenEnrollmentCommandLine(target.cmg, target.siteCode, token);
     checkCommandLine(setupArgs);
     const run: ClientRun = {
       fleetDir: p.fleetDir,

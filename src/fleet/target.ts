@@ -3,6 +3,7 @@ import { parseSetupCommand } from '../client/setup-command';
 import type { Clock } from '../core/clock';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { hostNameDefect } from '../core/host-name';
+import { cmgHostName, tokenEnrollmentCommandLine } from '../protocol/cmg-address';
 import { ARTICLE_CMG, ARTICLE_ROLE_ID, ARTICLE_SITE_CODE } from '../orchestration/embedded-lab';
 import { issueToolToken } from '../site/token-tool';
 import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
@@ -64,11 +65,6 @@ export function checkCmg(cmg: string): string {
   return cmg;
 }
 
-/** The source article's command line for each client: the CMG as /mp and CCMHOSTNAME, the site code, the bulk token. */
-export function fleetCommandLine(cmg: string, siteCode: string, token: string): string[] {
-  return [`/mp:https://${cmg}`, `CCMHOSTNAME=${cmg}`, `SMSSiteCode=${siteCode}`, `/regtoken:${token}`];
-}
-
 /** The command line every client will run, checked once before any client starts. */
 export function checkCommandLine(args: readonly string[]): void {
   try {
@@ -101,7 +97,7 @@ interface SiteFacts {
 function labSiteFacts(lab: Lab): SiteFacts {
   const site = openSite(lab.siteDir);
   try {
-    return { cmg: `${site.config.cmgName}/CCM_Proxy_MutualAuth/${site.config.roleId}`, siteCode: site.config.siteCode, siteLogs: path.resolve(lab.siteLogDir) };
+    return { cmg: cmgHostName(site.config.cmgName, site.config.roleId), siteCode: site.config.siteCode, siteLogs: path.resolve(lab.siteLogDir) };
   } finally {
     site.close();
   }
@@ -109,7 +105,7 @@ function labSiteFacts(lab: Lab): SiteFacts {
 
 function siteFacts(mode: FleetMode, envLab: Lab, options: TargetOptions): SiteFacts {
   if (mode === 'lab') return labSiteFacts(envLab);
-  if (mode === 'embedded') return { cmg: `${ARTICLE_CMG}/CCM_Proxy_MutualAuth/${ARTICLE_ROLE_ID}`, siteCode: ARTICLE_SITE_CODE, siteLogs: path.resolve(envLab.siteLogDir) };
+  if (mode === 'embedded') return { cmg: cmgHostName(ARTICLE_CMG, ARTICLE_ROLE_ID), siteCode: ARTICLE_SITE_CODE, siteLogs: path.resolve(envLab.siteLogDir) };
   if (options.siteCode === undefined) throw new CcmlabError('CCMLAB_E_BAD_OPTION', "--regtoken with --cmg needs --site-code: the code of the site behind that CMG (ccmsetup's SMSSITECODE)");
   return { cmg: options.cmg ?? '', siteCode: options.siteCode, siteLogs: null };
 }
@@ -149,7 +145,7 @@ export function aimFleet(options: TargetOptions, fleetLab: Lab): Target {
   const envLab = mode === 'embedded' ? fleetLab : options.lab;
   const facts = siteFacts(mode, envLab, options);
   const target = { mode, envLab, clock: commandClock(options.now, envLab), cmg: options.cmg ?? facts.cmg, siteCode: options.siteCode ?? facts.siteCode, siteLogs: facts.siteLogs, token };
-  if (token !== undefined) checkCommandLine(fleetCommandLine(target.cmg, target.siteCode, token));
+  if (token !== undefined) checkCommandLine(tokenEnrollmentCommandLine(target.cmg, target.siteCode, token));
   return target;
 }
 

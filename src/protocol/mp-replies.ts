@@ -1,3 +1,4 @@
+import { cmgProxyPath } from './cmg-address';
 import { escapeXml } from './xml';
 
 /**
@@ -38,7 +39,7 @@ export function buildCertificateReply(element: 'SITESIGNCERT' | 'MPCERT', siteCo
 
 /** The CMG's ServiceMetadata (ccmlab's shape): the MPs it fronts. */
 export function buildServiceMetadata(cmgName: string, siteCode: string, roleIds: readonly string[]): string {
-  const mps = roleIds.map((id) => `<ManagementPoint RoleID="${escapeXml(id)}" Path="/CCM_Proxy_MutualAuth/${escapeXml(id)}" SiteCode="${escapeXml(siteCode)}"/>`).join('');
+  const mps = roleIds.map((id) => `<ManagementPoint RoleID="${escapeXml(id)}" Path="${escapeXml(cmgProxyPath(id))}" SiteCode="${escapeXml(siteCode)}"/>`).join('');
   return `<ServiceMetadata Name="${escapeXml(cmgName)}"><ManagementPoints>${mps}</ManagementPoints></ServiceMetadata>`;
 }
 

@@ -115,6 +115,12 @@ describe('ccmsetup (process)', () => {
     expect(r.stderr).toMatch(/'\/UsePKICer' is not a ccmsetup parameter; did you mean \/UsePKICert\?/);
   });
 
+  test('a mistyped emulator option suggests the nearest one', async () => {
+    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '--dry-rn', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --dry-rn is not an emulator option \(did you mean --dry-run\?\); ccmsetup \/\? lists the emulator's --options/);
+  });
+
   test('a bad emulator option is refused with 6 and still logged where --log-dir says', async () => {
     const logDir = path.join(work, 'logs');
     const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], { cwd: work });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
 
-/** What every command shares: --version, help pages with examples, one usage hint. */
+/** What every command shares: --version and -V, help pages with examples (--help and -h), one usage hint. */
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -41,6 +41,31 @@ describe('--version', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${line}\n`);
     expect(r.stderr).toBe('');
+    expect(listFiles(work)).toEqual([]);
+  });
+});
+
+describe('-h and -V', () => {
+  // The program, a group, a command, a subcommand of a subcommand, one with positionals, the demo.
+  test.each([[''], ['site'], ['site tokens'], ['site tokens block'], ['clock set'], ['log show'], ['demo']])('ccmlab %s: -h prints the --help page and -V the version, exit 0, nothing written', async (page) => {
+    const words = page.split(' ').filter(Boolean);
+    const [long, short, version] = await Promise.all([['--help'], ['-h'], ['-V']].map((flag) => runCli('ccmlab', [...words, ...flag], { cwd: work })));
+    expect([short.code, short.stderr]).toEqual([0, '']);
+    expect(short.stdout).toBe(long.stdout);
+    expect(short.stdout).toMatch(new RegExp(`^ccmlab ${page}`.trim()));
+    expect(short.stdout).toMatch(/^ {2}-h, --help .*\n {2}-V, --version /m);
+    expect([version.code, version.stdout, version.stderr]).toEqual([0, `ccmlab ${VERSION}\n`, '']);
+    expect(listFiles(work)).toEqual([]);
+  });
+
+  test.each([
+    ['ccmsetup', /^Usage: ccmsetup /, `ccmsetup ${VERSION} (emulated client version 5.00.9128.1000)\n`],
+    ['BulkRegistrationTokenTool', /^Usage: BulkRegistrationTokenTool /, `BulkRegistrationTokenTool ${VERSION}\n`],
+  ] as const)('%s -h prints its usage and -V its version, exit 0, nothing written', async (name, usage, line) => {
+    const [help, version] = await Promise.all([runCli(name, ['-h'], { cwd: work }), runCli(name, ['-V'], { cwd: work })]);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(usage);
+    expect([version.code, version.stdout, version.stderr]).toEqual([0, line, '']);
     expect(listFiles(work)).toEqual([]);
   });
 });

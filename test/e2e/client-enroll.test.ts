@@ -345,14 +345,28 @@ describe('internal-network registration', () => {
 });
 
 describe('the demo', () => {
-  test('ccmlab demo exits 0 and prints the rotation line', async () => {
-    const r = await runCli('ccmlab', ['demo', '--lab-dir', path.join(work, 'demo')], { cwd: work });
+  test('ccmlab demo --lab DIR exits 0, prints the rotation line and makes its lab in DIR', async () => {
+    const r = await runCli('ccmlab', ['demo', '--lab', path.join(work, 'demo')], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(ROTATION);
+    expect(fs.existsSync(path.join(work, 'demo', 'site', 'site.json'))).toBe(true);
+    expect(r.stdout).toContain(`npx ccmlab clock set +31d --lab ${path.relative(work, path.join(work, 'demo'))}`);
     expect(r.stdout).toMatch(/SMSID: +GUID:[0-9A-F-]{36}/);
     // The token tool's GUID is called a GUID, never "token <guid>".
     expect(r.stderr).toMatch(/^3\. BulkRegistrationTokenTool \/new: tracking GUID [0-9a-f-]{36}, valid until /m);
     expect(r.stderr).not.toMatch(/token [0-9a-f]{8}-/);
+  });
+
+  test.each([['--lab'], ['--lab-dir']])('demo %s names the lab it makes afresh (--lab-dir is the old name): a directory that is not a lab is refused, nothing else made', async (option) => {
+    const cwd = path.join(work, `demo-refused${option}`);
+    const mine = path.join(cwd, 'mine');
+    fs.mkdirSync(mine, { recursive: true });
+    fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine\n');
+    const r = await runCli('ccmlab', ['demo', option, mine], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CCMLAB_E_SITE_EXISTS: .*mine exists and is not a ccmlab lab; choose another --lab/);
+    expect(fs.readdirSync(cwd)).toEqual(['mine']);
+    expect(fs.readdirSync(mine)).toEqual(['notes.txt']);
   });
 });
 

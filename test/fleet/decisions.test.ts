@@ -2,7 +2,7 @@ import type { ClientConfig } from '../../src/client/client-state';
 import { fleetMismatch, type FleetRecord } from '../../src/fleet/fleet-dir';
 import { FleetStatistics, percentile } from '../../src/fleet/statistics';
 import { countClient, emptyCounts } from '../../src/fleet/status-fleet';
-import { checkCmg, chooseMode, fleetCommandLine } from '../../src/fleet/target';
+import { checkCmg, chooseMode } from '../../src/fleet/target';
 
 const facts = { labGiven: false, labRoot: 'lab', siteRunning: false, token: false, cmg: false };
 
@@ -27,7 +27,6 @@ describe('which site a fleet enrolls into (pure)', () => {
     expect(checkCmg('CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500')).toBe('CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500');
     expect(() => checkCmg('https://cmg/CCM_Proxy_MutualAuth/1')).toThrow(/is not NAME\/CCM_Proxy_MutualAuth\/<role ID>/);
     expect(() => checkCmg('cm g/CCM_Proxy_MutualAuth/1')).toThrow(/names a host that has U\+0020/);
-    expect(fleetCommandLine('CMG/CCM_Proxy_MutualAuth/7', 'ABC', 'T')).toEqual(['/mp:https://CMG/CCM_Proxy_MutualAuth/7', 'CCMHOSTNAME=CMG/CCM_Proxy_MutualAuth/7', 'SMSSiteCode=ABC', '/regtoken:T']);
   });
 });
 

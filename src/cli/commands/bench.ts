@@ -1,10 +1,9 @@
-import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { MAX_CLIENTS } from '../../fleet/limits';
 import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../bench/bench';
 import { benchRows, type BenchReport } from '../../bench/bench-report';
+import { leafCommand, type Command } from '../command-tree';
 import type { CommandContext } from '../context';
-import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
 
 /** `npm run bench`: a benchmark, never a test (`--smoke` only shows that every part runs). */
@@ -27,12 +26,11 @@ const SCALE_COLUMNS = [
   ['siteCpuMs', 'Site CPU ms'],
 ] as const;
 
-interface BenchArgs {
-  json?: boolean;
-  smoke?: boolean;
-  scale?: string;
-  'key-pool'?: string;
-}
+const BENCH_OPTIONS = {
+  smoke: { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' },
+  'key-pool': { type: 'string', describe: "where the fleet measurements keep their client keys between runs (default: the project's lab/bench-key-cache)" },
+  scale: { type: 'string', describe: 'instead: fleets of these sizes (N,N,…) with cached keys, each against a site of its own: throughput, peak RSS, CPU per client' },
+} as const;
 
 /** `--scale 100,1000,10000`: fleet sizes, each a whole number from 1 to MAX_CLIENTS. */
 export function parseScale(value: string): number[] {
@@ -45,7 +43,7 @@ export function parseScale(value: string): number[] {
 }
 
 /** The bench makes labs of its own and runs on the system clock: a --lab or --now would be ignored, so it is refused. */
-function refuseLabOptions(args: BenchArgs & { lab?: string; now?: string }): void {
+function refuseLabOptions(args: { lab?: string; now?: string }): void {
   const given = (['lab', 'now'] as const).find((name) => args[name] !== undefined);
   if (given) throw new CcmlabError('CCMLAB_E_USAGE', `bench makes labs of its own, on the system clock: --${given} does nothing here (its fleets' keys: --key-pool DIR)`);
 }
@@ -60,30 +58,27 @@ function benchText(report: BenchReport, smoke: boolean): string {
   return `${[`Machine: ${machineLine(report.machine)}`, ...note, formatTable(COLUMNS, rows), 'Figure vs limit:', ...about].join('\n')}\n`;
 }
 
-export function benchCommand(context: CommandContext): CommandModule<object, BenchArgs> {
-  return {
-    command: 'bench',
+export function benchCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'bench',
     describe: 'measure key generation, enrollment, startup, logging, token checks and MP requests, each against a limit measured in the same run',
-    builder: (y: Argv) =>
-      withExamples(y, 'bench')
-        .option('smoke', { type: 'boolean', describe: 'tiny counts: check that every measurement runs (figures mean nothing)' })
-        .option('key-pool', { type: 'string', describe: "where the fleet measurements keep their client keys between runs (default: the project's lab/bench-key-cache)" })
-        .option('scale', { type: 'string', describe: 'instead: fleets of these sizes (N,N,…) with cached keys, each against a site of its own: throughput, peak RSS, CPU per client' })
-        .conflicts('scale', 'smoke')
-        // --smoke uses a throwaway pool of its own.
-        .conflicts('smoke', 'key-pool') as unknown as Argv<BenchArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        refuseLabOptions(args);
-        const progress = (label: string) => process.stderr.write(`bench: ${label}\n`);
-        if (args.scale !== undefined) {
-          const scale = await runScale(parseScale(args.scale), progress, args['key-pool']);
-          printResult(args.json, scale, () => `Machine: ${machineLine(scale.machine)}\n${formatTable(SCALE_COLUMNS, scale.runs.map((run) => ({ ...run, siteCpuMs: run.siteCpuMs ?? '-' })))}`);
-          return 0;
-        }
-        const report = await runBench(args.smoke ? SMOKE_COUNTS : FULL_COUNTS, progress, args['key-pool']);
-        printResult(args.json, report, () => benchText(report, args.smoke === true));
+    options: BENCH_OPTIONS,
+    // --smoke uses a throwaway pool of its own.
+    conflicts: [
+      ['scale', 'smoke'],
+      ['smoke', 'key-pool'],
+    ],
+    run: async (args) => {
+      refuseLabOptions(args);
+      const progress = (label: string) => process.stderr.write(`bench: ${label}\n`);
+      if (args.scale !== undefined) {
+        const scale = await runScale(parseScale(args.scale), progress, args['key-pool']);
+        printResult(args.json, scale, () => `Machine: ${machineLine(scale.machine)}\n${formatTable(SCALE_COLUMNS, scale.runs.map((run) => ({ ...run, siteCpuMs: run.siteCpuMs ?? '-' })))}`);
         return 0;
-      }),
-  };
+      }
+      const report = await runBench(args.smoke ? SMOKE_COUNTS : FULL_COUNTS, progress, args['key-pool']);
+      printResult(args.json, report, () => benchText(report, args.smoke === true));
+      return 0;
+    },
+  });
 }

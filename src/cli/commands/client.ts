@@ -1,41 +1,21 @@
-import * as crypto from 'node:crypto';
-import * as path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { agentRoam, agentRun, agentStart, type AgentOptions } from '../../client/agent';
-import { expiredTokenAdvice, loadClient, tokenState, type ClientState } from '../../client/client-state';
-import { labEnvironment, NO_ENVIRONMENT } from '../../world/environment';
-import { labAt, labInUse, type Lab } from '../../world/lab';
-import { netbiosOption } from '../../core/netbios';
-import { escapeControl } from '../../core/text';
-import { commandClock, watchLabClock } from '../../world/lab-clock';
+import { agentRoam, agentRun, agentStart, type AgentOptions, type StartAction } from '../../client/agent';
+import { clientStatus, expiredTokenAdvice, loadClient, type ClientState } from '../../client/client-state';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
+import { netbiosOption } from '../../core/netbios';
+import { escapeControl } from '../../core/text';
+import { labEnvironment, NO_ENVIRONMENT } from '../../world/environment';
+import { labAt, labInUse, type Lab } from '../../world/lab';
+import { commandClock, watchLabClock } from '../../world/lab-clock';
 import { defaultNetbiosName } from '../ccmsetup-options';
+import { commandGroup, leafCommand, type Command, type ParsedArgs } from '../command-tree';
 import type { CommandContext } from '../context';
-import { withExamples } from '../help-examples';
+import { CLIENT_OPTIONS } from '../options';
 import { printResult } from '../output';
 
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
 
-interface ClientArgs {
-  'client-dir'?: string;
-  'log-dir'?: string;
-  'connect-to'?: string[];
-  'ca-file'?: string;
-  netbios?: string;
-  now?: string;
-  lab?: string;
-  json?: boolean;
-}
-
-function withClientOptions<T>(y: Argv<T>): Argv<T & ClientArgs> {
-  return y
-    .option('client-dir', { type: 'string', requiresArg: true, describe: 'the client dir (default lab/clients/<NETBIOS>)' })
-    .option('netbios', { type: 'string', requiresArg: true, describe: 'the computer name, for the default client dir' })
-    .option('log-dir', { type: 'string', requiresArg: true, describe: 'client logs (default: where the client keeps them)' })
-    .option('connect-to', { type: 'string', array: true, requiresArg: true, describe: 'HOST:PORT:ADDR:PORT2 (default: what the client keeps)' })
-    .option('ca-file', { type: 'string', requiresArg: true, describe: 'root to trust (default: what the client keeps)' }) as unknown as Argv<T & ClientArgs>;
-}
+type ClientArgs = ParsedArgs<typeof CLIENT_OPTIONS>;
 
 /** --client-dir, or the lab's dir of --netbios (default: this machine's name). */
 function clientDirOf(args: ClientArgs): string {
@@ -60,30 +40,6 @@ function agentOptions(args: ClientArgs, onKeep?: (message: string) => void): Age
   };
 }
 
-function statusOf(state: ClientState, clientDir: string, now: Date): Record<string, unknown> {
-  const { config } = state;
-  const thumbprint = (pem: string) => new crypto.X509Certificate(pem).fingerprint.replace(/:/g, '');
-  return {
-    smsid: config.smsid,
-    netbios: config.netbios,
-    siteCode: config.siteCode,
-    registration: config.registration,
-    assigned: config.registration !== 'unassigned',
-    registeredBy: config.registeredBy,
-    location: config.location,
-    assignedMp: config.assignedMp,
-    internetMp: config.internetMp,
-    tokenIssuedAt: config.token?.issuedAt ?? null,
-    tokenExpiresAt: config.token?.expiresAt ?? null,
-    renewalDue: config.token?.renewalDue ?? null,
-    tokenState: config.token ? tokenState(config.token, now) : null,
-    signingThumbprint: thumbprint(state.signing.certificatePem),
-    encryptionThumbprint: thumbprint(state.encryption.certificatePem),
-    clientDir: path.resolve(clientDir),
-    logDir: path.resolve(config.logDir),
-  };
-}
-
 function humanStatus(s: Record<string, unknown>): string {
   const lines = Object.entries(s).map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`);
   if (s.tokenState === 'expired') {
@@ -92,75 +48,88 @@ function humanStatus(s: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function clientCommand(context: CommandContext): CommandModule {
-  return {
-    command: 'client',
-    describe: 'the client agent: start (renew when due), run, status, roam',
-    builder: (y: Argv) =>
-      withExamples(y, 'client')
-        .command({
-          command: 'start',
-          describe: 'CcmExec starting: refresh the MP location, finish a pending registration, renew the token once it is 30 days old',
-          builder: (s: Argv) => withExamples(withClientOptions(s), 'client start'),
-          handler: (args: ClientArgs) =>
-            context.run(async () => {
-              const options = agentOptions(args);
-              const { action, state } = await agentStart(options);
-              const messages: Record<string, string> = {
-                renewed: `CCM token renewed; valid until ${state.config.token?.expiresAt ?? ''}, next renewal due ${state.config.token?.renewalDue ?? ''}.`,
-                'not-due': `CCM token valid until ${state.config.token?.expiresAt ?? ''}; renewal due ${state.config.token?.renewalDue ?? ''}.`,
-                registered: `Client ${state.config.smsid} is registered; CCM token valid until ${state.config.token?.expiresAt ?? ''}.`,
-                'pending-approval': `Client ${state.config.smsid} still waits for approval on the site.`,
-              };
-              printResult(args.json, { action, ...statusOf(state, options.clientDir, options.clock.now()) }, `${messages[action]}\n`);
-              return 0;
-            }),
-        })
-        .command({
-          command: 'run',
-          describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
-          builder: (s: Argv) => withExamples(withClientOptions(s), 'client run'),
-          handler: (args: ClientArgs) =>
-            context.run(async () => {
-              const stop = new AbortController();
-              process.once('SIGINT', () => stop.abort());
-              process.once('SIGTERM', () => stop.abort());
-              const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
-              await agentRun(agentOptions(args, say), stop.signal, say);
-              return 0;
-            }),
-        })
-        .command({
-          command: 'status',
-          describe: 'SMSID, site, MPs, token expiry, next renewal, certificate thumbprints',
-          builder: (s: Argv) => withExamples(withClientOptions(s), 'client status'),
-          handler: (args: ClientArgs) =>
-            context.run(async () => {
-              // Status reads the client's own state and clock only: no names or roots are needed.
-              const clientDir = clientDirOf(args);
-              const status = statusOf(loadClient(clientDir), clientDir, commandClock(args.now, clientLabOf(args)).now());
-              printResult(args.json, status, humanStatus(status));
-              return 0;
-            }),
-        })
-        .command({
-          command: 'roam',
-          describe: 'move the client to the internet (CMG, with its token) or the intranet',
-          builder: (s: Argv) =>
-            withExamples(withClientOptions(s), 'client roam')
-              .option('internet', { type: 'boolean', describe: 'use the CMG' })
-              .option('intranet', { type: 'boolean', describe: 'use the intranet MP' })
-              .conflicts('internet', 'intranet'),
-          handler: (args: ClientArgs & { internet?: boolean; intranet?: boolean }) =>
-            context.run(async () => {
-              if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
-              const options = agentOptions(args);
-              const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
-              printResult(args.json, statusOf(state, options.clientDir, options.clock.now()), `The client now uses the ${state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`}.\n`);
-              return 0;
-            }),
-        })
-        .demandCommand(1, 'name a client command: start, run, status, roam'),
-    handler: () => undefined,
+function startMessage(action: StartAction, { config }: ClientState): string {
+  const messages: Record<StartAction, string> = {
+    renewed: `CCM token renewed; valid until ${config.token?.expiresAt ?? ''}, next renewal due ${config.token?.renewalDue ?? ''}.`,
+    'not-due': `CCM token valid until ${config.token?.expiresAt ?? ''}; renewal due ${config.token?.renewalDue ?? ''}.`,
+    registered: `Client ${config.smsid} is registered; CCM token valid until ${config.token?.expiresAt ?? ''}.`,
+    'pending-approval': `Client ${config.smsid} still waits for approval on the site.`,
   };
+  return `${messages[action]}\n`;
+}
+
+function startCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'client start',
+    describe: 'CcmExec starting: refresh the MP location, finish a pending registration, renew the token once it is 30 days old',
+    options: CLIENT_OPTIONS,
+    run: async (args) => {
+      const options = agentOptions(args);
+      const { action, state } = await agentStart(options);
+      printResult(args.json, { action, ...clientStatus(state, options.clientDir, options.clock.now()) }, startMessage(action, state));
+      return 0;
+    },
+  });
+}
+
+function runCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'client run',
+    describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
+    options: CLIENT_OPTIONS,
+    run: async (args) => {
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
+      await agentRun(agentOptions(args, say), stop.signal, say);
+      return 0;
+    },
+  });
+}
+
+function statusCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'client status',
+    describe: 'SMSID, site, MPs, token expiry, next renewal, certificate thumbprints',
+    options: CLIENT_OPTIONS,
+    run: async (args) => {
+      // Status reads the client's own state and clock only: no names or roots are needed.
+      const clientDir = clientDirOf(args);
+      const status = clientStatus(loadClient(clientDir), clientDir, commandClock(args.now, clientLabOf(args)).now());
+      printResult(args.json, status, humanStatus(status));
+      return 0;
+    },
+  });
+}
+
+const ROAM_OPTIONS = {
+  ...CLIENT_OPTIONS,
+  internet: { type: 'boolean', describe: 'use the CMG' },
+  intranet: { type: 'boolean', describe: 'use the intranet MP' },
+} as const;
+
+function roamCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'client roam',
+    describe: 'move the client to the internet (CMG, with its token) or the intranet',
+    options: ROAM_OPTIONS,
+    conflicts: [['internet', 'intranet']],
+    run: async (args) => {
+      if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
+      const options = agentOptions(args);
+      const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
+      const where = state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`;
+      printResult(args.json, clientStatus(state, options.clientDir, options.clock.now()), `The client now uses the ${where}.\n`);
+      return 0;
+    },
+  });
+}
+
+export function clientCommand(context: CommandContext): Command {
+  return commandGroup(context, {
+    path: 'client',
+    describe: 'the client agent: start (renew when due), run, status, roam',
+    commands: [startCommand(context), runCommand(context), statusCommand(context), roamCommand(context)],
+  });
 }

@@ -1,18 +1,18 @@
 import cliProgress from 'cli-progress';
-import type { Argv, CommandModule } from 'yargs';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
 import type { LogsMode } from '../../fleet/enroll-client';
-import { runFleetEnroll, type EnrollSummary } from '../../fleet/enroll-fleet';
+import { runFleetEnroll, type EnrollRequest, type EnrollSummary } from '../../fleet/enroll-fleet';
 import { MAX_CLIENTS } from '../../fleet/limits';
 import { makeFleetKeys, type KeysSummary } from '../../fleet/keys-fleet';
 import type { ProgressSink } from '../../fleet/pool';
 import { runFleetStart, type StartSummary } from '../../fleet/start-fleet';
 import { fleetStatus, type StatusSummary } from '../../fleet/status-fleet';
 import { boundHeapGrowth, useEveryCore } from '../../fleet/runtime';
+import { commandGroup, leafCommand, type Command, type ParsedArgs } from '../command-tree';
 import type { CommandContext } from '../context';
-import { withExamples } from '../help-examples';
+import { CA_FILE, CONNECT_TO, FLEET_DIR_OPTION } from '../options';
 import { formatTable, printResult } from '../output';
 import { labOf, type LabArgs } from '../site-options';
 
@@ -21,29 +21,33 @@ import { labOf, type LabArgs } from '../site-options';
 const MAX_CONCURRENCY = 256;
 const LOGS_MODES = ['all', 'failures', 'none'] as const;
 
-interface FleetArgs extends LabArgs {
-  'fleet-dir'?: string;
-  concurrency: string;
-  logs: LogsMode;
+/** The options of the fleet commands that work on the fleet's clients; `what` is what runs at once. */
+function fleetOptions(what: string) {
+  return {
+    'fleet-dir': FLEET_DIR_OPTION,
+    concurrency: { type: 'string', default: '8', requiresArg: true, describe: `${what} at once (1 to ${MAX_CONCURRENCY})` },
+    logs: { choices: LOGS_MODES, default: 'all' as LogsMode, describe: "client logs: all kept, only a failed client's, or none written" },
+  } as const;
 }
 
-interface EnrollArgs extends FleetArgs {
-  count: string;
-  regtoken?: string;
-  'regtoken-file'?: string;
-  cmg?: string;
-  'site-code'?: string;
-  'connect-to'?: string[];
-  'ca-file'?: string;
-  'name-pattern'?: string;
-  'key-cache'?: string;
-}
+const ENROLL_OPTIONS = {
+  ...fleetOptions('enrollments'),
+  count: { type: 'string', demandOption: true, requiresArg: true, describe: `clients in the fleet (1 to ${MAX_CLIENTS}); a rerun enrolls those not enrolled yet` },
+  regtoken: { type: 'string', requiresArg: true, describe: 'the bulk registration token (default: one issued by the lab site)' },
+  'regtoken-file': { type: 'string', requiresArg: true, describe: 'read the bulk token from this file' },
+  cmg: { type: 'string', requiresArg: true, describe: "NAME/CCM_Proxy_MutualAuth/<role ID> (default: the lab site's)" },
+  'site-code': { type: 'string', requiresArg: true, describe: "SMSSITECODE (default: the lab site's)" },
+  'connect-to': { ...CONNECT_TO, describe: 'HOST:PORT:ADDR:PORT2, as ccmsetup takes it (repeatable)' },
+  'ca-file': { ...CA_FILE, describe: 'the root the clients trust, as ccmsetup takes it' },
+  'name-pattern': { type: 'string', requiresArg: true, describe: "computer names: {n} or {n:05} the client's number (default FLEET{n:05})" },
+  'key-cache': { type: 'string', requiresArg: true, describe: "take each client's keys from this cache ('fleet keys')" },
+} as const;
 
-interface KeysArgs extends LabArgs {
-  count: string;
-  'key-cache': string;
-  'one-key'?: boolean;
-}
+const KEYS_OPTIONS = {
+  count: { type: 'string', demandOption: true, requiresArg: true, describe: `clients to make keys for (1 to ${MAX_CLIENTS})` },
+  'key-cache': { type: 'string', demandOption: true, requiresArg: true, describe: 'the cache directory (made if new; added to if a cache)' },
+  'one-key': { type: 'boolean', describe: 'one key pair per client for both certificates, as public tools do' },
+} as const;
 
 function wholeNumber(value: string, option: string, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -74,13 +78,6 @@ function labGiven(args: LabArgs): boolean {
   return (args.lab !== undefined && args.lab !== '') || (process.env.CCMLAB_LAB !== undefined && process.env.CCMLAB_LAB !== '');
 }
 
-function withFleetOptions<T>(y: Argv<T>, what: string): Argv<T & FleetArgs> {
-  return y
-    .option('fleet-dir', { type: 'string', requiresArg: true, describe: 'the fleet directory (default <lab>/fleet)' })
-    .option('concurrency', { type: 'string', default: '8', requiresArg: true, describe: `${what} at once (1 to ${MAX_CONCURRENCY})` })
-    .option('logs', { choices: LOGS_MODES, default: 'all' as LogsMode, describe: "client logs: all kept, only a failed client's, or none written" }) as unknown as Argv<T & FleetArgs>;
-}
-
 function latencyTable(summary: EnrollSummary): string {
   const rows = Object.entries(summary.latencyMs).flatMap(([phase, p]) => (p ? [{ phase, ...p }] : []));
   return formatTable([['phase', 'latency (ms)'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']], rows).replace(/^/gm, '  ');
@@ -108,50 +105,44 @@ function describeEnroll(s: EnrollSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function enrollCommand(context: CommandContext): CommandModule<object, EnrollArgs> {
+/** What `fleet enroll` asks of the fleet runner: its options, checked, as the runner takes them. */
+function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>): EnrollRequest {
+  const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
   return {
-    command: 'enroll',
-    describe: "enroll many clients through ccmsetup's own path, resumable: into a lab's running site, any site (--regtoken, --cmg), or an embedded lab",
-    builder: (y: Argv) =>
-      withExamples(withFleetOptions(y, 'enrollments'), 'fleet enroll')
-        .option('count', { type: 'string', demandOption: true, requiresArg: true, describe: `clients in the fleet (1 to ${MAX_CLIENTS}); a rerun enrolls those not enrolled yet` })
-        .option('regtoken', { type: 'string', requiresArg: true, describe: 'the bulk registration token (default: one issued by the lab site)' })
-        .option('regtoken-file', { type: 'string', requiresArg: true, describe: 'read the bulk token from this file' })
-        .conflicts('regtoken', 'regtoken-file')
-        .option('cmg', { type: 'string', requiresArg: true, describe: "NAME/CCM_Proxy_MutualAuth/<role ID> (default: the lab site's)" })
-        .option('site-code', { type: 'string', requiresArg: true, describe: "SMSSITECODE (default: the lab site's)" })
-        .option('connect-to', { type: 'string', array: true, requiresArg: true, describe: 'HOST:PORT:ADDR:PORT2, as ccmsetup takes it (repeatable)' })
-        .option('ca-file', { type: 'string', requiresArg: true, describe: 'the root the clients trust, as ccmsetup takes it' })
-        .option('name-pattern', { type: 'string', requiresArg: true, describe: "computer names: {n} or {n:05} the client's number (default FLEET{n:05})" })
-        .option('key-cache', { type: 'string', requiresArg: true, describe: "take each client's keys from this cache ('fleet keys')" }) as unknown as Argv<EnrollArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        useEveryCore();
-        boundHeapGrowth();
-        const count = wholeNumber(String(args.count), 'count', MAX_CLIENTS);
-        const summary = await runFleetEnroll({
-          count,
-          concurrency: Math.min(count, wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY)),
-          lab: labOf(args),
-          labGiven: labGiven(args),
-          fleetDir: args['fleet-dir'],
-          namePattern: args['name-pattern'],
-          keyCache: args['key-cache'],
-          logs: args.logs,
-          regToken: args.regtoken,
-          regTokenFile: args['regtoken-file'],
-          cmg: args.cmg,
-          siteCode: args['site-code'],
-          connectTo: (args['connect-to'] ?? []).map(parseConnectTo),
-          caFile: args['ca-file'],
-          now: args.now,
-          progress: progressBar('fleet enroll'),
-          signal: stopSignal(),
-        });
-        printResult(args.json, summary, () => describeEnroll(summary));
-        return summary.failed === 0 && !summary.interrupted ? 0 : 1;
-      }),
+    count,
+    concurrency: Math.min(count, wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY)),
+    lab: labOf(args),
+    labGiven: labGiven(args),
+    fleetDir: args['fleet-dir'],
+    namePattern: args['name-pattern'],
+    keyCache: args['key-cache'],
+    logs: args.logs,
+    regToken: args.regtoken,
+    regTokenFile: args['regtoken-file'],
+    cmg: args.cmg,
+    siteCode: args['site-code'],
+    connectTo: (args['connect-to'] ?? []).map(parseConnectTo),
+    caFile: args['ca-file'],
+    now: args.now,
+    progress: progressBar('fleet enroll'),
+    signal: stopSignal(),
   };
+}
+
+function enrollCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'fleet enroll',
+    describe: "enroll many clients through ccmsetup's own path, resumable: into a lab's running site, any site (--regtoken, --cmg), or an embedded lab",
+    options: ENROLL_OPTIONS,
+    conflicts: [['regtoken', 'regtoken-file']],
+    run: async (args) => {
+      useEveryCore();
+      boundHeapGrowth();
+      const summary = await runFleetEnroll(enrollRequest(args));
+      printResult(args.json, summary, () => describeEnroll(summary));
+      return summary.failed === 0 && !summary.interrupted ? 0 : 1;
+    },
+  });
 }
 
 function describeKeys(s: KeysSummary): string {
@@ -159,24 +150,19 @@ function describeKeys(s: KeysSummary): string {
   return `Made keys for ${countOf(s.made, 'client')} in ${s.seconds} s (${s.keyPairsPerSecond} RSA-2048 key pairs/s on ${s.threads} threads), ${per}${s.interrupted ? '; stopped early' : ''}\n  ${s.keyCache}: keys for ${countOf(s.ready, 'client')} ready\n`;
 }
 
-function keysCommand(context: CommandContext): CommandModule<object, KeysArgs> {
-  return {
-    command: 'keys',
+function keysCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'fleet keys',
     describe: "pre-generate clients' RSA-2048 keys into a key cache, on every core, for 'fleet enroll --key-cache'",
-    builder: (y: Argv) =>
-      withExamples(y, 'fleet keys')
-        .option('count', { type: 'string', demandOption: true, requiresArg: true, describe: `clients to make keys for (1 to ${MAX_CLIENTS})` })
-        .option('key-cache', { type: 'string', demandOption: true, requiresArg: true, describe: 'the cache directory (made if new; added to if a cache)' })
-        .option('one-key', { type: 'boolean', describe: 'one key pair per client for both certificates, as public tools do' }) as unknown as Argv<KeysArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const threads = useEveryCore();
-        const count = wholeNumber(String(args.count), 'count', MAX_CLIENTS);
-        const summary = await makeFleetKeys({ keyCache: args['key-cache'], count, oneKey: args['one-key'] === true, threads, progress: progressBar('fleet keys'), signal: stopSignal() });
-        printResult(args.json, summary, () => describeKeys(summary));
-        return summary.interrupted ? 1 : 0;
-      }),
-  };
+    options: KEYS_OPTIONS,
+    run: async (args) => {
+      const threads = useEveryCore();
+      const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
+      const summary = await makeFleetKeys({ keyCache: args['key-cache'], count, oneKey: args['one-key'] === true, threads, progress: progressBar('fleet keys'), signal: stopSignal() });
+      printResult(args.json, summary, () => describeKeys(summary));
+      return summary.interrupted ? 1 : 0;
+    },
+  });
 }
 
 function describeStart(s: StartSummary): string {
@@ -190,19 +176,18 @@ function describeStart(s: StartSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function startCommand(context: CommandContext): CommandModule<object, FleetArgs> {
-  return {
-    command: 'start',
+function startCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'fleet start',
     describe: "CcmExec starting on every client of the fleet: location refresh, renewal once a token is 30 days old (the lab's clock or --now)",
-    builder: (y: Argv) => withExamples(withFleetOptions(y, 'clients'), 'fleet start') as unknown as Argv<FleetArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        boundHeapGrowth();
-        const summary = await runFleetStart({ lab: labOf(args), fleetDir: args['fleet-dir'], concurrency: wholeNumber(String(args.concurrency), 'concurrency', MAX_CONCURRENCY), logs: args.logs, now: args.now, signal: stopSignal() });
-        printResult(args.json, summary, () => describeStart(summary));
-        return summary.failed === 0 && !summary.interrupted ? 0 : 1;
-      }),
-  };
+    options: fleetOptions('clients'),
+    run: async (args) => {
+      boundHeapGrowth();
+      const summary = await runFleetStart({ lab: labOf(args), fleetDir: args['fleet-dir'], concurrency: wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY), logs: args.logs, now: args.now, signal: stopSignal() });
+      printResult(args.json, summary, () => describeStart(summary));
+      return summary.failed === 0 && !summary.interrupted ? 0 : 1;
+    },
+  });
 }
 
 function describeStatus(s: StatusSummary): string {
@@ -215,31 +200,23 @@ function describeStatus(s: StatusSummary): string {
   ].join('\n');
 }
 
-function statusCommand(context: CommandContext): CommandModule<object, LabArgs & { 'fleet-dir'?: string }> {
-  return {
-    command: 'status',
+function statusCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'fleet status',
     describe: "the fleet's clients by registration state and token expiry (valid, renewal due, expired), from their state alone",
-    builder: (y: Argv) => withExamples(y, 'fleet status').option('fleet-dir', { type: 'string', requiresArg: true, describe: 'the fleet directory (default <lab>/fleet)' }) as unknown as Argv<LabArgs & { 'fleet-dir'?: string }>,
-    handler: (args) =>
-      context.run(async () => {
-        const summary = fleetStatus({ lab: labOf(args), fleetDir: args['fleet-dir'], now: args.now });
-        printResult(args.json, summary, () => describeStatus(summary));
-        return 0;
-      }),
-  };
+    options: { 'fleet-dir': FLEET_DIR_OPTION },
+    run: async (args) => {
+      const summary = fleetStatus({ lab: labOf(args), fleetDir: args['fleet-dir'], now: args.now });
+      printResult(args.json, summary, () => describeStatus(summary));
+      return 0;
+    },
+  });
 }
 
-export function fleetCommand(context: CommandContext): CommandModule {
-  return {
-    command: 'fleet',
+export function fleetCommand(context: CommandContext): Command {
+  return commandGroup(context, {
+    path: 'fleet',
     describe: 'many clients at once: enroll (resumable), keys (a key cache), start (the agent on each), status',
-    builder: (y: Argv) =>
-      withExamples(y, 'fleet')
-        .command(enrollCommand(context))
-        .command(keysCommand(context))
-        .command(startCommand(context))
-        .command(statusCommand(context))
-        .demandCommand(1, 'name a fleet command: enroll, keys, start, status'),
-    handler: () => undefined,
-  };
+    commands: [enrollCommand(context), keysCommand(context), startCommand(context), statusCommand(context)],
+  });
 }

@@ -1,21 +1,22 @@
-import type { Argv, CommandModule } from 'yargs';
 import { parseIsoInstant } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
-import { collectLogFiles, describeUnread, followTimeline, LOG_SET_LIMITS, mergeTimeline, type LogRecord, type LogSet, type SkippedFile } from '../../log/log-set';
-import { compileGrep, entryJson, formatEntry, logLabels, matches, type LogFilter, type TypeName } from '../../log/viewer';
+import { collectLogFiles, describeUnread, followTimeline, LOG_SET_LIMITS, mergeTimeline, type LogRecord, type LogSet, type LogTail, type SkippedFile } from '../../log/log-set';
+import { compileGrep, entryJson, formatEntry, logLabels, matches, type LogFilter } from '../../log/viewer';
 import { countOf, escapeControl } from '../../core/text';
+import { usageHint } from '../command-line';
+import { leafCommand, type Command, type ParsedArgs } from '../command-tree';
 import type { CommandContext } from '../context';
-import { withExamples } from '../help-examples';
 
-interface ShowArgs {
-  paths: string[];
-  type?: TypeName;
-  component?: string;
-  grep?: string;
-  since?: string;
-  json?: boolean;
-  follow?: boolean;
-}
+const SHOW_OPTIONS = {
+  paths: { type: 'string', array: true, describe: '.log files (their .lo_ and history files are read first) and folders of logs' },
+  type: { choices: ['info', 'warning', 'error'], describe: 'only lines of this type' },
+  component: { type: 'string', describe: 'only lines of this component' },
+  grep: { type: 'string', describe: 'only lines whose message matches this regular expression (RE2 syntax, matched in linear time)' },
+  since: { type: 'string', describe: 'only lines at or after this ISO-8601 instant' },
+  follow: { type: 'boolean', describe: 'keep printing new lines of every log until interrupted' },
+} as const;
+
+type ShowArgs = ParsedArgs<typeof SHOW_OPTIONS>;
 
 /** Logs `--follow` keeps open at once (one file handle each). */
 const MAX_FOLLOWED_LOGS = 256;
@@ -32,16 +33,22 @@ export function noteSkipped(skipped: readonly SkippedFile[]): void {
   if (skipped.length > MAX_SKIP_NOTES) process.stderr.write(`ccmlab: skipped ${skipped.length - MAX_SKIP_NOTES} more files or folders\n`);
 }
 
+/** The log paths a log command was given; yargs takes none as an empty list, which the command refuses in its own words. */
+export function logPaths(paths: readonly string[] | undefined, command: 'log show' | 'log diagnose'): string[] {
+  if (paths === undefined || paths.length === 0) throw new CcmlabError('CCMLAB_E_USAGE', `name the logs to read: one or more log files or folders (${usageHint('ccmlab', command)})`);
+  return [...paths];
+}
+
 /** The error for paths that exist but hold no log. */
 export function noLogsUnder(paths: readonly string[]): CcmlabError {
   return new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `no logs (*.log, *.lo_) under ${paths.join(', ')}; give a .log file or a folder that holds logs`);
 }
 
-function logsToShow(args: ShowArgs): LogSet[] {
-  const collected = collectLogFiles(args.paths);
+function logsToShow(paths: readonly string[], follow: boolean | undefined): LogSet[] {
+  const collected = collectLogFiles(paths);
   noteSkipped(collected.skipped);
-  if (collected.sets.length === 0) throw noLogsUnder(args.paths);
-  if (args.follow && collected.sets.length > MAX_FOLLOWED_LOGS) {
+  if (collected.sets.length === 0) throw noLogsUnder(paths);
+  if (follow && collected.sets.length > MAX_FOLLOWED_LOGS) {
     throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--follow follows at most ${MAX_FOLLOWED_LOGS} logs and the paths named hold ${collected.sets.length}; name fewer or narrower folders`);
   }
   return collected.sets;
@@ -82,51 +89,49 @@ function untilSignal(): AbortSignal {
   return stop.signal;
 }
 
-export function logShowCommand(context: CommandContext): CommandModule<object, ShowArgs> {
+function filterOf(args: ShowArgs): LogFilter {
   return {
-    command: 'show <paths..>',
-    describe: 'print CMTrace logs (with their history files), merged by time, filtered, coloured by type on a terminal',
-    builder: (y: Argv) =>
-      withExamples(y, 'log show')
-        .positional('paths', { type: 'string', array: true, demandOption: true, describe: '.log files (their .lo_ and history files are read first) and folders of logs' })
-        .option('type', { choices: ['info', 'warning', 'error'] as const, describe: 'only lines of this type' })
-        .option('component', { type: 'string', describe: 'only lines of this component' })
-        .option('grep', { type: 'string', describe: 'only lines whose message matches this regular expression (RE2 syntax, matched in linear time)' })
-        .option('since', { type: 'string', describe: 'only lines at or after this ISO-8601 instant' })
-        .option('follow', { type: 'boolean', describe: 'keep printing new lines of every log until interrupted' }) as unknown as Argv<ShowArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const filter: LogFilter = {
-          type: args.type,
-          component: args.component,
-          grep: args.grep !== undefined ? compileGrep(args.grep) : undefined,
-          since: args.since !== undefined ? parseIsoInstant(args.since, '--since') : undefined,
-        };
-        if (args.json && args.follow) {
-          // One JSON document cannot grow forever: --json with --follow prints one JSON line per entry.
-          process.stderr.write('ccmlab: --json with --follow prints one JSON object per line\n');
-        }
-        const sets = logsToShow(args);
-        const timeline = mergeTimeline(sets, { keep: (e) => matches(e, filter) });
-        const shown = timeline.records;
-        const print = recordPrinter(sets, args.json === true);
-        if (args.json && !args.follow) {
-          writeJsonArray(shown);
-        } else {
-          for (const e of shown) process.stdout.write(`${print(e)}\n`);
-        }
-        if (timeline.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
-        if (timeline.unread) process.stderr.write(`ccmlab: ${escapeControl(describeUnread(timeline.unread, LOG_SET_LIMITS.maxReadMs))}\n`);
-        if (!args.follow) return timeline.unread ? 1 : 0;
-        // The ready line: from here on every appended line is shown and a signal stops cleanly.
-        process.stderr.write(`ccmlab: following ${timeline.tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);
-        await followTimeline(timeline.tails, {
-          signal: untilSignal(),
-          onRecords: (records) => {
-            for (const e of records) if (matches(e, filter)) process.stdout.write(`${print(e)}\n`);
-          },
-        });
-        return 0;
-      }),
+    type: args.type,
+    component: args.component,
+    grep: args.grep !== undefined ? compileGrep(args.grep) : undefined,
+    since: args.since !== undefined ? parseIsoInstant(args.since, '--since') : undefined,
   };
+}
+
+/** Until a signal: every line appended to the logs that passes the filter. */
+async function follow(tails: readonly LogTail[], filter: LogFilter, print: (record: LogRecord) => string): Promise<void> {
+  // The ready line: from here on every appended line is shown and a signal stops cleanly.
+  process.stderr.write(`ccmlab: following ${tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);
+  await followTimeline(tails, {
+    signal: untilSignal(),
+    onRecords: (records) => {
+      for (const e of records) if (matches(e, filter)) process.stdout.write(`${print(e)}\n`);
+    },
+  });
+}
+
+export function logShowCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'log show',
+    describe: 'print CMTrace logs (with their history files), merged by time, filtered, coloured by type on a terminal',
+    options: SHOW_OPTIONS,
+    positionals: ['paths'],
+    usage: '<paths..>',
+    run: async (args) => {
+      const paths = logPaths(args.paths, 'log show');
+      const filter = filterOf(args);
+      // One JSON document cannot grow forever: --json with --follow prints one JSON line per entry.
+      if (args.json && args.follow) process.stderr.write('ccmlab: --json with --follow prints one JSON object per line\n');
+      const sets = logsToShow(paths, args.follow);
+      const timeline = mergeTimeline(sets, { keep: (e) => matches(e, filter) });
+      const print = recordPrinter(sets, args.json === true);
+      if (args.json && !args.follow) writeJsonArray(timeline.records);
+      else for (const e of timeline.records) process.stdout.write(`${print(e)}\n`);
+      if (timeline.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
+      if (timeline.unread) process.stderr.write(`ccmlab: ${escapeControl(describeUnread(timeline.unread, LOG_SET_LIMITS.maxReadMs))}\n`);
+      if (!args.follow) return timeline.unread ? 1 : 0;
+      await follow(timeline.tails, filter, print);
+      return 0;
+    },
+  });
 }

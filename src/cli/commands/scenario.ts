@@ -1,24 +1,23 @@
 import * as path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { nearest, printable } from '../../core/text';
 import { loadCatalogue, type Catalogue, type Scenario } from '../../diagnose/catalogue';
 import type { ExpectationResult } from '../../diagnose/expectations';
 import { runScenario, type ScenarioRun } from '../../scenarios/run-scenario';
+import { commandGroup, leafCommand, type Command } from '../command-tree';
 import type { CommandContext } from '../context';
-import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { labOf, type LabArgs } from '../site-options';
+import { labOf } from '../site-options';
 
 /** `ccmlab scenario list|run`: the catalogue of documented failures, reproduced in labs of their own. */
 
-interface RunArgs extends LabArgs {
-  names?: string[];
-  all?: boolean;
-  out?: string;
-}
+const RUN_OPTIONS = {
+  names: { type: 'string', array: true, describe: 'scenario names' },
+  all: { type: 'boolean', describe: 'every scenario' },
+  out: { type: 'string', requiresArg: true, describe: 'where the labs go (default <lab>/scenarios)' },
+} as const;
 
-function pick(catalogue: Catalogue, args: RunArgs): Scenario[] {
+function pick(catalogue: Catalogue, args: { names?: string[]; all?: boolean }): Scenario[] {
   const names = args.names ?? [];
   if (args.all && names.length > 0) throw new CcmlabError('CCMLAB_E_USAGE', 'name scenarios or give --all, not both');
   if (args.all) return catalogue.scenarios;
@@ -67,44 +66,44 @@ function runJson(run: ScenarioRun): Record<string, unknown> {
   };
 }
 
-export function scenarioCommand(context: CommandContext): CommandModule {
-  const list: CommandModule<object, LabArgs> = {
-    command: 'list',
+function listCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'scenario list',
     describe: 'the scenarios: documented failures (and the successes they are told from)',
-    builder: (y: Argv) => withExamples(y, 'scenario list') as unknown as Argv<LabArgs>,
-    handler: (args: LabArgs) =>
-      context.run(async () => {
-        const scenarios = loadCatalogue().scenarios;
-        printResult(args.json, scenarios.map((s) => ({ name: s.name, title: s.title })), () => formatTable([['name', 'SCENARIO'], ['outcome', 'OUTCOME'], ['title', 'TITLE']], scenarios.map((s) => ({ name: s.name, outcome: s.outcome, title: s.title }))));
-        return 0;
-      }),
-  };
-  const run: CommandModule<object, RunArgs> = {
-    command: 'run [names..]',
+    options: {},
+    run: async (args) => {
+      const scenarios = loadCatalogue().scenarios;
+      printResult(args.json, scenarios.map((s) => ({ name: s.name, title: s.title })), () => formatTable([['name', 'SCENARIO'], ['outcome', 'OUTCOME'], ['title', 'TITLE']], scenarios.map((s) => ({ name: s.name, outcome: s.outcome, title: s.title }))));
+      return 0;
+    },
+  });
+}
+
+function runCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'scenario run',
     describe: 'reproduce scenarios, each in a fresh lab in <out>/<name>/, check their log lines and write ANSWER.md',
-    builder: (y: Argv) =>
-      withExamples(y, 'scenario run')
-        .positional('names', { type: 'string', array: true, describe: 'scenario names' })
-        .option('all', { type: 'boolean', describe: 'every scenario' })
-        .option('out', { type: 'string', requiresArg: true, describe: 'where the labs go (default <lab>/scenarios)' }) as unknown as Argv<RunArgs>,
-    handler: (args: RunArgs) =>
-      context.run(async () => {
-        const catalogue = loadCatalogue();
-        const scenarios = pick(catalogue, args);
-        const out = path.resolve(args.out ?? path.join(labOf(args).root, 'scenarios'));
-        const runs: ScenarioRun[] = [];
-        for (const scenario of scenarios) {
-          process.stderr.write(`ccmlab: running ${scenario.name} in ${path.join(out, scenario.name)}\n`);
-          runs.push(await runScenario(scenario, catalogue, out));
-        }
-        printResult(args.json, { scenarios: runs.map(runJson), passed: runs.filter((r) => r.ok).length, failed: runs.filter((r) => !r.ok).length }, () => human(runs));
-        return runs.every((r) => r.ok) ? 0 : 1;
-      }),
-  };
-  return {
-    command: 'scenario',
+    options: RUN_OPTIONS,
+    positionals: ['names'],
+    run: async (args) => {
+      const catalogue = loadCatalogue();
+      const scenarios = pick(catalogue, args);
+      const out = path.resolve(args.out ?? path.join(labOf(args).root, 'scenarios'));
+      const runs: ScenarioRun[] = [];
+      for (const scenario of scenarios) {
+        process.stderr.write(`ccmlab: running ${scenario.name} in ${path.join(out, scenario.name)}\n`);
+        runs.push(await runScenario(scenario, catalogue, out));
+      }
+      printResult(args.json, { scenarios: runs.map(runJson), passed: runs.filter((r) => r.ok).length, failed: runs.filter((r) => !r.ok).length }, () => human(runs));
+      return runs.every((r) => r.ok) ? 0 : 1;
+    },
+  });
+}
+
+export function scenarioCommand(context: CommandContext): Command {
+  return commandGroup(context, {
+    path: 'scenario',
     describe: 'reproduce documented CMG token-auth failures, with their log signatures and answer keys',
-    builder: (y: Argv) => withExamples(y, 'scenario').command(list).command(run).demandCommand(1, 'name a scenario command: list, run'),
-    handler: () => undefined,
-  };
+    commands: [listCommand(context), runCommand(context)],
+  });
 }

@@ -1,18 +1,18 @@
 import * as path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
+import { cmgHostName } from '../../protocol/cmg-address';
 import { changeTokenBlock, renewCertificate, revokeCertificate, tokenRows, type SiteAdmin } from '../../site/administration';
-import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type RenewableCertificate, type Site } from '../../site/site-dir';
+import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type Site } from '../../site/site-dir';
+import { commandGroup, leafCommand, type Command } from '../command-tree';
 import type { CommandContext } from '../context';
+import { SITE_OPTIONS } from '../options';
 import { siteRunCommands } from './site-run';
-import { withExamples } from '../help-examples';
 import { formatTable, printResult } from '../output';
-import { clockOf, siteLabOf, withSite, withSiteOptions, type SiteArgs } from '../site-options';
+import { clockOf, onSite, siteLabOf, withSite, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
 
-/** The site a command administers, its logs and its clock. */
 function adminOf(args: SiteArgs): SiteAdmin {
   return { siteDir: args['site-dir'], logDir: args['log-dir'], clock: clockOf(args) };
 }
@@ -51,7 +51,7 @@ function humanSummary(s: ReturnType<typeof siteSummary>): string {
     `Site code:       ${s.siteCode}`,
     `Hierarchy ID:    ${s.hierarchyId.toUpperCase()}`,
     `MP:              ${s.mpName} (role ID ${s.roleId})`,
-    `CMG:             ${s.cmgName} (internet MP ${s.cmgName}/CCM_Proxy_MutualAuth/${s.roleId})`,
+    `CMG:             ${s.cmgName} (internet MP ${cmgHostName(s.cmgName, s.roleId)})`,
     `Passive:         ${s.passive ? 'yes (bulk registration tokens cannot be created here)' : 'no'}`,
     `Ports:           MP ${s.ports.mp}, MP (HTTPS) ${s.ports.mpHttps}, CMG ${s.ports.cmg} (recorded at init; 'site start' reuses them)`,
     `Lab time:        ${s.labTime} (offset ${s.clockOffset})`,
@@ -63,19 +63,6 @@ function humanSummary(s: ReturnType<typeof siteSummary>): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface InitArgs extends SiteArgs {
-  'site-code': string;
-  'mp-name': string;
-  'cmg-name': string;
-  'role-id': string;
-  passive: boolean;
-  force: boolean;
-  'crl-distribution-point': boolean;
-  'mp-port'?: string;
-  'mp-https-port'?: string;
-  'cmg-port'?: string;
-}
-
 function initPort(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
@@ -84,66 +71,67 @@ function initPort(value: string | undefined, option: string): number | undefined
   return Number(value);
 }
 
-function initCommand(context: CommandContext): CommandModule<object, InitArgs> {
-  return {
-    command: 'init',
+const INIT_OPTIONS = {
+  ...SITE_OPTIONS,
+  'site-code': { type: 'string', default: 'LAB', requiresArg: true, describe: '3-character site code' },
+  'mp-name': { type: 'string', default: 'mp01.lab.test', requiresArg: true, describe: 'management point FQDN' },
+  'cmg-name': { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' },
+  'role-id': { type: 'string', default: DEFAULT_ROLE_ID, requiresArg: true, describe: 'MP role ID (decimal, may exceed 2^53)' },
+  passive: { type: 'boolean', default: false, describe: 'the site server is in passive mode' },
+  'crl-distribution-point': { type: 'boolean', default: false, describe: "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates" },
+  force: { type: 'boolean', default: false, describe: 'replace an existing site' },
+  'mp-port': { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' },
+  'mp-https-port': { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' },
+  'cmg-port': { type: 'string', requiresArg: true, describe: 'CMG port to record' },
+} as const;
+
+function initCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'site init',
     describe: 'create a site: hierarchy ID, site PKI, site database',
-    builder: (y: Argv) =>
-      withExamples(withSiteOptions(y), 'site init')
-        .option('site-code', { type: 'string', default: 'LAB', requiresArg: true, describe: '3-character site code' })
-        .option('mp-name', { type: 'string', default: 'mp01.lab.test', requiresArg: true, describe: 'management point FQDN' })
-        .option('cmg-name', { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' })
-        .option('role-id', { type: 'string', default: DEFAULT_ROLE_ID, requiresArg: true, describe: 'MP role ID (decimal, may exceed 2^53)' })
-        .option('passive', { type: 'boolean', default: false, describe: 'the site server is in passive mode' })
-        .option('crl-distribution-point', { type: 'boolean', default: false, describe: "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates" })
-        .option('force', { type: 'boolean', default: false, describe: 'replace an existing site' })
-        .option('mp-port', { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' })
-        .option('mp-https-port', { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' })
-        .option('cmg-port', { type: 'string', requiresArg: true, describe: 'CMG port to record' }) as unknown as Argv<InitArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const clock = clockOf(args);
-        await initSite({
-          dir: args['site-dir'],
-          siteCode: args['site-code'],
-          mpName: args['mp-name'],
-          cmgName: args['cmg-name'],
-          roleId: String(args['role-id']),
-          passive: args.passive,
-          force: args.force,
-          crlDistributionPoint: args['crl-distribution-point'],
-          clock,
-          ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
-        });
-        withSite(args, (site) => {
-          // As a GPO would deploy it: every client in the lab trusts the site's root. A site outside a lab touches no lab.
-          const lab = siteLabOf(args);
-          const root = lab ? trustRoot(lab, `site-${site.config.siteCode}`, site.certificatePem('sms-issuing')) : undefined;
-          const summary = { ...siteSummary(site, args), trustedAs: root?.name ?? null };
-          process.stderr.write(
-            `ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; ${root ? `the lab trusts its root as '${root.name}'` : `no lab trusts its root (--site-dir outside a lab): give clients --ca-file ${summary.rootCaFile}`}\n`,
-          );
-          printResult(args.json, summary, () => humanSummary(summary));
-        });
-        return 0;
-      }),
-  };
+    options: INIT_OPTIONS,
+    run: onSite(async (args) => {
+      const clock = clockOf(args);
+      await initSite({
+        dir: args['site-dir'],
+        siteCode: args['site-code'],
+        mpName: args['mp-name'],
+        cmgName: args['cmg-name'],
+        roleId: String(args['role-id']),
+        passive: args.passive,
+        force: args.force,
+        crlDistributionPoint: args['crl-distribution-point'],
+        clock,
+        ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
+      });
+      withSite(args, (site) => {
+        // As a GPO would deploy it: every client in the lab trusts the site's root. A site outside a lab touches no lab.
+        const lab = siteLabOf(args);
+        const root = lab ? trustRoot(lab, `site-${site.config.siteCode}`, site.certificatePem('sms-issuing')) : undefined;
+        const summary = { ...siteSummary(site, args), trustedAs: root?.name ?? null };
+        process.stderr.write(
+          `ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; ${root ? `the lab trusts its root as '${root.name}'` : `no lab trusts its root (--site-dir outside a lab): give clients --ca-file ${summary.rootCaFile}`}\n`,
+        );
+        printResult(args.json, summary, () => humanSummary(summary));
+      });
+      return 0;
+    }),
+  });
 }
 
-function showCommand(context: CommandContext): CommandModule<object, SiteArgs> {
-  return {
-    command: 'show',
+function showCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'site show',
     describe: 'print the site: code, hierarchy, names, role ID, certificates, rootCaFile',
-    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site show'),
-    handler: (args) =>
-      context.run(async () => {
-        withSite(args, (site) => {
-          const summary = siteSummary(site, args);
-          printResult(args.json, summary, () => humanSummary(summary));
-        });
-        return 0;
-      }),
-  };
+    options: SITE_OPTIONS,
+    run: onSite(async (args) => {
+      withSite(args, (site) => {
+        const summary = siteSummary(site, args);
+        printResult(args.json, summary, () => humanSummary(summary));
+      });
+      return 0;
+    }),
+  });
 }
 
 const TOKEN_COLUMNS = [
@@ -155,100 +143,77 @@ const TOKEN_COLUMNS = [
   ['blockedAt', 'Blocked at'],
 ] as const;
 
-interface ListArgs extends SiteArgs {
-  all: boolean;
-}
-
-function listCommand(context: CommandContext): CommandModule<object, ListArgs> {
-  return {
-    command: 'list',
+function listCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'site tokens list',
     describe: "list bulk registration tokens, as the console's Certificates node does",
-    builder: (y: Argv) => withExamples(withSiteOptions(y), 'site tokens list').option('all', { type: 'boolean', default: false, describe: 'add the site certificates' }) as unknown as Argv<ListArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const rows = tokenRows(adminOf(args), args.all);
-        printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
-        return 0;
-      }),
-  };
+    options: { ...SITE_OPTIONS, all: { type: 'boolean', default: false, describe: 'add the site certificates' } },
+    run: onSite(async (args) => {
+      const rows = tokenRows(adminOf(args), args.all);
+      printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
+      return 0;
+    }),
+  });
 }
 
-interface BlockArgs extends SiteArgs {
-  guid: string;
-}
-
-function blockCommand(context: CommandContext, blocked: boolean): CommandModule<object, BlockArgs> {
-  const verb = blocked ? 'block' : 'unblock';
-  return {
-    command: `${verb} <guid>`,
+function blockCommand(context: CommandContext, blocked: boolean): Command {
+  return leafCommand(context, {
+    path: blocked ? 'site tokens block' : 'site tokens unblock',
     describe: blocked ? 'block a bulk registration token: the site refuses it from now on' : 'unblock a blocked bulk registration token',
-    builder: (y: Argv) => withExamples(withSiteOptions(y), blocked ? 'site tokens block' : 'site tokens unblock').positional('guid', { type: 'string', demandOption: true }) as unknown as Argv<BlockArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const guid = requireGuid(String(args.guid), 'token GUID');
-        const change = changeTokenBlock(adminOf(args), guid, blocked);
-        printResult(args.json, { ...change.record, changed: change.changed }, () => `${change.message}\n`);
-        return 0;
-      }),
-  };
+    options: { ...SITE_OPTIONS, guid: { type: 'string', demandOption: true, describe: "the token's tracking GUID" } },
+    positionals: ['guid'],
+    run: onSite(async (args) => {
+      const guid = requireGuid(String(args.guid), 'token GUID');
+      const change = changeTokenBlock(adminOf(args), guid, blocked);
+      printResult(args.json, { ...change.record, changed: change.changed }, () => `${change.message}\n`);
+      return 0;
+    }),
+  });
 }
 
-interface CertArgs extends SiteArgs {
-  certificate: RenewableCertificate;
-}
-
-
-function renewCommand(context: CommandContext): CommandModule<object, CertArgs> {
-  return {
-    command: 'renew <certificate>',
+function renewCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'site certs renew',
     describe: 'replace a site certificate and its key (token-signing: every token it signed stops working)',
-    builder: (y: Argv) =>
-      withExamples(withSiteOptions(y), 'site certs renew')
-        .positional('certificate', { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const name = args.certificate;
-        const { title, previous, current, consequence } = await renewCertificate(adminOf(args), name);
-        printResult(args.json, { certificate: name, previousThumbprint: previous, thumbprint: current }, () =>
-          `${title} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
-        );
-        return 0;
-      }),
-  };
+    options: { ...SITE_OPTIONS, certificate: { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true, describe: 'the certificate' } },
+    positionals: ['certificate'],
+    run: onSite(async (args) => {
+      const name = args.certificate;
+      const { title, previous, current, consequence } = await renewCertificate(adminOf(args), name);
+      printResult(args.json, { certificate: name, previousThumbprint: previous, thumbprint: current }, () =>
+        `${title} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
+      );
+      return 0;
+    }),
+  });
 }
 
-function revokeCommand(context: CommandContext): CommandModule<object, CertArgs> {
-  return {
-    command: 'revoke <certificate>',
+function revokeCommand(context: CommandContext): Command {
+  return leafCommand(context, {
+    path: 'site certs revoke',
     describe: "put a site certificate on the root's CRL (the site keeps serving it until 'site certs renew')",
-    builder: (y: Argv) =>
-      withExamples(withSiteOptions(y), 'site certs revoke')
-        .positional('certificate', { choices: ['cmg', 'role-ssl'] as const, demandOption: true }) as unknown as Argv<CertArgs>,
-    handler: (args) =>
-      context.run(async () => {
-        const name = args.certificate;
-        const { message, ...revoked } = revokeCertificate(adminOf(args), name);
-        printResult(args.json, { certificate: name, ...revoked }, `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`);
-        return 0;
-      }),
-  };
+    options: { ...SITE_OPTIONS, certificate: { choices: ['cmg', 'role-ssl'] as const, demandOption: true, describe: 'the certificate' } },
+    positionals: ['certificate'],
+    run: onSite(async (args) => {
+      const name = args.certificate;
+      const { message, ...revoked } = revokeCertificate(adminOf(args), name);
+      printResult(args.json, { certificate: name, ...revoked }, `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`);
+      return 0;
+    }),
+  });
 }
 
-export function siteCommand(context: CommandContext): CommandModule {
-  return {
-    command: 'site',
+export function siteCommand(context: CommandContext): Command {
+  const [start, stop, clients, config, clock] = siteRunCommands(context);
+  const tokens = commandGroup(context, {
+    path: 'site tokens',
+    describe: 'bulk registration tokens (the console Certificates node)',
+    commands: [listCommand(context), blockCommand(context, true), blockCommand(context, false)],
+  });
+  const certs = commandGroup(context, { path: 'site certs', describe: 'site certificates', commands: [renewCommand(context), revokeCommand(context)] });
+  return commandGroup(context, {
+    path: 'site',
     describe: 'the site: hierarchy, PKI, database, tokens',
-    builder: (y: Argv) =>
-      withExamples(y, 'site')
-        .command(initCommand(context))
-        .command(showCommand(context))
-        .command('tokens', 'bulk registration tokens (the console Certificates node)', (t) =>
-          withExamples(t, 'site tokens')
-            .command(listCommand(context)).command(blockCommand(context, true)).command(blockCommand(context, false)).demandCommand(1, 'name a tokens command: list, block, unblock'),
-        )
-        .command('certs', 'site certificates', (c) => withExamples(c, 'site certs').command(renewCommand(context)).command(revokeCommand(context)).demandCommand(1, 'name a certs command: renew, revoke'))
-        .command(siteRunCommands(context))
-        .demandCommand(1, 'name a site command: init, show, start, tokens, clients, config, clock, certs'),
-    handler: () => undefined,
-  };
+    commands: [initCommand(context), showCommand(context), start, stop, tokens, clients, config, clock, certs],
+  });
 }
