@@ -14,13 +14,27 @@ import { removeDir, ROOT, tempDir } from './support/paths';
  */
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 const src = path.join(ROOT, 'src');
 
 /** The layers, top first. */
-const LAYERS: readonly (readonly string[])[] = [['cli'], ['bench'], ['scenarios'], ['fleet'], ['orchestration'], ['client', 'site', 'diagnose'], ['world', 'log', 'pki', 'protocol'], ['store'], ['core']];
+const LAYERS: readonly (readonly string[])[] = [
+  ['cli'],
+  ['bench'],
+  ['scenarios'],
+  ['fleet'],
+  ['orchestration'],
+  ['client', 'site', 'diagnose'],
+  ['world', 'log', 'pki', 'protocol'],
+  ['store'],
+  ['core'],
+];
 
 /** Besides every layer above it, what each folder may not import (folders of its own layer, and the lower layers pure code may not reach). */
 const ALSO_FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
@@ -76,7 +90,12 @@ function offendingImports(files: readonly string[]): string[] {
       const from = folderOfFile(file);
       const to = folderOf(imported);
       const module = imported.specifier.replace(/^node:/, '');
-      const why = to !== undefined ? forbiddenImport(from, to) : from === 'protocol' && IO_MODULES.includes(module) ? 'protocol/ does no I/O' : undefined;
+      const why =
+        to !== undefined
+          ? forbiddenImport(from, to)
+          : from === 'protocol' && IO_MODULES.includes(module)
+            ? 'protocol/ does no I/O'
+            : undefined;
       return why ? [`${path.relative(ROOT, file)}: ${imported.specifier} (${why})`] : [];
     }),
   );
@@ -84,7 +103,11 @@ function offendingImports(files: readonly string[]): string[] {
 
 test('src/ holds the role folders and the one orchestration folder, nothing else', () => {
   const entries = fs.readdirSync(src, { withFileTypes: true }).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
-  expect(entries.sort()).toEqual(LAYERS.flat().map((folder) => `${folder}/`).sort());
+  expect(entries.sort()).toEqual(
+    LAYERS.flat()
+      .map((folder) => `${folder}/`)
+      .sort(),
+  );
 });
 
 test('no file under src/ imports a layer above its own, or a folder its layer keeps it from', () => {
@@ -94,11 +117,35 @@ test('no file under src/ imports a layer above its own, or a folder its layer ke
 });
 
 test('the order, read the way the imports are checked: each boundary in both directions', () => {
-  for (const [from, to] of [['bench', 'cli'], ['scenarios', 'bench'], ['fleet', 'scenarios'], ['orchestration', 'fleet'], ['client', 'orchestration'], ['site', 'orchestration'], ['diagnose', 'orchestration'], ['world', 'client'], ['log', 'site'], ['pki', 'site'], ['protocol', 'client'], ['store', 'world'], ['store', 'pki'], ['core', 'store']]) {
+  for (const [from, to] of [
+    ['bench', 'cli'],
+    ['scenarios', 'bench'],
+    ['fleet', 'scenarios'],
+    ['orchestration', 'fleet'],
+    ['client', 'orchestration'],
+    ['site', 'orchestration'],
+    ['diagnose', 'orchestration'],
+    ['world', 'client'],
+    ['log', 'site'],
+    ['pki', 'site'],
+    ['protocol', 'client'],
+    ['store', 'world'],
+    ['store', 'pki'],
+    ['core', 'store'],
+  ]) {
     expect([from, to, forbiddenImport(from, to)]).toEqual([from, to, `${to}/ is a layer above ${from}/`]);
     expect([to, from, forbiddenImport(to, from)]).toEqual([to, from, undefined]);
   }
-  for (const [from, to] of [['client', 'site'], ['site', 'client'], ['diagnose', 'world'], ['protocol', 'store'], ['log', 'world'], ['world', 'log'], ['pki', 'log']]) expect(forbiddenImport(from, to)).toBeDefined();
+  for (const [from, to] of [
+    ['client', 'site'],
+    ['site', 'client'],
+    ['diagnose', 'world'],
+    ['protocol', 'store'],
+    ['log', 'world'],
+    ['world', 'log'],
+    ['pki', 'log'],
+  ])
+    expect(forbiddenImport(from, to)).toBeDefined();
   expect(forbiddenImport('site', 'lab')).toBe('lab/ is not a layer');
 });
 
@@ -106,7 +153,10 @@ test('the reader finds every kind of import (a parser change that hid them would
   const dir = tempDir();
   const file = path.join(dir, 'probe.ts');
   try {
-    fs.writeFileSync(file, "import { a } from './a';\nimport type { B } from '../b';\nexport * from './c';\nconst d = require('./d');\nvoid import('./e');\nimport f = require('./f');\n");
+    fs.writeFileSync(
+      file,
+      "import { a } from './a';\nimport type { B } from '../b';\nexport * from './c';\nconst d = require('./d');\nvoid import('./e');\nimport f = require('./f');\n",
+    );
     expect(importsOf(file).map((i) => i.specifier)).toEqual(['./a', '../b', './c', './d', './e', './f']);
   } finally {
     removeDir(dir);
@@ -125,7 +175,10 @@ test('JWT payloads are decoded and certificate bindings hashed in protocol/jwt.t
   const offenders = sources(src).filter((file) => {
     if (file.endsWith(path.join('protocol', 'jwt.ts'))) return false;
     const text = fs.readFileSync(file, 'utf8');
-    return /split\('\.'\)\[1\]/.test(text) || /createHash\('sha256'\)\.update\([^)]*[Cc]ert[^)]*\)\.digest\('base64url'\)/.test(text);
+    return (
+      /split\('\.'\)\[1\]/.test(text) ||
+      /createHash\('sha256'\)\.update\([^)]*[Cc]ert[^)]*\)\.digest\('base64url'\)/.test(text)
+    );
   });
   expect(offenders.map((f) => path.relative(ROOT, f))).toEqual([]);
 });

@@ -22,17 +22,27 @@ const REVIEWED_DYNAMIC: Record<string, string> = {
   'src/protocol/smsid.ts': 'anchored ^…$ around a fixed-length GUID',
   'src/protocol/ccm-signature.ts': 'anchored ^…$, fixed-length fields',
   'src/log/log-files.ts': 'anchored ^…$ on a file name (at most 255 characters), the base name escaped',
-  'src/diagnose/line-match.ts': 'applied to catalogue text, or compiled from it: test/diagnose/catalogue-linear.test.ts runs every one on hostile input',
+  'src/diagnose/line-match.ts':
+    'applied to catalogue text, or compiled from it: test/diagnose/catalogue-linear.test.ts runs every one on hostile input',
 };
 
 /** Constant expressions applied only to text that is bounded first: file, source and the bound. */
 const BOUNDED_INPUT: Array<{ file: string; source: string; why: string }> = [
-  { file: 'src/log/logger.ts', source: "'[^']*'|\\{[^}]*\\}|\\[[^\\]]*\\]|<[^>]*>|\\S*:\\/\\/\\S*|GUID:\\S*|\\d+", why: 'a message shape, of message.slice(0, 80)' },
-  { file: 'src/log/logger.ts', source: "'[^']*'|\\{[^}]*\\}|\\[[^\\]]*\\]|<[^>]*>|GUID:\\S*|\\d+", why: 'a message shape, of message.slice(0, 80)' },
+  {
+    file: 'src/log/logger.ts',
+    source: "'[^']*'|\\{[^}]*\\}|\\[[^\\]]*\\]|<[^>]*>|\\S*:\\/\\/\\S*|GUID:\\S*|\\d+",
+    why: 'a message shape, of message.slice(0, 80)',
+  },
+  {
+    file: 'src/log/logger.ts',
+    source: "'[^']*'|\\{[^}]*\\}|\\[[^\\]]*\\]|<[^>]*>|GUID:\\S*|\\d+",
+    why: 'a message shape, of message.slice(0, 80)',
+  },
 ];
 
 const { statics, dynamics } = regExpsIn(path.join(ROOT, 'src'), ROOT);
-const bounded = (file: string, source: string): boolean => BOUNDED_INPUT.some((b) => b.file === file && b.source === source);
+const bounded = (file: string, source: string): boolean =>
+  BOUNDED_INPUT.some((b) => b.file === file && b.source === source);
 
 test('the inventory finds the expressions (a parser change that hid them would pass vacuously)', () => {
   expect(statics.length).toBeGreaterThan(100);
@@ -54,7 +64,10 @@ test('every constant expression in src/ stays linear on long runs of its own cha
   for (const { file, line, regex } of statics) {
     if (bounded(file, regex.source)) continue;
     const found = slowInputs(adversarialInputs(regex.source, N), (input) => runOver(regex, input), LIMIT_MS);
-    if (found.length > 0) slow.push(`${file}:${line} ${String(regex)} took ${Math.round(found[0].ms)} ms on ${describeInput(found[0].input)}`);
+    if (found.length > 0)
+      slow.push(
+        `${file}:${line} ${String(regex)} took ${Math.round(found[0].ms)} ms on ${describeInput(found[0].input)}`,
+      );
   }
   expect(slow).toEqual([]);
 }, 300_000);

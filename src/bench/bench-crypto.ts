@@ -61,7 +61,11 @@ function finished(worker: Worker): Promise<KeyPairPem[]> {
 }
 
 /** `total` jobs (at least), shared among one worker per core: jobs per second on all cores, and what the workers kept. */
-async function onAllCores(job: Job, total: number, data: Record<string, unknown>): Promise<{ rate: number; kept: KeyPairPem[] }> {
+async function onAllCores(
+  job: Job,
+  total: number,
+  data: Record<string, unknown>,
+): Promise<{ rate: number; kept: KeyPairPem[] }> {
   const cores = os.availableParallelism();
   const count = Math.ceil(total / cores);
   const workers = await Promise.all(Array.from({ length: cores }, () => started(job, { ...data, count })));

@@ -20,7 +20,7 @@ export interface Target {
   ratio: number;
 }
 
-/** Targets of issue 15 for the ratios this bench reports. */
+/** The targets of the ratios this bench reports (the README's Benchmarks section says why each). */
 export const TARGETS: Readonly<Record<string, Target>> = {
   log_write: { at: 'least', ratio: 0.6 },
   enroll_fresh: { at: 'least', ratio: 0.9 },
@@ -31,7 +31,10 @@ export const TARGETS: Readonly<Record<string, Target>> = {
 /** What each measurement is, for the human table. */
 export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: string }>> = {
   keygen_limit: { figure: '', limit: 'RSA-2048 key pairs/s, all cores' },
-  enroll_crypto_limit: { figure: '', limit: "enrollments/s if an enrollment's RSA operations were all it cost, all cores" },
+  enroll_crypto_limit: {
+    figure: '',
+    limit: "enrollments/s if an enrollment's RSA operations were all it cost, all cores",
+  },
   enroll_fresh: { figure: 'fleet enrollments/s, fresh keys (ratio: key pairs used/s)', limit: 'keygen_limit' },
   enroll_cached: { figure: 'fleet enrollments/s, cached keys, site in another process', limit: 'enroll_crypto_limit' },
   enroll_cached_site_cpu_ms: { figure: 'site CPU ms per enrollment (Linux)', limit: '' },
@@ -51,7 +54,11 @@ export const round = (n: number): number => Number(n.toPrecision(4));
 
 /** A figure, its limit and their ratio, as the report holds them. */
 export function measured(name: string, figure: number, limit: number): BenchPart {
-  return { figures: { [name]: round(figure) }, limits: { [name]: round(limit) }, ratios: { [name]: round(figure / limit) } };
+  return {
+    figures: { [name]: round(figure) },
+    limits: { [name]: round(limit) },
+    ratios: { [name]: round(figure / limit) },
+  };
 }
 
 export function merge(report: BenchReport, part: BenchPart): BenchReport {
@@ -101,7 +108,10 @@ function row(report: BenchReport, name: string): BenchRow {
  * above. Each with its target, met or not.
  */
 export function benchRows(report: BenchReport): BenchRow[] {
-  const names = [...Object.keys(report.limits), ...Object.keys(report.figures).filter((name) => !(name in report.limits))];
+  const names = [
+    ...Object.keys(report.limits),
+    ...Object.keys(report.figures).filter((name) => !(name in report.limits)),
+  ];
   names.push(...Object.keys(report.ratios).filter((name) => !names.includes(name)));
   return names.map((name) => row(report, name));
 }

@@ -50,7 +50,9 @@ function startServer(key: string, cert: string): Promise<{ child: ChildProcess; 
       if (port) resolve({ child, port: Number(port) });
     });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new CcmlabError('CCMLAB_E_INTERNAL', `the bench's wire server exited ${code} before it listened`)));
+    child.once('exit', (code) =>
+      reject(new CcmlabError('CCMLAB_E_INTERNAL', `the bench's wire server exited ${code} before it listened`)),
+    );
     child.stdin?.end(JSON.stringify({ key, cert, replies: REPLY_BYTES }));
   });
 }
@@ -61,12 +63,23 @@ function startServer(key: string, cert: string): Promise<{ child: ChildProcess; 
  */
 const ENROLLMENT_DEADLINE_MS = 30_000;
 
-export async function oneEnrollment(origin: string, context: tls.SecureContext, deadlineMs = ENROLLMENT_DEADLINE_MS): Promise<void> {
+export async function oneEnrollment(
+  origin: string,
+  context: tls.SecureContext,
+  deadlineMs = ENROLLMENT_DEADLINE_MS,
+): Promise<void> {
   const agent = new undici.Agent({ connections: 1, connect: { secureContext: context, servername: HOST } });
   const signal = AbortSignal.timeout(deadlineMs);
   try {
     for (const [i, body] of REQUEST_BODIES.entries()) {
-      const reply = await agent.request({ origin, path: `/${i}`, method: body ? 'POST' : 'GET', body, headers: { authorization: BEARER }, signal });
+      const reply = await agent.request({
+        origin,
+        path: `/${i}`,
+        method: body ? 'POST' : 'GET',
+        body,
+        headers: { authorization: BEARER },
+        signal,
+      });
       await reply.body.arrayBuffer();
     }
   } finally {
@@ -87,8 +100,14 @@ export interface WireRun {
 export async function enrollmentWire(clients: number, keys: readonly KeyPairPem[]): Promise<WireRun> {
   const notBefore = new Date(Date.now() - 3_600_000);
   const notAfter = new Date(Date.now() + 86_400_000);
-  const root = await issueCertificate({ commonName: 'bench root', notBefore, notAfter, isCa: true, keyUsage: { keyCertSign: true } }, keys[0]);
-  const server = await issueCertificate({ commonName: HOST, dnsNames: [HOST], notBefore, notAfter, extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'], issuer: root }, keys[1]);
+  const root = await issueCertificate(
+    { commonName: 'bench root', notBefore, notAfter, isCa: true, keyUsage: { keyCertSign: true } },
+    keys[0],
+  );
+  const server = await issueCertificate(
+    { commonName: HOST, dnsNames: [HOST], notBefore, notAfter, extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'], issuer: root },
+    keys[1],
+  );
   const { child, port } = await startServer(server.privateKeyPem, server.certificatePem);
   try {
     const origin = `https://127.0.0.1:${port}`;
@@ -111,7 +130,8 @@ export async function enrollmentWire(clients: number, keys: readonly KeyPairPem[
     return {
       rate: clients / seconds,
       clientCpuMs: (cpu.user + cpu.system) / 1000 / clients,
-      serverCpuMs: serverBefore !== undefined && serverAfter !== undefined ? (serverAfter - serverBefore) / clients : undefined,
+      serverCpuMs:
+        serverBefore !== undefined && serverAfter !== undefined ? (serverAfter - serverBefore) / clients : undefined,
     };
   } finally {
     await stopped(child);

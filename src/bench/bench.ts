@@ -43,12 +43,36 @@ export interface BenchCounts {
   requests: number;
 }
 
-export const FULL_COUNTS: BenchCounts = { keyPairs: 600, enrollments: 400, starts: 15, freshClients: 300, cachedClients: 1000, keepKeyCache: true, lines: 50_000, tokens: 5_000, requests: 2_000 };
+export const FULL_COUNTS: BenchCounts = {
+  keyPairs: 600,
+  enrollments: 400,
+  starts: 15,
+  freshClients: 300,
+  cachedClients: 1000,
+  keepKeyCache: true,
+  lines: 50_000,
+  tokens: 5_000,
+  requests: 2_000,
+};
 /** `--smoke`: every measurement runs, in a few seconds; its figures mean nothing. */
-export const SMOKE_COUNTS: BenchCounts = { keyPairs: 2, enrollments: 2, starts: 1, freshClients: 2, cachedClients: 2, keepKeyCache: false, lines: 200, tokens: 20, requests: 20 };
+export const SMOKE_COUNTS: BenchCounts = {
+  keyPairs: 2,
+  enrollments: 2,
+  starts: 1,
+  freshClients: 2,
+  cachedClients: 2,
+  keepKeyCache: false,
+  lines: 200,
+  tokens: 20,
+  requests: 20,
+};
 
 const BLOCKS = 20;
-const BENCH_DIR = { label: "bench's temporary directory", code: 'CCMLAB_E_STATE_WRITE', fix: 'give the bench a writable temporary directory' } as const;
+const BENCH_DIR = {
+  label: "bench's temporary directory",
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'give the bench a writable temporary directory',
+} as const;
 /** The project's git-ignored lab/: the bench's pool of client keys stays there, so only its first run pays for them. */
 const PROJECT_KEY_POOL = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
 
@@ -70,7 +94,11 @@ async function blockRate(block: number, work: () => unknown): Promise<number> {
 }
 
 /** `count` calls of each, alternating in blocks: the median rate (per second) of each. */
-async function alternating(count: number, figure: () => unknown, limit: () => unknown): Promise<{ figure: number; limit: number }> {
+async function alternating(
+  count: number,
+  figure: () => unknown,
+  limit: () => unknown,
+): Promise<{ figure: number; limit: number }> {
   const block = Math.max(1, Math.floor(count / BLOCKS));
   const rates = { figure: [] as number[], limit: [] as number[] };
   // One block of each first, not counted: the first calls also compile the code they run.
@@ -97,7 +125,11 @@ function coldStart(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: 'ignore' });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - start) / 1e6)
+        : reject(new Error(`node ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -114,13 +146,31 @@ async function startup(counts: BenchCounts): Promise<BenchPart> {
 
 async function logWrite(dir: string, counts: BenchCounts): Promise<BenchPart> {
   const fd = openForWrite(path.join(dir, 'raw.log'), 'append', 0o644, BENCH_DIR);
-  const log = new CmLog({ dir, name: 'Bench', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 1_000_000, maxHistory: 2 }, clock: systemClock, source: 'bench' });
+  const log = new CmLog({
+    dir,
+    name: 'Bench',
+    rollover: 'history',
+    settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 1_000_000, maxHistory: 2 },
+    clock: systemClock,
+    source: 'bench',
+  });
   let n = 0;
   try {
     const rates = await alternating(
       counts.lines,
       () => log.info(`line ${n++}`),
-      () => fs.writeSync(fd, formatCmTraceLine({ message: `line ${n++}`, component: 'Bench', type: 1, thread: 1024, file: 'bench:1234', time: new Date() })),
+      () =>
+        fs.writeSync(
+          fd,
+          formatCmTraceLine({
+            message: `line ${n++}`,
+            component: 'Bench',
+            type: 1,
+            thread: 1024,
+            file: 'bench:1234',
+            time: new Date(),
+          }),
+        ),
     );
     return measured('log_write', rates.figure, rates.limit);
   } finally {
@@ -130,17 +180,24 @@ async function logWrite(dir: string, counts: BenchCounts): Promise<BenchPart> {
 }
 
 async function tokenVerify(counts: BenchCounts, key: KeyPairPem): Promise<BenchPart> {
-  const [privateKey, publicKey] = [crypto.createPrivateKey(key.privateKeyPem), crypto.createPublicKey(key.publicKeyPem)];
+  const [privateKey, publicKey] = [
+    crypto.createPrivateKey(key.privateKeyPem),
+    crypto.createPublicKey(key.publicKeyPem),
+  ];
   const hierarchyId = crypto.randomUUID();
   const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const token = issueBulkToken({ x5t: 'X5T', privateKey }, { hierarchyId, guid: crypto.randomUUID(), notBefore, lifetimeMinutes: 60 });
+  const token = issueBulkToken(
+    { x5t: 'X5T', privateKey },
+    { hierarchyId, guid: crypto.randomUUID(), notBefore, lifetimeMinutes: 60 },
+  );
   const issued = { nbf: notBefore.getTime() / 1000, exp: notBefore.getTime() / 1000 + 3600, blocked: false };
   const dot = token.lastIndexOf('.');
   const [input, signature] = [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')];
   const verifier = { x5t: 'X5T', publicKey };
   const rates = await alternating(
     counts.tokens,
-    () => verifySiteToken(token, { kind: 'bulk', verifier, hierarchyId, now: new Date(), lookupBulkToken: () => issued }),
+    () =>
+      verifySiteToken(token, { kind: 'bulk', verifier, hierarchyId, now: new Date(), lookupBulkToken: () => issued }),
     () => crypto.verify('sha256', input, publicKey, signature),
   );
   return measured('token_verify', rates.figure, rates.limit);
@@ -155,9 +212,21 @@ async function mpRequest(dir: string, counts: BenchCounts, siteKeys: readonly Ke
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   const client = new undici.Agent({ keepAliveTimeout: 10_000 });
   // A total deadline per request (undici's own timeouts are idle ones), the same on both sides measured.
-  const get = async (origin: string) => (await client.request({ origin, path: '/SMS_MP/.sms_aut?MPLIST', method: 'GET', signal: AbortSignal.timeout(MP_REQUEST_DEADLINE_MS) })).body.text();
+  const get = async (origin: string) =>
+    (
+      await client.request({
+        origin,
+        path: '/SMS_MP/.sms_aut?MPLIST',
+        method: 'GET',
+        signal: AbortSignal.timeout(MP_REQUEST_DEADLINE_MS),
+      })
+    ).body.text();
   try {
-    const rates = await alternating(counts.requests, () => get(lab.site.ready.mp), () => get(`http://127.0.0.1:${(plain.address() as { port: number }).port}`));
+    const rates = await alternating(
+      counts.requests,
+      () => get(lab.site.ready.mp),
+      () => get(`http://127.0.0.1:${(plain.address() as { port: number }).port}`),
+    );
     return measured('mp_request', rates.figure, rates.limit);
   } finally {
     await client.close();
@@ -178,9 +247,15 @@ async function enrollWire(counts: BenchCounts, keys: readonly KeyPairPem[], repo
   const rate = round(wire.rate);
   const ratio = (n: number, d: number) => round(n / d);
   return {
-    figures: { enroll_wire_client_cpu_ms: round(wire.clientCpuMs), ...(wire.serverCpuMs !== undefined ? { enroll_wire_site_cpu_ms: round(wire.serverCpuMs) } : {}) },
+    figures: {
+      enroll_wire_client_cpu_ms: round(wire.clientCpuMs),
+      ...(wire.serverCpuMs !== undefined ? { enroll_wire_site_cpu_ms: round(wire.serverCpuMs) } : {}),
+    },
     limits: { enroll_wire_limit: rate },
-    ratios: { enroll_wire_limit: ratio(rate, report.limits.enroll_crypto_limit), enroll_cached_of_wire: ratio(report.figures.enroll_cached, rate) },
+    ratios: {
+      enroll_wire_limit: ratio(rate, report.limits.enroll_crypto_limit),
+      enroll_cached_of_wire: ratio(report.figures.enroll_cached, rate),
+    },
   };
 }
 
@@ -192,7 +267,11 @@ const KEPT_PAIRS = 4;
  * use some of its pairs. A step is given the report so far, to set its figure against a
  * limit measured before it.
  */
-function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
+function steps(
+  dir: string,
+  counts: BenchCounts,
+  keyPool: string,
+): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
   let keys: KeyPairPem[] = [];
   return [
     [
@@ -203,10 +282,20 @@ function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label:
         return limit('keygen_limit', made.rate);
       },
     ],
-    ['RSA operations of an enrollment', async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem))],
+    [
+      'RSA operations of an enrollment',
+      async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem)),
+    ],
     ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report)],
-    ['fleet enrollment, cached keys, site in another process', (report) => enrollCached(dir, counts.keepKeyCache ? keyPool : path.join(dir, 'key-cache'), counts.cachedClients, report)],
-    ['the wire of an enrollment alone (TLS and six HTTPS requests), server in another process', (report) => enrollWire(counts, keys.slice(2), report)],
+    [
+      'fleet enrollment, cached keys, site in another process',
+      (report) =>
+        enrollCached(dir, counts.keepKeyCache ? keyPool : path.join(dir, 'key-cache'), counts.cachedClients, report),
+    ],
+    [
+      'the wire of an enrollment alone (TLS and six HTTPS requests), server in another process',
+      (report) => enrollWire(counts, keys.slice(2), report),
+    ],
     ['startup', () => startup(counts)],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],
@@ -214,7 +303,11 @@ function steps(dir: string, counts: BenchCounts, keyPool: string): Array<[label:
   ];
 }
 
-export async function runBench(counts: BenchCounts, progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<BenchReport> {
+export async function runBench(
+  counts: BenchCounts,
+  progress: (label: string) => void,
+  keyPool = PROJECT_KEY_POOL,
+): Promise<BenchReport> {
   // A pool that cannot be one is refused before minutes of work, not at the step that uses it.
   if (counts.keepKeyCache) prepareKeyCache(keyPool, '--key-pool');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));
@@ -234,9 +327,15 @@ export async function runBench(counts: BenchCounts, progress: (label: string) =>
  * `ccmlab bench --scale N,…`: a fleet of each size with cached keys (from the pool, filled
  * first to the largest), each against a site of its own, smallest first.
  */
-export async function runScale(sizes: readonly number[], progress: (label: string) => void, keyPool = PROJECT_KEY_POOL): Promise<{ machine: Record<string, number>; runs: CachedRun[] }> {
+export async function runScale(
+  sizes: readonly number[],
+  progress: (label: string) => void,
+  keyPool = PROJECT_KEY_POOL,
+): Promise<{ machine: Record<string, number>; runs: CachedRun[] }> {
   const ordered = [...new Set(sizes)].sort((a, b) => a - b);
-  const pool = await fillKeyPool(keyPool, ordered[ordered.length - 1], (count) => progress(`keys for ${count} more clients (RSA-2048, two pairs each; kept in ${keyPool} for the next runs)`));
+  const pool = await fillKeyPool(keyPool, ordered[ordered.length - 1], (count) =>
+    progress(`keys for ${count} more clients (RSA-2048, two pairs each; kept in ${keyPool} for the next runs)`),
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-scale-'));
   const runs: CachedRun[] = [];
   try {

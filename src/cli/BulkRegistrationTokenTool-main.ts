@@ -39,13 +39,16 @@ async function main(argv: string[]): Promise<number> {
   let logDir = peekOption(argv, 'log-dir') ?? labAt(peekOption(argv, 'lab')).siteLogDir;
   let clock: Clock = systemClock;
   let opened: CmLog | undefined;
-  const log = (): CmLog => (opened ??= openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs'));
+  const log = (): CmLog =>
+    (opened ??= openSiteLog(logDir, 'BulkRegistrationTokenTool', clock, 'BulkRegistrationTokenTool.cs'));
   try {
     const args = parseTokenToolArgs(argv);
     logDir = args.logDir;
     clock = commandClock(args.now, args.inLab ? labAt(args.lab) : undefined);
     if (args.action !== 'new') {
-      process.stdout.write(args.action === 'usage' ? tokenToolUsage() : `${versionLine('BulkRegistrationTokenTool')}\n`);
+      process.stdout.write(
+        args.action === 'usage' ? tokenToolUsage() : `${versionLine('BulkRegistrationTokenTool')}\n`,
+      );
       return 0;
     }
     // A log that cannot be written refuses the run before a token exists.

@@ -25,11 +25,25 @@ function protectNegativeOffsets(argv: readonly string[]): string[] {
 }
 
 function logCommand(context: CommandContext): Command {
-  return commandGroup(context, { path: 'log', describe: 'read CMTrace logs', commands: [logShowCommand(context), logDiagnoseCommand(context)] });
+  return commandGroup(context, {
+    path: 'log',
+    describe: 'read CMTrace logs',
+    commands: [logShowCommand(context), logDiagnoseCommand(context)],
+  });
 }
 
 /** ccmlab's commands, in the order its help and its refusals list them. */
-const COMMANDS = [siteCommand, clockCommand, labCommand, clientCommand, logCommand, scenarioCommand, demoCommand, fleetCommand, benchCommand];
+const COMMANDS = [
+  siteCommand,
+  clockCommand,
+  labCommand,
+  clientCommand,
+  logCommand,
+  scenarioCommand,
+  demoCommand,
+  fleetCommand,
+  benchCommand,
+];
 
 async function main(argv: string[]): Promise<number> {
   const tokens = protectNegativeOffsets(argv);
@@ -40,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   let helpShown = false;
   const root = withExamples(yargs(), 'ccmlab')
     .scriptName('ccmlab')
-    .usage('ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.')
+    .usage(
+      'ccmlab <command>\n\nConfiguration Manager lab: an emulated site, CMG and clients for token-based enrollment.',
+    )
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .options(GLOBAL_OPTIONS)
     // Before yargs validates: ccmlab's own checks of the deepest command yargs reached, in ccmlab's words.

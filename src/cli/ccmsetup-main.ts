@@ -25,7 +25,6 @@ async function main(argv: string[]): Promise<number> {
   return runCcmsetup(setupArgs, emulatorArgs);
 }
 
-void runMain(
-  { name: 'ccmsetup', mapExitCode: (code) => (CCMSETUP_RETURN_CODES.has(code) ? code : 6) },
-  () => main(process.argv.slice(2)),
+void runMain({ name: 'ccmsetup', mapExitCode: (code) => (CCMSETUP_RETURN_CODES.has(code) ? code : 6) }, () =>
+  main(process.argv.slice(2)),
 );

@@ -22,7 +22,12 @@ export interface EmulatorOptions {
 }
 
 export function defaultNetbiosName(): string {
-  const name = os.hostname().split('.')[0].toUpperCase().replace(/[^A-Z0-9-]/g, '-').slice(0, 15);
+  const name = os
+    .hostname()
+    .split('.')[0]
+    .toUpperCase()
+    .replace(/[^A-Z0-9-]/g, '-')
+    .slice(0, 15);
   return name === '' ? 'CLIENT01' : name;
 }
 
@@ -30,7 +35,11 @@ const USAGE_HINT = "ccmsetup /? lists the emulator's --options";
 
 export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorOptions {
   const unknown = undeclaredOption(emulatorArgs, [SETUP_OPTIONS]);
-  if (unknown) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${unknown.written} is not an emulator option${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${USAGE_HINT}`);
+  if (unknown)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `${unknown.written} is not an emulator option${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${USAGE_HINT}`,
+    );
   const parsed = yargs([...emulatorArgs])
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'boolean-negation': false })
     .options(SETUP_OPTIONS)
@@ -46,7 +55,8 @@ export function parseEmulatorOptions(emulatorArgs: readonly string[]): EmulatorO
   // yargs makes a list of a value given twice; only a list option (--connect-to) may be one.
   const table: OptionTable = SETUP_OPTIONS;
   for (const name of valueOptions(table)) {
-    if (!table[name].array && Array.isArray(parsed[name])) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
+    if (!table[name].array && Array.isArray(parsed[name]))
+      throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${name} is given more than once; give it once`);
   }
   return {
     clientDir: parsed['client-dir'],

@@ -23,7 +23,9 @@ function describe(command: SetupCommand, options: EmulatorOptions, logPath: stri
   if (command.regToken) {
     const c = command.regToken.claims;
     const when = (s: unknown) => new Date(Number(s) * 1000).toISOString();
-    lines.push(`  regtoken:      bulk registration token ${String(c.UniqueId)}, valid ${when(c.nbf)} to ${when(c.exp)} (the site judges signature and lifetime)`);
+    lines.push(
+      `  regtoken:      bulk registration token ${String(c.UniqueId)}, valid ${when(c.nbf)} to ${when(c.exp)} (the site judges signature and lifetime)`,
+    );
   }
   lines.push(`  computer:      ${options.netbios}`);
   for (const warning of command.warnings) lines.push(`  warning:       ${warning}`);
@@ -31,7 +33,15 @@ function describe(command: SetupCommand, options: EmulatorOptions, logPath: stri
   return `${lines.join('\n')}\n`;
 }
 
-function describeInstall(s: { action: string; smsid: string | null; tokenExpiresAt: string | null; renewalDue: string | null; rotationLine: string | null; clientDir: string; logDir: string }): string {
+function describeInstall(s: {
+  action: string;
+  smsid: string | null;
+  tokenExpiresAt: string | null;
+  renewalDue: string | null;
+  rotationLine: string | null;
+  clientDir: string;
+  logDir: string;
+}): string {
   const lines: Record<string, string> = {
     installed: `Client ${s.smsid ?? ''} is installed and registered.`,
     'pending-approval': `Client ${s.smsid ?? ''} is installed; its registration waits for approval on the site.`,
@@ -102,7 +112,9 @@ export async function runCcmsetup(setupArgs: string[], emulatorArgs: string[]): 
   });
   if (outcome.kind === 'dry-run') {
     const model = { dryRun: true, ...outcome.command, netbios: options.netbios, logFile: outcome.logFile };
-    process.stdout.write(options.json ? `${JSON.stringify(model, null, 2)}\n` : describe(outcome.command, options, outcome.logFile));
+    process.stdout.write(
+      options.json ? `${JSON.stringify(model, null, 2)}\n` : describe(outcome.command, options, outcome.logFile),
+    );
     return 0;
   }
   const summary = installSummary(outcome);

@@ -4,7 +4,8 @@ export function ccmsetupUsage(): string {
   const switches = [...SWITCHES.values()]
     .filter((s) => s.name !== '?')
     .map((s) => {
-      const form = s.value === 'none' ? `/${s.name}` : s.choices ? `/${s.name}:${s.choices.join('|')}` : `/${s.name}:<value>`;
+      const form =
+        s.value === 'none' ? `/${s.name}` : s.choices ? `/${s.name}:${s.choices.join('|')}` : `/${s.name}:<value>`;
       return `  ${form.padEnd(38)} ${s.summary}`;
     });
   return [
@@ -26,8 +27,8 @@ export function ccmsetupUsage(): string {
     '  --client-dir DIR       client state (default lab/clients/<NETBIOS>)',
     '  --log-dir DIR          client logs (default logs/clients/<NETBIOS>)',
     '  --connect-to H:P:A:P2  reach H:P at A:P2, TLS still checked for H (repeatable, curl syntax)',
-    '  --ca-file PEM          root certificate to trust (the site\'s rootCaFile)',
-    '  --netbios NAME         computer name (default: this host\'s)',
+    "  --ca-file PEM          root certificate to trust (the site's rootCaFile)",
+    "  --netbios NAME         computer name (default: this host's)",
     '  --now ISO-8601         start the clock at this instant (also CCMLAB_NOW)',
     '  --lab DIR              the lab the client is a machine of (env CCMLAB_LAB; default lab)',
     '  --dry-run              check the command line and print what it means; install nothing',

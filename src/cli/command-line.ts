@@ -49,7 +49,8 @@ export function writtenOptions(tokens: readonly string[]): Array<{ written: stri
       const name = token.slice(2).split('=')[0];
       written.push({ written: `--${name}`, name });
     } else {
-      for (const letter of LETTERS.exec(token.slice(1))?.[0] ?? '') written.push({ written: `-${letter}`, name: letter });
+      for (const letter of LETTERS.exec(token.slice(1))?.[0] ?? '')
+        written.push({ written: `-${letter}`, name: letter });
     }
   }
   return written;
@@ -69,7 +70,9 @@ function namesOf(tables: readonly OptionTable[]): Set<string> {
 /** yargs takes an option's camel-case spelling (--clientDir) and a boolean's negation (--no-json) as the option itself. */
 function isDeclared(name: string, names: ReadonlySet<string>): boolean {
   const kebab = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-  return [name, kebab].some((spelling) => names.has(spelling) || (spelling.startsWith('no-') && names.has(spelling.slice(3))));
+  return [name, kebab].some(
+    (spelling) => names.has(spelling) || (spelling.startsWith('no-') && names.has(spelling.slice(3))),
+  );
 }
 
 /** The first option written on the command line that none of the tables declares, with the declared option nearest to it. */
@@ -78,17 +81,31 @@ export interface UndeclaredOption {
   near: string | undefined;
 }
 
-export function undeclaredOption(tokens: readonly string[], tables: readonly OptionTable[], positionals: readonly string[] = []): UndeclaredOption | undefined {
+export function undeclaredOption(
+  tokens: readonly string[],
+  tables: readonly OptionTable[],
+  positionals: readonly string[] = [],
+): UndeclaredOption | undefined {
   const names = namesOf(tables);
   const unknown = writtenOptions(tokens).find(({ name }) => !isDeclared(name, names));
   if (!unknown) return undefined;
-  const candidates = tables.flatMap((table) => Object.keys(table)).filter((name) => name.length > 1 && !positionals.includes(name));
+  const candidates = tables
+    .flatMap((table) => Object.keys(table))
+    .filter((name) => name.length > 1 && !positionals.includes(name));
   return { written: printable(unknown.written), near: nearest(unknown.name, candidates) };
 }
 
-function unknownOption(command: DeclaredCommand, globals: OptionTable, tokens: readonly string[], hint: string): string | undefined {
+function unknownOption(
+  command: DeclaredCommand,
+  globals: OptionTable,
+  tokens: readonly string[],
+  hint: string,
+): string | undefined {
   const unknown = undeclaredOption(tokens, [globals, command.options ?? {}], command.positionals);
-  return unknown && `${unknown.written} is not an option here${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${hint}`;
+  return (
+    unknown &&
+    `${unknown.written} is not an option here${unknown.near ? ` (did you mean --${unknown.near}?)` : ''}; ${hint}`
+  );
 }
 
 function badChoice(command: DeclaredCommand, parsed: ParsedLine, hint: string): string | undefined {
@@ -108,7 +125,11 @@ function conflict(command: DeclaredCommand, parsed: ParsedLine, hint: string): s
 }
 
 /** A group yargs stopped at: no subcommand was named, or one it does not have. */
-function groupRefusal(program: string, command: DeclaredCommand & { subcommands: readonly string[] }, parsed: ParsedLine): string {
+function groupRefusal(
+  program: string,
+  command: DeclaredCommand & { subcommands: readonly string[] },
+  parsed: ParsedLine,
+): string {
   const depth = command.path === '' ? 0 : command.path.split(' ').length;
   const word = parsed._[depth];
   const list = command.subcommands.join(', ');
@@ -132,7 +153,9 @@ export function commandLineRefusal(
 ): string | undefined {
   if (command.subcommands) return groupRefusal(program, { ...command, subcommands: command.subcommands }, parsed);
   const hint = usageHint(program, command.path);
-  return unknownOption(command, globals, tokens, hint) ?? badChoice(command, parsed, hint) ?? conflict(command, parsed, hint);
+  return (
+    unknownOption(command, globals, tokens, hint) ?? badChoice(command, parsed, hint) ?? conflict(command, parsed, hint)
+  );
 }
 
 /**

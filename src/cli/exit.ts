@@ -30,7 +30,13 @@ export function wantsJson(argv: readonly string[]): boolean {
 function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([work.then(() => undefined, () => undefined), deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    deadline,
+  ]).finally(() => clearTimeout(timer));
 }
 
 function drain(stream: NodeJS.WriteStream): Promise<void> {
@@ -70,7 +76,8 @@ async function finish(exitCode: number): Promise<void> {
   await bounded(Promise.all([drain(process.stdout), drain(process.stderr)]), DRAIN_MS);
   // A write that failed (EPIPE) may be reported a turn later: wait that turn, so output that was lost is never exit 0.
   await new Promise((resolve) => setImmediate(resolve));
-  if (process.stdout.errored || process.stderr.errored) endNow(running, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', 'the output was closed while the command ran'), false);
+  if (process.stdout.errored || process.stderr.errored)
+    endNow(running, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', 'the output was closed while the command ran'), false);
   process.exit(exiting.code);
 }
 
@@ -94,14 +101,28 @@ function endNow(program: ProgramInfo, error: CcmlabError, report: boolean): neve
 
 /** A stream of ours that fails (EPIPE: its reader went away): nothing more can be said there, so the command ends. */
 function onOutputError(program: ProgramInfo, error: NodeJS.ErrnoException): void {
-  endNow(program, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', `the output was closed while the command ran (${error.code ?? error.message})`), false);
+  endNow(
+    program,
+    new CcmlabError(
+      'CCMLAB_E_OUTPUT_CLOSED',
+      `the output was closed while the command ran (${error.code ?? error.message})`,
+    ),
+    false,
+  );
 }
 
 /** Ctrl+C or SIGTERM: a command that stops gracefully listens for it itself; any other ends now, saying so. */
 function onSignal(program: ProgramInfo, signal: 'SIGINT' | 'SIGTERM'): void {
   if (process.listenerCount(signal) > 1) return;
   const what = signal === 'SIGINT' ? 'cancelled (Ctrl+C)' : 'stopped (SIGTERM)';
-  endNow(program, new CcmlabError('CCMLAB_E_CANCELLED', `${program.name} was ${what} before it finished; run it again to finish the work`), true);
+  endNow(
+    program,
+    new CcmlabError(
+      'CCMLAB_E_CANCELLED',
+      `${program.name} was ${what} before it finished; run it again to finish the work`,
+    ),
+    true,
+  );
 }
 
 /**
@@ -110,7 +131,14 @@ function onSignal(program: ProgramInfo, signal: 'SIGINT' | 'SIGTERM'): void {
  */
 function failIfAbandoned(program: ProgramInfo, settled: () => boolean): void {
   process.once('beforeExit', () => {
-    if (!settled()) endNow(program, toCcmlabError(new Error('the command stopped before it finished: it was waiting for something that can no longer happen')), true);
+    if (!settled())
+      endNow(
+        program,
+        toCcmlabError(
+          new Error('the command stopped before it finished: it was waiting for something that can no longer happen'),
+        ),
+        true,
+      );
   });
 }
 

@@ -10,7 +10,8 @@ type Example = readonly [command: string, description: string];
 
 const GUID = '3f2a1c9e-6d4b-4e8a-9c1f-2b7d5e0a4c13';
 const SMSID = 'GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D';
-const INIT_ARTICLE_SITE = 'ccmlab site init --site-code ABC --cmg-name CONTOSO.CLOUDAPP.NET --role-id 72186325152220500';
+const INIT_ARTICLE_SITE =
+  'ccmlab site init --site-code ABC --cmg-name CONTOSO.CLOUDAPP.NET --role-id 72186325152220500';
 
 const EXAMPLES = {
   ccmlab: [
@@ -30,19 +31,28 @@ const EXAMPLES = {
   ],
   'log diagnose': [
     ['ccmlab log diagnose logs', "every client's and the site's logs: each failure tied to the site's reason"],
-    ['ccmlab log diagnose logs/clients/CLIENT01 --json', 'one client alone: what it can see and the possible causes, as JSON'],
+    [
+      'ccmlab log diagnose logs/clients/CLIENT01 --json',
+      'one client alone: what it can see and the possible causes, as JSON',
+    ],
     ['ccmlab log diagnose C:/Windows/CCM/Logs/ccmsetup.log excerpt.txt', "a real client's log and a pasted excerpt"],
   ],
   scenario: [
     ['ccmlab scenario list', 'the documented failures ccmlab reproduces'],
-    ['ccmlab scenario run bulk-token-expired', 'reproduce one in lab/scenarios/bulk-token-expired/, with its ANSWER.md'],
+    [
+      'ccmlab scenario run bulk-token-expired',
+      'reproduce one in lab/scenarios/bulk-token-expired/, with its ANSWER.md',
+    ],
   ],
   'scenario list': [
     ['ccmlab scenario list', 'name, outcome and title of each scenario'],
     ['ccmlab scenario list --json', '[{"name", "title"}, …]'],
   ],
   'scenario run': [
-    ['ccmlab scenario run bulk-token-expired untrusted-cmg-root', 'two scenarios, each in its own lab under lab/scenarios/'],
+    [
+      'ccmlab scenario run bulk-token-expired untrusted-cmg-root',
+      'two scenarios, each in its own lab under lab/scenarios/',
+    ],
     ['ccmlab scenario run --all --out /tmp/training', 'every scenario, for a training session'],
     ['ccmlab scenario run crl-unreachable --json', 'the checks as JSON'],
   ],
@@ -109,7 +119,10 @@ const EXAMPLES = {
   'site config set': [
     ['ccmlab site config set registration.approval manual', 'hold intranet registrations for approval'],
     ['ccmlab site config set tokens.intranet false', 'the intranet MP issues no unique tokens'],
-    ['ccmlab site config set mp.enhancedHttp false', 'an HTTPS-only MP: the CMG connection point needs a client certificate'],
+    [
+      'ccmlab site config set mp.enhancedHttp false',
+      'an HTTPS-only MP: the CMG connection point needs a client certificate',
+    ],
   ],
   'site clock': [
     ['ccmlab site clock set +31d', "the lab clock (same as 'ccmlab clock'), 31 days ahead"],
@@ -138,7 +151,7 @@ const EXAMPLES = {
   ],
   lab: [
     ['ccmlab lab trust list', 'the roots every client in the lab trusts'],
-    ['ccmlab lab trust remove site-ABC', "make the CMG untrusted (INVALID_CA)"],
+    ['ccmlab lab trust remove site-ABC', 'make the CMG untrusted (INVALID_CA)'],
   ],
   'lab trust': [
     ['ccmlab lab trust list', 'the roots every client in the lab trusts'],
@@ -153,7 +166,10 @@ const EXAMPLES = {
     ['ccmlab lab trust add /tmp/other-root.pem', 'trust another root, named after its file'],
   ],
   'lab firewall': [
-    ['ccmlab lab firewall block mp01.lab.test:80', "the CRL at the MP's HTTP port is out of the clients' reach (CERT_REV_FAILED)"],
+    [
+      'ccmlab lab firewall block mp01.lab.test:80',
+      "the CRL at the MP's HTTP port is out of the clients' reach (CERT_REV_FAILED)",
+    ],
     ['ccmlab lab firewall list', 'the endpoints clients cannot reach'],
   ],
   'lab firewall list': [
@@ -186,16 +202,28 @@ const EXAMPLES = {
   ],
   client: [
     ['ccmlab client status --netbios CLIENT01', 'SMSID, MPs, token expiry and state'],
-    ['ccmlab client start --netbios CLIENT01', "CcmExec starting: renews the token from day 30 by the lab's clock (ccmlab clock set +31d)"],
+    [
+      'ccmlab client start --netbios CLIENT01',
+      "CcmExec starting: renews the token from day 30 by the lab's clock (ccmlab clock set +31d)",
+    ],
     ['ccmlab client roam --intranet --netbios CLIENT01', 'bring the client to the intranet'],
   ],
   'client start': [
-    ['ccmlab client start --netbios CLIENT01', "renew the token once it is 30 days old by the lab's clock (ccmlab clock set +31d)"],
-    ['ccmlab client start --client-dir lab/clients/CLIENT01 --now 2027-01-01T00:00:00Z --json', "the client's clock alone moved on: the site refuses it as skewed (CCM_STS.log)"],
+    [
+      'ccmlab client start --netbios CLIENT01',
+      "renew the token once it is 30 days old by the lab's clock (ccmlab clock set +31d)",
+    ],
+    [
+      'ccmlab client start --client-dir lab/clients/CLIENT01 --now 2027-01-01T00:00:00Z --json',
+      "the client's clock alone moved on: the site refuses it as skewed (CCM_STS.log)",
+    ],
   ],
   'client run': [
     ['ccmlab client run --netbios CLIENT01', 'renew on schedule until Ctrl+C'],
-    ['ccmlab client run --client-dir lab/clients/CLIENT01 --log-dir logs/clients/CLIENT01', 'with explicit directories'],
+    [
+      'ccmlab client run --client-dir lab/clients/CLIENT01 --log-dir logs/clients/CLIENT01',
+      'with explicit directories',
+    ],
   ],
   'client status': [
     ['ccmlab client status --netbios CLIENT01', 'SMSID, site, MPs, token expiry and state'],
@@ -212,17 +240,32 @@ const EXAMPLES = {
   ],
   fleet: [
     ['ccmlab fleet keys --count 1000 --key-cache lab/keys', "make 1000 clients' keys on every core"],
-    ['ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys', "enroll them into the lab's running site (lab/fleet); rerun to continue"],
+    [
+      'ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys',
+      "enroll them into the lab's running site (lab/fleet); rerun to continue",
+    ],
     ['ccmlab fleet status', 'the fleet by registration state and token expiry'],
   ],
   'fleet enroll': [
-    ['ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys', "into the lab's running site, a bulk token issued for the run; rerun after a crash to continue"],
-    ['ccmlab fleet enroll --count 50 --regtoken-file token.txt --site-code ABC --cmg "$CMG"', 'into any running site with its bulk token; CMG=NAME/CCM_Proxy_MutualAuth/<role ID>'],
-    ['ccmlab fleet enroll --count 20 --name-pattern LAB-{n:05} --logs failures --json', "without a running site: an embedded lab of the fleet's own; keep only failed clients' logs"],
+    [
+      'ccmlab fleet enroll --count 1000 --concurrency 32 --key-cache lab/keys',
+      "into the lab's running site, a bulk token issued for the run; rerun after a crash to continue",
+    ],
+    [
+      'ccmlab fleet enroll --count 50 --regtoken-file token.txt --site-code ABC --cmg "$CMG"',
+      'into any running site with its bulk token; CMG=NAME/CCM_Proxy_MutualAuth/<role ID>',
+    ],
+    [
+      'ccmlab fleet enroll --count 20 --name-pattern LAB-{n:05} --logs failures --json',
+      "without a running site: an embedded lab of the fleet's own; keep only failed clients' logs",
+    ],
   ],
   'fleet keys': [
     ['ccmlab fleet keys --count 1000 --key-cache lab/keys', 'two RSA-2048 key pairs for each of 1000 clients'],
-    ['ccmlab fleet keys --count 500 --key-cache lab/keys --one-key --json', 'one key pair each (both certificates), as public tools do'],
+    [
+      'ccmlab fleet keys --count 500 --key-cache lab/keys --one-key --json',
+      'one key pair each (both certificates), as public tools do',
+    ],
   ],
   'fleet start': [
     ['ccmlab fleet start', "CcmExec starting on every client of lab/fleet: renewals by the lab's clock"],
@@ -230,12 +273,18 @@ const EXAMPLES = {
   ],
   'fleet status': [
     ['ccmlab fleet status', 'clients by registration state and token expiry'],
-    ['ccmlab fleet status --fleet-dir /tmp/fleet --now 2027-01-01T00:00:00Z --json', 'how the tokens stand on another day, as JSON'],
+    [
+      'ccmlab fleet status --fleet-dir /tmp/fleet --now 2027-01-01T00:00:00Z --json',
+      'how the tokens stand on another day, as JSON',
+    ],
   ],
   bench: [
     ['ccmlab bench', 'each measurement against its limit'],
     ['ccmlab bench --json', 'the same as JSON'],
-    ['ccmlab bench --scale 100,1000,10000', 'fleets of each size with cached keys: throughput, peak RSS, CPU per client'],
+    [
+      'ccmlab bench --scale 100,1000,10000',
+      'fleets of each size with cached keys: throughput, peak RSS, CPU per client',
+    ],
   ],
 } as const satisfies Record<string, readonly Example[]>;
 

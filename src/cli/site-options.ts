@@ -43,11 +43,18 @@ export function resolveSite<A extends GivenSiteArgs>(args: A): A & SiteArgs {
   const lab = labOf(args);
   const fromEnv = process.env.CCMLAB_SITE_DIR;
   const given = args['site-dir'] ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
-  return { ...args, 'site-dir': given ?? lab.siteDir, 'log-dir': args['log-dir'] ?? lab.siteLogDir, inLab: labInUse(args.lab, given !== undefined) !== undefined };
+  return {
+    ...args,
+    'site-dir': given ?? lab.siteDir,
+    'log-dir': args['log-dir'] ?? lab.siteLogDir,
+    inLab: labInUse(args.lab, given !== undefined) !== undefined,
+  };
 }
 
 /** A site command's work, given its site (resolveSite). */
-export function onSite<A extends GivenSiteArgs>(work: (args: A & SiteArgs) => Promise<number>): (args: A) => Promise<number> {
+export function onSite<A extends GivenSiteArgs>(
+  work: (args: A & SiteArgs) => Promise<number>,
+): (args: A) => Promise<number> {
   return (args) => work(resolveSite(args));
 }
 

@@ -27,7 +27,10 @@ const SWITCHES = ['new', 'lifetime', '?', 'help'];
 const OPTIONS = ['site-dir', 'log-dir', 'lab', 'now'];
 const FLAGS = ['json', 'help', 'version'];
 /** The tool's own switches start with '/', so -h and -V collide with none. */
-const SHORT_FLAGS: ReadonlyMap<string, string> = new Map([[`-${HELP_ALIAS}`, 'help'], [`-${VERSION_ALIAS}`, 'version']]);
+const SHORT_FLAGS: ReadonlyMap<string, string> = new Map([
+  [`-${HELP_ALIAS}`, 'help'],
+  [`-${VERSION_ALIAS}`, 'version'],
+]);
 
 function usageError(message: string): never {
   throw new CcmlabError('BRTT_E_USAGE', message);
@@ -35,27 +38,44 @@ function usageError(message: string): never {
 
 export function parseLifetime(text: string | undefined): number {
   if (text === undefined || text === '') {
-    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime needs a number of minutes: /lifetime ${DEFAULT_LIFETIME_MINUTES} (1 to ${MAX_LIFETIME_MINUTES})`);
+    throw new CcmlabError(
+      'BRTT_E_BAD_LIFETIME',
+      `/lifetime needs a number of minutes: /lifetime ${DEFAULT_LIFETIME_MINUTES} (1 to ${MAX_LIFETIME_MINUTES})`,
+    );
   }
   if (!/^\d+$/.test(text)) {
-    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime ${text} is not a whole number of minutes; give 1 to ${MAX_LIFETIME_MINUTES} (default ${DEFAULT_LIFETIME_MINUTES}, 3 days)`);
+    throw new CcmlabError(
+      'BRTT_E_BAD_LIFETIME',
+      `/lifetime ${text} is not a whole number of minutes; give 1 to ${MAX_LIFETIME_MINUTES} (default ${DEFAULT_LIFETIME_MINUTES}, 3 days)`,
+    );
   }
   const minutes = Number(text);
   if (minutes < 1 || minutes > MAX_LIFETIME_MINUTES) {
-    throw new CcmlabError('BRTT_E_BAD_LIFETIME', `/lifetime ${text} is out of range; give 1 to ${MAX_LIFETIME_MINUTES} minutes (${MAX_LIFETIME_MINUTES} is 7 days, the maximum)`);
+    throw new CcmlabError(
+      'BRTT_E_BAD_LIFETIME',
+      `/lifetime ${text} is out of range; give 1 to ${MAX_LIFETIME_MINUTES} minutes (${MAX_LIFETIME_MINUTES} is 7 days, the maximum)`,
+    );
   }
   return minutes;
 }
 
 /** `--name value`, `--name=value` or a `--flag` at argv[i]; returns how many arguments it took. */
-function parseDoubleDash(argv: readonly string[], i: number, options: Record<string, string>, flags: Set<string>): number {
+function parseDoubleDash(
+  argv: readonly string[],
+  i: number,
+  options: Record<string, string>,
+  flags: Set<string>,
+): number {
   const [name, inline] = argv[i].slice(2).split(/=(.*)/s, 2);
   if (FLAGS.includes(name)) {
     if (inline !== undefined) usageError(`--${name} takes no value`);
     flags.add(name);
     return 1;
   }
-  if (!OPTIONS.includes(name)) usageError(`'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir, --now, --json, --help (-h) and --version (-V)`);
+  if (!OPTIONS.includes(name))
+    usageError(
+      `'--${name}' is not an option; the emulator options are --lab, --site-dir, --log-dir, --now, --json, --help (-h) and --version (-V)`,
+    );
   const value = inline ?? argv[i + 1];
   if (value === undefined || value === '') usageError(`--${name} needs a value`);
   options[name] = value;
@@ -79,7 +99,8 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
       flags.add(short);
       continue;
     }
-    if (!arg.startsWith('/')) usageError(`'${arg}' is not a parameter; the tool takes /new [/lifetime <minutes>] or /?`);
+    if (!arg.startsWith('/'))
+      usageError(`'${arg}' is not a parameter; the tool takes /new [/lifetime <minutes>] or /?`);
     const colon = arg.indexOf(':');
     const name = (colon < 0 ? arg.slice(1) : arg.slice(1, colon)).toLowerCase();
     const inline = colon < 0 ? undefined : arg.slice(colon + 1);
@@ -92,10 +113,13 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
       if (sawLifetime) usageError('/lifetime is given more than once; give it once');
       sawLifetime = true;
       if (inline !== undefined) lifetimeText = inline;
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('/') && !argv[i + 1].startsWith('--')) lifetimeText = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('/') && !argv[i + 1].startsWith('--'))
+        lifetimeText = argv[++i];
     } else {
       const suggestion = nearest(name, SWITCHES);
-      usageError(`'${arg}' is not a parameter of BulkRegistrationTokenTool${suggestion ? `; did you mean /${suggestion}?` : ''} (/? shows usage)`);
+      usageError(
+        `'${arg}' is not a parameter of BulkRegistrationTokenTool${suggestion ? `; did you mean /${suggestion}?` : ''} (/? shows usage)`,
+      );
     }
   }
   const lab = labAt(options.lab, env);
@@ -110,10 +134,17 @@ export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (flags.has('help')) return { action: 'usage', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
   if (flags.has('version')) return { action: 'version', lifetimeMinutes: DEFAULT_LIFETIME_MINUTES, ...common };
   if (!sawNew) {
-    if (sawLifetime) usageError(`/lifetime only works with /new: run BulkRegistrationTokenTool /new /lifetime ${lifetimeText && /^\d+$/.test(lifetimeText) ? lifetimeText : DEFAULT_LIFETIME_MINUTES}`);
+    if (sawLifetime)
+      usageError(
+        `/lifetime only works with /new: run BulkRegistrationTokenTool /new /lifetime ${lifetimeText && /^\d+$/.test(lifetimeText) ? lifetimeText : DEFAULT_LIFETIME_MINUTES}`,
+      );
     usageError('no action given: run BulkRegistrationTokenTool /new to create a token (/? shows usage)');
   }
-  return { action: 'new', lifetimeMinutes: sawLifetime ? parseLifetime(lifetimeText) : DEFAULT_LIFETIME_MINUTES, ...common };
+  return {
+    action: 'new',
+    lifetimeMinutes: sawLifetime ? parseLifetime(lifetimeText) : DEFAULT_LIFETIME_MINUTES,
+    ...common,
+  };
 }
 
 export function tokenToolUsage(): string {

@@ -2,7 +2,14 @@ import type { Clock } from '../core/clock';
 import { parseConnectTo, type ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { expiredTokenAdvice, loadClient, saveClient, tokenInfo, type ClientState, type TokenInfo } from './client-state';
+import {
+  expiredTokenAdvice,
+  loadClient,
+  saveClient,
+  tokenInfo,
+  type ClientState,
+  type TokenInfo,
+} from './client-state';
 import { enroll } from './enroll';
 import { identityOf } from './identity';
 import { clientTrust, transportFor } from './install';
@@ -54,11 +61,29 @@ async function withClient<T>(options: AgentOptions, work: (context: Context) => 
   const config = state.config;
   const connectTo = options.connectTo ?? config.connectTo.map(parseConnectTo);
   const trust = clientTrust(options.caFile, state.trustedRoot);
-  const logs = openClientLogs(options.logDir ?? config.logDir, options.writeLogs === false ? { ...config.logSettings, enabled: false } : config.logSettings, options.clock);
-  const http = new ClientHttp(transportFor(connectTo, trust, options.environment, config.crlCheck === false ? undefined : { now: () => options.clock.now() }));
+  const logs = openClientLogs(
+    options.logDir ?? config.logDir,
+    options.writeLogs === false ? { ...config.logSettings, enabled: false } : config.logSettings,
+    options.clock,
+  );
+  const http = new ClientHttp(
+    transportFor(
+      connectTo,
+      trust,
+      options.environment,
+      config.crlCheck === false ? undefined : { now: () => options.clock.now() },
+    ),
+  );
   const identity = identityOf(config.smsid, config.netbios, config.fqdn, state.signing, state.encryption);
   try {
-    return await work({ state, logs, http, clock: options.clock, session: (route) => new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }) });
+    return await work({
+      state,
+      logs,
+      http,
+      clock: options.clock,
+      session: (route) =>
+        new MpSession({ http, logs, clock: options.clock, route, identity, retryMs: options.retryMs }),
+    });
   } finally {
     await http.close();
     await closeClientLogs(logs);
@@ -76,11 +101,21 @@ function intranetRoute(state: ClientState): Route | undefined {
 
 function currentRoute(state: ClientState): Route {
   const route = state.config.location === 'internet' ? internetRoute(state) : intranetRoute(state);
-  if (!route) throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `the client has no ${state.config.location} management point; reinstall it with ccmsetup`);
+  if (!route)
+    throw new CcmlabError(
+      'CCMCLIENT_E_CORRUPT_STATE',
+      `the client has no ${state.config.location} management point; reinstall it with ccmsetup`,
+    );
   return route;
 }
 
-function save(options: AgentOptions, state: ClientState, changes: Partial<ClientState['config']>, token: string | null, now: Date): ClientState {
+function save(
+  options: AgentOptions,
+  state: ClientState,
+  changes: Partial<ClientState['config']>,
+  token: string | null,
+  now: Date,
+): ClientState {
   const next: ClientState = { ...state, token, config: { ...state.config, ...changes, updatedAt: now.toISOString() } };
   saveClient(options.clientDir, next);
   return next;
@@ -102,13 +137,16 @@ export type StartPlan =
 export function planStart(state: ClientState, now: Date): StartPlan {
   if (state.config.registration === 'unassigned') return { step: 'not-assigned' };
   const route = currentRoute(state);
-  if (state.config.registration === 'pending' || !state.token) return route.kind === 'cmg' ? { step: 'needs-bulk-token' } : { step: 'register', route };
+  if (state.config.registration === 'pending' || !state.token)
+    return route.kind === 'cmg' ? { step: 'needs-bulk-token' } : { step: 'register', route };
   const token = tokenInfo(state.token);
   if (now.getTime() < Date.parse(token.renewalDue)) return { step: 'wait', route, token };
   if (now.getTime() <= Date.parse(token.expiresAt)) return { step: 'renew', route, token, expired: false };
   // Only an intranet MP can replace a token past its 90 days.
   const intranet = intranetRoute(state);
-  return route.kind === 'cmg' || !intranet ? { step: 'token-expired', token } : { step: 'renew', route: intranet, token, expired: true };
+  return route.kind === 'cmg' || !intranet
+    ? { step: 'token-expired', token }
+    : { step: 'renew', route: intranet, token, expired: true };
 }
 
 /** CcmExec refreshes its MP's location at start: the site signing certificate, then the MP list, through its current route. */
@@ -118,31 +156,79 @@ async function refreshLocation(mp: MpSession, route: Route, token: string | null
   await mp.mpList(bearer);
 }
 
-function refuseStart(plan: Extract<StartPlan, { step: 'not-assigned' | 'needs-bulk-token' | 'token-expired' }>, state: ClientState, logs: ClientLogs): never {
+function refuseStart(
+  plan: Extract<StartPlan, { step: 'not-assigned' | 'needs-bulk-token' | 'token-expired' }>,
+  state: ClientState,
+  logs: ClientLogs,
+): never {
   if (plan.step === 'not-assigned') {
-    logs.location.error(`The client is not assigned to a site (site code <${state.config.siteCode}> is not valid for its management point); it does not register.`);
-    throw new CcmlabError('CCMCLIENT_E_NOT_ASSIGNED', `the client is not assigned to a site: its management point does not serve site ${state.config.siteCode}; reinstall it with the right SMSSITECODE (ccmsetup /forceinstall SMSSITECODE=<code>)`);
+    logs.location.error(
+      `The client is not assigned to a site (site code <${state.config.siteCode}> is not valid for its management point); it does not register.`,
+    );
+    throw new CcmlabError(
+      'CCMCLIENT_E_NOT_ASSIGNED',
+      `the client is not assigned to a site: its management point does not serve site ${state.config.siteCode}; reinstall it with the right SMSSITECODE (ccmsetup /forceinstall SMSSITECODE=<code>)`,
+    );
   }
   if (plan.step === 'needs-bulk-token') {
-    throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet');
+    throw new CcmlabError(
+      'CCMCLIENT_E_REGISTRATION',
+      'the client is not registered and has no token for the CMG: reinstall it with ccmsetup /regtoken:<bulk token>, or bring it to the intranet',
+    );
   }
-  throw new CcmlabError('CCMCLIENT_E_TOKEN_EXPIRED', `the client's CCM token expired at ${plan.token.expiresAt}; ${expiredTokenAdvice(state.config)}`);
+  throw new CcmlabError(
+    'CCMCLIENT_E_TOKEN_EXPIRED',
+    `the client's CCM token expired at ${plan.token.expiresAt}; ${expiredTokenAdvice(state.config)}`,
+  );
 }
 
-async function register(options: AgentOptions, { state, logs, session }: Context, route: Route, now: Date): Promise<StartResult> {
-  const result = await enroll({ session: session(route), bearer: { kind: 'none' }, gatewayLog: logs.idManager, internet: false, keyInformation: state.config.mpKeyInformation });
+async function register(
+  options: AgentOptions,
+  { state, logs, session }: Context,
+  route: Route,
+  now: Date,
+): Promise<StartResult> {
+  const result = await enroll({
+    session: session(route),
+    bearer: { kind: 'none' },
+    gatewayLog: logs.idManager,
+    internet: false,
+    keyInformation: state.config.mpKeyInformation,
+  });
   if (!result.registered) return { action: 'pending-approval', state };
-  const next = save(options, state, { smsid: result.smsid, registration: 'registered', token: tokenInfo(result.token), mpKeyInformation: result.keyInformation }, result.token, now);
+  const next = save(
+    options,
+    state,
+    {
+      smsid: result.smsid,
+      registration: 'registered',
+      token: tokenInfo(result.token),
+      mpKeyInformation: result.keyInformation,
+    },
+    result.token,
+    now,
+  );
   return { action: 'registered', state: next };
 }
 
-async function renew(options: AgentOptions, { state, logs, session }: Context, plan: Extract<StartPlan, { step: 'renew' }>, now: Date): Promise<StartResult> {
+async function renew(
+  options: AgentOptions,
+  { state, logs, session }: Context,
+  plan: Extract<StartPlan, { step: 'renew' }>,
+  now: Date,
+): Promise<StartResult> {
   const { route, token: info } = plan;
-  logs.idManager.info(`[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`);
-  logs.messaging.info(`CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`);
+  logs.idManager.info(
+    `[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`,
+  );
+  logs.messaging.info(
+    `CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`,
+  );
   const token = await session(route).ccmToken(route.kind === 'cmg' ? (state.token ?? undefined) : undefined, 'renewal');
   const next = save(options, state, { token: tokenInfo(token) }, token, now);
-  logs.idManager.info(`[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`);
+  logs.idManager.info(
+    `[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`,
+  );
   return { action: 'renewed', state: next };
 }
 
@@ -153,14 +239,19 @@ export function agentStart(options: AgentOptions): Promise<StartResult> {
     logs.idManager.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
     const plan = planStart(state, now);
     if ((plan.step === 'renew' && plan.expired) || plan.step === 'token-expired') {
-      logs.idManager.error(`[RegTask] - The CCM token expired at ${plan.token.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`);
+      logs.idManager.error(
+        `[RegTask] - The CCM token expired at ${plan.token.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`,
+      );
     }
-    if (plan.step === 'not-assigned' || plan.step === 'needs-bulk-token' || plan.step === 'token-expired') return refuseStart(plan, state, logs);
+    if (plan.step === 'not-assigned' || plan.step === 'needs-bulk-token' || plan.step === 'token-expired')
+      return refuseStart(plan, state, logs);
     // Nothing is stored before the location refresh succeeds: a failed start leaves the client as it was.
     await refreshLocation(context.session(plan.route), plan.route, state.token);
     if (plan.step === 'register') return register(options, context, plan.route, now);
     if (plan.step === 'wait') {
-      logs.idManager.info(`[RegTask] - The CCM token is valid until ${plan.token.expiresAt}; renewal is due at ${plan.token.renewalDue}.`);
+      logs.idManager.info(
+        `[RegTask] - The CCM token is valid until ${plan.token.expiresAt}; renewal is due at ${plan.token.renewalDue}.`,
+      );
       return { action: 'not-due', state };
     }
     return renew(options, context, plan, now);
@@ -172,10 +263,19 @@ export function agentRoam(options: AgentOptions, to: 'internet' | 'intranet'): P
   return withClient(options, async ({ state, logs, session, clock }) => {
     const route = to === 'internet' ? internetRoute(state) : intranetRoute(state);
     if (!route) {
-      throw new CcmlabError('CCMCLIENT_E_NO_STATE', to === 'internet' ? 'the client knows no CMG: install it with CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<role ID>' : 'the client knows no intranet MP: install it with /mp:<MP>');
+      throw new CcmlabError(
+        'CCMCLIENT_E_NO_STATE',
+        to === 'internet'
+          ? 'the client knows no CMG: install it with CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<role ID>'
+          : 'the client knows no intranet MP: install it with /mp:<MP>',
+      );
     }
     if (route.kind === 'cmg') {
-      if (!state.token) throw new CcmlabError('CCMCLIENT_E_REGISTRATION', 'the client has no CCM token yet, so it cannot use the CMG; let it register on the intranet first');
+      if (!state.token)
+        throw new CcmlabError(
+          'CCMCLIENT_E_REGISTRATION',
+          'the client has no CCM token yet, so it cannot use the CMG; let it register on the intranet first',
+        );
       const mp = session(route);
       await mp.serviceMetadata(state.token, logs.locationServices, true);
       await mp.mpList(state.token);
@@ -207,18 +307,30 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     };
     const step = (left: number): void => {
-      timer = setTimeout(() => (left > MAX_TIMER_MS ? step(left - MAX_TIMER_MS) : finish()), Math.min(left, MAX_TIMER_MS));
+      timer = setTimeout(
+        () => (left > MAX_TIMER_MS ? step(left - MAX_TIMER_MS) : finish()),
+        Math.min(left, MAX_TIMER_MS),
+      );
     };
     signal.addEventListener('abort', finish, { once: true });
     step(ms);
   });
 }
 
-const FATAL = new Set(['CCMCLIENT_E_TOKEN_EXPIRED', 'CCMCLIENT_E_NO_STATE', 'CCMCLIENT_E_CORRUPT_STATE', 'CCMCLIENT_E_NOT_ASSIGNED']);
+const FATAL = new Set([
+  'CCMCLIENT_E_TOKEN_EXPIRED',
+  'CCMCLIENT_E_NO_STATE',
+  'CCMCLIENT_E_CORRUPT_STATE',
+  'CCMCLIENT_E_NOT_ASSIGNED',
+]);
 const RETRY_MS = 60_000;
 
 /** `ccmlab client run`: start, then renew on schedule until stopped. */
-export async function agentRun(options: AgentOptions, signal: AbortSignal, onEvent: (message: string) => void): Promise<void> {
+export async function agentRun(
+  options: AgentOptions,
+  signal: AbortSignal,
+  onEvent: (message: string) => void,
+): Promise<void> {
   while (!signal.aborted) {
     let wait: number | undefined;
     try {

@@ -84,7 +84,11 @@ const DAY_MS = 86_400_000;
 
 export function tokenInfo(token: string): TokenInfo {
   const claims = decodeJwtPayload(token) as { iat: number; exp: number; jti: string } | undefined;
-  if (!claims) throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', "the client's CCM token is not a well-formed token; reinstall the client with ccmsetup /forceinstall");
+  if (!claims)
+    throw new CcmlabError(
+      'CCMCLIENT_E_CORRUPT_STATE',
+      "the client's CCM token is not a well-formed token; reinstall the client with ccmsetup /forceinstall",
+    );
   return {
     issuedAt: new Date(claims.iat * 1000).toISOString(),
     expiresAt: new Date(claims.exp * 1000).toISOString(),
@@ -98,7 +102,9 @@ export type TokenState = 'valid' | 'renewal-due' | 'expired';
 /** What to do about an expired CCM token, for this client: only one that knows an intranet MP can roam to it. */
 export function expiredTokenAdvice(config: Pick<ClientState['config'], 'assignedMp'>): string {
   const reinstall = 'reinstall with ccmsetup /regtoken:<new bulk token>';
-  return config.assignedMp ? `reach its intranet MP ('ccmlab client roam --intranet') or ${reinstall}` : `${reinstall} (it knows no intranet MP to get a new token from)`;
+  return config.assignedMp
+    ? `reach its intranet MP ('ccmlab client roam --intranet') or ${reinstall}`
+    : `${reinstall} (it knows no intranet MP to get a new token from)`;
 }
 
 /** Where the unique token stands at `now`, as the agent judges it: renewal due from day 30, expired after day 90. */
@@ -139,23 +145,42 @@ export function isInstalled(dir: string): boolean {
 /** Every client state file is small: a JSON document, a PEM, a token. */
 const MAX_STATE_FILE_BYTES = 256 * 1024;
 const REINSTALL = 'reinstall the client with ccmsetup /forceinstall';
-const CLIENT_DIR_ROLE: FileRole = { label: 'client directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --client-dir that can be created and written to' };
+const CLIENT_DIR_ROLE: FileRole = {
+  label: 'client directory',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'give a --client-dir that can be created and written to',
+};
 
 function read(dir: string, file: string): string {
-  return readBoundedText(path.join(dir, file), MAX_STATE_FILE_BYTES, { label: 'client state file', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: REINSTALL });
+  return readBoundedText(path.join(dir, file), MAX_STATE_FILE_BYTES, {
+    label: 'client state file',
+    code: 'CCMCLIENT_E_CORRUPT_STATE',
+    fix: REINSTALL,
+  });
 }
 
 function corrupt(dir: string, file: string, defect: string): never {
-  throw new CcmlabError('CCMCLIENT_E_CORRUPT_STATE', `client state file ${path.join(dir, file)} ${defect}; ${REINSTALL}`);
+  throw new CcmlabError(
+    'CCMCLIENT_E_CORRUPT_STATE',
+    `client state file ${path.join(dir, file)} ${defect}; ${REINSTALL}`,
+  );
 }
 
 export function loadClient(dir: string): ClientState {
   if (!isInstalled(dir)) {
-    throw new CcmlabError('CCMCLIENT_E_NO_STATE', `no client is installed in ${path.resolve(dir)}; install one with ccmsetup (or give --client-dir)`);
+    throw new CcmlabError(
+      'CCMCLIENT_E_NO_STATE',
+      `no client is installed in ${path.resolve(dir)}; install one with ccmsetup (or give --client-dir)`,
+    );
   }
   const config = parseConfig(dir, read(dir, CLIENT_FILES.config));
   const smscfg = /^SMS Unique Identifier=(.*)$/m.exec(read(dir, CLIENT_FILES.smscfg))?.[1]?.trim();
-  if (smscfg !== config.smsid) corrupt(dir, CLIENT_FILES.smscfg, `does not hold this client's SMSID (it says ${smscfg ?? 'nothing'}, client.json ${config.smsid})`);
+  if (smscfg !== config.smsid)
+    corrupt(
+      dir,
+      CLIENT_FILES.smscfg,
+      `does not hold this client's SMSID (it says ${smscfg ?? 'nothing'}, client.json ${config.smsid})`,
+    );
   const optional = (file: string) => (fs.existsSync(path.join(dir, file)) ? read(dir, file) : null);
   const token = optional(CLIENT_FILES.token)?.trim() ?? null;
   if (token !== null) checkToken(dir, token, config);
@@ -180,7 +205,8 @@ function parseConfig(dir: string, text: string): ClientConfig {
   } catch (error) {
     return corrupt(dir, CLIENT_FILES.config, `is not valid JSON (${(error as Error).message})`);
   }
-  if (!isObject(value) || value.schemaVersion !== 1) return corrupt(dir, CLIENT_FILES.config, 'is not a client.json of schema 1');
+  if (!isObject(value) || value.schemaVersion !== 1)
+    return corrupt(dir, CLIENT_FILES.config, 'is not a client.json of schema 1');
   const strings = ['smsid', 'netbios', 'fqdn', 'siteCode', 'commandLine', 'logDir', 'installedAt', 'updatedAt'];
   const nullableStrings = ['assignedMp', 'internetMp', 'mpKeyInformation'];
   const bad =
@@ -201,7 +227,8 @@ function checkToken(dir: string, token: string, config: ClientConfig): void {
   } catch {
     corrupt(dir, CLIENT_FILES.token, 'is not a CCM token (three base64url parts with a JSON payload)');
   }
-  if (config.token && jti !== config.token.jti) corrupt(dir, CLIENT_FILES.token, `is not the token client.json names (jti ${config.token.jti})`);
+  if (config.token && jti !== config.token.jti)
+    corrupt(dir, CLIENT_FILES.token, `is not the token client.json names (jti ${config.token.jti})`);
 }
 
 function keyedCertificate(dir: string, certificateFile: string, keyFile: string): KeyedCertificate {
@@ -231,7 +258,8 @@ export function saveClient(dir: string, state: ClientState, sync = true): void {
   narrowDirectory(dir, PRIVATE_DIR_MODE, CLIENT_DIR_ROLE);
   makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   refuseCertsLink(dir);
-  const write = (file: string, data: string) => writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
+  const write = (file: string, data: string) =>
+    writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
   write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
   write(CLIENT_FILES.signingCert, state.signing.certificatePem);
   write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem);
@@ -258,7 +286,11 @@ export async function syncClientFiles(dir: string, sync: Syncer = syncPaths): Pr
     await sync([...files, path.join(dir, 'certs'), dir]);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CcmlabError('CCMLAB_E_STATE_WRITE', `the client state in ${dir} cannot be synced to disk (${code}); free space or make it writable, then run the command again`, { cause: error });
+    throw new CcmlabError(
+      'CCMLAB_E_STATE_WRITE',
+      `the client state in ${dir} cannot be synced to disk (${code}); free space or make it writable, then run the command again`,
+      { cause: error },
+    );
   }
 }
 
@@ -269,7 +301,11 @@ export function readClientConfig(dir: string): ClientConfig {
 
 /** What removeClient removes, client.json first (without it the client is not installed): every state file is one of these or under certs/. */
 const CLIENT_ENTRIES = [CLIENT_FILES.config, CLIENT_FILES.smscfg, CLIENT_FILES.token, 'certs'] as const;
-const CLIENT_STATE_ROLE: FileRole = { label: 'client state', code: 'CCMLAB_E_STATE_WRITE', fix: 'make the client directory writable and run ccmsetup again' };
+const CLIENT_STATE_ROLE: FileRole = {
+  label: 'client state',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'make the client directory writable and run ccmsetup again',
+};
 
 /**
  * /uninstall and /forceinstall of an installed client: its state goes, its logs stay (they
@@ -289,13 +325,22 @@ export function acquireSetupLock(dir: string): () => void {
   const madeFrom = makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   const file = path.join(dir, 'ccmsetup.lock');
   takePidLock(file, {
-    holder: () => livePidIn(file, { label: 'ccmsetup lock', code: 'CCMCLIENT_E_CORRUPT_STATE', fix: 'remove it if no ccmsetup is running' }),
-    held: (pid) => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`),
-    contended: () => new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`),
+    holder: () =>
+      livePidIn(file, {
+        label: 'ccmsetup lock',
+        code: 'CCMCLIENT_E_CORRUPT_STATE',
+        fix: 'remove it if no ccmsetup is running',
+      }),
+    held: (pid) =>
+      new CcmlabError(
+        'CCMSETUP_E_ALREADY_RUNNING',
+        `ccmsetup is already running for ${path.resolve(dir)} (process ${pid}); wait for it to finish`,
+      ),
+    contended: () =>
+      new CcmlabError('CCMSETUP_E_ALREADY_RUNNING', `another ccmsetup keeps taking the lock on ${path.resolve(dir)}`),
   });
   return releasedAtExit(() => {
     removeFile(file, CLIENT_DIR_ROLE);
     if (madeFrom !== undefined) removeEmptyDirs(dir, madeFrom);
   });
 }
-

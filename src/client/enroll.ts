@@ -15,7 +15,11 @@ export type EnrollPhase = 'keys' | 'metadata' | 'registration' | 'token' | 'loca
 export type PhaseTimer = (phase: EnrollPhase, ms: number) => void;
 
 /** Runs `step` and tells `onPhase` how long it took, if it succeeded. */
-export async function timed<T>(phase: EnrollPhase, onPhase: PhaseTimer | undefined, step: () => Promise<T>): Promise<T> {
+export async function timed<T>(
+  phase: EnrollPhase,
+  onPhase: PhaseTimer | undefined,
+  step: () => Promise<T>,
+): Promise<T> {
   if (!onPhase) return step();
   const start = performance.now();
   const value = await step();
@@ -47,9 +51,15 @@ export async function enroll(input: EnrollInput): Promise<EnrollResult> {
   const { session, bearer, onPhase } = input;
   const bearerToken = bearer.kind === 'none' ? undefined : bearer.token;
   const proof = bearer.kind === 'client';
-  const cmgSite = input.internet && bearerToken ? await timed('metadata', onPhase, () => session.serviceMetadata(bearerToken, input.gatewayLog, proof)) : undefined;
+  const cmgSite =
+    input.internet && bearerToken
+      ? await timed('metadata', onPhase, () => session.serviceMetadata(bearerToken, input.gatewayLog, proof))
+      : undefined;
   // Assignment comes before registration: on the intranet the MP says its site in MPKEYINFORMATION.
-  const early = input.siteCode && !input.internet ? await timed('location', onPhase, () => session.mpKeyInformation(undefined)) : undefined;
+  const early =
+    input.siteCode && !input.internet
+      ? await timed('location', onPhase, () => session.mpKeyInformation(undefined))
+      : undefined;
   const mpSiteCode = cmgSite ?? early?.siteCode;
   if (input.siteCode && mpSiteCode !== undefined && mpSiteCode.toUpperCase() !== input.siteCode.toUpperCase()) {
     return { registered: false, assigned: false, smsid: session.smsid, mpSiteCode };

@@ -19,12 +19,26 @@ export interface ClientKeys {
   encryption: KeyPairPem;
 }
 
-export async function createCertificates(clock: Clock, keys?: ClientKeys): Promise<{ signing: KeyedCertificate; encryption: KeyedCertificate }> {
+export async function createCertificates(
+  clock: Clock,
+  keys?: ClientKeys,
+): Promise<{ signing: KeyedCertificate; encryption: KeyedCertificate }> {
   const now = clock.now().getTime();
   const validity = { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 20 * 365 * DAY_MS) };
   const [signing, encryption] = await Promise.all([
-    issueCertificate({ commonName: 'SMS', ...validity, keyUsage: { digitalSignature: true }, extendedKeyUsage: [SIGNING_EKU] }, keys?.signing),
-    issueCertificate({ commonName: 'SMS', ...validity, keyUsage: { keyEncipherment: true, dataEncipherment: true }, extendedKeyUsage: [ENCRYPTION_EKU] }, keys?.encryption),
+    issueCertificate(
+      { commonName: 'SMS', ...validity, keyUsage: { digitalSignature: true }, extendedKeyUsage: [SIGNING_EKU] },
+      keys?.signing,
+    ),
+    issueCertificate(
+      {
+        commonName: 'SMS',
+        ...validity,
+        keyUsage: { keyEncipherment: true, dataEncipherment: true },
+        extendedKeyUsage: [ENCRYPTION_EKU],
+      },
+      keys?.encryption,
+    ),
   ]);
   return { signing: keyed(signing), encryption: keyed(encryption) };
 }
@@ -34,7 +48,13 @@ function keyed(issued: KeyedCertificate): KeyedCertificate {
   return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
 }
 
-export function identityOf(smsid: string, netbios: string, fqdn: string, signing: KeyedCertificate, encryption: KeyedCertificate): Identity {
+export function identityOf(
+  smsid: string,
+  netbios: string,
+  fqdn: string,
+  signing: KeyedCertificate,
+  encryption: KeyedCertificate,
+): Identity {
   return {
     smsid,
     netbios,

@@ -15,32 +15,54 @@ import type { SetupCommand } from './setup-command';
 export type InstallPlan =
   | { kind: 'uninstall' }
   | { kind: 'nothing-to-do'; existing: ClientState }
-  | { kind: 'install'; removeFirst: boolean; keep: ClientState | undefined; route: Route; bearer: Bearer; internet: boolean; resetKeys: boolean };
+  | {
+      kind: 'install';
+      removeFirst: boolean;
+      keep: ClientState | undefined;
+      route: Route;
+      bearer: Bearer;
+      internet: boolean;
+      resetKeys: boolean;
+    };
 
 /** The CMG's origin as the admin wrote it (URL would lower-case the name; logs keep it). */
 export function cmgOrigin(cmg: { url: string }): string {
   return /^https:\/\/[^/]+/.exec(cmg.url)?.[0] ?? cmg.url;
 }
 
-export function planInstall(command: SetupCommand, existing: ClientState | undefined, installed: boolean, regToken: string | undefined): InstallPlan {
+export function planInstall(
+  command: SetupCommand,
+  existing: ClientState | undefined,
+  installed: boolean,
+  regToken: string | undefined,
+): InstallPlan {
   if (command.mode === 'uninstall') return { kind: 'uninstall' };
   if (existing && command.parameters.logon === true) return { kind: 'nothing-to-do', existing };
   const removeFirst = command.parameters.forceinstall === true && installed;
   const keep = removeFirst ? undefined : existing;
   if (command.mode === 'internet-pki') {
-    throw new CcmlabError('CCMSETUP_E_NOT_EMULATED', '/UsePKICert installs need a PKI client certificate, which ccmlab does not emulate; use /regtoken through a CMG or an intranet MP');
+    throw new CcmlabError(
+      'CCMSETUP_E_NOT_EMULATED',
+      '/UsePKICert installs need a PKI client certificate, which ccmlab does not emulate; use /regtoken through a CMG or an intranet MP',
+    );
   }
   const internet = command.mode === 'cmg-bulk-token' || command.mode === 'internet-existing-token';
   let bearer: Bearer = { kind: 'none' };
   if (command.mode === 'cmg-bulk-token') bearer = { kind: 'bulk', token: regToken as string };
   if (command.mode === 'internet-existing-token') {
     if (!keep?.token) {
-      throw new CcmlabError('CCMSETUP_E_NO_CLIENT', 'this command line names only a CMG, and the client has no unique token yet: add /regtoken:<bulk token> or install on the intranet first');
+      throw new CcmlabError(
+        'CCMSETUP_E_NO_CLIENT',
+        'this command line names only a CMG, and the client has no unique token yet: add /regtoken:<bulk token> or install on the intranet first',
+      );
     }
     bearer = { kind: 'client', token: keep.token };
   }
   const intranetMp = command.mp.find((mp) => mp.kind === 'intranet');
-  const route: Route = internet && command.cmg ? { kind: 'cmg', origin: cmgOrigin(command.cmg), roleId: command.cmg.roleId } : { kind: 'intranet', mp: (intranetMp ?? command.mp[0]).url };
+  const route: Route =
+    internet && command.cmg
+      ? { kind: 'cmg', origin: cmgOrigin(command.cmg), roleId: command.cmg.roleId }
+      : { kind: 'intranet', mp: (intranetMp ?? command.mp[0]).url };
   return { kind: 'install', removeFirst, keep, route, bearer, internet, resetKeys: command.resetKeyInformation };
 }
 

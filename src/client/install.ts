@@ -5,7 +5,16 @@ import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
-import { acquireSetupLock, isInstalled, loadClient, refuseCertsLink, removeClient, saveClient, type ClientState, type KeyedCertificate } from './client-state';
+import {
+  acquireSetupLock,
+  isInstalled,
+  loadClient,
+  refuseCertsLink,
+  removeClient,
+  saveClient,
+  type ClientState,
+  type KeyedCertificate,
+} from './client-state';
 import { enroll, timed, type EnrollResult, type PhaseTimer } from './enroll';
 import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
 import { newSmsid } from '../protocol/smsid';
@@ -77,13 +86,19 @@ export function clientTrust(caFile: string | undefined, kept: string | null): Cl
 }
 
 export function readCaFile(file: string): string {
-  const pem = readBoundedText(file, MAX_CA_FILE_BYTES, { label: '--ca-file', code: 'CCMSETUP_E_BAD_CA_FILE', fix: "give the site's rootCaFile ('ccmlab site show --json')" });
+  const pem = readBoundedText(file, MAX_CA_FILE_BYTES, {
+    label: '--ca-file',
+    code: 'CCMSETUP_E_BAD_CA_FILE',
+    fix: "give the site's rootCaFile ('ccmlab site show --json')",
+  });
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new CcmlabError('CCMSETUP_E_BAD_CA_FILE', `--ca-file ${file} holds no PEM certificate; give the site's rootCaFile ('ccmlab site show --json')`);
+    throw new CcmlabError(
+      'CCMSETUP_E_BAD_CA_FILE',
+      `--ca-file ${file} holds no PEM certificate; give the site's rootCaFile ('ccmlab site show --json')`,
+    );
   }
   return pem;
 }
-
 
 /**
  * Site assignment failed: installed, unmanaged, no registration (the docs: an unknown site
@@ -92,18 +107,34 @@ export function readCaFile(file: string): string {
  */
 function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string, served: string, mp: string): void {
   logs.locationServices.info(`LSVerifySiteVersion : Verifying site code <${wanted}> with management point '${mp}'`);
-  logs.locationServices.error(`LSVerifySiteVersion : The management point '${mp}' serves site <${printable(served, 16)}>, not <${wanted}>. Site code <${wanted}> is not valid for this client.`);
-  logs.location.error(`Failed to assign the client to site <${wanted}> (SMSCLIENT_E_INVALIDSITECODE). The client is installed but not assigned to a site; it will not register or receive policy.`);
-  setupLog.warn(`The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}. Reinstall it with SMSSITECODE=${printable(served, 16)} (or AUTO on the intranet).`);
+  logs.locationServices.error(
+    `LSVerifySiteVersion : The management point '${mp}' serves site <${printable(served, 16)}>, not <${wanted}>. Site code <${wanted}> is not valid for this client.`,
+  );
+  logs.location.error(
+    `Failed to assign the client to site <${wanted}> (SMSCLIENT_E_INVALIDSITECODE). The client is installed but not assigned to a site; it will not register or receive policy.`,
+  );
+  setupLog.warn(
+    `The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}. Reinstall it with SMSSITECODE=${printable(served, 16)} (or AUTO on the intranet).`,
+  );
 }
 
 /**
  * The client's network: its own redirections and root first, then what the lab resolves and
  * trusts. A root given with --ca-file is trusted alone, as curl's --cacert is.
  */
-export function transportFor(connectTo: readonly ConnectTo[], trust: ClientTrust, environment: NetworkEnvironment = NO_ENVIRONMENT, crlCheck?: { now: () => Date }): TransportOptions {
+export function transportFor(
+  connectTo: readonly ConnectTo[],
+  trust: ClientTrust,
+  environment: NetworkEnvironment = NO_ENVIRONMENT,
+  crlCheck?: { now: () => Date },
+): TransportOptions {
   const roots = [...(trust.root ? [trust.root] : []), ...(trust.only ? [] : environment.roots)];
-  return { connectTo: [...connectTo, ...environment.names], ca: roots.length > 0 ? roots : undefined, blocked: environment.blocked, crlCheck };
+  return {
+    connectTo: [...connectTo, ...environment.names],
+    ca: roots.length > 0 ? roots : undefined,
+    blocked: environment.blocked,
+    crlCheck,
+  };
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {
@@ -154,10 +185,16 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
   // before /forceinstall removes anything and before the site hears of the client.
   if (!plan.removeFirst) refuseCertsLink(options.clientDir);
   const trust = clientTrust(options.caFile, plan.keep?.trustedRoot ?? null);
-  const logs = openClientLogs(options.logDir, options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings, options.clock);
+  const logs = openClientLogs(
+    options.logDir,
+    options.writeLogs === false ? { ...command.logSettings, enabled: false } : command.logSettings,
+    options.clock,
+  );
   try {
     if (plan.removeFirst) {
-      log.info(`/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`);
+      log.info(
+        `/forceinstall: removing the installed client ${existing?.config.smsid ?? ''} before installing afresh.`,
+      );
       removeClient(options.clientDir);
     }
     return await enrollAndSave(options, plan, trust, logs);
@@ -172,12 +209,25 @@ function nothingToUninstall(options: InstallOptions): InstallResult {
 }
 
 /** The install itself: identity, enrollment, client state, and the lines that report it. */
-async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan, { kind: 'install' }>, trust: ClientTrust, logs: ClientLogs): Promise<InstallResult> {
+async function enrollAndSave(
+  options: InstallOptions,
+  plan: Extract<InstallPlan, { kind: 'install' }>,
+  trust: ClientTrust,
+  logs: ClientLogs,
+): Promise<InstallResult> {
   const { command, clock, setupLog } = options;
   const log = setupLog.log;
-  const given = plan.keep ? { smsid: plan.keep.config.smsid, signing: plan.keep.signing, encryption: plan.keep.encryption } : options.identity;
-  log.info(given ? `Keeping the client's identity ${given.smsid} and its certificates.` : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).');
-  const identityCerts = given ? { signing: given.signing, encryption: given.encryption } : await timed('keys', options.onPhase, () => createCertificates(clock));
+  const given = plan.keep
+    ? { smsid: plan.keep.config.smsid, signing: plan.keep.signing, encryption: plan.keep.encryption }
+    : options.identity;
+  log.info(
+    given
+      ? `Keeping the client's identity ${given.smsid} and its certificates.`
+      : 'Creating the self-signed signing and encryption certificates (RSA 2048, SHA-256).',
+  );
+  const identityCerts = given
+    ? { signing: given.signing, encryption: given.encryption }
+    : await timed('keys', options.onPhase, () => createCertificates(clock));
   const smsid = given?.smsid ?? newSmsid();
   const fqdn = `${options.netbios.toLowerCase()}.${os.hostname().split('.').slice(1).join('.') || 'lab.test'}`;
   // As WinHTTP does unless /NoCRLCheck: server certificates are checked against their CRLs.
@@ -185,13 +235,48 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
   if (crlCheck && plan.route.kind === 'cmg') log.info('Enabled SSL revocation check.');
   const http = new ClientHttp(transportFor(options.connectTo, trust, options.environment, crlCheck));
   try {
-    const session = new MpSession({ http, logs, clock, route: plan.route, identity: identityOf(smsid, options.netbios, fqdn, identityCerts.signing, identityCerts.encryption), retryMs: options.retryMs });
-    log.info(plan.route.kind === 'cmg' ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).` : `Registering with the management point ${session.mpBase}.`);
-    if (plan.resetKeys && plan.keep?.config.mpKeyInformation) log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
+    const session = new MpSession({
+      http,
+      logs,
+      clock,
+      route: plan.route,
+      identity: identityOf(smsid, options.netbios, fqdn, identityCerts.signing, identityCerts.encryption),
+      retryMs: options.retryMs,
+    });
+    log.info(
+      plan.route.kind === 'cmg'
+        ? `Registering through the CMG ${plan.route.origin} (MP role ID ${plan.route.roleId}).`
+        : `Registering with the management point ${session.mpBase}.`,
+    );
+    if (plan.resetKeys && plan.keep?.config.mpKeyInformation)
+      log.info('RESETKEYINFORMATION=TRUE: dropping the MP key information this client kept.');
     const keyInformation = plan.resetKeys ? null : (plan.keep?.config.mpKeyInformation ?? null);
-    const result = await enroll({ session, bearer: plan.bearer, gatewayLog: log, internet: plan.internet, keyInformation, siteCode: command.siteCode === 'AUTO' ? null : command.siteCode, onPhase: options.onPhase });
-    const config = configAfterInstall({ command, plan, result, netbios: options.netbios, fqdn, connectTo: options.connectTo, logDir: options.logDir, logSettings: command.logSettings, now: clock.now().toISOString() });
-    const state: ClientState = { config, ...identityCerts, trustedRoot: trust.root, token: result.registered ? result.token : null };
+    const result = await enroll({
+      session,
+      bearer: plan.bearer,
+      gatewayLog: log,
+      internet: plan.internet,
+      keyInformation,
+      siteCode: command.siteCode === 'AUTO' ? null : command.siteCode,
+      onPhase: options.onPhase,
+    });
+    const config = configAfterInstall({
+      command,
+      plan,
+      result,
+      netbios: options.netbios,
+      fqdn,
+      connectTo: options.connectTo,
+      logDir: options.logDir,
+      logSettings: command.logSettings,
+      now: clock.now().toISOString(),
+    });
+    const state: ClientState = {
+      config,
+      ...identityCerts,
+      trustedRoot: trust.root,
+      token: result.registered ? result.token : null,
+    };
     saveClient(options.clientDir, state, options.syncState !== false);
     return reportInstall(logs, log, state, result, session.mpBase);
   } finally {
@@ -199,14 +284,22 @@ async function enrollAndSave(options: InstallOptions, plan: Extract<InstallPlan,
   }
 }
 
-function reportInstall(logs: ClientLogs, log: CmLog, state: ClientState, result: EnrollResult, mpBase: string): InstallResult {
+function reportInstall(
+  logs: ClientLogs,
+  log: CmLog,
+  state: ClientState,
+  result: EnrollResult,
+  mpBase: string,
+): InstallResult {
   const { config } = state;
   if (!result.registered && result.assigned === false) {
     siteAssignmentFailed(logs, log, config.siteCode, result.mpSiteCode, mpBase);
     return { action: 'unassigned', state };
   }
   if (!result.registered) {
-    log.warn(`Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`);
+    log.warn(
+      `Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`,
+    );
     return { action: 'pending-approval', state };
   }
   if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
@@ -216,6 +309,8 @@ function reportInstall(logs: ClientLogs, log: CmLog, state: ClientState, result:
     log.info(`Found a valid online MP '${config.cmg.url}'.`);
     log.info('CCMSETUP bootstrap from Internet: 1');
   }
-  log.info(`Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`);
+  log.info(
+    `Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`,
+  );
   return { action: 'installed', state, rotationLine: line };
 }

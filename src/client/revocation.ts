@@ -32,8 +32,12 @@ export interface ServerCertificate {
 }
 
 /** What a full handshake presented, as TLS gave it to the server identity check; undefined without a certificate. */
-export function presentedCertificate(peer: tls.PeerCertificate | tls.DetailedPeerCertificate): ServerCertificate | undefined {
-  return peer.raw ? { raw: peer.raw, issuerRaw: 'issuerCertificate' in peer ? peer.issuerCertificate?.raw : undefined } : undefined;
+export function presentedCertificate(
+  peer: tls.PeerCertificate | tls.DetailedPeerCertificate,
+): ServerCertificate | undefined {
+  return peer.raw
+    ? { raw: peer.raw, issuerRaw: 'issuerCertificate' in peer ? peer.issuerCertificate?.raw : undefined }
+    : undefined;
 }
 
 const remembered = new BoundedMemo<unknown>(64);
@@ -55,12 +59,24 @@ function certificateFacts(raw: Buffer): { urls: string[]; serial: string } {
   }));
 }
 
-export async function checkRevocation(certificate: ServerCertificate | undefined, now: Date, fetchCrl: CrlFetcher): Promise<void> {
-  if (!certificate) throw new RevocationError('CERT_REV_FAILED', 'the server certificate is not known, so its revocation cannot be checked');
+export async function checkRevocation(
+  certificate: ServerCertificate | undefined,
+  now: Date,
+  fetchCrl: CrlFetcher,
+): Promise<void> {
+  if (!certificate)
+    throw new RevocationError(
+      'CERT_REV_FAILED',
+      'the server certificate is not known, so its revocation cannot be checked',
+    );
   const { urls, serial } = certificateFacts(certificate.raw);
   if (urls.length === 0) return;
   const issuerRaw = certificate.issuerRaw;
-  if (!issuerRaw) throw new RevocationError('CERT_REV_FAILED', 'the issuer of the server certificate is not known, so its CRL cannot be verified');
+  if (!issuerRaw)
+    throw new RevocationError(
+      'CERT_REV_FAILED',
+      'the issuer of the server certificate is not known, so its CRL cannot be verified',
+    );
   let crl;
   try {
     const der = await fetchCrl(urls[0]);
@@ -68,8 +84,15 @@ export async function checkRevocation(certificate: ServerCertificate | undefined
   } catch (error) {
     throw new RevocationError('CERT_REV_FAILED', `the CRL at ${urls[0]} cannot be used (${(error as Error).message})`);
   }
-  if (crl.thisUpdate.getTime() > now.getTime() + SKEW_MS || (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime() - SKEW_MS)) {
-    throw new RevocationError('CERT_REV_FAILED', `the CRL at ${urls[0]} is not valid at ${now.toISOString()} (this update ${crl.thisUpdate.toISOString()}, next ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+  if (
+    crl.thisUpdate.getTime() > now.getTime() + SKEW_MS ||
+    (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime() - SKEW_MS)
+  ) {
+    throw new RevocationError(
+      'CERT_REV_FAILED',
+      `the CRL at ${urls[0]} is not valid at ${now.toISOString()} (this update ${crl.thisUpdate.toISOString()}, next ${crl.nextUpdate?.toISOString() ?? 'none'})`,
+    );
   }
-  if (crl.revokedSerials.has(serial)) throw new RevocationError('CERT_REVOKED', `the server certificate (serial ${serial}) is on the CRL at ${urls[0]}`);
+  if (crl.revokedSerials.has(serial))
+    throw new RevocationError('CERT_REVOKED', `the server certificate (serial ${serial}) is on the CRL at ${urls[0]}`);
 }

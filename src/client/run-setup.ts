@@ -37,13 +37,23 @@ export interface SetupRequest {
 
 export type SetupOutcome =
   | { kind: 'dry-run'; command: SetupCommand; logFile: string }
-  | { kind: 'install'; command: SetupCommand; result: InstallResult; clientDir: string; logDir: string; logFile: string };
+  | {
+      kind: 'install';
+      command: SetupCommand;
+      result: InstallResult;
+      clientDir: string;
+      logDir: string;
+      logFile: string;
+    };
 
 export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
   const setupLog = new SetupLog(request.logDir, request.clock, request.writeLogs !== false);
   setupLog.started(redactedCommandLine(request.setupArgs));
   // Ended early (Ctrl+C, its output gone), ccmsetup.log still ends with the failure exit line.
-  return withLastWords((reason) => setupLog.refused(reason), () => setupRun(request, setupLog));
+  return withLastWords(
+    (reason) => setupLog.refused(reason),
+    () => setupRun(request, setupLog),
+  );
 }
 
 async function setupRun(request: SetupRequest, setupLog: SetupLog): Promise<SetupOutcome> {
@@ -57,7 +67,14 @@ async function setupRun(request: SetupRequest, setupLog: SetupLog): Promise<Setu
     }
     const result = await install({ ...request, command, regToken, setupLog });
     setupLog.exiting(0);
-    return { kind: 'install', command, result, clientDir: path.resolve(request.clientDir), logDir: path.resolve(request.logDir), logFile: setupLog.path };
+    return {
+      kind: 'install',
+      command,
+      result,
+      clientDir: path.resolve(request.clientDir),
+      logDir: path.resolve(request.logDir),
+      logFile: setupLog.path,
+    };
   } catch (error) {
     const failure = toCcmlabError(error);
     setupLog.refused(failure);

@@ -38,12 +38,7 @@ export interface CloudGateway {
   url: string;
 }
 
-export type SetupMode =
-  | 'cmg-bulk-token'
-  | 'intranet'
-  | 'internet-existing-token'
-  | 'internet-pki'
-  | 'uninstall';
+export type SetupMode = 'cmg-bulk-token' | 'intranet' | 'internet-existing-token' | 'internet-pki' | 'uninstall';
 
 export interface SetupCommand {
   parameters: Record<string, string | true | string[]>;
@@ -103,13 +98,17 @@ export function classifyArgument(text: string): SetupArgument {
 }
 
 function splitList(value: string): string[] {
-  return value.split(';').map((v) => v.trim()).filter((v) => v !== '');
+  return value
+    .split(';')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 function switchValue(arg: Extract<SetupArgument, { kind: 'switch' }>): string | true | string[] {
   const { spec, value } = arg;
   if (spec.value === 'none') {
-    if (value !== undefined) fail('CCMSETUP_E_BAD_SWITCH_VALUE', `/${spec.name} takes no value; write it as /${spec.name}`);
+    if (value !== undefined)
+      fail('CCMSETUP_E_BAD_SWITCH_VALUE', `/${spec.name} takes no value; write it as /${spec.name}`);
     return true;
   }
   if (value === undefined || value === '') {
@@ -117,7 +116,11 @@ function switchValue(arg: Extract<SetupArgument, { kind: 'switch' }>): string | 
   }
   if (spec.choices) {
     const choice = spec.choices.find((c) => c.toLowerCase() === value.toLowerCase());
-    if (!choice) fail('CCMSETUP_E_BAD_SWITCH_VALUE', `/${spec.name}:${value} is not allowed; use one of ${spec.choices.join(', ')}`);
+    if (!choice)
+      fail(
+        'CCMSETUP_E_BAD_SWITCH_VALUE',
+        `/${spec.name}:${value} is not allowed; use one of ${spec.choices.join(', ')}`,
+      );
     return choice;
   }
   if (spec.value === 'integer' && !/^\d{1,9}$/.test(value)) {
@@ -125,7 +128,8 @@ function switchValue(arg: Extract<SetupArgument, { kind: 'switch' }>): string | 
   }
   if (spec.value === 'list') {
     const items = splitList(value);
-    if (items.length === 0) fail('CCMSETUP_E_BAD_SWITCH_VALUE', `/${spec.name} has an empty list; separate entries with ';'`);
+    if (items.length === 0)
+      fail('CCMSETUP_E_BAD_SWITCH_VALUE', `/${spec.name} has an empty list; separate entries with ';'`);
     return items;
   }
   return spec.value === 'repeat' ? [value] : value;
@@ -144,7 +148,9 @@ function collect(args: readonly SetupArgument[], origin: string): Collected {
   for (const arg of args) {
     if (arg.kind === 'property') {
       if (properties.has(arg.name) && properties.get(arg.name) !== arg.value) {
-        warnings.push(`Property ${arg.name} is given more than once in the ${origin}; the last value (${printable(redactTokens(arg.value))}) is used.`);
+        warnings.push(
+          `Property ${arg.name} is given more than once in the ${origin}; the last value (${printable(redactTokens(arg.value))}) is used.`,
+        );
       }
       properties.set(arg.name, arg.value);
       continue;
@@ -181,7 +187,11 @@ export function readConfigInstallLine(file: string, readFile: (path: string) => 
 
 /** /config:'s file: regular, at most 1 MiB. */
 export function readConfigFile(file: string): Buffer {
-  return readBoundedFile(file, MAX_CONFIG_BYTES, { label: '/config:', code: 'CCMSETUP_E_BAD_CONFIG_FILE', fix: 'give the path of a mobileclient.tcf-style file' });
+  return readBoundedFile(file, MAX_CONFIG_BYTES, {
+    label: '/config:',
+    code: 'CCMSETUP_E_BAD_CONFIG_FILE',
+    fix: 'give the path of a mobileclient.tcf-style file',
+  });
 }
 
 /** The host as typed in `host[:port]`, checked before URL can rewrite it (full-width letters, IDNA). */
@@ -201,21 +211,42 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
   try {
     url = new URL(hasScheme ? entry : `http://${entry}`);
   } catch {
-    return fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is not a management point name or URL; write a name (SMSMP01), http://name or https://name`);
+    return fail(
+      'CCMSETUP_E_BAD_MP',
+      `${where} '${entry}' is not a management point name or URL; write a name (SMSMP01), http://name or https://name`,
+    );
   }
   const scheme = url.protocol === 'https:' ? 'https' : url.protocol === 'http:' ? 'http' : undefined;
-  if (!scheme) fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' uses ${url.protocol}//; a management point is http:// or https://`);
+  if (!scheme)
+    fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' uses ${url.protocol}//; a management point is http:// or https://`);
   if (url.username || url.password || url.search || url.hash) {
-    fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' carries credentials, a query or a fragment; give only scheme, host, port and path`);
+    fail(
+      'CCMSETUP_E_BAD_MP',
+      `${where} '${entry}' carries credentials, a query or a fragment; give only scheme, host, port and path`,
+    );
   }
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
   const cmg = CMG_PATH.exec(url.pathname);
   if (/CCM_Proxy_MutualAuth/i.test(url.pathname) && !cmg) {
-    fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is not a CMG address; the form is https://<cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
+    fail(
+      'CCMSETUP_E_BAD_MP',
+      `${where} '${entry}' is not a CMG address; the form is https://<cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`,
+    );
   }
   if (cmg) {
-    if (scheme !== 'https') fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' is a CMG, which only answers https://; write https://${authority}${url.pathname}`);
-    return { url: `https://${cmgHostName(authority, cmg[1])}`, kind: 'cmg', scheme, host: url.hostname, port, roleId: cmg[1] };
+    if (scheme !== 'https')
+      fail(
+        'CCMSETUP_E_BAD_MP',
+        `${where} '${entry}' is a CMG, which only answers https://; write https://${authority}${url.pathname}`,
+      );
+    return {
+      url: `https://${cmgHostName(authority, cmg[1])}`,
+      kind: 'cmg',
+      scheme,
+      host: url.hostname,
+      port,
+      roleId: cmg[1],
+    };
   }
   if (url.pathname !== '/' && url.pathname !== '') {
     fail('CCMSETUP_E_BAD_MP', `${where} '${entry}' has a path; an intranet MP is just http(s)://name[:port]`);
@@ -226,7 +257,10 @@ function parseMpEntry(entry: string, where: string): ManagementPoint {
 /** CCMHOSTNAME: a host name (internet MP) or the CMG form; the CMG, if it is one. */
 function parseCcmHostName(value: string): CloudGateway | null {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
-    fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} must not have a scheme; write CCMHOSTNAME=${value.replace(/^[^:]+:\/\//, '')}`);
+    fail(
+      'CCMSETUP_E_BAD_CCMHOSTNAME',
+      `CCMHOSTNAME=${value} must not have a scheme; write CCMHOSTNAME=${value.replace(/^[^:]+:\/\//, '')}`,
+    );
   }
   const slash = value.indexOf('/');
   const hostPort = slash < 0 ? value : value.slice(0, slash);
@@ -238,11 +272,15 @@ function parseCcmHostName(value: string): CloudGateway | null {
   } catch {
     return fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} does not start with a host name`);
   }
-  if (url.pathname !== '/' || hostPort === '') fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} does not start with a host name`);
+  if (url.pathname !== '/' || hostPort === '')
+    fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} does not start with a host name`);
   if (pathPart === '') return null;
   const cmg = CMG_PATH.exec(pathPart);
   if (!cmg) {
-    fail('CCMSETUP_E_BAD_CCMHOSTNAME', `CCMHOSTNAME=${value} is neither a host name nor the CMG form <cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`);
+    fail(
+      'CCMSETUP_E_BAD_CCMHOSTNAME',
+      `CCMHOSTNAME=${value} is neither a host name nor the CMG form <cmg>/CCM_Proxy_MutualAuth/<MP role ID digits>`,
+    );
   }
   const port = url.port ? Number(url.port) : 443;
   return { host: url.hostname, port, roleId: cmg[1], url: `https://${cmgHostName(hostPort, cmg[1])}` };
@@ -264,16 +302,36 @@ function integerProperty(name: string, value: string, min: number, max: number, 
 /** The client.msi logging properties, as the client's logs will honour them. */
 export function clientLogSettings(properties: Record<string, string>): LogSettings {
   const settings: LogSettings = { ...CLIENT_LOG_DEFAULTS };
-  if (properties.CCMENABLELOGGING !== undefined) settings.enabled = booleanProperty('CCMENABLELOGGING', properties.CCMENABLELOGGING);
-  if (properties.CCMDEBUGLOGGING !== undefined) settings.debug = booleanProperty('CCMDEBUGLOGGING', properties.CCMDEBUGLOGGING);
+  if (properties.CCMENABLELOGGING !== undefined)
+    settings.enabled = booleanProperty('CCMENABLELOGGING', properties.CCMENABLELOGGING);
+  if (properties.CCMDEBUGLOGGING !== undefined)
+    settings.debug = booleanProperty('CCMDEBUGLOGGING', properties.CCMDEBUGLOGGING);
   if (properties.CCMLOGLEVEL !== undefined) {
-    settings.level = integerProperty('CCMLOGLEVEL', properties.CCMLOGLEVEL, 0, 3, 'use 0 (verbose) to 3 (errors only)') as CcmLogLevel;
+    settings.level = integerProperty(
+      'CCMLOGLEVEL',
+      properties.CCMLOGLEVEL,
+      0,
+      3,
+      'use 0 (verbose) to 3 (errors only)',
+    ) as CcmLogLevel;
   }
   if (properties.CCMLOGMAXSIZE !== undefined) {
-    settings.maxSize = integerProperty('CCMLOGMAXSIZE', properties.CCMLOGMAXSIZE, MIN_LOG_SIZE, 2 ** 31 - 1, `a size in bytes of at least ${MIN_LOG_SIZE}`);
+    settings.maxSize = integerProperty(
+      'CCMLOGMAXSIZE',
+      properties.CCMLOGMAXSIZE,
+      MIN_LOG_SIZE,
+      2 ** 31 - 1,
+      `a size in bytes of at least ${MIN_LOG_SIZE}`,
+    );
   }
   if (properties.CCMLOGMAXHISTORY !== undefined) {
-    settings.maxHistory = integerProperty('CCMLOGMAXHISTORY', properties.CCMLOGMAXHISTORY, 0, 1000, 'a count of history files from 0 to 1000');
+    settings.maxHistory = integerProperty(
+      'CCMLOGMAXHISTORY',
+      properties.CCMLOGMAXHISTORY,
+      0,
+      1000,
+      'a count of history files from 0 to 1000',
+    );
   }
   return settings;
 }
@@ -281,9 +339,13 @@ export function clientLogSettings(properties: Record<string, string>): LogSettin
 function checkProperties(properties: Record<string, string>, warnings: string[]): void {
   for (const name of Object.keys(properties)) {
     if (AAD_PROPERTIES.has(name)) {
-      warnings.push(`Property ${name} is accepted but not emulated: ccmlab has no Microsoft Entra ID; the client uses its token instead.`);
+      warnings.push(
+        `Property ${name} is accepted but not emulated: ccmlab has no Microsoft Entra ID; the client uses its token instead.`,
+      );
     } else if (!KNOWN_PROPERTIES.has(name)) {
-      warnings.push(`Property ${name} is not a client installation property; it is passed on to client.msi, which ignores it.`);
+      warnings.push(
+        `Property ${name} is not a client installation property; it is passed on to client.msi, which ignores it.`,
+      );
     }
   }
   if (properties.CCMALWAYSINF !== undefined) booleanProperty('CCMALWAYSINF', properties.CCMALWAYSINF);
@@ -298,22 +360,30 @@ function parseSiteCode(value: string | undefined, ccmHostName: string | null): s
   const upper = value.trim().toUpperCase();
   if (upper === 'AUTO') {
     if (ccmHostName !== null) {
-      fail('CCMSETUP_E_AUTO_WITH_CCMHOSTNAME', 'SMSSITECODE=AUTO cannot be combined with CCMHOSTNAME: an internet client cannot look up its site; give the 3-character site code');
+      fail(
+        'CCMSETUP_E_AUTO_WITH_CCMHOSTNAME',
+        'SMSSITECODE=AUTO cannot be combined with CCMHOSTNAME: an internet client cannot look up its site; give the 3-character site code',
+      );
     }
     return 'AUTO';
   }
   if (!/^[A-Z0-9]{3}$/.test(upper)) {
-    fail('CCMSETUP_E_BAD_SITECODE', `SMSSITECODE=${value} is not a site code: use the site's 3 letters or digits (e.g. ABC), or AUTO`);
+    fail(
+      'CCMSETUP_E_BAD_SITECODE',
+      `SMSSITECODE=${value} is not a site code: use the site's 3 letters or digits (e.g. ABC), or AUTO`,
+    );
   }
   return upper;
 }
 
 /** What was copied with the token: quotes a shell kept, or a trailing CR, newline or space. */
 function tokenWrappingDefect(token: string): string | undefined {
-  if (/^(["'`]).*\1$/s.test(token) || /^["'`]|["'`]$/.test(token)) return 'is wrapped in quotes, which belong to no token: pass it without them';
+  if (/^(["'`]).*\1$/s.test(token) || /^["'`]|["'`]$/.test(token))
+    return 'is wrapped in quotes, which belong to no token: pass it without them';
   // trimEnd drops what \s+$ would match, without retrying that expression at every space of a long run.
   const trailing = token.slice(token.trimEnd().length);
-  if (trailing) return `ends with ${trailing.includes('\r') ? 'a carriage return (CR)' : trailing.includes('\n') ? 'a newline' : 'whitespace'} copied with the token: remove it`;
+  if (trailing)
+    return `ends with ${trailing.includes('\r') ? 'a carriage return (CR)' : trailing.includes('\n') ? 'a newline' : 'whitespace'} copied with the token: remove it`;
   if (/^\s/.test(token)) return 'starts with whitespace copied with the token: remove it';
   return undefined;
 }
@@ -323,7 +393,8 @@ function decodeRegToken(token: string): { header: Record<string, unknown>; claim
   const wrapping = tokenWrappingDefect(token);
   if (wrapping) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken ${wrapping}; ${hint}`);
   const decoded = decodeJwt(token);
-  if (!decoded.ok) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${decoded.defect}; ${hint}`);
+  if (!decoded.ok)
+    fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${decoded.defect}; ${hint}`);
   const defect = headerShapeDefect(decoded.jwt.header) ?? claimShapeDefect(decoded.jwt.payload, BULK_TOKEN_CLAIMS);
   if (defect) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${defect}; ${hint}`);
   return { header: decoded.jwt.header, claims: decoded.jwt.payload };
@@ -347,7 +418,9 @@ function parameterRecord(parameters: Collected['parameters']): Record<string, st
   const record: Record<string, string | true | string[]> = {};
   for (const [name, { value }] of parameters) {
     if (name === 'regtoken') record[name] = REDACTED;
-    else record[name] = typeof value === 'string' ? redactTokens(value) : Array.isArray(value) ? value.map(redactTokens) : value;
+    else
+      record[name] =
+        typeof value === 'string' ? redactTokens(value) : Array.isArray(value) ? value.map(redactTokens) : value;
   }
   return record;
 }
@@ -362,17 +435,26 @@ function chooseMode(
   if (parameters.has('uninstall')) return 'uninstall';
   if (hasRegToken) {
     if (!cmg) {
-      fail('CCMSETUP_E_REGTOKEN_WITHOUT_CMG', '/regtoken needs a CMG to register through: add /mp:https://<cmg>/CCM_Proxy_MutualAuth/<role ID> or CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<role ID>');
+      fail(
+        'CCMSETUP_E_REGTOKEN_WITHOUT_CMG',
+        '/regtoken needs a CMG to register through: add /mp:https://<cmg>/CCM_Proxy_MutualAuth/<role ID> or CCMHOSTNAME=<cmg>/CCM_Proxy_MutualAuth/<role ID>',
+      );
     }
     if (siteCode === null || siteCode === 'AUTO') {
-      fail('CCMSETUP_E_BAD_SITECODE', 'a client that registers through a CMG needs its site code: add SMSSITECODE=<3-character site code>');
+      fail(
+        'CCMSETUP_E_BAD_SITECODE',
+        'a client that registers through a CMG needs its site code: add SMSSITECODE=<3-character site code>',
+      );
     }
     return 'cmg-bulk-token';
   }
   if (parameters.has('UsePKICert')) return 'internet-pki';
   if (mps.some((mp) => mp.kind === 'intranet')) return 'intranet';
   if (cmg) return 'internet-existing-token';
-  return fail('CCMSETUP_E_NO_MP', 'no management point given: add /mp:<MP name or URL> (ccmlab has no Active Directory to look one up)');
+  return fail(
+    'CCMSETUP_E_NO_MP',
+    'no management point given: add /mp:<MP name or URL> (ccmlab has no Active Directory to look one up)',
+  );
 }
 
 /** Lines copied from the docs start with the program name; it is not an argument. */
@@ -395,7 +477,10 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   if (config) {
     const configArgs = readConfigInstallLine(config.value as string, options.readFile).map(classifyArgument);
     if (configArgs.some((a) => a.kind === 'switch' && a.spec.name === 'config')) {
-      fail('CCMSETUP_E_BAD_CONFIG_FILE', `/config:${config.value as string} names another /config; a configuration file cannot include one`);
+      fail(
+        'CCMSETUP_E_BAD_CONFIG_FILE',
+        `/config:${config.value as string} names another /config; a configuration file cannot include one`,
+      );
     }
     const fromFile = collect(configArgs, `configuration file ${config.value as string}`);
     warnings.push(...fromFile.warnings);
@@ -408,7 +493,8 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   checkProperties(props, warnings);
 
   const mps: ManagementPoint[] = [];
-  for (const entry of (parameters.get('mp')?.value as string[] | undefined) ?? []) mps.push(parseMpEntry(entry, '/mp:'));
+  for (const entry of (parameters.get('mp')?.value as string[] | undefined) ?? [])
+    mps.push(parseMpEntry(entry, '/mp:'));
   for (const entry of props.SMSMP ? [props.SMSMP] : []) mps.push(parseMpEntry(entry, 'SMSMP='));
   for (const entry of props.SMSMPLIST ? splitList(props.SMSMPLIST) : []) mps.push(parseMpEntry(entry, 'SMSMPLIST='));
 
@@ -417,7 +503,9 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   const mpGateway = mps.find((mp) => mp.kind === 'cmg');
   const cmg: CloudGateway | null =
     hostNameGateway ??
-    (mpGateway ? { host: mpGateway.host, port: mpGateway.port, roleId: mpGateway.roleId as string, url: mpGateway.url } : null);
+    (mpGateway
+      ? { host: mpGateway.host, port: mpGateway.port, roleId: mpGateway.roleId as string, url: mpGateway.url }
+      : null);
   const siteCode = parseSiteCode(props.SMSSITECODE, ccmHostName);
 
   const regTokenText = parameters.get('regtoken')?.value as string | undefined;
@@ -436,7 +524,8 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
       mode,
       warnings,
       logSettings: clientLogSettings(props),
-      resetKeyInformation: props.RESETKEYINFORMATION !== undefined && booleanProperty('RESETKEYINFORMATION', props.RESETKEYINFORMATION),
+      resetKeyInformation:
+        props.RESETKEYINFORMATION !== undefined && booleanProperty('RESETKEYINFORMATION', props.RESETKEYINFORMATION),
       commandLine: redactedCommandLine(args),
     },
     regToken: regTokenText,

@@ -10,7 +10,13 @@ import type { SetupCommand } from './setup-command';
 const SETUP_VERSION = AGENT_VERSION.replace(/^5\.00\./, '5.0.');
 
 /** What ccmsetup passes to client.msi unless the command line says otherwise (REAL ccmsetup.log). */
-const MSI_DEFAULTS: Readonly<Record<string, string>> = { CCMFIRSTCERT: '1', CCMHTTPPORT: '80', CCMHTTPSCERTNAME: '', CCMHTTPSPORT: '443', CCMHTTPSSTATE: '224' };
+const MSI_DEFAULTS: Readonly<Record<string, string>> = {
+  CCMFIRSTCERT: '1',
+  CCMHTTPPORT: '80',
+  CCMHTTPSCERTNAME: '',
+  CCMHTTPSPORT: '443',
+  CCMHTTPSSTATE: '224',
+};
 
 /**
  * The `MSI properties:` line as REAL writes it: the defaults ccmsetup adds and the properties
@@ -32,7 +38,14 @@ export class SetupLog {
   /** `enabled` false writes nothing (ccmlab fleet --logs none). */
   constructor(logDir: string, clock: Clock, enabled = true) {
     // ccmsetup.log is ccmsetup's own: the client.msi logging properties do not apply to it.
-    this.log = new CmLog({ dir: logDir, name: 'ccmsetup', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, enabled }, clock, source: 'ccmsetup.cpp' });
+    this.log = new CmLog({
+      dir: logDir,
+      name: 'ccmsetup',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, enabled },
+      clock,
+      source: 'ccmsetup.cpp',
+    });
   }
 
   get path(): string {
@@ -50,7 +63,9 @@ export class SetupLog {
   }
 
   commandAccepted(command: SetupCommand): void {
-    this.log.info('Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.');
+    this.log.info(
+      'Command line parameters for ccmsetup have been specified.  No registry lookup for command line parameters is required.',
+    );
     for (const warning of command.warnings) this.log.warn(warning);
     // The real lines' padding (REAL ccmsetup.log): `Retry time:` and `SiteCode:` align their values.
     const retry = command.parameters.retry;
@@ -62,7 +77,8 @@ export class SetupLog {
     }
     if (command.cmg) this.log.info(`Internet MP (CCMHOSTNAME): ${command.cmg.url}`);
     if (command.siteCode) this.log.info(`SiteCode:         ${command.siteCode}`);
-    if (command.regToken) this.log.info('A bulk registration token was given (/regtoken); it is not stored on this client.');
+    if (command.regToken)
+      this.log.info('A bulk registration token was given (/regtoken); it is not stored on this client.');
     this.log.info(`Setup mode: ${command.mode}`);
   }
 

@@ -77,19 +77,29 @@ function errorCode(error: unknown): string {
 
 /** What to do about each TLS failure: the advice follows the cause. */
 const TLS_ADVICE: Record<string, string> = {
-  INVALID_CA: "the client does not trust the root that issued it: trust the site's root (the lab's roots: 'ccmlab lab trust list'; or --ca-file with the rootCaFile of 'ccmlab site show --json')",
-  CERT_CN_INVALID: 'the certificate is not issued to that name: check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
-  CERT_DATE_INVALID: "the certificate is not valid at the client's time: check the lab clock ('ccmlab clock show') or --now",
+  INVALID_CA:
+    "the client does not trust the root that issued it: trust the site's root (the lab's roots: 'ccmlab lab trust list'; or --ca-file with the rootCaFile of 'ccmlab site show --json')",
+  CERT_CN_INVALID:
+    'the certificate is not issued to that name: check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
+  CERT_DATE_INVALID:
+    "the certificate is not valid at the client's time: check the lab clock ('ccmlab clock show') or --now",
   CERT_REVOKED: "the certificate is revoked: renew it on the site ('ccmlab site certs renew cmg')",
-  CERT_REV_FAILED: "its revocation could not be checked (the CRL is unreachable or stale): make the CRL reachable, or install with /NoCRLCheck",
+  CERT_REV_FAILED:
+    'its revocation could not be checked (the CRL is unreachable or stale): make the CRL reachable, or install with /NoCRLCheck',
 };
 
 /** A server that answered in another protocol: TLS to a plain HTTP port, or HTTP to a TLS one. */
 function protocolMismatch(code: string, target: URL): string | undefined {
-  if (target.protocol === 'https:' && (code === 'EPROTO' || /WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(code))) {
+  if (
+    target.protocol === 'https:' &&
+    (code === 'EPROTO' || /WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(code))
+  ) {
     return `${target.host} does not speak TLS there (${code}): is that the MP's HTTP port? Use http:// for it, or the HTTPS port`;
   }
-  if (target.protocol === 'http:' && (code === 'UND_ERR_SOCKET' || code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_'))) {
+  if (
+    target.protocol === 'http:' &&
+    (code === 'UND_ERR_SOCKET' || code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_'))
+  ) {
     return `${target.host} closed the connection without an HTTP answer (${code}): is that a TLS (https) port? Use https:// for it, or the MP's HTTP port`;
   }
   return undefined;
@@ -99,7 +109,10 @@ function protocolMismatch(code: string, target: URL): string | undefined {
 function statusMessage(method: string, url: string, reply: HttpReply, authorization: string | undefined): string {
   const status = `${reply.status} ${printable(reply.statusText)}`;
   if (reply.status === 401 && reply.statusText === 'CMGService_Invalid_Token') {
-    const kind = decodeJwtPayload(authorization?.replace(/^Bearer\s+/i, '') ?? '')?.Type === 'ClientToken' ? "the client's CCM token" : 'the bulk token';
+    const kind =
+      decodeJwtPayload(authorization?.replace(/^Bearer\s+/i, '') ?? '')?.Type === 'ClientToken'
+        ? "the client's CCM token"
+        : 'the bulk token';
     return `the CMG refused ${kind} (${status}); the site's CCM_STS.log gives the reason`;
   }
   if (reply.status === 403 && reply.statusText === 'CMGConnector_Clientcertificaterequired') {
@@ -118,9 +131,18 @@ function statusMessage(method: string, url: string, reply: HttpReply, authorizat
  * Port=…, Options=224` (its ServiceMetadata line, the space before the comma kept). A 403 reads
  * `StatusCode= 403 StatusText= …` (KB-CMG's LocationServices lines); 401 and 500 have no spaces.
  */
-export function badStatusLines(url: string, port: number, kind: RequestKind, status: number, statusText: string): [string, string] {
+export function badStatusLines(
+  url: string,
+  port: number,
+  kind: RequestKind,
+  status: number,
+  statusText: string,
+): [string, string] {
   const where = kind === 'location' ? `URL=${url}, Port=${port}, Options=31` : `URL=${url} , Port=${port}, Options=224`;
-  const info = status === 403 ? `StatusCode= ${status} StatusText= ${statusText}` : `StatusCode=${status} StatusText=${statusText}`;
+  const info =
+    status === 403
+      ? `StatusCode= ${status} StatusText= ${statusText}`
+      : `StatusCode=${status} StatusText=${statusText}`;
   return [`[CCMHTTP] ERROR: ${where}, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`, `[CCMHTTP] ERROR INFO: ${info}`];
 }
 
@@ -145,7 +167,12 @@ function isCcmToken(bearer: string): boolean {
   return tokenKinds.get(bearer, () => decodeJwtPayload(bearer)?.Type === 'ClientToken');
 }
 
-export function requestLines(url: string, method: string, component: string, authorization: string | undefined): string[] {
+export function requestLines(
+  url: string,
+  method: string,
+  component: string,
+  authorization: string | undefined,
+): string[] {
   const target = new URL(url);
   const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(url)?.[1] ?? target.hostname;
   const agent = component === 'ccmsetup' ? 'ccmsetup' : 'ccmhttp';
@@ -156,7 +183,9 @@ export function requestLines(url: string, method: string, component: string, aut
     lines.push(`${method} '${url.replace(/^http:/i, 'HTTP:')}'`);
   } else {
     const protocol = target.protocol.slice(0, -1);
-    lines.push(`${agent}: Host=${host}, Path=${target.pathname}${target.search}, Port=${portOf(target)}, Protocol=${protocol}, CcmTokenAuth=${bearer ? 1 : 0}, ${REQUEST_FLAGS[agent]}`);
+    lines.push(
+      `${agent}: Host=${host}, Path=${target.pathname}${target.search}, Port=${portOf(target)}, Protocol=${protocol}, CcmTokenAuth=${bearer ? 1 : 0}, ${REQUEST_FLAGS[agent]}`,
+    );
     if (agent === 'ccmhttp') lines.push(`Target URL scheme is ${protocol.toUpperCase()}: ${url}`);
   }
   if (ccmToken) lines.push('Appending CCM Token to the header.');
@@ -216,7 +245,16 @@ class TlsSessions {
       presented = presentedCertificate(peer);
       return tls.checkServerIdentity(host, peer);
     };
-    const socket = tls.connect({ host: to.host, port: to.port, servername: to.servername, secureContext: this.context, rejectUnauthorized: true, session: offered?.session, ALPNProtocols: ['http/1.1'], checkServerIdentity });
+    const socket = tls.connect({
+      host: to.host,
+      port: to.port,
+      servername: to.servername,
+      secureContext: this.context,
+      rejectUnauthorized: true,
+      session: offered?.session,
+      ALPNProtocols: ['http/1.1'],
+      checkServerIdentity,
+    });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     let certificate: ServerCertificate | undefined;
@@ -229,25 +267,36 @@ class TlsSessions {
       latest = session;
       keep();
     });
-    const finish = onceWithin(CONNECT_TIMEOUT_MS, (error: Error | null) => {
-      if (error) {
-        socket.destroy();
-        return callback(error, null);
-      }
-      certificate = socket.isSessionReused() ? offered?.certificate : presented;
-      const trust = (): void => {
-        trusted = true;
-        keep();
-      };
-      callback(null, { socket, certificate, trust });
-    }, () => new undici.errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${to.host}:${to.port}, timeout: ${CONNECT_TIMEOUT_MS}ms)`));
+    const finish = onceWithin(
+      CONNECT_TIMEOUT_MS,
+      (error: Error | null) => {
+        if (error) {
+          socket.destroy();
+          return callback(error, null);
+        }
+        certificate = socket.isSessionReused() ? offered?.certificate : presented;
+        const trust = (): void => {
+          trusted = true;
+          keep();
+        };
+        callback(null, { socket, certificate, trust });
+      },
+      () =>
+        new undici.errors.ConnectTimeoutError(
+          `Connect Timeout Error (attempted address: ${to.host}:${to.port}, timeout: ${CONNECT_TIMEOUT_MS}ms)`,
+        ),
+    );
     socket.once('secureConnect', () => finish(null));
     socket.on('error', (error) => finish(error));
   }
 }
 
 /** `done` called once: by the first caller, or with `timeout()` after `ms`. */
-function onceWithin(ms: number, done: (error: Error | null) => void, timeout: () => Error): (error: Error | null) => void {
+function onceWithin(
+  ms: number,
+  done: (error: Error | null) => void,
+  timeout: () => Error,
+): (error: Error | null) => void {
   let called = false;
   const timer = setTimeout(() => finish(timeout()), ms);
   const finish = (error: Error | null): void => {
@@ -274,7 +323,12 @@ function serverOf(connectTo: readonly ConnectTo[], hostname: string, port: numbe
  * paused (a paused reply holds its connection, and close() would wait for it for ever), as
  * soon as undici hands it a connection if it has none yet. `abandoned` says so to the owner.
  */
-function replyHandler(target: URL, maxBody: number, deadlineMs: number, settle: { resolve: (reply: HttpReply) => void; reject: (error: Error) => void; abandoned: () => void }): undici.Dispatcher.DispatchHandler {
+function replyHandler(
+  target: URL,
+  maxBody: number,
+  deadlineMs: number,
+  settle: { resolve: (reply: HttpReply) => void; reject: (error: Error) => void; abandoned: () => void },
+): undici.Dispatcher.DispatchHandler {
   let status = 0;
   let statusText = '';
   const headers: Record<string, string> = {};
@@ -299,14 +353,20 @@ function replyHandler(target: URL, maxBody: number, deadlineMs: number, settle: 
     onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
       status = statusCode;
       statusText = text;
-      for (let i = 0; i + 1 < raw.length; i += 2) headers[raw[i].toString('latin1').toLowerCase()] = raw[i + 1].toString('latin1');
+      for (let i = 0; i + 1 < raw.length; i += 2)
+        headers[raw[i].toString('latin1').toLowerCase()] = raw[i + 1].toString('latin1');
       return true;
     },
     onData: (chunk: Buffer) => {
       if (failure) return false;
       size += chunk.length;
       if (size > maxBody) {
-        fail(new CcmlabError('CCMCLIENT_E_BAD_REPLY', `${target.href} sent more than ${maxBody} bytes; is --connect-to pointing at the site?`));
+        fail(
+          new CcmlabError(
+            'CCMCLIENT_E_BAD_REPLY',
+            `${target.href} sent more than ${maxBody} bytes; is --connect-to pointing at the site?`,
+          ),
+        );
         return false;
       }
       chunks.push(chunk);
@@ -353,22 +413,37 @@ export class ClientHttp {
    * says, and over TLS checked (name, chain, revocation) before undici may use it. `checking`:
    * the servers whose connections wait for this one (it fetches a CRL they need).
    */
-  private connect(opts: undici.buildConnector.Options, callback: undici.buildConnector.Callback, checking: readonly string[]): void {
+  private connect(
+    opts: undici.buildConnector.Options,
+    callback: undici.buildConnector.Callback,
+    checking: readonly string[],
+  ): void {
     const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
     const { blocked, connectTo } = this.options;
     if (blocked && isBlocked(blocked, opts.hostname, port)) {
-      callback(Object.assign(new Error(`connect ECONNREFUSED ${opts.hostname}:${port}`), { code: 'ECONNREFUSED', firewall: `${opts.hostname.toLowerCase()}:${port}` }), null);
+      callback(
+        Object.assign(new Error(`connect ECONNREFUSED ${opts.hostname}:${port}`), {
+          code: 'ECONNREFUSED',
+          firewall: `${opts.hostname.toLowerCase()}:${port}`,
+        }),
+        null,
+      );
       return;
     }
     const target = resolveConnectTo(connectTo, opts.hostname, port);
     // A CRL is fetched by CryptoAPI, not by the caller of WinHTTP: its connection is not logged.
-    if (checking.length === 0) this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
-    if (opts.protocol !== 'https:') return this.plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
+    if (checking.length === 0)
+      this.connectionLogs.get(`${opts.protocol}//${opts.hostname}:${port}`)?.info(`Created connection on port ${port}`);
+    if (opts.protocol !== 'https:')
+      return this.plain({ ...opts, hostname: target.host, port: String(target.port) }, callback);
     // TLS checks the name the client asked for, not where the connection went.
-    this.tls.connect({ host: target.host, port: target.port, servername: opts.servername ?? opts.hostname }, (error, opened) => {
-      if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
-      this.vouchFor(opened, [...checking, serverOf(connectTo, opts.hostname, port)], callback);
-    });
+    this.tls.connect(
+      { host: target.host, port: target.port, servername: opts.servername ?? opts.hostname },
+      (error, opened) => {
+        if (error || !opened) return callback(error ?? new Error('no TLS connection'), null);
+        this.vouchFor(opened, [...checking, serverOf(connectTo, opts.hostname, port)], callback);
+      },
+    );
   }
 
   /** Hands undici a TLS connection once its certificate passed the revocation check (unless /NoCRLCheck). */
@@ -408,7 +483,11 @@ export class ClientHttp {
     const target = new URL(url);
     const server = serverOf(this.options.connectTo, target.hostname, portOf(target));
     if (checking.includes(server)) {
-      return Promise.reject(new Error(`it can only be fetched through the connection to ${server} that it is to vouch for; publish the CRL over plain HTTP on another server`));
+      return Promise.reject(
+        new Error(
+          `it can only be fetched through the connection to ${server} that it is to vouch for; publish the CRL over plain HTTP on another server`,
+        ),
+      );
     }
     let crl = this.crls.get(url);
     if (!crl) {
@@ -439,7 +518,11 @@ export class ClientHttp {
    * One request. A network or TLS failure is logged to `log` in CCMHTTP's words and thrown;
    * an HTTP status outside `ok` is logged (ERROR / ERROR INFO) and thrown too.
    */
-  async request(url: string, init: RequestInit & { ok?: number[]; kind?: RequestKind }, log: CmLog): Promise<HttpReply> {
+  async request(
+    url: string,
+    init: RequestInit & { ok?: number[]; kind?: RequestKind },
+    log: CmLog,
+  ): Promise<HttpReply> {
     const target = new URL(url);
     for (const line of requestLines(url, init.method, log.name, init.headers?.authorization)) log.info(line);
     this.connectionLogs.set(`${target.protocol}//${target.hostname}:${portOf(target)}`, log);
@@ -450,16 +533,32 @@ export class ClientHttp {
       throw this.networkFailure(url, target, error, log);
     }
     if (!(init.ok ?? [200]).includes(reply.status)) {
-      for (const line of badStatusLines(url, portOf(target), init.kind ?? 'other', reply.status, printable(reply.statusText))) log.error(line);
-      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', statusMessage(init.method, url, reply, init.headers?.authorization), {
-        details: { status: reply.status, statusText: reply.statusText },
-      });
+      for (const line of badStatusLines(
+        url,
+        portOf(target),
+        init.kind ?? 'other',
+        reply.status,
+        printable(reply.statusText),
+      ))
+        log.error(line);
+      throw new CcmlabError(
+        'CCMCLIENT_E_BAD_HTTP_STATUS',
+        statusMessage(init.method, url, reply, init.headers?.authorization),
+        {
+          details: { status: reply.status, statusText: reply.statusText },
+        },
+      );
     }
     return reply;
   }
 
   /** One exchange through `dispatcher`, ended at `deadlineMs` whatever the server does. */
-  private dispatch(dispatcher: undici.Dispatcher, target: URL, init: RequestInit, deadlineMs: number): Promise<HttpReply> {
+  private dispatch(
+    dispatcher: undici.Dispatcher,
+    target: URL,
+    init: RequestInit,
+    deadlineMs: number,
+  ): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
       const body = init.body === undefined ? undefined : Buffer.from(init.body);
       const abandoned = () => (this.abandoned = true);
@@ -468,7 +567,11 @@ export class ClientHttp {
           origin: target.origin,
           path: `${target.pathname}${target.search}`,
           method: init.method as undici.Dispatcher.HttpMethod,
-          headers: { 'user-agent': 'SMS CCM 5.0', ...(body ? { 'content-length': String(body.length) } : {}), ...init.headers },
+          headers: {
+            'user-agent': 'SMS CCM 5.0',
+            ...(body ? { 'content-length': String(body.length) } : {}),
+            ...init.headers,
+          },
           body,
           // Without this undici opens a new connection for every non-idempotent method.
           reset: false,
@@ -483,10 +586,13 @@ export class ClientHttp {
     const code = errorCode(error);
     const port = portOf(target);
     const fail = (errorName: ErrorCode, winhttp: number, text: string, message: string) => {
-      log.error(`[CCMHTTP] ERROR: URL=${url}, Port=${port}, Options=${target.protocol === 'https:' ? 63 : 0}, Code=${winhttp}, Text=${text}`);
+      log.error(
+        `[CCMHTTP] ERROR: URL=${url}, Port=${port}, Options=${target.protocol === 'https:' ? 63 : 0}, Code=${winhttp}, Text=${text}`,
+      );
       return new CcmlabError(errorName, message, { cause: error });
     };
-    const tls = WINHTTP_FLAGS[code] ?? (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY|SIGNATURE/.test(code) ? INVALID_CA : undefined);
+    const tls =
+      WINHTTP_FLAGS[code] ?? (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY|SIGNATURE/.test(code) ? INVALID_CA : undefined);
     if (tls) {
       // Real logs write WinHTTP's callback lines as information (type 1); only the ERROR line after them is an error.
       log.info('[CCMHTTP] AsyncCallback(): WINHTTP_CALLBACK_STATUS_SECURE_FAILURE Encountered');
@@ -494,24 +600,56 @@ export class ClientHttp {
       // As the KB prints it: the WINHTTP_CALLBACK_STATUS_FLAG_* bits that are set (0x8 INVALID_CA, 0x9 with REV_FAILED).
       log.info(`[CCMHTTP]            : lpvStatusInformation is 0x${tls.value.toString(16)}`);
       log.info(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
-      return fail('CCMCLIENT_E_SECURE_FAILURE', 12175, 'ERROR_WINHTTP_SECURE_FAILURE', `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`);
+      return fail(
+        'CCMCLIENT_E_SECURE_FAILURE',
+        12175,
+        'ERROR_WINHTTP_SECURE_FAILURE',
+        `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`,
+      );
     }
     const protocol = protocolMismatch(code, target);
     if (protocol) return fail('CCMCLIENT_E_PROTOCOL', 12152, 'ERROR_WINHTTP_INVALID_SERVER_RESPONSE', protocol);
-    const firewall = (error as { firewall?: string; cause?: { firewall?: string } }).cause?.firewall ?? (error as { firewall?: string }).firewall;
+    const firewall =
+      (error as { firewall?: string; cause?: { firewall?: string } }).cause?.firewall ??
+      (error as { firewall?: string }).firewall;
     if (firewall) {
-      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host}: the lab's firewall blocks ${firewall} ('ccmlab lab firewall unblock ${firewall}' opens it)`);
+      return fail(
+        'CCMCLIENT_E_CANNOT_CONNECT',
+        12029,
+        'ERROR_WINHTTP_CANNOT_CONNECT',
+        `cannot connect to ${target.host}: the lab's firewall blocks ${firewall} ('ccmlab lab firewall unblock ${firewall}' opens it)`,
+      );
     }
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET') {
-      return fail('CCMCLIENT_E_CANNOT_CONNECT', 12029, 'ERROR_WINHTTP_CANNOT_CONNECT', `cannot connect to ${target.host} (${code}); is the site running ('ccmlab site start'), and does any --connect-to point at its port?`);
+      return fail(
+        'CCMCLIENT_E_CANNOT_CONNECT',
+        12029,
+        'ERROR_WINHTTP_CANNOT_CONNECT',
+        `cannot connect to ${target.host} (${code}); is the site running ('ccmlab site start'), and does any --connect-to point at its port?`,
+      );
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return fail('CCMCLIENT_E_NAME_NOT_RESOLVED', 12007, 'ERROR_WINHTTP_NAME_NOT_RESOLVED', `${target.hostname} does not resolve: start the lab's site ('ccmlab site start' publishes its names), or map it with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`);
+      return fail(
+        'CCMCLIENT_E_NAME_NOT_RESOLVED',
+        12007,
+        'ERROR_WINHTTP_NAME_NOT_RESOLVED',
+        `${target.hostname} does not resolve: start the lab's site ('ccmlab site start' publishes its names), or map it with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`,
+      );
     }
     if (code.includes('TIMEOUT')) {
       const why = error instanceof DeadlineExceeded ? error.message : code;
-      return fail('CCMCLIENT_E_TIMEOUT', 12002, 'ERROR_WINHTTP_TIMEOUT', `${target.host} did not answer in time (${why})`);
+      return fail(
+        'CCMCLIENT_E_TIMEOUT',
+        12002,
+        'ERROR_WINHTTP_TIMEOUT',
+        `${target.host} did not answer in time (${why})`,
+      );
     }
-    return fail('CCMCLIENT_E_CANNOT_CONNECT', 12030, 'ERROR_WINHTTP_CONNECTION_ERROR', `${target.host}: ${(error as Error).message} (${code})`);
+    return fail(
+      'CCMCLIENT_E_CANNOT_CONNECT',
+      12030,
+      'ERROR_WINHTTP_CONNECTION_ERROR',
+      `${target.host}: ${(error as Error).message} (${code})`,
+    );
   }
 }

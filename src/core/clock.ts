@@ -51,7 +51,10 @@ export function offsetTo(start: Date, what: string, realNow: number = Date.now()
   const offsetMs = start.getTime() - realNow;
   if (!isClockOffset(offsetMs)) {
     const shown = Number.isNaN(start.getTime()) ? '' : ` ${start.toISOString()}`;
-    throw new CcmlabError('CCMLAB_E_BAD_NOW', `${what}${shown} is more than 100 years from this machine's clock: ccmlab keeps every clock within ±100 years; give a time nearer now`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_NOW',
+      `${what}${shown} is more than 100 years from this machine's clock: ccmlab keeps every clock within ±100 years; give a time nearer now`,
+    );
   }
   return offsetMs;
 }

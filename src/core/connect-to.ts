@@ -60,13 +60,26 @@ export function parseConnectTo(text: string): ConnectTo {
     if (defect) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--connect-to '${text}': host '${name}' ${defect}`);
   }
   if (toHost === '' && toPort === '') {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--connect-to '${text}' redirects nothing (ADDR and PORT2 are both empty); give where the connection goes, e.g. CONTOSO.CLOUDAPP.NET:443:127.0.0.1:50443`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--connect-to '${text}' redirects nothing (ADDR and PORT2 are both empty); give where the connection goes, e.g. CONTOSO.CLOUDAPP.NET:443:127.0.0.1:50443`,
+    );
   }
-  return { host: unbracket(host).toLowerCase(), port: parsePort(port, text), toHost: unbracket(toHost), toPort: parsePort(toPort, text), text };
+  return {
+    host: unbracket(host).toLowerCase(),
+    port: parsePort(port, text),
+    toHost: unbracket(toHost),
+    toPort: parsePort(toPort, text),
+    text,
+  };
 }
 
 /** Where a connection to host:port really goes, by the first matching entry. */
-export function resolveConnectTo(entries: readonly ConnectTo[], host: string, port: number): { host: string; port: number } {
+export function resolveConnectTo(
+  entries: readonly ConnectTo[],
+  host: string,
+  port: number,
+): { host: string; port: number } {
   const lower = host.toLowerCase();
   for (const e of entries) {
     if ((e.host === '' || e.host === lower) && (e.port === undefined || e.port === port)) {

@@ -113,7 +113,12 @@ export class CcmlabError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, exitCode: this.exitCode, ...(this.details ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      exitCode: this.exitCode,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 
@@ -130,7 +135,11 @@ export function formatHresult(hresult: number): `0x${string}` {
 export function toCcmlabError(error: unknown): CcmlabError {
   if (isCcmlabError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new CcmlabError('CCMLAB_E_INTERNAL', `internal error: ${message} (run again with CCMLAB_DEBUG=1 for details, and report it)`, {
-    cause: error,
-  });
+  return new CcmlabError(
+    'CCMLAB_E_INTERNAL',
+    `internal error: ${message} (run again with CCMLAB_DEBUG=1 for details, and report it)`,
+    {
+      cause: error,
+    },
+  );
 }

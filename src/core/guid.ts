@@ -17,6 +17,10 @@ export function normaliseGuid(text: string): string | undefined {
 
 export function requireGuid(text: string, what: string): string {
   const guid = normaliseGuid(text);
-  if (!guid) throw new CcmlabError('CCMLAB_E_BAD_GUID', `${what} '${text}' is not a GUID; write it like 3f2504e0-4f89-11d3-9a0c-0305e82c3301`);
+  if (!guid)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_GUID',
+      `${what} '${text}' is not a GUID; write it like 3f2504e0-4f89-11d3-9a0c-0305e82c3301`,
+    );
   return guid;
 }

@@ -21,12 +21,15 @@ export function hostNameDefect(host: string): string | undefined {
   if (/^\[[0-9A-Fa-f:.]+\]$/.test(host)) return undefined;
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
   if (name === '') return 'is empty';
-  if (name.length > MAX_NAME) return `is ${name.length} characters long, more than the ${MAX_NAME} a host name may have`;
+  if (name.length > MAX_NAME)
+    return `is ${name.length} characters long, more than the ${MAX_NAME} a host name may have`;
   for (const label of name.split('.')) {
     if (label === '') return 'has an empty label (two dots in a row, or a leading dot)';
-    if (label.length > MAX_LABEL) return `has a label of ${label.length} characters, more than the ${MAX_LABEL} allowed`;
+    if (label.length > MAX_LABEL)
+      return `has a label of ${label.length} characters, more than the ${MAX_LABEL} allowed`;
     const bad = [...label].find((c) => !ALLOWED.test(c));
-    if (bad !== undefined) return `has ${describeCharacter(bad)}; a host name is ASCII letters, digits, '-' and '_' between dots`;
+    if (bad !== undefined)
+      return `has ${describeCharacter(bad)}; a host name is ASCII letters, digits, '-' and '_' between dots`;
   }
   return undefined;
 }

@@ -17,6 +17,10 @@ export function isNetbiosName(name: string): boolean {
 
 /** `--netbios NAME` as every command takes it (it names a directory: nothing but a NetBIOS name may reach a path), upper-cased. */
 export function netbiosOption(name: string): string {
-  if (!isNetbiosName(name)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--netbios '${escapeControl(name)}' is not a NetBIOS name: ${NETBIOS_RULE}`);
+  if (!isNetbiosName(name))
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--netbios '${escapeControl(name)}' is not a NetBIOS name: ${NETBIOS_RULE}`,
+    );
   return name.toUpperCase();
 }

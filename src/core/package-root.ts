@@ -9,6 +9,10 @@ import { CcmlabError } from './errors';
 export function packageRoot(from: string = __dirname): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new CcmlabError('CCMLAB_E_CATALOGUE', `no package.json above ${from}; run ccmlab from its installed package`);
+    if (path.dirname(dir) === dir)
+      throw new CcmlabError(
+        'CCMLAB_E_CATALOGUE',
+        `no package.json above ${from}; run ccmlab from its installed package`,
+      );
   }
 }

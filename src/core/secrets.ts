@@ -28,7 +28,7 @@ export const REDACTED = '<redacted>';
 export function redactTokens(text: string): string {
   if (!text.includes('eyJ')) return text;
   let [out, copied] = ['', 0];
-  for (let at = text.indexOf('eyJ'); at >= 0; ) {
+  for (let at = text.indexOf('eyJ'); at >= 0;) {
     const headerEnd = runEnd(text, at + 3, false);
     if (headerEnd - at - 3 >= 4 && text[headerEnd] === '.') {
       const end = runEnd(text, headerEnd + 1, true);

@@ -44,7 +44,14 @@ const NAMED_ESCAPES: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': 
 
 /** Control characters (CR, LF, NUL, C1, line separators) as visible escapes: `\r`, `\n`, `\x1b`, `\u2028`. */
 export function escapeControl(text: string): string {
-  return text.replace(CONTROL, (c) => NAMED_ESCAPES[c] ?? (c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`));
+  return text.replace(
+    CONTROL,
+    (c) =>
+      NAMED_ESCAPES[c] ??
+      (c.charCodeAt(0) <= 0xff
+        ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+        : `\\u${c.charCodeAt(0).toString(16)}`),
+  );
 }
 
 /** Longest outside value shown whole in a log line or an error. */

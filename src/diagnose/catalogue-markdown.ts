@@ -26,7 +26,10 @@ function signatureTable(expect: readonly Expectation[]): string[] {
   return [
     '| log | line | type ccmlab writes | wording |',
     '|---|---|---|---|',
-    ...expect.map((e) => `| ${e.log} | ${e.text !== undefined ? code(e.text) : `pattern ${code(e.pattern)}`} | ${TYPE_NAMES[e.type]} | ${wording(e)} |`),
+    ...expect.map(
+      (e) =>
+        `| ${e.log} | ${e.text !== undefined ? code(e.text) : `pattern ${code(e.pattern)}`} | ${TYPE_NAMES[e.type]} | ${wording(e)} |`,
+    ),
   ];
 }
 
@@ -49,7 +52,17 @@ function scenarioSection(s: Scenario): string[] {
 
 /** The end every entry shares: its cause (or possible causes), the fix and the sources. */
 function causeFixSources(causeLabel: string, s: Pick<Signature, 'cause' | 'fix' | 'sources'>): string[] {
-  return ['', `**${causeLabel}.** ${s.cause}`, '', `**Fix.** ${s.fix}`, '', 'Sources:', '', ...sourceList(s.sources), ''];
+  return [
+    '',
+    `**${causeLabel}.** ${s.cause}`,
+    '',
+    `**Fix.** ${s.fix}`,
+    '',
+    'Sources:',
+    '',
+    ...sourceList(s.sources),
+    '',
+  ];
 }
 
 function signatureSection(s: Signature): string[] {
@@ -81,7 +94,7 @@ function introduction(): string[] {
     '<!-- Written by `npm run docs` from catalogue/scenarios/*/scenario.json and catalogue/signatures/*.json; edit those, not this page. -->',
     '',
     'Each scenario is a documented failure of token-based CMG enrollment (or the success it is told from) that',
-    'ccmlab reproduces in a fresh lab and `ccmlab log diagnose PATH…` recognises in logs, ccmlab\'s or a real',
+    "ccmlab reproduces in a fresh lab and `ccmlab log diagnose PATH…` recognises in logs, ccmlab's or a real",
     "client's and site's. Its signature is the log lines it leaves, in order within each log, with the CMTrace",
     'type ccmlab writes (diagnosis ignores types: real excerpts vary). Each line says whose wording it is:',
     "**Microsoft's**, published in the source named (values such as host names, role IDs, GUIDs and times vary",
@@ -97,11 +110,11 @@ function introduction(): string[] {
     ...Object.entries(PLACEHOLDER_NOTES).map(([name, note]) => `- \`{${name}}\`: ${note}`),
     '',
     'A text line starts with words, not a placeholder, and puts words (or a space) between `{*}` and the',
-    'placeholder after it: a search would otherwise read a long run of that placeholder\'s characters again',
+    "placeholder after it: a search would otherwise read a long run of that placeholder's characters again",
     'from every place it could start, and `ccmlab log diagnose` stays linear on any paste.',
     '',
     'Several failures look the same from the client (the CMG answers 401 CMGService_Invalid_Token to an',
-    "expired, a blocked and a foreign bulk token alike): the **client-side signatures** below. Diagnosis ties",
+    'expired, a blocked and a foreign bulk token alike): the **client-side signatures** below. Diagnosis ties',
     "such lines to the failure whose key line gives their reason (the site's CCM_STS.log record near the same",
     'time, or the WinHTTP flag line just before them); when none does, it reports the signature with its',
     'possible causes. Type-3 records no signature explains are cited in one `unknown` finding.',

@@ -76,12 +76,25 @@ const MAX_ENTRIES = 200;
 const MAX_EXPECTATIONS = 64;
 const MAX_TEXT = 4000;
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const EXPECTATION_FIELDS = new Set(['log', 'text', 'pattern', 'example', 'type', 'key', 'origin', 'source', 'signature']);
+const EXPECTATION_FIELDS = new Set([
+  'log',
+  'text',
+  'pattern',
+  'example',
+  'type',
+  'key',
+  'origin',
+  'source',
+  'signature',
+]);
 
 /* ---- Validation: JSON in, typed entries out, or an error naming the file and the field ---- */
 
 function bad(file: string, field: string, problem: string): never {
-  throw new CcmlabError('CCMLAB_E_CATALOGUE', `${file}: ${field} ${problem}; fix the file (docs/scenarios.md describes the format)`);
+  throw new CcmlabError(
+    'CCMLAB_E_CATALOGUE',
+    `${file}: ${field} ${problem}; fix the file (docs/scenarios.md describes the format)`,
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -93,13 +106,15 @@ function object(value: unknown, file: string, field: string): Json {
 
 function text(obj: Json, name: string, file: string, prefix = ''): string {
   const value = obj[name];
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT) bad(file, `${prefix}${name}`, `must be text of 1 to ${MAX_TEXT} characters`);
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT)
+    bad(file, `${prefix}${name}`, `must be text of 1 to ${MAX_TEXT} characters`);
   return value;
 }
 
 function list(obj: Json, name: string, file: string, max: number): unknown[] {
   const value = obj[name];
-  if (!Array.isArray(value) || value.length === 0 || value.length > max) bad(file, name, `must be a list of 1 to ${max} entries`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > max)
+    bad(file, name, `must be a list of 1 to ${max} entries`);
   return value;
 }
 
@@ -108,7 +123,11 @@ function parseSources(obj: Json, file: string): Source[] {
     const source = object(entry, file, `sources[${i}]`);
     const url = text(source, 'url', file, `sources[${i}].`);
     if (!/^https:\/\/\S+$/.test(url)) bad(file, `sources[${i}].url`, 'must be an https:// address');
-    return { id: text(source, 'id', file, `sources[${i}].`), title: text(source, 'title', file, `sources[${i}].`), url };
+    return {
+      id: text(source, 'id', file, `sources[${i}].`),
+      title: text(source, 'title', file, `sources[${i}].`),
+      url,
+    };
   });
   const ids = sources.map((s) => s.id);
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -120,8 +139,11 @@ function parseSources(obj: Json, file: string): Source[] {
 function parseLineSpec(entry: Json, file: string, field: string): LineSpec & { example?: string } {
   const hasText = entry.text !== undefined;
   if (hasText === (entry.pattern !== undefined)) bad(file, field, 'must have exactly one of text and pattern');
-  if (hasText && entry.example !== undefined) bad(file, `${field}.example`, 'is for patterns only (a text line is its own example)');
-  const spec: LineSpec = hasText ? { text: text(entry, 'text', file, `${field}.`) } : { pattern: text(entry, 'pattern', file, `${field}.`) };
+  if (hasText && entry.example !== undefined)
+    bad(file, `${field}.example`, 'is for patterns only (a text line is its own example)');
+  const spec: LineSpec = hasText
+    ? { text: text(entry, 'text', file, `${field}.`) }
+    : { pattern: text(entry, 'pattern', file, `${field}.`) };
   const defect = lineSpecDefect(spec);
   if (defect) bad(file, `${field}.${hasText ? 'text' : 'pattern'}`, `is wrong: ${defect}`);
   if (hasText) return spec;
@@ -134,25 +156,44 @@ function parseExpectation(value: unknown, i: number, file: string, sourceIds: re
   const field = `expect[${i}]`;
   const entry = object(value, file, field);
   const unknown = Object.keys(entry).find((k) => !EXPECTATION_FIELDS.has(k));
-  if (unknown) bad(file, `${field}.${unknown}`, `is not a field of an expectation (fields: ${[...EXPECTATION_FIELDS].join(', ')})`);
+  if (unknown)
+    bad(
+      file,
+      `${field}.${unknown}`,
+      `is not a field of an expectation (fields: ${[...EXPECTATION_FIELDS].join(', ')})`,
+    );
   const log = text(entry, 'log', file, `${field}.`);
   if (!/\.(log|lo_)$/i.test(log)) bad(file, `${field}.log`, 'must name a log file (ending .log)');
   if (!([0, 1, 2, 3] as unknown[]).includes(entry.type)) bad(file, `${field}.type`, 'must be 0, 1, 2 or 3');
   if (entry.key !== undefined && typeof entry.key !== 'boolean') bad(file, `${field}.key`, 'must be true or false');
-  if (entry.signature !== undefined && typeof entry.signature !== 'boolean') bad(file, `${field}.signature`, 'must be true or false');
-  if (entry.key === true && entry.signature === false) bad(file, `${field}.signature`, 'cannot be false on the key line');
-  if (entry.origin !== 'microsoft' && entry.origin !== 'ccmlab') bad(file, `${field}.origin`, 'must be microsoft or ccmlab');
+  if (entry.signature !== undefined && typeof entry.signature !== 'boolean')
+    bad(file, `${field}.signature`, 'must be true or false');
+  if (entry.key === true && entry.signature === false)
+    bad(file, `${field}.signature`, 'cannot be false on the key line');
+  if (entry.origin !== 'microsoft' && entry.origin !== 'ccmlab')
+    bad(file, `${field}.origin`, 'must be microsoft or ccmlab');
   const source = entry.source === undefined ? undefined : text(entry, 'source', file, `${field}.`);
-  if (entry.origin === 'microsoft' && source === undefined) bad(file, `${field}.source`, "must name the line's source (origin microsoft)");
-  if (source !== undefined && !sourceIds.includes(source)) bad(file, `${field}.source`, `names ${source}, which is not in sources`);
-  return { ...parseLineSpec(entry, file, field), log, type: entry.type as CmTraceType, key: entry.key === true, origin: entry.origin, signature: entry.signature !== false, ...(source ? { source } : {}) };
+  if (entry.origin === 'microsoft' && source === undefined)
+    bad(file, `${field}.source`, "must name the line's source (origin microsoft)");
+  if (source !== undefined && !sourceIds.includes(source))
+    bad(file, `${field}.source`, `names ${source}, which is not in sources`);
+  return {
+    ...parseLineSpec(entry, file, field),
+    log,
+    type: entry.type as CmTraceType,
+    key: entry.key === true,
+    origin: entry.origin,
+    signature: entry.signature !== false,
+    ...(source ? { source } : {}),
+  };
 }
 
 function parseExpectations(obj: Json, file: string, sources: readonly Source[], keys: 'one' | 'none'): Expectation[] {
   const ids = sources.map((s) => s.id);
   const expect = list(obj, 'expect', file, MAX_EXPECTATIONS).map((e, i) => parseExpectation(e, i, file, ids));
   const keyCount = expect.filter((e) => e.key).length;
-  if (keys === 'one' && keyCount !== 1) bad(file, 'expect', `has ${keyCount} key lines; a failure has exactly one ("key": true)`);
+  if (keys === 'one' && keyCount !== 1)
+    bad(file, 'expect', `has ${keyCount} key lines; a failure has exactly one ("key": true)`);
   if (keys === 'none' && keyCount !== 0) bad(file, 'expect', 'has a key line; a success has none');
   return expect;
 }
@@ -180,11 +221,20 @@ export function parseSignature(id: string, json: unknown, file: string, failures
   if (!NAME.test(id)) bad(file, 'file name', 'must be lower-case words joined by -');
   const obj = object(json, file, 'the document');
   const explains = list(obj, 'explains', file, MAX_ENTRIES).map((name, i) => {
-    if (typeof name !== 'string' || !failures.includes(name)) bad(file, `explains[${i}]`, `must name a failure scenario (${failures.join(', ')})`);
+    if (typeof name !== 'string' || !failures.includes(name))
+      bad(file, `explains[${i}]`, `must name a failure scenario (${failures.join(', ')})`);
     return name;
   });
   const sources = parseSources(obj, file);
-  return { id, title: text(obj, 'title', file), cause: text(obj, 'cause', file), fix: text(obj, 'fix', file), sources, expect: parseExpectations(obj, file, sources, 'one'), explains };
+  return {
+    id,
+    title: text(obj, 'title', file),
+    cause: text(obj, 'cause', file),
+    fix: text(obj, 'fix', file),
+    sources,
+    expect: parseExpectations(obj, file, sources, 'one'),
+    explains,
+  };
 }
 
 /* ---- Loading: the package's catalogue/ folder ---- */
@@ -194,15 +244,26 @@ function entries(dir: string, root: string): fs.Dirent[] {
   try {
     found = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    throw new CcmlabError('CCMLAB_E_CATALOGUE', `${path.relative(root, dir)} cannot be read; the catalogue lives in the package's catalogue/ folder`);
+    throw new CcmlabError(
+      'CCMLAB_E_CATALOGUE',
+      `${path.relative(root, dir)} cannot be read; the catalogue lives in the package's catalogue/ folder`,
+    );
   }
-  if (found.length > MAX_ENTRIES) throw new CcmlabError('CCMLAB_E_CATALOGUE', `${path.relative(root, dir)} holds ${found.length} entries, more than the ${MAX_ENTRIES} ccmlab reads`);
+  if (found.length > MAX_ENTRIES)
+    throw new CcmlabError(
+      'CCMLAB_E_CATALOGUE',
+      `${path.relative(root, dir)} holds ${found.length} entries, more than the ${MAX_ENTRIES} ccmlab reads`,
+    );
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function readJson(file: string, root: string): unknown {
   const label = path.relative(root, file).split(path.sep).join('/');
-  const raw = readBoundedText(file, MAX_FILE_BYTES, { label: 'catalogue file', code: 'CCMLAB_E_CATALOGUE', fix: 'restore it from the repository' });
+  const raw = readBoundedText(file, MAX_FILE_BYTES, {
+    label: 'catalogue file',
+    code: 'CCMLAB_E_CATALOGUE',
+    fix: 'restore it from the repository',
+  });
   try {
     return JSON.parse(raw);
   } catch (error) {
@@ -236,6 +297,11 @@ export function loadCatalogue(root: string = packageRoot()): Catalogue {
     });
   // Findings are named by scenario or signature: one name, one meaning.
   const clash = signatures.find((s) => scenarios.some((c) => c.name === s.id));
-  if (clash) bad(`catalogue/signatures/${clash.id}.json`, 'file name', 'is also a scenario name; name the signature after what it shows');
+  if (clash)
+    bad(
+      `catalogue/signatures/${clash.id}.json`,
+      'file name',
+      'is also a scenario name; name the signature after what it shows',
+    );
   return { scenarios, signatures };
 }

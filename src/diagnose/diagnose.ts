@@ -70,8 +70,12 @@ function entriesOf(catalogue: Catalogue): { scenarios: Entry[]; signatures: Entr
     return { ...e, expect, matchers: expect.map((x) => compileLine(x)) };
   };
   return {
-    scenarios: catalogue.scenarios.filter((s) => s.outcome === 'failure').map((s) => entry({ id: s.name, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect })),
-    signatures: catalogue.signatures.map((s) => entry({ id: s.id, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect, explains: s.explains })),
+    scenarios: catalogue.scenarios
+      .filter((s) => s.outcome === 'failure')
+      .map((s) => entry({ id: s.name, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect })),
+    signatures: catalogue.signatures.map((s) =>
+      entry({ id: s.id, title: s.title, cause: s.cause, fix: s.fix, expect: s.expect, explains: s.explains }),
+    ),
   };
 }
 
@@ -110,13 +114,21 @@ class Citations {
 }
 
 /** A signature's lines: tied to the members whose key lines give their reason, else its own finding when its key line is among the rest. */
-function citeSignature(signature: Entry, hits: readonly Hit[], citations: Citations, clientsOf: (file: string) => string[]): void {
+function citeSignature(
+  signature: Entry,
+  hits: readonly Hit[],
+  citations: Citations,
+  clientsOf: (file: string) => string[],
+): void {
   const reasons: Reason[] = hits
     .filter((h) => h.key && signature.explains?.includes(h.entry.id) && citations.has(h.entry.id))
     .map((h) => ({ file: h.file, line: h.line, time: h.time, clients: clientIdsIn(h.text), owner: h.entry.id }));
   const untied: Hit[] = [];
   for (const hit of hits.filter((h) => h.entry === signature)) {
-    const owners = tiedOwners({ file: hit.file, line: hit.line, time: hit.time, clients: clientsOf(hit.file) }, reasons);
+    const owners = tiedOwners(
+      { file: hit.file, line: hit.line, time: hit.time, clients: clientsOf(hit.file) },
+      reasons,
+    );
     if (owners.length === 0) untied.push(hit);
     for (const owner of owners) citations.cite(owner, hit);
   }
@@ -150,23 +162,40 @@ function foldersOfOtherFailures(keyHits: readonly Hit[]): (hit: Hit) => boolean 
   };
 }
 
-function finding({ id, title, cause, fix }: Pick<Finding, 'id' | 'title' | 'cause' | 'fix'>, cited: Iterable<Evidence>): Finding {
+function finding(
+  { id, title, cause, fix }: Pick<Finding, 'id' | 'title' | 'cause' | 'fix'>,
+  cited: Iterable<Evidence>,
+): Finding {
   const order = (e: Evidence): string => e.time ?? '\uffff';
-  const sorted = [...cited].sort((a, b) => order(a).localeCompare(order(b)) || a.file.localeCompare(b.file) || a.line - b.line);
+  const sorted = [...cited].sort(
+    (a, b) => order(a).localeCompare(order(b)) || a.file.localeCompare(b.file) || a.line - b.line,
+  );
   const evidence = sorted.slice(0, MAX_EVIDENCE).map((e) => ({
     file: e.file,
     line: e.line,
     time: e.time,
-    text: e.text.length > MAX_EVIDENCE_TEXT ? `${e.text.slice(0, MAX_EVIDENCE_TEXT)}…(${e.text.length - MAX_EVIDENCE_TEXT} more characters)` : e.text,
+    text:
+      e.text.length > MAX_EVIDENCE_TEXT
+        ? `${e.text.slice(0, MAX_EVIDENCE_TEXT)}…(${e.text.length - MAX_EVIDENCE_TEXT} more characters)`
+        : e.text,
   }));
-  return { id, title, cause, fix, evidence, ...(sorted.length > MAX_EVIDENCE ? { moreEvidence: sorted.length - MAX_EVIDENCE } : {}) };
+  return {
+    id,
+    title,
+    cause,
+    fix,
+    evidence,
+    ...(sorted.length > MAX_EVIDENCE ? { moreEvidence: sorted.length - MAX_EVIDENCE } : {}),
+  };
 }
 
 /** The client IDs each folder's logs name, read only when a signature line needs them. */
 function folderClients(logs: ReadonlyMap<string, readonly LogLine[]>): (file: string) => string[] {
   let byFolder: Map<string, string[]> | undefined;
   return (file) => {
-    byFolder ??= clientsByFolder([...logs].map(([f, records]): [string, string] => [f, records.map((r) => r.message).join('\n')]));
+    byFolder ??= clientsByFolder(
+      [...logs].map(([f, records]): [string, string] => [f, records.map((r) => r.message).join('\n')]),
+    );
     return byFolder.get(path.dirname(file)) ?? [];
   };
 }
@@ -187,8 +216,14 @@ export function diagnoseLogs(logs: ReadonlyMap<string, readonly LogLine[]>, cata
     if (!claimed.get(placeOf(hit))?.has(hit.entry.id)) citations.cite(hit.entry.id, hit);
   }
   const cited = citations.places();
-  const unexplained = [...logs].flatMap(([file, records]) => records.filter((r) => r.type === 3 && !cited.has(placeOf({ file, line: r.line }))).map((r): Evidence => ({ file, line: r.line, time: r.time, text: r.message, type: r.type })));
-  const found = [...scenarios, ...signatures].filter((e) => citations.has(e.id)).map((e) => finding(e, (citations.byId.get(e.id) as Map<string, Evidence>).values()));
+  const unexplained = [...logs].flatMap(([file, records]) =>
+    records
+      .filter((r) => r.type === 3 && !cited.has(placeOf({ file, line: r.line })))
+      .map((r): Evidence => ({ file, line: r.line, time: r.time, text: r.message, type: r.type })),
+  );
+  const found = [...scenarios, ...signatures]
+    .filter((e) => citations.has(e.id))
+    .map((e) => finding(e, (citations.byId.get(e.id) as Map<string, Evidence>).values()));
   return unexplained.length > 0 ? [...found, finding(UNKNOWN, unexplained)] : found;
 }
 

@@ -30,7 +30,13 @@ export function namesLog(key: string, log: string): boolean {
   return k === l || k.endsWith(`/${l}`);
 }
 
-function checkOne(expect: Expectation, matcher: LineMatcher, file: string, records: readonly LogLine[], cursor: number): ExpectationResult {
+function checkOne(
+  expect: Expectation,
+  matcher: LineMatcher,
+  file: string,
+  records: readonly LogLine[],
+  cursor: number,
+): ExpectationResult {
   const seen: Evidence[] = records.flatMap((r) => sightings(matcher, r).map((s) => ({ ...s, file })));
   const after = seen.filter((s) => s.line >= cursor);
   const right = after.find((s) => s.type === expect.type);
@@ -38,14 +44,26 @@ function checkOne(expect: Expectation, matcher: LineMatcher, file: string, recor
   if (after.length > 0) return { expect, ok: false, found: after[0], why: 'wrong type' };
   if (seen.length > 0) return { expect, ok: false, found: seen[0], why: 'out of order' };
   const nearest = nearestLine(expect, records);
-  return { expect, ok: false, why: 'missing', ...(nearest ? { nearest: { file, line: nearest.line, time: nearest.time, text: nearest.message, type: nearest.type } } : {}) };
+  return {
+    expect,
+    ok: false,
+    why: 'missing',
+    ...(nearest
+      ? { nearest: { file, line: nearest.line, time: nearest.time, text: nearest.message, type: nearest.type } }
+      : {}),
+  };
 }
 
 /**
  * One log's expectations in order in one file. Several may hold on one record (a multi-line
  * CCM_STS.log record carries the exception, ValidTo and Current time), never on an earlier one.
  */
-function checkSequence(expects: readonly Expectation[], bindings: Bindings, file: string, records: readonly LogLine[]): ExpectationResult[] {
+function checkSequence(
+  expects: readonly Expectation[],
+  bindings: Bindings,
+  file: string,
+  records: readonly LogLine[],
+): ExpectationResult[] {
   let cursor = 0;
   return expects.map((expect) => {
     const result = checkOne(expect, compileLine(expect, bindings), file, records, cursor);
@@ -59,7 +77,11 @@ function checkSequence(expects: readonly Expectation[], bindings: Bindings, file
  * bound to `bindings`. One result per expectation, in the scenario's order. Where several
  * files answer to one log name, that log's expectations are checked in the file where most hold.
  */
-export function checkExpectations(scenario: Pick<Scenario, 'expect'>, logs: ReadonlyMap<string, readonly LogLine[]>, bindings: Bindings = {}): ExpectationResult[] {
+export function checkExpectations(
+  scenario: Pick<Scenario, 'expect'>,
+  logs: ReadonlyMap<string, readonly LogLine[]>,
+  bindings: Bindings = {},
+): ExpectationResult[] {
   const byLog = new Map<string, Expectation[]>();
   for (const e of scenario.expect) byLog.set(e.log.toLowerCase(), [...(byLog.get(e.log.toLowerCase()) ?? []), e]);
   const results = new Map<Expectation, ExpectationResult>();
@@ -70,7 +92,9 @@ export function checkExpectations(scenario: Pick<Scenario, 'expect'>, logs: Read
       const tried = checkSequence(expects, bindings, file, records);
       if (!best || tried.filter((r) => r.ok).length > best.filter((r) => r.ok).length) best = tried;
     }
-    (best ?? expects.map((expect): ExpectationResult => ({ expect, ok: false, why: 'missing' }))).forEach((r) => results.set(r.expect, r));
+    (best ?? expects.map((expect): ExpectationResult => ({ expect, ok: false, why: 'missing' }))).forEach((r) =>
+      results.set(r.expect, r),
+    );
   }
   return scenario.expect.map((e) => results.get(e) as ExpectationResult);
 }

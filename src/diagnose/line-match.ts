@@ -48,7 +48,10 @@ export interface LineMatcher {
 
 const PLACEHOLDER = /\{(cmg|roleId|siteCode|guid|n|hex|time|\*)\}/;
 const ANY_BRACED_NAME = /\{([A-Za-z*]+)\}/g;
-const TOKEN = new RegExp(`(${PLACEHOLDER.source})|(\\s*(?<![A-Za-z0-9_])>?Code\\s*=\\s*)|(\\s*([=:])\\s*)|(\\s*,)|(\\s+)|([^])`, 'g');
+const TOKEN = new RegExp(
+  `(${PLACEHOLDER.source})|(\\s*(?<![A-Za-z0-9_])>?Code\\s*=\\s*)|(\\s*([=:])\\s*)|(\\s*,)|(\\s+)|([^])`,
+  'g',
+);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -56,7 +59,9 @@ function escapeRegExp(text: string): string {
 
 /** Letters match either case (host names and site codes are case-insensitive). */
 function caseless(value: string): string {
-  return [...value].map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : escapeRegExp(c))).join('');
+  return [...value]
+    .map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : escapeRegExp(c)))
+    .join('');
 }
 
 function placeholderSource(name: PlaceholderName, bindings: Bindings): string {
@@ -73,7 +78,8 @@ export function unknownPlaceholders(text: string): string[] {
  * A compiled text line is a list of parts. Whitespace is its own part so that neighbours merge
  * (`\s*\s+` never appears) and so that it can give way next to `{*}`.
  */
-type Part = { kind: 'space'; required: boolean } | { kind: 'any' } | { kind: 'source'; source: string; literal?: string };
+type Part =
+  { kind: 'space'; required: boolean } | { kind: 'any' } | { kind: 'source'; source: string; literal?: string };
 
 const space = (required: boolean): Part => ({ kind: 'space', required });
 const literal = (text: string): Part => ({ kind: 'source', source: escapeRegExp(text), literal: text });
@@ -81,8 +87,12 @@ const literal = (text: string): Part => ({ kind: 'source', source: escapeRegExp(
 function tokenParts(m: RegExpMatchArray, bindings: Bindings): Part[] {
   const [, placeholder, name, code, separator, sign, comma, , text] = m;
   if (text !== undefined) return [literal(text)];
-  if (placeholder !== undefined) return name === '*' ? [{ kind: 'any' }] : [{ kind: 'source', source: placeholderSource(name as PlaceholderName, bindings) }];
-  if (code !== undefined) return [space(false), { kind: 'source', source: '>?Code' }, space(false), literal('='), space(false)];
+  if (placeholder !== undefined)
+    return name === '*'
+      ? [{ kind: 'any' }]
+      : [{ kind: 'source', source: placeholderSource(name as PlaceholderName, bindings) }];
+  if (code !== undefined)
+    return [space(false), { kind: 'source', source: '>?Code' }, space(false), literal('='), space(false)];
   if (separator !== undefined) return [space(false), literal(sign), space(false)];
   if (comma !== undefined) return [space(false), literal(',')];
   return [space(true)];
@@ -98,7 +108,8 @@ function normalise(parts: readonly Part[]): Part[] {
   const merged: Part[] = [];
   for (const part of parts) {
     const last = merged[merged.length - 1];
-    if (part.kind === 'space' && last?.kind === 'space') merged[merged.length - 1] = space(last.required || part.required);
+    if (part.kind === 'space' && last?.kind === 'space')
+      merged[merged.length - 1] = space(last.required || part.required);
     else if (part.kind === 'any' && last?.kind === 'any') continue;
     else merged.push(part);
   }
@@ -114,7 +125,8 @@ function normalise(parts: readonly Part[]): Part[] {
   return out;
 }
 
-const partSource = (part: Part): string => (part.kind === 'space' ? (part.required ? '\\s+' : '\\s*') : part.kind === 'source' ? part.source : '');
+const partSource = (part: Part): string =>
+  part.kind === 'space' ? (part.required ? '\\s+' : '\\s*') : part.kind === 'source' ? part.source : '';
 
 /** Literal text as tolerant expressions, one per stretch between `{*}`s, and its longest verbatim run (a cheap test first). */
 function compileText(text: string, bindings: Bindings): { segments: string[]; anchor: string } {
@@ -137,7 +149,9 @@ function compileText(text: string, bindings: Bindings): { segments: string[]; an
 
 /** A pattern with its placeholders replaced (a `{n}` that is a quantifier, `x{2}`, is left alone). */
 function compilePattern(pattern: string, bindings: Bindings): string {
-  return pattern.replace(new RegExp(PLACEHOLDER.source, 'g'), (_m, name: PlaceholderName) => placeholderSource(name, bindings));
+  return pattern.replace(new RegExp(PLACEHOLDER.source, 'g'), (_m, name: PlaceholderName) =>
+    placeholderSource(name, bindings),
+  );
 }
 
 /** The first match of one expression at or after a place, remembered: a later search from a place before it is answered without searching. */
@@ -179,7 +193,7 @@ function chainMatcher(segments: readonly string[], anchor: string): LineMatcher 
       if (anchor && !message.includes(anchor, from)) return undefined;
       if (message !== last) [...searches, lineBreak].forEach((s) => s.reset());
       last = message;
-      for (let start = from; start <= message.length; ) {
+      for (let start = from; start <= message.length;) {
         const first = searches[0].at(message, start);
         if (first.index < 0) return undefined;
         let end = first.end;
@@ -227,7 +241,10 @@ function placementDefect(text: string): string | undefined {
 /** Why a spec cannot be compiled (a bad regular expression, an unknown placeholder), or undefined. */
 export function lineSpecDefect(spec: LineSpec): string | undefined {
   const unknown = unknownPlaceholders(spec.text ?? '');
-  if (unknown.length > 0) return `unknown placeholder {${unknown[0]}} (known: ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(', ')})`;
+  if (unknown.length > 0)
+    return `unknown placeholder {${unknown[0]}} (known: ${Object.keys(PLACEHOLDERS)
+      .map((p) => `{${p}}`)
+      .join(', ')})`;
   if (spec.pattern === undefined) return placementDefect(spec.text);
 
   try {

@@ -1,7 +1,14 @@
 import { decodeText } from '../core/text';
 import type { CmTraceType } from '../log/cmtrace-format';
 import { MAX_MESSAGE_CHARS, parseCmTrace, type ParsedEntry } from '../log/cmtrace-parse';
-import { collectLogFiles, LOG_SET_LIMITS, readDeadline, type LogSetLimits, type SkippedFile, type UnreadRest } from '../log/log-set';
+import {
+  collectLogFiles,
+  LOG_SET_LIMITS,
+  readDeadline,
+  type LogSetLimits,
+  type SkippedFile,
+  type UnreadRest,
+} from '../log/log-set';
 import { readBoundedFile } from '../store/files';
 import type { LineMatcher } from './line-match';
 
@@ -57,7 +64,13 @@ export function logLinesOf(text: string, expired?: () => boolean): { lines: LogL
   const readTo = parsed.stoppedAt ?? text.length;
   const lines = placed.map(({ offset, entry }, i): LogLine => {
     const line = lineAt(starts, offset);
-    if (entry) return { message: entry.message, line, time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(), type: entry.type };
+    if (entry)
+      return {
+        message: entry.message,
+        line,
+        time: Number.isNaN(entry.time.getTime()) ? null : entry.time.toISOString(),
+        type: entry.type,
+      };
     // A block of other text is kept as written, blank lines included, up to what follows it.
     const end = i + 1 < placed.length ? placed[i + 1].offset : readTo;
     return { message: text.slice(offset, end).trimEnd(), line, time: null, type: null };
@@ -76,12 +89,14 @@ export const MAX_SIGHTING_CHARS = MAX_MESSAGE_CHARS;
  */
 export function sightings(matcher: LineMatcher, record: LogLine): Sighting[] {
   if (record.type !== null) {
-    return matcher.find(record.message) ? [{ line: record.line, time: record.time, text: record.message, type: record.type }] : [];
+    return matcher.find(record.message)
+      ? [{ line: record.line, time: record.time, text: record.message, type: record.type }]
+      : [];
   }
   const text = record.message;
   const found: Sighting[] = [];
   let [lineStart, line] = [0, record.line];
-  for (let m = matcher.find(text); m; ) {
+  for (let m = matcher.find(text); m;) {
     for (let nl = text.indexOf('\n', lineStart); nl >= 0 && nl < m.index; nl = text.indexOf('\n', nl + 1)) {
       line++;
       lineStart = nl + 1;
@@ -116,7 +131,11 @@ export function readLogs(paths: readonly string[], limits: LogSetLimits = DIAGNO
   const expired = readDeadline(limits.maxReadMs);
   const files = collected.sets.flatMap((s) => s.files);
   for (const [index, file] of files.entries()) {
-    const bytes = readBoundedFile(file, limits.maxFileBytes, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file or a folder of logs' });
+    const bytes = readBoundedFile(file, limits.maxFileBytes, {
+      label: 'log file',
+      code: 'CCMLAB_E_FILE_UNREADABLE',
+      fix: 'give the path of a .log file or a folder of logs',
+    });
     const text = decodeText(bytes);
     // A database or other binary file picked up by name is not a log: said, not searched.
     if (text.includes('\u0000')) {
@@ -125,7 +144,12 @@ export function readLogs(paths: readonly string[], limits: LogSetLimits = DIAGNO
     }
     const { lines, stoppedAt } = logLinesOf(text, expired);
     logs.set(file, lines);
-    if (stoppedAt !== undefined) return { logs, skipped, unread: { file, readChars: stoppedAt, totalChars: text.length, unreadLogs: files.length - index - 1 } };
+    if (stoppedAt !== undefined)
+      return {
+        logs,
+        skipped,
+        unread: { file, readChars: stoppedAt, totalChars: text.length, unreadLogs: files.length - index - 1 },
+      };
   }
   return { logs, skipped };
 }

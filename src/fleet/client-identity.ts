@@ -39,7 +39,13 @@ export async function newIdentity(clock: Clock, keys: ClientKeys | undefined): P
 export async function saveIdentity(clientDir: string, identity: ClientIdentity, sync: Syncer): Promise<void> {
   const { smsid, signing, encryption } = identity;
   const document = { schemaVersion: 1, smsid, signing, encryption };
-  await writeFileAtomicAsync(identityFile(clientDir), `${JSON.stringify(document)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
+  await writeFileAtomicAsync(
+    identityFile(clientDir),
+    `${JSON.stringify(document)}\n`,
+    SECRET_FILE_MODE,
+    PRIVATE_DIR_MODE,
+    sync,
+  );
 }
 
 function isKeyed(value: unknown): value is ClientIdentity['signing'] {
@@ -57,15 +63,28 @@ function isKeyed(value: unknown): value is ClientIdentity['signing'] {
 /** The identity fixed for the client in `clientDir`, checked. */
 export function loadIdentity(clientDir: string): ClientIdentity {
   const file = identityFile(clientDir);
-  const text = readBoundedText(file, MAX_IDENTITY_BYTES, { label: 'fleet client identity', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove that client dir to enroll it afresh' });
+  const text = readBoundedText(file, MAX_IDENTITY_BYTES, {
+    label: 'fleet client identity',
+    code: 'CCMLAB_E_FLEET_DIR',
+    fix: 'remove that client dir to enroll it afresh',
+  });
   let value: Partial<ClientIdentity> & { schemaVersion?: unknown };
   try {
     value = JSON.parse(text) as typeof value;
   } catch {
     value = {};
   }
-  if (value.schemaVersion !== 1 || typeof value.smsid !== 'string' || !isCanonicalSmsid(value.smsid) || !isKeyed(value.signing) || !isKeyed(value.encryption)) {
-    throw new CcmlabError('CCMLAB_E_FLEET_DIR', `fleet client identity ${file} is damaged; remove that client dir to enroll it afresh (if the site registered it, as a new device)`);
+  if (
+    value.schemaVersion !== 1 ||
+    typeof value.smsid !== 'string' ||
+    !isCanonicalSmsid(value.smsid) ||
+    !isKeyed(value.signing) ||
+    !isKeyed(value.encryption)
+  ) {
+    throw new CcmlabError(
+      'CCMLAB_E_FLEET_DIR',
+      `fleet client identity ${file} is damaged; remove that client dir to enroll it afresh (if the site registered it, as a new device)`,
+    );
   }
   return { smsid: value.smsid, signing: value.signing, encryption: value.encryption };
 }

@@ -55,13 +55,21 @@ function addPhase(phases: PhaseMs, phase: EnrollPhase, ms: number): void {
 async function claimKeys(cache: KeyCache, owner: string, name: string): Promise<ClientKeys> {
   const keys = await cache.claim(owner);
   if (!keys) {
-    throw new CcmlabError('CCMLAB_E_KEY_CACHE_EMPTY', `the key cache ${cache.dir} ran out of keys before ${name} (another run took the rest); make more with 'ccmlab fleet keys --key-cache ${cache.dir} --count <clients>' and run the fleet again`);
+    throw new CcmlabError(
+      'CCMLAB_E_KEY_CACHE_EMPTY',
+      `the key cache ${cache.dir} ran out of keys before ${name} (another run took the rest); make more with 'ccmlab fleet keys --key-cache ${cache.dir} --count <clients>' and run the fleet again`,
+    );
   }
   return keys;
 }
 
 /** The client's fixed identity, made and saved durably first if it has none (timed as the 'keys' phase). */
-async function clientIdentity(run: ClientRun, name: string, clientDir: string, phases: PhaseMs): Promise<ClientIdentity> {
+async function clientIdentity(
+  run: ClientRun,
+  name: string,
+  clientDir: string,
+  phases: PhaseMs,
+): Promise<ClientIdentity> {
   const owner = run.keys ? ownerOf(run.fleetDir, name) : undefined;
   if (hasIdentity(clientDir)) {
     // A crash may have come between fixing the identity and giving up the cache's claim.
@@ -83,12 +91,21 @@ function registeredSmsid(outcome: SetupOutcome, name: string): string {
   const state = outcome.kind === 'install' ? outcome.result.state : undefined;
   if (action === 'installed' && state?.token) return state.config.smsid;
   if (action === 'pending-approval') {
-    throw new CcmlabError('CCMCLIENT_E_REGISTRATION', `${name} is installed but its registration waits for approval on the site; approve it ('ccmlab site clients approve ${state?.config.smsid ?? '<SMSID>'}') and run the fleet again`);
+    throw new CcmlabError(
+      'CCMCLIENT_E_REGISTRATION',
+      `${name} is installed but its registration waits for approval on the site; approve it ('ccmlab site clients approve ${state?.config.smsid ?? '<SMSID>'}') and run the fleet again`,
+    );
   }
   if (action === 'unassigned') {
-    throw new CcmlabError('CCMCLIENT_E_NOT_ASSIGNED', `${name} is installed but not assigned: the CMG's MP serves another site than ${state?.config.siteCode ?? 'the one given'}; give that site's code (--site-code)`);
+    throw new CcmlabError(
+      'CCMCLIENT_E_NOT_ASSIGNED',
+      `${name} is installed but not assigned: the CMG's MP serves another site than ${state?.config.siteCode ?? 'the one given'}; give that site's code (--site-code)`,
+    );
   }
-  throw new CcmlabError('CCMLAB_E_INTERNAL', `internal error: ccmsetup ended '${action}' for ${name} instead of installing it (report it)`);
+  throw new CcmlabError(
+    'CCMLAB_E_INTERNAL',
+    `internal error: ccmsetup ended '${action}' for ${name} instead of installing it (report it)`,
+  );
 }
 
 export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledClient> {

@@ -86,7 +86,16 @@ function prepare(request: EnrollRequest): Prepared {
   const made = makeFleetDir(fleetDir);
   const release = lockFleet(fleetDir);
   try {
-    const { fleet, record } = openFleet(fleetDir, { namePattern: request.namePattern, labRoot: path.resolve(target.envLab.root), embedded: target.mode === 'embedded' }, DEFAULT_NAME_PATTERN, target.clock.now());
+    const { fleet, record } = openFleet(
+      fleetDir,
+      {
+        namePattern: request.namePattern,
+        labRoot: path.resolve(target.envLab.root),
+        embedded: target.mode === 'embedded',
+      },
+      DEFAULT_NAME_PATTERN,
+      target.clock.now(),
+    );
     refuseFleetLinks(layout);
     const pattern = parseNamePattern(fleet.namePattern);
     checkNames(pattern, request.count);
@@ -129,7 +138,8 @@ interface Started {
 /** The site running (the embedded one started), a bulk token (given or issued), and each client's command line, checked. */
 async function startTarget(p: Prepared, request: EnrollRequest): Promise<Started> {
   const { target } = p;
-  const embedded: EmbeddedSite | undefined = target.mode === 'embedded' ? await startEmbeddedSite(p.fleetDir, target.clock) : undefined;
+  const embedded: EmbeddedSite | undefined =
+    target.mode === 'embedded' ? await startEmbeddedSite(p.fleetDir, target.clock) : undefined;
   try {
     const token = target.token ?? (await issueLabToken(target.envLab, target.clock));
     const setupArgs = tokenEnrollmentCommandLine(target.cmg, target.siteCode, token);
@@ -160,7 +170,14 @@ function rounded(phases: PhaseMs): PhaseMs {
 }
 
 /** One client's result: to the journal (an enrolled client durably, before it counts), the statistics and the progress bar. */
-async function recordResult(journal: JournalWriter, stats: FleetStatistics, run: ClientRun, n: number, outcome: Outcome<EnrolledClient>, progress: ProgressSink | undefined): Promise<void> {
+async function recordResult(
+  journal: JournalWriter,
+  stats: FleetStatistics,
+  run: ClientRun,
+  n: number,
+  outcome: Outcome<EnrolledClient>,
+  progress: ProgressSink | undefined,
+): Promise<void> {
   const at = run.clock.now().toISOString();
   if (outcome.ok) {
     const { name, smsid, phases, ms } = outcome.value;
@@ -177,7 +194,12 @@ async function recordResult(journal: JournalWriter, stats: FleetStatistics, run:
   progress?.update(stats.counts.enrolled, stats.counts.failed);
 }
 
-async function enrollPending(p: Prepared, run: ClientRun, stats: FleetStatistics, request: EnrollRequest): Promise<PoolRun> {
+async function enrollPending(
+  p: Prepared,
+  run: ClientRun,
+  stats: FleetStatistics,
+  request: EnrollRequest,
+): Promise<PoolRun> {
   const journal = new JournalWriter(path.join(p.fleetDir, JOURNAL_FILE), p.replay.committedBytes);
   try {
     return await runPool({
@@ -232,7 +254,8 @@ export async function runFleetEnroll(request: EnrollRequest): Promise<EnrollSumm
       seconds: Number(seconds.toFixed(2)),
       clientsPerSecond: Number((summary.enrolled / Math.max(seconds, 1e-3)).toFixed(2)),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      cpuMsPerClient: summary.enrolled > 0 ? Number(((cpu.user + cpu.system) / 1000 / summary.enrolled).toFixed(2)) : null,
+      cpuMsPerClient:
+        summary.enrolled > 0 ? Number(((cpu.user + cpu.system) / 1000 / summary.enrolled).toFixed(2)) : null,
       clientLogs: request.logs === 'none' ? null : path.join(p.layout.logsDir, 'clients'),
       siteLogs: p.target.siteLogs,
     };

@@ -17,7 +17,11 @@ import { labAt, type Lab } from '../world/lab';
 const FLEET_FILE = 'fleet.json';
 const LOCK_FILE = 'fleet.lock';
 const MAX_FLEET_FILE_BYTES = 16 * 1024;
-const FLEET_FOLDER: FileRole = { label: 'fleet folder', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove the link, or use another --fleet-dir' };
+const FLEET_FOLDER: FileRole = {
+  label: 'fleet folder',
+  code: 'CCMLAB_E_FLEET_DIR',
+  fix: 'remove the link, or use another --fleet-dir',
+};
 
 export interface FleetRecord {
   schemaVersion: 1;
@@ -29,7 +33,9 @@ export interface FleetRecord {
   createdAt: string;
 }
 
-export type FleetWanted = Omit<FleetRecord, 'schemaVersion' | 'createdAt' | 'namePattern'> & { namePattern: string | undefined };
+export type FleetWanted = Omit<FleetRecord, 'schemaVersion' | 'createdAt' | 'namePattern'> & {
+  namePattern: string | undefined;
+};
 
 /** The fleet dir's layout: the lab layout rooted there. */
 export function fleetLayout(dir: string): Lab {
@@ -46,7 +52,8 @@ export function fleetMismatch(existing: FleetRecord, wanted: FleetWanted): strin
       ? 'was enrolled against its own embedded lab, not a running site; leave out --lab and CCMLAB_LAB to continue it'
       : `was enrolled against the site of the lab ${existing.labRoot}, not an embedded lab; start that lab's site and give --lab ${existing.labRoot} to continue it`;
   }
-  if (!existing.embedded && existing.labRoot !== wanted.labRoot) return `belongs to the lab ${existing.labRoot}, not ${wanted.labRoot}; give --lab ${existing.labRoot}`;
+  if (!existing.embedded && existing.labRoot !== wanted.labRoot)
+    return `belongs to the lab ${existing.labRoot}, not ${wanted.labRoot}; give --lab ${existing.labRoot}`;
   return undefined;
 }
 
@@ -57,8 +64,16 @@ function parseFleet(file: string, text: string): FleetRecord {
   } catch {
     value = undefined;
   }
-  if (value?.schemaVersion !== 1 || typeof value.namePattern !== 'string' || typeof value.labRoot !== 'string' || typeof value.embedded !== 'boolean') {
-    throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${file} is not a fleet file this ccmlab knows; enroll into another --fleet-dir`);
+  if (
+    value?.schemaVersion !== 1 ||
+    typeof value.namePattern !== 'string' ||
+    typeof value.labRoot !== 'string' ||
+    typeof value.embedded !== 'boolean'
+  ) {
+    throw new CcmlabError(
+      'CCMLAB_E_FLEET_DIR',
+      `${file} is not a fleet file this ccmlab knows; enroll into another --fleet-dir`,
+    );
   }
   return value as FleetRecord;
 }
@@ -67,18 +82,38 @@ function parseFleet(file: string, text: string): FleetRecord {
 function readFleet(dir: string): FleetRecord | undefined {
   const file = path.join(dir, FLEET_FILE);
   if (!fs.existsSync(file)) return undefined;
-  return parseFleet(file, readBoundedText(file, MAX_FLEET_FILE_BYTES, { label: 'fleet file', code: 'CCMLAB_E_FLEET_DIR', fix: 'enroll into another --fleet-dir' }, { follow: false }));
+  return parseFleet(
+    file,
+    readBoundedText(
+      file,
+      MAX_FLEET_FILE_BYTES,
+      { label: 'fleet file', code: 'CCMLAB_E_FLEET_DIR', fix: 'enroll into another --fleet-dir' },
+      { follow: false },
+    ),
+  );
 }
 
 export function requireFleet(dir: string): FleetRecord {
   const fleet = readFleet(dir);
-  if (!fleet) throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${path.resolve(dir)} holds no fleet (no ${FLEET_FILE}); enroll one with 'ccmlab fleet enroll --count N --fleet-dir ${dir}'`);
+  if (!fleet)
+    throw new CcmlabError(
+      'CCMLAB_E_FLEET_DIR',
+      `${path.resolve(dir)} holds no fleet (no ${FLEET_FILE}); enroll one with 'ccmlab fleet enroll --count N --fleet-dir ${dir}'`,
+    );
   return fleet;
 }
 
 /** Makes the fleet dir (0700) if it is not there, so that it can be locked; returns the first directory it made, if any. */
 export function makeFleetDir(dir: string): string | undefined {
-  return makeDirectory(dir, { label: 'fleet directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --fleet-dir that can be created and written to' }, PRIVATE_DIR_MODE);
+  return makeDirectory(
+    dir,
+    {
+      label: 'fleet directory',
+      code: 'CCMLAB_E_STATE_WRITE',
+      fix: 'give a --fleet-dir that can be created and written to',
+    },
+    PRIVATE_DIR_MODE,
+  );
 }
 
 /**
@@ -86,29 +121,70 @@ export function makeFleetDir(dir: string): string | undefined {
  * or a new one, which `record` writes once every other check of the run has passed (a refused
  * run leaves no fleet behind).
  */
-export function openFleet(dir: string, wanted: FleetWanted, defaultPattern: string, now: Date): { fleet: FleetRecord; record: () => void } {
+export function openFleet(
+  dir: string,
+  wanted: FleetWanted,
+  defaultPattern: string,
+  now: Date,
+): { fleet: FleetRecord; record: () => void } {
   const existing = readFleet(dir);
   if (existing) {
     const why = fleetMismatch(existing, wanted);
-    if (why) throw new CcmlabError('CCMLAB_E_FLEET_DIR', `the fleet in ${path.resolve(dir)} ${why}; or enroll into another --fleet-dir`);
+    if (why)
+      throw new CcmlabError(
+        'CCMLAB_E_FLEET_DIR',
+        `the fleet in ${path.resolve(dir)} ${why}; or enroll into another --fleet-dir`,
+      );
     return { fleet: existing, record: () => undefined };
   }
   if (fs.readdirSync(dir).some((entry) => entry !== LOCK_FILE)) {
-    throw new CcmlabError('CCMLAB_E_FLEET_DIR', `${path.resolve(dir)} is not empty and holds no fleet (no ${FLEET_FILE}); give an empty or new --fleet-dir`);
+    throw new CcmlabError(
+      'CCMLAB_E_FLEET_DIR',
+      `${path.resolve(dir)} is not empty and holds no fleet (no ${FLEET_FILE}); give an empty or new --fleet-dir`,
+    );
   }
-  const fleet: FleetRecord = { schemaVersion: 1, namePattern: wanted.namePattern ?? defaultPattern, labRoot: wanted.labRoot, embedded: wanted.embedded, createdAt: now.toISOString() };
-  return { fleet, record: () => writeFileAtomic(path.join(dir, FLEET_FILE), `${JSON.stringify(fleet, null, 2)}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE) };
+  const fleet: FleetRecord = {
+    schemaVersion: 1,
+    namePattern: wanted.namePattern ?? defaultPattern,
+    labRoot: wanted.labRoot,
+    embedded: wanted.embedded,
+    createdAt: now.toISOString(),
+  };
+  return {
+    fleet,
+    record: () =>
+      writeFileAtomic(
+        path.join(dir, FLEET_FILE),
+        `${JSON.stringify(fleet, null, 2)}\n`,
+        SECRET_FILE_MODE,
+        PRIVATE_DIR_MODE,
+      ),
+  };
 }
 
 /** One run at a time on a fleet dir; a lock whose process is gone is taken over. Returns the release. */
 export function lockFleet(dir: string): () => void {
   const file = path.join(dir, LOCK_FILE);
   takePidLock(file, {
-    holder: () => livePidIn(file, { label: 'fleet lock', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove it if no fleet command is running' }),
-    held: (pid) => new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command (process ${pid}) is working on ${path.resolve(dir)}; wait for it to finish`),
-    contended: () => new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command keeps taking the lock on ${path.resolve(dir)}`),
+    holder: () =>
+      livePidIn(file, {
+        label: 'fleet lock',
+        code: 'CCMLAB_E_FLEET_DIR',
+        fix: 'remove it if no fleet command is running',
+      }),
+    held: (pid) =>
+      new CcmlabError(
+        'CCMLAB_E_FLEET_RUNNING',
+        `another fleet command (process ${pid}) is working on ${path.resolve(dir)}; wait for it to finish`,
+      ),
+    contended: () =>
+      new CcmlabError('CCMLAB_E_FLEET_RUNNING', `another fleet command keeps taking the lock on ${path.resolve(dir)}`),
     cannotMake: (error) =>
-      new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet lock ${file} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the fleet dir writable`, { cause: error }),
+      new CcmlabError(
+        'CCMLAB_E_STATE_WRITE',
+        `the fleet lock ${file} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the fleet dir writable`,
+        { cause: error },
+      ),
   });
   return releasedAtExit(() => removeFile(file, FLEET_FOLDER));
 }
@@ -119,13 +195,19 @@ export function lockFleet(dir: string): () => void {
  * failures` removals, outside the fleet.
  */
 export function refuseFleetLinks(layout: Lab): void {
-  const folders = [path.dirname(layout.clientDir('X')), path.dirname(layout.clientLogDir('X')), layout.siteDir, layout.siteLogDir];
+  const folders = [
+    path.dirname(layout.clientDir('X')),
+    path.dirname(layout.clientLogDir('X')),
+    layout.siteDir,
+    layout.siteLogDir,
+  ];
   for (const folder of folders) refuseLinksBelow(layout.root, folder, FLEET_FOLDER);
 }
 
 /** refuseFleetLinks for one client's own folders (its state, its logs). */
 export function refuseClientLinks(layout: Lab, name: string): void {
-  for (const folder of [layout.clientDir(name), layout.clientLogDir(name)]) refuseLinksBelow(layout.root, folder, FLEET_FOLDER);
+  for (const folder of [layout.clientDir(name), layout.clientLogDir(name)])
+    refuseLinksBelow(layout.root, folder, FLEET_FOLDER);
 }
 
 /** A client's log folder, removed (`--logs failures` after a success): never through a link, never outside the fleet. */

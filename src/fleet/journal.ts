@@ -38,10 +38,17 @@ export function parseRecord(line: string): JournalRecord | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(value) || !Number.isSafeInteger(value.n) || (value.n as number) < 1 || (value.n as number) > MAX_CLIENTS) return undefined;
+  if (
+    !isObject(value) ||
+    !Number.isSafeInteger(value.n) ||
+    (value.n as number) < 1 ||
+    (value.n as number) > MAX_CLIENTS
+  )
+    return undefined;
   if (typeof value.name !== 'string' || typeof value.at !== 'string') return undefined;
   if (value.type === 'enrolled' && typeof value.smsid === 'string' && isObject(value.ms)) return value as JournalRecord;
-  if (value.type === 'failed' && typeof value.code === 'string' && typeof value.message === 'string') return value as JournalRecord;
+  if (value.type === 'failed' && typeof value.code === 'string' && typeof value.message === 'string')
+    return value as JournalRecord;
   return undefined;
 }
 
@@ -75,11 +82,22 @@ export interface Replay {
 }
 
 function damaged(file: string, why: string): never {
-  throw new CcmlabError('CCMLAB_E_FLEET_DIR', `the fleet journal ${file} ${why}; repair or remove that line, or enroll into another --fleet-dir`);
+  throw new CcmlabError(
+    'CCMLAB_E_FLEET_DIR',
+    `the fleet journal ${file} ${why}; repair or remove that line, or enroll into another --fleet-dir`,
+  );
 }
 
-const JOURNAL_READ: FileRole = { label: 'the fleet journal', code: 'CCMLAB_E_FLEET_DIR', fix: 'remove it, or enroll into another --fleet-dir' };
-const JOURNAL_WRITE: FileRole = { label: 'the fleet journal', code: 'CCMLAB_E_STATE_WRITE', fix: 'free space or make the fleet dir writable, then run again' };
+const JOURNAL_READ: FileRole = {
+  label: 'the fleet journal',
+  code: 'CCMLAB_E_FLEET_DIR',
+  fix: 'remove it, or enroll into another --fleet-dir',
+};
+const JOURNAL_WRITE: FileRole = {
+  label: 'the fleet journal',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'free space or make the fleet dir writable, then run again',
+};
 
 /**
  * Reads the journal in bounded chunks, a record at a time; a missing journal is an empty one.
@@ -97,8 +115,13 @@ export function replayJournal(file: string): Replay {
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (stat.nlink > 1) damaged(file, `is a hard link to a file with ${stat.nlink - 1} other name(s), which ccmlab does not write through`);
-    if (stat.size > MAX_JOURNAL_BYTES) damaged(file, `is ${stat.size} bytes, more than the ${MAX_JOURNAL_BYTES} allowed`);
+    if (stat.nlink > 1)
+      damaged(
+        file,
+        `is a hard link to a file with ${stat.nlink - 1} other name(s), which ccmlab does not write through`,
+      );
+    if (stat.size > MAX_JOURNAL_BYTES)
+      damaged(file, `is ${stat.size} bytes, more than the ${MAX_JOURNAL_BYTES} allowed`);
     readLines(fd, file, (line, end) => {
       const record = parseRecord(line);
       if (!record) damaged(file, `has a line that is not a fleet record at byte ${end - Buffer.byteLength(line) - 1}`);
@@ -137,7 +160,10 @@ export class JournalWriter {
   private syncing: Promise<void> | undefined;
 
   /** Opens for append (a link, pipe or device in its place refused), cutting off a torn last line first (it was never committed). */
-  constructor(readonly file: string, committedBytes: number) {
+  constructor(
+    readonly file: string,
+    committedBytes: number,
+  ) {
     this.fd = openForWrite(file, 'append', 0o600, JOURNAL_WRITE);
     try {
       fs.fchmodSync(this.fd, 0o600);
@@ -150,7 +176,11 @@ export class JournalWriter {
 
   private failure(error: unknown): CcmlabError {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    return new CcmlabError('CCMLAB_E_STATE_WRITE', `the fleet journal ${this.file} cannot be written (${code}); free space or make the fleet dir writable, then run again`, { cause: error });
+    return new CcmlabError(
+      'CCMLAB_E_STATE_WRITE',
+      `the fleet journal ${this.file} cannot be written (${code}); free space or make the fleet dir writable, then run again`,
+      { cause: error },
+    );
   }
 
   append(record: JournalRecord): void {
@@ -167,7 +197,9 @@ export class JournalWriter {
     while (this.synced < target) {
       if (!this.syncing) {
         const upTo = this.appended;
-        this.syncing = new Promise<void>((resolve, reject) => fs.fsync(this.fd, (error) => (error ? reject(this.failure(error)) : resolve())))
+        this.syncing = new Promise<void>((resolve, reject) =>
+          fs.fsync(this.fd, (error) => (error ? reject(this.failure(error)) : resolve())),
+        )
           .then(() => {
             this.synced = Math.max(this.synced, upTo);
           })

@@ -36,8 +36,16 @@ const MARKER = { format: 'ccmlab-key-cache', schemaVersion: 1 };
 const PRIVATE_KEY = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\r?\n?/g;
 const PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\r?\n?/g;
 
-const CACHE_DIR = { label: 'key cache', code: 'CCMLAB_E_KEY_CACHE', fix: 'give a --key-cache directory that can be created and written to' } as const;
-const SLOT_ROLE = { label: 'key cache slot', code: 'CCMLAB_E_KEY_CACHE', fix: 'remove it; the cache has others' } as const;
+const CACHE_DIR = {
+  label: 'key cache',
+  code: 'CCMLAB_E_KEY_CACHE',
+  fix: 'give a --key-cache directory that can be created and written to',
+} as const;
+const SLOT_ROLE = {
+  label: 'key cache slot',
+  code: 'CCMLAB_E_KEY_CACHE',
+  fix: 'remove it; the cache has others',
+} as const;
 
 function isKeyCache(dir: string): boolean {
   try {
@@ -51,7 +59,11 @@ function isKeyCache(dir: string): boolean {
 /** An empty path would put the cache's folders in the current directory. */
 function refuseEmpty(dir: string, option: string): void {
   const example = option === '--key-pool' ? 'lab/bench-key-cache' : 'lab/keys';
-  if (dir.trim() === '') throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} is empty; give the key cache's directory (like ${option} ${example})`);
+  if (dir.trim() === '')
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `${option} is empty; give the key cache's directory (like ${option} ${example})`,
+    );
 }
 
 /** Slots are written to ready/, renamed into claimed/ and removed there: never through a link planted for either. */
@@ -64,7 +76,10 @@ export function prepareKeyCache(dir: string, option = '--key-cache'): void {
   refuseEmpty(dir, option);
   if (isKeyCache(dir)) return refuseSlotLinks(dir);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`);
+    throw new CcmlabError(
+      'CCMLAB_E_KEY_CACHE',
+      `${path.resolve(dir)} is not empty and is not a key cache (no ${KEY_CACHE_FILE}); give an empty or new ${option} directory`,
+    );
   }
   for (const sub of [READY, CLAIMED]) makeDirectory(path.join(dir, sub), CACHE_DIR, PRIVATE_DIR_MODE);
   narrowDirectory(dir, PRIVATE_DIR_MODE, CACHE_DIR);
@@ -82,7 +97,12 @@ export async function newSlot(oneKey: boolean): Promise<string> {
 }
 
 export function addSlot(dir: string, pem: string): void {
-  writeFileAtomic(path.join(dir, READY, `${crypto.randomBytes(16).toString('hex')}.pem`), pem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  writeFileAtomic(
+    path.join(dir, READY, `${crypto.randomBytes(16).toString('hex')}.pem`),
+    pem,
+    SECRET_FILE_MODE,
+    PRIVATE_DIR_MODE,
+  );
 }
 
 /** The client keys in a slot's text; one pair serves both certificates. Undefined if it holds neither one nor two key pairs. */
@@ -96,7 +116,11 @@ export function parseSlot(pem: string): ClientKeys | undefined {
 
 /** The name under which `name` of the fleet in `fleetDir` claims its keys. */
 export function ownerOf(fleetDir: string, name: string): string {
-  return crypto.createHash('sha256').update(`${path.resolve(fleetDir)}\n${name}`).digest('hex').slice(0, 32);
+  return crypto
+    .createHash('sha256')
+    .update(`${path.resolve(fleetDir)}\n${name}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Counts names in a directory one entry at a time (a cache may hold many thousands). */
@@ -124,7 +148,10 @@ export class KeyCache {
   static open(dir: string, sync: Syncer = syncPaths): KeyCache {
     refuseEmpty(dir, '--key-cache');
     if (!isKeyCache(dir)) {
-      throw new CcmlabError('CCMLAB_E_KEY_CACHE', `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`);
+      throw new CcmlabError(
+        'CCMLAB_E_KEY_CACHE',
+        `${path.resolve(dir)} is not a key cache (no ${KEY_CACHE_FILE}); make one with 'ccmlab fleet keys --count N --key-cache ${dir}'`,
+      );
     }
     refuseSlotLinks(dir);
     return new KeyCache(dir, sync);
@@ -151,7 +178,9 @@ export class KeyCache {
     try {
       for (let entry = handle.readSync(); entry && copied < count; entry = handle.readSync()) {
         if (!SLOT.test(entry.name)) continue;
-        const pem = readBoundedFile(path.join(this.dir, READY, entry.name), MAX_SLOT_BYTES, SLOT_ROLE, { follow: false });
+        const pem = readBoundedFile(path.join(this.dir, READY, entry.name), MAX_SLOT_BYTES, SLOT_ROLE, {
+          follow: false,
+        });
         writeNewFile(path.join(dir, READY, entry.name), pem, SECRET_FILE_MODE, CACHE_DIR);
         copied++;
       }
@@ -177,7 +206,11 @@ export class KeyCache {
       await this.sync([path.join(this.dir, READY), path.join(this.dir, CLAIMED)]);
     }
     const keys = parseSlot(readBoundedText(file, MAX_SLOT_BYTES, SLOT_ROLE, { follow: false }));
-    if (!keys) throw new CcmlabError('CCMLAB_E_KEY_CACHE', `key cache slot ${file} holds neither one nor two PEM private keys; remove it, the cache has others`);
+    if (!keys)
+      throw new CcmlabError(
+        'CCMLAB_E_KEY_CACHE',
+        `key cache slot ${file} holds neither one nor two PEM private keys; remove it, the cache has others`,
+      );
     return keys;
   }
 

@@ -21,14 +21,23 @@ export const DEFAULT_NAME_PATTERN = 'FLEET{n:05}';
 const PLACEHOLDER = /\{n(?::0([1-9]))?\}/g;
 
 function refuse(text: string, why: string): never {
-  throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--name-pattern '${text}' ${why}; write it like 'LAB-{n:05}' ({n} the client's number, {n:05} zero-padded to 5 digits)`);
+  throw new CcmlabError(
+    'CCMLAB_E_BAD_OPTION',
+    `--name-pattern '${text}' ${why}; write it like 'LAB-{n:05}' ({n} the client's number, {n:05} zero-padded to 5 digits)`,
+  );
 }
 
 export function parseNamePattern(text: string): NamePattern {
   const found = [...text.matchAll(PLACEHOLDER)];
-  if (found.length !== 1) refuse(text, found.length === 0 ? 'has no {n} or {n:0W} for the client number' : 'has more than one {n}');
+  if (found.length !== 1)
+    refuse(text, found.length === 0 ? 'has no {n} or {n:0W} for the client number' : 'has more than one {n}');
   const [match] = found;
-  const pattern = { text, prefix: text.slice(0, match.index), suffix: text.slice((match.index ?? 0) + match[0].length), width: Number(match[1] ?? 0) };
+  const pattern = {
+    text,
+    prefix: text.slice(0, match.index),
+    suffix: text.slice((match.index ?? 0) + match[0].length),
+    width: Number(match[1] ?? 0),
+  };
   if (/[{}]/.test(pattern.prefix + pattern.suffix)) refuse(text, 'has a brace outside its {n}');
   return pattern;
 }
@@ -42,6 +51,7 @@ export function checkNames(pattern: NamePattern, count: number): void {
   // Names differ only in their digits, and the longest is that of the largest number.
   for (const n of new Set([1, count])) {
     const name = nameAt(pattern, n);
-    if (!isNetbiosName(name)) refuse(pattern.text, `makes '${name}' for client ${n}, which is not a NetBIOS name (${NETBIOS_RULE})`);
+    if (!isNetbiosName(name))
+      refuse(pattern.text, `makes '${name}' for client ${n}, which is not a NetBIOS name (${NETBIOS_RULE})`);
   }
 }

@@ -12,16 +12,17 @@ import * as v8 from 'node:v8';
  * Returns the size in effect.
  */
 export function useEveryCore(env: NodeJS.ProcessEnv = process.env): number {
-  if (!/^\d+$/.test(env.UV_THREADPOOL_SIZE ?? '')) env.UV_THREADPOOL_SIZE = String(Math.max(4, os.availableParallelism()));
+  if (!/^\d+$/.test(env.UV_THREADPOOL_SIZE ?? ''))
+    env.UV_THREADPOOL_SIZE = String(Math.max(4, os.availableParallelism()));
   return Number(env.UV_THREADPOOL_SIZE);
 }
 
 /**
  * An enrollment makes a lot of short-lived garbage that lives long enough to reach V8's old
  * space (it waits on the network); by default V8 lets the old space grow to several times what
- * is live between full collections, so the peak RSS of a run grows with its length (measured:
- * 171 MB for 500 clients, 217 MB for 2000). Growing by at most 25% keeps it flat (about 147 MB
- * for either) at no cost in throughput. V8 reads this flag at each collection.
+ * is live between full collections, so the peak RSS of a run grows with its length. Growing by
+ * at most 25% keeps it flat at no cost in throughput (the README's fleet table shows it). V8
+ * reads this flag at each collection.
  */
 export function boundHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=25');

@@ -9,7 +9,15 @@ import { labEnvironment } from '../world/environment';
 import { labAt, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 import type { LogsMode } from './enroll-client';
-import { clientNames, fleetLayout, lockFleet, refuseClientLinks, refuseFleetLinks, removeClientLogs, requireFleet } from './fleet-dir';
+import {
+  clientNames,
+  fleetLayout,
+  lockFleet,
+  refuseClientLinks,
+  refuseFleetLinks,
+  removeClientLogs,
+  requireFleet,
+} from './fleet-dir';
 import { runPool } from './pool';
 import { FailureTally, type FailureGroup } from './statistics';
 
@@ -72,13 +80,24 @@ export async function runFleetStart(request: StartRequest): Promise<StartSummary
         concurrency: request.concurrency,
         work: async (name) => {
           refuseClientLinks(layout, name);
-          const { action } = await agentStart({ clientDir: layout.clientDir(name), environment, clock, retryMs: 0, writeLogs: request.logs !== 'none' });
+          const { action } = await agentStart({
+            clientDir: layout.clientDir(name),
+            environment,
+            clock,
+            retryMs: 0,
+            writeLogs: request.logs !== 'none',
+          });
           if (request.logs === 'failures') removeClientLogs(layout, name);
           return action;
         },
         onResult: (name, outcome) => {
           if (outcome.ok) outcomes[outcome.value]++;
-          else failures.add(toCcmlabError(outcome.error).code, name, printable(redactTokens(toCcmlabError(outcome.error).message), 2000));
+          else
+            failures.add(
+              toCcmlabError(outcome.error).code,
+              name,
+              printable(redactTokens(toCcmlabError(outcome.error).message), 2000),
+            );
         },
         signal: request.signal,
       });
@@ -86,7 +105,17 @@ export async function runFleetStart(request: StartRequest): Promise<StartSummary
       await embedded?.site.stop();
     }
     const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
-    return { fleetDir, at: clock.now().toISOString(), started: run.started, outcomes, failed: failures.count, failures: failures.list(), notEnrolled: skipped.count, interrupted: run.stopped, seconds };
+    return {
+      fleetDir,
+      at: clock.now().toISOString(),
+      started: run.started,
+      outcomes,
+      failed: failures.count,
+      failures: failures.list(),
+      notEnrolled: skipped.count,
+      interrupted: run.stopped,
+      seconds,
+    };
   } finally {
     release();
   }

@@ -86,7 +86,9 @@ export class FleetStatistics {
   }
 
   summary(): StatisticsSummary {
-    const latencyMs = Object.fromEntries([...PHASES, 'client' as const].map((phase) => [phase, percentiles(this.durations.get(phase) ?? [])])) as StatisticsSummary['latencyMs'];
+    const latencyMs = Object.fromEntries(
+      [...PHASES, 'client' as const].map((phase) => [phase, percentiles(this.durations.get(phase) ?? [])]),
+    ) as StatisticsSummary['latencyMs'];
     return { enrolled: this.enrolled, failed: this.failures.count, failures: this.failures.list(), latencyMs };
   }
 }

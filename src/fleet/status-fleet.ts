@@ -27,7 +27,13 @@ export interface StatusSummary extends StatusCounts {
 }
 
 export function emptyCounts(): StatusCounts {
-  return { clients: 0, registration: { registered: 0, pending: 0, unassigned: 0 }, tokens: { valid: 0, 'renewal-due': 0, expired: 0 }, notEnrolled: 0, damaged: 0 };
+  return {
+    clients: 0,
+    registration: { registered: 0, pending: 0, unassigned: 0 },
+    tokens: { valid: 0, 'renewal-due': 0, expired: 0 },
+    notEnrolled: 0,
+    damaged: 0,
+  };
 }
 
 /** Counts one client dir: not installed (undefined), damaged (null), or its configuration. */
@@ -51,7 +57,11 @@ function configOf(dir: string): ClientConfig | null | undefined {
   }
 }
 
-export function fleetStatus(request: { lab: Lab; fleetDir: string | undefined; now: string | undefined }): StatusSummary {
+export function fleetStatus(request: {
+  lab: Lab;
+  fleetDir: string | undefined;
+  now: string | undefined;
+}): StatusSummary {
   const fleetDir = path.resolve(request.fleetDir ?? path.join(request.lab.root, 'fleet'));
   const fleet = requireFleet(fleetDir);
   const layout = fleetLayout(fleetDir);

@@ -40,8 +40,16 @@ export interface ModeFacts {
 export function chooseMode(facts: ModeFacts): FleetMode {
   if (facts.siteRunning) return 'lab';
   if (facts.token && facts.cmg) return 'site';
-  if (facts.token) throw new CcmlabError('CCMLAB_E_BAD_OPTION', '--regtoken needs --cmg NAME/CCM_Proxy_MutualAuth/<role ID> (and --site-code) to say where the clients enroll');
-  if (facts.cmg) throw new CcmlabError('CCMLAB_E_BAD_OPTION', '--cmg needs --regtoken or --regtoken-file: the bulk token the clients enroll with');
+  if (facts.token)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      '--regtoken needs --cmg NAME/CCM_Proxy_MutualAuth/<role ID> (and --site-code) to say where the clients enroll',
+    );
+  if (facts.cmg)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      '--cmg needs --regtoken or --regtoken-file: the bulk token the clients enroll with',
+    );
   if (facts.labGiven) {
     throw new CcmlabError(
       'CCMLAB_E_BAD_OPTION',
@@ -61,7 +69,11 @@ const CMG_FORM = /^([^/]+)\/CCM_Proxy_MutualAuth\/(\d{1,20})$/i;
 export function checkCmg(cmg: string): string {
   const match = CMG_FORM.exec(cmg);
   const defect = match ? hostNameDefect(match[1]) : 'is not NAME/CCM_Proxy_MutualAuth/<role ID>';
-  if (defect) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--cmg '${cmg}' ${match ? `names a host that ${defect}` : defect}; write it like CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500`);
+  if (defect)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--cmg '${cmg}' ${match ? `names a host that ${defect}` : defect}; write it like CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500`,
+    );
   return cmg;
 }
 
@@ -71,7 +83,10 @@ export function checkCommandLine(args: readonly string[]): void {
     parseSetupCommand(args);
   } catch (error) {
     if (!isCcmlabError(error)) throw error;
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the clients' ccmsetup command line would be refused: ${error.message}`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `the clients' ccmsetup command line would be refused: ${error.message}`,
+    );
   }
 }
 
@@ -80,9 +95,16 @@ const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 /** `--regtoken` or the bulk token alone in `--regtoken-file` (read once, bounded; never written anywhere). */
 function givenToken(regToken: string | undefined, regTokenFile: string | undefined): string | undefined {
   if (regTokenFile === undefined) return regToken;
-  const text = readBoundedText(regTokenFile, MAX_TOKEN_FILE_BYTES, { label: '--regtoken-file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give a file holding the bulk token alone (line 5 of BulkRegistrationTokenTool /new)' }).trim();
+  const text = readBoundedText(regTokenFile, MAX_TOKEN_FILE_BYTES, {
+    label: '--regtoken-file',
+    code: 'CCMLAB_E_FILE_UNREADABLE',
+    fix: 'give a file holding the bulk token alone (line 5 of BulkRegistrationTokenTool /new)',
+  }).trim();
   if (text === '' || /\s/.test(text)) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--regtoken-file ${regTokenFile} does not hold one bulk token alone; give a file with the token's one line (line 5 of BulkRegistrationTokenTool /new)`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--regtoken-file ${regTokenFile} does not hold one bulk token alone; give a file with the token's one line (line 5 of BulkRegistrationTokenTool /new)`,
+    );
   }
   return text;
 }
@@ -97,7 +119,11 @@ interface SiteFacts {
 function labSiteFacts(lab: Lab): SiteFacts {
   const site = openSite(lab.siteDir);
   try {
-    return { cmg: cmgHostName(site.config.cmgName, site.config.roleId), siteCode: site.config.siteCode, siteLogs: path.resolve(lab.siteLogDir) };
+    return {
+      cmg: cmgHostName(site.config.cmgName, site.config.roleId),
+      siteCode: site.config.siteCode,
+      siteLogs: path.resolve(lab.siteLogDir),
+    };
   } finally {
     site.close();
   }
@@ -105,8 +131,17 @@ function labSiteFacts(lab: Lab): SiteFacts {
 
 function siteFacts(mode: FleetMode, envLab: Lab, options: TargetOptions): SiteFacts {
   if (mode === 'lab') return labSiteFacts(envLab);
-  if (mode === 'embedded') return { cmg: cmgHostName(ARTICLE_CMG, ARTICLE_ROLE_ID), siteCode: ARTICLE_SITE_CODE, siteLogs: path.resolve(envLab.siteLogDir) };
-  if (options.siteCode === undefined) throw new CcmlabError('CCMLAB_E_BAD_OPTION', "--regtoken with --cmg needs --site-code: the code of the site behind that CMG (ccmsetup's SMSSITECODE)");
+  if (mode === 'embedded')
+    return {
+      cmg: cmgHostName(ARTICLE_CMG, ARTICLE_ROLE_ID),
+      siteCode: ARTICLE_SITE_CODE,
+      siteLogs: path.resolve(envLab.siteLogDir),
+    };
+  if (options.siteCode === undefined)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      "--regtoken with --cmg needs --site-code: the code of the site behind that CMG (ccmsetup's SMSSITECODE)",
+    );
   return { cmg: options.cmg ?? '', siteCode: options.siteCode, siteLogs: null };
 }
 
@@ -139,12 +174,26 @@ export interface Target {
 /** The fleet's target, every option checked before anything is written. */
 export function aimFleet(options: TargetOptions, fleetLab: Lab): Target {
   const token = givenToken(options.regToken, options.regTokenFile);
-  const mode = chooseMode({ labGiven: options.labGiven, labRoot: options.lab.root, siteRunning: siteRunsIn(options.lab), token: token !== undefined, cmg: options.cmg !== undefined });
+  const mode = chooseMode({
+    labGiven: options.labGiven,
+    labRoot: options.lab.root,
+    siteRunning: siteRunsIn(options.lab),
+    token: token !== undefined,
+    cmg: options.cmg !== undefined,
+  });
   if (options.cmg !== undefined) checkCmg(options.cmg);
   if (options.namePattern !== undefined) checkNames(parseNamePattern(options.namePattern), options.count);
   const envLab = mode === 'embedded' ? fleetLab : options.lab;
   const facts = siteFacts(mode, envLab, options);
-  const target = { mode, envLab, clock: commandClock(options.now, envLab), cmg: options.cmg ?? facts.cmg, siteCode: options.siteCode ?? facts.siteCode, siteLogs: facts.siteLogs, token };
+  const target = {
+    mode,
+    envLab,
+    clock: commandClock(options.now, envLab),
+    cmg: options.cmg ?? facts.cmg,
+    siteCode: options.siteCode ?? facts.siteCode,
+    siteLogs: facts.siteLogs,
+    token,
+  };
   if (token !== undefined) checkCommandLine(tokenEnrollmentCommandLine(target.cmg, target.siteCode, token));
   return target;
 }

@@ -50,7 +50,10 @@ export function localStamp(time: Date): { time: string; date: string } {
       date: `${pad(time.getMonth() + 1, 2)}-${pad(time.getDate(), 2)}-${pad(time.getFullYear(), 4)}`,
     };
   }
-  return { time: `${lastSecond.clock}.${pad(epochMs - epochSecond * 1000, 3)}${lastSecond.bias}`, date: lastSecond.date };
+  return {
+    time: `${lastSecond.clock}.${pad(epochMs - epochSecond * 1000, 3)}${lastSecond.bias}`,
+    date: lastSecond.date,
+  };
 }
 
 /** `YYYYMMDD-HHMMSS` in local time, as rolled-over client logs are named. */

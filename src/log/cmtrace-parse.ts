@@ -49,7 +49,15 @@ function instant(localDate: string, localTime: string): { time: Date; clock: str
   if (!t || !d) return undefined;
   const fraction = (t[4] ?? '0').padEnd(3, '0').slice(0, 3);
   const bias = t[5] ? Number.parseInt(t[5], 10) : 0;
-  const localMs = Date.UTC(Number(d[3]), Number(d[1]) - 1, Number(d[2]), Number(t[1]), Number(t[2]), Number(t[3]), Number(fraction));
+  const localMs = Date.UTC(
+    Number(d[3]),
+    Number(d[1]) - 1,
+    Number(d[2]),
+    Number(t[1]),
+    Number(t[2]),
+    Number(t[3]),
+    Number(fraction),
+  );
   const clock = `${t[1].padStart(2, '0')}:${t[2]}:${t[3]}.${fraction}`;
   return { time: new Date(localMs + bias * 60_000), clock, bias };
 }
@@ -73,7 +81,8 @@ const ATTRIBUTE = /\s*([A-Za-z]+)="([^"]*)"/y;
 const ATTRIBUTES_END = /\s*>/y;
 const SMS_MARK = '$$<';
 /** The older layout's trailer, from its `$$<` (found by indexOf, never by backtracking over the message). */
-const SMS_TRAILER = /^\$\$<([^>]*)><(\d{1,2}-\d{1,2}-\d{4}) (\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{1,4})><thread=(\d+)(?: \(0x[0-9A-Fa-f]+\))?>\s*$/;
+const SMS_TRAILER =
+  /^\$\$<([^>]*)><(\d{1,2}-\d{1,2}-\d{4}) (\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{1,4})><thread=(\d+)(?: \(0x[0-9A-Fa-f]+\))?>\s*$/;
 
 /**
  * The longest message a record keeps: a longer one is cut there, with a count of what was left
@@ -82,7 +91,9 @@ const SMS_TRAILER = /^\$\$<([^>]*)><(\d{1,2}-\d{1,2}-\d{4}) (\d{1,2}:\d{2}:\d{2}
 export const MAX_MESSAGE_CHARS = 64 * 1024;
 
 function cutMessage(message: string): string {
-  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…(${message.length - MAX_MESSAGE_CHARS} more characters)` : message;
+  return message.length > MAX_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_MESSAGE_CHARS)}…(${message.length - MAX_MESSAGE_CHARS} more characters)`
+    : message;
 }
 
 /**
@@ -134,7 +145,11 @@ function execAt(sticky: RegExp, text: string, at: number): RegExpExecArray | nul
   return sticky.exec(text);
 }
 
-function parseCmTraceRecord(text: string, start: number, ends: RecordEnds): { entry: ParsedEntry; end: number } | undefined {
+function parseCmTraceRecord(
+  text: string,
+  start: number,
+  ends: RecordEnds,
+): { entry: ParsedEntry; end: number } | undefined {
   const messageStart = start + RECORD_START.length;
   const close = ends.closeAfter(messageStart);
   if (close < 0 || ends.isBad(close)) return undefined;
@@ -145,7 +160,11 @@ function parseCmTraceRecord(text: string, start: number, ends: RecordEnds): { en
   }
   const { fields } = attrs;
   // A whole record keeps its place even when its time cannot be read.
-  const when = instant(fields.date ?? '', fields.time ?? '') ?? { time: new Date(Number.NaN), clock: fields.time ?? '', bias: 0 };
+  const when = instant(fields.date ?? '', fields.time ?? '') ?? {
+    time: new Date(Number.NaN),
+    clock: fields.time ?? '',
+    bias: 0,
+  };
   return {
     entry: {
       message: cutMessage(text.slice(messageStart, close)),

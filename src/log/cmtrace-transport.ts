@@ -25,9 +25,17 @@ export interface CmTraceInfo extends CmTraceEntry {
   level: string;
 }
 
-export const LOG_DIR_ROLE: FileRole = { label: 'log directory', code: 'CCMLAB_E_LOG_DIR', fix: 'give a --log-dir that can be created and written to' };
+export const LOG_DIR_ROLE: FileRole = {
+  label: 'log directory',
+  code: 'CCMLAB_E_LOG_DIR',
+  fix: 'give a --log-dir that can be created and written to',
+};
 /** A log file, and the older files it rolls over to. */
-const LOG_FILE_ROLE: FileRole = { label: 'log file', code: 'CCMLAB_E_LOG_WRITE', fix: 'remove what is in its place, free space, or give another --log-dir' };
+const LOG_FILE_ROLE: FileRole = {
+  label: 'log file',
+  code: 'CCMLAB_E_LOG_WRITE',
+  fix: 'remove what is in its place, free space, or give another --log-dir',
+};
 
 /**
  * Refuses, before the first line, a log whose name is taken by anything but a regular file
@@ -41,7 +49,11 @@ export function checkLogFile(file: string): void {
 function writeFailure(file: string, error: unknown): CcmlabError {
   if (isCcmlabError(error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new CcmlabError('CCMLAB_E_LOG_WRITE', `log file ${file} cannot be written (${code}); free space or give a --log-dir that can be written to`, { cause: error });
+  return new CcmlabError(
+    'CCMLAB_E_LOG_WRITE',
+    `log file ${file} cannot be written (${code}); free space or give a --log-dir that can be written to`,
+    { cause: error },
+  );
 }
 
 /**

@@ -23,7 +23,11 @@ export interface FollowOptions {
 
 type Encoding = 'utf8' | 'utf16le';
 
-const FOLLOWED_LOG = { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file' } as const;
+const FOLLOWED_LOG = {
+  label: 'log file',
+  code: 'CCMLAB_E_FILE_UNREADABLE',
+  fix: 'give the path of a .log file',
+} as const;
 
 /**
  * Bytes kept of a record not yet whole: past this, what is pending is not a record being
@@ -76,7 +80,8 @@ class Follower {
     const head = Buffer.alloc(3);
     const n = fs.readSync(this.fd, head, 0, 3, 0);
     this.encoding = n >= 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
-    const bom = this.encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    const bom =
+      this.encoding === 'utf16le' ? 2 : n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
     this.offset = Math.max(start, bom);
   }
 
@@ -84,7 +89,7 @@ class Follower {
     if (this.fd === undefined) return;
     // At most READ_PER_POLL a poll, joined once: a writer that never stops cannot hold a poll (or Ctrl+C) for ever.
     const chunks = [this.pending];
-    for (let read = 0; read < READ_PER_POLL; ) {
+    for (let read = 0; read < READ_PER_POLL;) {
       const chunk = Buffer.allocUnsafe(64 * 1024);
       const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.offset);
       if (n <= 0) break;

@@ -73,7 +73,8 @@ const HISTORY = /^(.+)-(\d{8}-\d{6})(?:-(\d+))?\.log$/i;
 /** What a file name says it is, or undefined for a file that is not a log. */
 export function classifyLogName(name: string): LogFileName | undefined {
   const history = HISTORY.exec(name);
-  if (history) return { base: history[1], kind: 'history', stamp: history[2], sequence: history[3] ? Number(history[3]) : 0 };
+  if (history)
+    return { base: history[1], kind: 'history', stamp: history[2], sequence: history[3] ? Number(history[3]) : 0 };
   const m = /^(.+)\.(log|lo_)$/i.exec(name);
   if (!m) return undefined;
   return { base: m[1], kind: m[2].toLowerCase() === 'log' ? 'live' : 'lo_', stamp: '', sequence: 0 };
@@ -127,7 +128,10 @@ interface Walk {
 }
 
 function tooBig(file: string, size: number, limits: LogSetLimits): CcmlabError {
-  return new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${file} is ${size} bytes, more than the ${limits.maxFileBytes} ccmlab reads; split it first`);
+  return new CcmlabError(
+    'CCMLAB_E_FILE_UNREADABLE',
+    `${file} is ${size} bytes, more than the ${limits.maxFileBytes} ccmlab reads; split it first`,
+  );
 }
 
 /** A folder's entries, sorted by name; counts them against the walk's bound. */
@@ -136,14 +140,20 @@ function listFolder(dir: string, limits: LogSetLimits, walk: Walk): fs.Dirent[] 
   try {
     handle = fs.opendirSync(dir);
   } catch (error) {
-    walk.skipped.push({ path: dir, reason: `folder not readable (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    walk.skipped.push({
+      path: dir,
+      reason: `folder not readable (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    });
     return [];
   }
   const entries: fs.Dirent[] = [];
   try {
     for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
       if (++walk.entries > limits.maxEntries) {
-        throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the folders named hold more than ${limits.maxEntries} entries, more than ccmlab walks; name the log folders themselves`);
+        throw new CcmlabError(
+          'CCMLAB_E_FILE_UNREADABLE',
+          `the folders named hold more than ${limits.maxEntries} entries, more than ccmlab walks; name the log folders themselves`,
+        );
       }
       entries.push(entry);
     }
@@ -187,7 +197,11 @@ function namedFileSet(file: string, limits: LogSetLimits): LogSet {
   let bytes = 0;
   for (const f of set) {
     const stat = fs.statSync(f);
-    if (!stat.isFile()) throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${f} is not a regular file; give the path of a .log file or a folder of logs`);
+    if (!stat.isFile())
+      throw new CcmlabError(
+        'CCMLAB_E_FILE_UNREADABLE',
+        `${f} is not a regular file; give the path of a .log file or a folder of logs`,
+      );
     if (stat.size > limits.maxFileBytes) throw tooBig(f, stat.size, limits);
     bytes += stat.size;
   }
@@ -199,10 +213,17 @@ function setsFor(target: string, limits: LogSetLimits, skipped: SkippedFile[]): 
   try {
     stat = fs.statSync(target);
   } catch {
-    throw new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `log file ${target} does not exist; give the path of a .log file or a folder of logs`);
+    throw new CcmlabError(
+      'CCMLAB_E_FILE_NOT_FOUND',
+      `log file ${target} does not exist; give the path of a .log file or a folder of logs`,
+    );
   }
   if (stat.isFile()) return [namedFileSet(target, limits)];
-  if (!stat.isDirectory()) throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `${target} is not a file or a folder; give the path of a .log file or a folder of logs`);
+  if (!stat.isDirectory())
+    throw new CcmlabError(
+      'CCMLAB_E_FILE_UNREADABLE',
+      `${target} is not a file or a folder; give the path of a .log file or a folder of logs`,
+    );
   const walk: Walk = { found: [], skipped, entries: 0 };
   walkFolder(target, limits, walk);
   return groupLogFiles(walk.found);
@@ -212,11 +233,17 @@ function setsFor(target: string, limits: LogSetLimits, skipped: SkippedFile[]): 
 function checkBounds(sets: readonly LogSet[], limits: LogSetLimits): void {
   const files = sets.reduce((n, s) => n + s.files.length, 0);
   if (files > limits.maxFiles) {
-    throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the paths named hold ${files} log files, more than the ${limits.maxFiles} ccmlab merges; name fewer or narrower folders`);
+    throw new CcmlabError(
+      'CCMLAB_E_FILE_UNREADABLE',
+      `the paths named hold ${files} log files, more than the ${limits.maxFiles} ccmlab merges; name fewer or narrower folders`,
+    );
   }
   const bytes = sets.reduce((n, s) => n + s.bytes, 0);
   if (bytes > limits.maxTotalBytes) {
-    throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the logs named total ${bytes} bytes, more than the ${limits.maxTotalBytes} ccmlab merges; name fewer or narrower folders`);
+    throw new CcmlabError(
+      'CCMLAB_E_FILE_UNREADABLE',
+      `the logs named total ${bytes} bytes, more than the ${limits.maxTotalBytes} ccmlab merges; name fewer or narrower folders`,
+    );
   }
 }
 
@@ -291,7 +318,11 @@ export function tagRecords(entries: readonly ParsedEntry[], log: string, previou
 function readBounded(file: string, limits: LogSetLimits): Buffer {
   const size = fs.statSync(file).size;
   if (size > limits.maxFileBytes) throw tooBig(file, size, limits);
-  return readBoundedFile(file, limits.maxFileBytes, { label: 'log file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give the path of a .log file or a folder of logs' });
+  return readBoundedFile(file, limits.maxFileBytes, {
+    label: 'log file',
+    code: 'CCMLAB_E_FILE_UNREADABLE',
+    fix: 'give the path of a .log file or a folder of logs',
+  });
 }
 
 interface ReadBudget {
@@ -300,7 +331,11 @@ interface ReadBudget {
   stopped?: { file: string; readChars: number; totalChars: number };
 }
 
-function readLogSet(set: LogSet, options: Required<MergeOptions>, budget: ReadBudget): { records: LogRecord[]; unparsed: number; tail: LogTail } {
+function readLogSet(
+  set: LogSet,
+  options: Required<MergeOptions>,
+  budget: ReadBudget,
+): { records: LogRecord[]; unparsed: number; tail: LogTail } {
   const { limits, keep } = options;
   const records: LogRecord[] = [];
   let unparsed = 0;
@@ -311,7 +346,10 @@ function readLogSet(set: LogSet, options: Required<MergeOptions>, budget: ReadBu
     const bytes = readBounded(file, limits);
     budget.bytes -= bytes.length;
     if (budget.bytes < 0) {
-      throw new CcmlabError('CCMLAB_E_FILE_UNREADABLE', `the logs named grew past the ${limits.maxTotalBytes} bytes ccmlab merges while being read; name fewer or narrower folders`);
+      throw new CcmlabError(
+        'CCMLAB_E_FILE_UNREADABLE',
+        `the logs named grew past the ${limits.maxTotalBytes} bytes ccmlab merges while being read; name fewer or narrower folders`,
+      );
     }
     const text = decodeText(bytes);
     const parsed = parseCmTrace(text, { expired: budget.expired });
@@ -351,7 +389,8 @@ class Heads {
 
   push(head: { list: number; pos: number; at: number }): void {
     this.heap.push(head);
-    for (let i = this.heap.length - 1; i > 0 && this.before(i, (i - 1) >> 1); i = (i - 1) >> 1) this.swap(i, (i - 1) >> 1);
+    for (let i = this.heap.length - 1; i > 0 && this.before(i, (i - 1) >> 1); i = (i - 1) >> 1)
+      this.swap(i, (i - 1) >> 1);
   }
 
   pop(): { list: number; pos: number; at: number } {
@@ -359,7 +398,7 @@ class Heads {
     const last = this.heap.pop() as { list: number; pos: number; at: number };
     if (this.heap.length === 0) return top;
     this.heap[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const [l, r] = [2 * i + 1, 2 * i + 2];
       let least = i;
       if (l < this.heap.length && this.before(l, least)) least = l;
@@ -396,7 +435,10 @@ export interface MergeOptions {
 
 /** Reads every set and merges their records by time; each log keeps its own order. */
 export function mergeTimeline(sets: readonly LogSet[], options: MergeOptions = {}): Timeline {
-  const resolved: Required<MergeOptions> = { keep: options.keep ?? (() => true), limits: options.limits ?? LOG_SET_LIMITS };
+  const resolved: Required<MergeOptions> = {
+    keep: options.keep ?? (() => true),
+    limits: options.limits ?? LOG_SET_LIMITS,
+  };
   const budget: ReadBudget = { bytes: resolved.limits.maxTotalBytes, expired: readDeadline(resolved.limits.maxReadMs) };
   const reads: ReturnType<typeof readLogSet>[] = [];
   let unreadLogs = 0;

@@ -16,5 +16,17 @@ export interface LogSettings {
 }
 
 export const MIN_LOG_SIZE = 10_000;
-export const CLIENT_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 250_000, maxHistory: 1 };
-export const SITE_LOG_DEFAULTS: LogSettings = { enabled: true, level: 1, debug: false, maxSize: 2_500_000, maxHistory: 1 };
+export const CLIENT_LOG_DEFAULTS: LogSettings = {
+  enabled: true,
+  level: 1,
+  debug: false,
+  maxSize: 250_000,
+  maxHistory: 1,
+};
+export const SITE_LOG_DEFAULTS: LogSettings = {
+  enabled: true,
+  level: 1,
+  debug: false,
+  maxSize: 2_500_000,
+  maxHistory: 1,
+};

@@ -8,7 +8,13 @@ import type { RolloverStyle } from './log-files';
 import type { CcmLogLevel, LogSettings } from './log-settings';
 import { logClosed, logOpened } from './open-logs';
 
-export { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, SITE_LOG_DEFAULTS, type CcmLogLevel, type LogSettings } from './log-settings';
+export {
+  CLIENT_LOG_DEFAULTS,
+  MIN_LOG_SIZE,
+  SITE_LOG_DEFAULTS,
+  type CcmLogLevel,
+  type LogSettings,
+} from './log-settings';
 
 /**
  * One CMTrace log file behind a winston logger. Client logs follow the client.msi

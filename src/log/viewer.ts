@@ -34,7 +34,10 @@ export function compileGrep(pattern: string): TextMatcher {
   try {
     compiled = RE2JS.compile(pattern);
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--grep '${escapeControl(pattern)}' is not a valid RE2 regular expression (${(error as Error).message}); RE2 has no back-references or lookaround`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--grep '${escapeControl(pattern)}' is not a valid RE2 regular expression (${(error as Error).message}); RE2 has no back-references or lookaround`,
+    );
   }
   return { test: (text) => compiled.matcher(text).find() };
 }

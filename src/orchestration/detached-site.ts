@@ -12,7 +12,11 @@ import { checkSiteStart, type SiteRunOptions } from './run-site';
 /** A detached site's stderr, in its site directory. */
 const CONSOLE_FILE = 'console.log';
 
-const CONSOLE_FILE_ROLE: FileRole = { label: "the detached site's console file", code: 'CCMLAB_E_STATE_WRITE', fix: 'remove it and start the site again' };
+const CONSOLE_FILE_ROLE: FileRole = {
+  label: "the detached site's console file",
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'remove it and start the site again',
+};
 
 /** The detached site's stderr, made afresh: the last run's goes (a link itself, never what it names), a new file is made in its place. */
 function openConsoleFile(file: string): number {
@@ -25,7 +29,10 @@ function openConsoleFile(file: string): number {
  * site runs on the directory (before its console.log is touched); then the foreground command
  * (`command`: node's arguments for it, the script first) runs the site in a process of its own.
  */
-export async function startDetachedSite(options: SiteRunOptions, command: readonly string[]): Promise<{ ready: ReadyInfo; consoleFile: string }> {
+export async function startDetachedSite(
+  options: SiteRunOptions,
+  command: readonly string[],
+): Promise<{ ready: ReadyInfo; consoleFile: string }> {
   checkSiteStart(options);
   refuseIfRunning(options.siteDir);
   const consoleFile = path.resolve(options.siteDir, CONSOLE_FILE);
@@ -55,7 +62,12 @@ function startDetached(command: readonly string[], consoleFile: string, timeoutM
     let stdout = '';
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new CcmlabError('CCMLAB_E_LISTEN', `the site did not start within ${timeoutMs / 1000} s; run 'ccmlab site start' without --detach to see why`));
+      reject(
+        new CcmlabError(
+          'CCMLAB_E_LISTEN',
+          `the site did not start within ${timeoutMs / 1000} s; run 'ccmlab site start' without --detach to see why`,
+        ),
+      );
     }, timeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -84,8 +96,15 @@ function startDetached(command: readonly string[], consoleFile: string, timeoutM
         reported = undefined;
       }
       // The site's own refusal (already running, a busy port) is this command's, code and all.
-      if (reported?.code && reported.code in ERRORS && reported.message) reject(new CcmlabError(reported.code as ErrorCode, reported.message));
-      else reject(new CcmlabError('CCMLAB_E_LISTEN', `the site stopped at start (exit ${String(code)}): ${reported?.message ?? written}`));
+      if (reported?.code && reported.code in ERRORS && reported.message)
+        reject(new CcmlabError(reported.code as ErrorCode, reported.message));
+      else
+        reject(
+          new CcmlabError(
+            'CCMLAB_E_LISTEN',
+            `the site stopped at start (exit ${String(code)}): ${reported?.message ?? written}`,
+          ),
+        );
     });
   });
 }

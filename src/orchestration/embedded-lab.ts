@@ -45,7 +45,11 @@ export interface EmbeddedLab extends EmbeddedSite {
   tokenValidTo: string;
 }
 
-const LAB_DIR = { label: 'lab directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --lab that can be created and written to' } as const;
+const LAB_DIR = {
+  label: 'lab directory',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'give a --lab that can be created and written to',
+} as const;
 
 /** Empties `dir` if an earlier lab made it; refuses any other non-empty directory. */
 export function freshLab(dir: string): void {
@@ -56,7 +60,10 @@ export function freshLab(dir: string): void {
     removeTree(dir, LAB_DIR);
   }
   makeDirectory(dir, LAB_DIR);
-  writeFileAtomic(path.join(dir, MARKER), 'made by ccmlab; removed and made again by the next demo or bench run here\n');
+  writeFileAtomic(
+    path.join(dir, MARKER),
+    'made by ccmlab; removed and made again by the next demo or bench run here\n',
+  );
 }
 
 /**
@@ -65,10 +72,24 @@ export function freshLab(dir: string): void {
  * lab, then run in-process on free loopback ports, its names published there. `keys`: the
  * site's key pairs made beforehand (the bench's), so that none is generated here.
  */
-export async function startEmbeddedSite(dir: string, clock: Clock, keys?: readonly KeyPairPem[]): Promise<EmbeddedSite> {
+export async function startEmbeddedSite(
+  dir: string,
+  clock: Clock,
+  keys?: readonly KeyPairPem[],
+): Promise<EmbeddedSite> {
   const lab = labAt(dir);
   if (!fs.existsSync(path.join(lab.siteDir, SITE_FILE))) {
-    await initSite({ dir: lab.siteDir, siteCode: ARTICLE_SITE_CODE, mpName: 'mp01.contoso.com', cmgName: ARTICLE_CMG, roleId: ARTICLE_ROLE_ID, passive: false, force: false, clock, keys });
+    await initSite({
+      dir: lab.siteDir,
+      siteCode: ARTICLE_SITE_CODE,
+      mpName: 'mp01.contoso.com',
+      cmgName: ARTICLE_CMG,
+      roleId: ARTICLE_ROLE_ID,
+      passive: false,
+      force: false,
+      clock,
+      keys,
+    });
   }
   const opened = openSite(lab.siteDir);
   try {
@@ -76,12 +97,26 @@ export async function startEmbeddedSite(dir: string, clock: Clock, keys?: readon
   } finally {
     opened.close();
   }
-  const site = await runSite({ siteDir: lab.siteDir, logDir: lab.siteLogDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, lab, clock: () => clock });
+  const site = await runSite({
+    siteDir: lab.siteDir,
+    logDir: lab.siteLogDir,
+    host: '127.0.0.1',
+    mpPort: 0,
+    mpHttpsPort: 0,
+    cmgPort: 0,
+    lab,
+    clock: () => clock,
+  });
   return { lab, dir, siteDir: lab.siteDir, siteLogs: lab.siteLogDir, site };
 }
 
 /** A fresh embedded lab in `dir` (the demo's and the bench's) with a bulk registration token. */
-export async function startEmbeddedLab(dir: string, clock: Clock, tokenLifetimeMinutes: number, keys?: readonly KeyPairPem[]): Promise<EmbeddedLab> {
+export async function startEmbeddedLab(
+  dir: string,
+  clock: Clock,
+  tokenLifetimeMinutes: number,
+  keys?: readonly KeyPairPem[],
+): Promise<EmbeddedLab> {
   freshLab(dir);
   const embedded = await startEmbeddedSite(dir, clock, keys);
   try {
@@ -104,7 +139,12 @@ export function articleCommandLine(token: string): string[] {
 }
 
 /** One client of the embedded lab through ccmsetup in-process, with the article's command line. */
-export function runArticleSetup(lab: EmbeddedLab, netbios: string, clock: Clock, options: { retryMs?: number } = {}): Promise<Extract<SetupOutcome, { kind: 'install' }>> {
+export function runArticleSetup(
+  lab: EmbeddedLab,
+  netbios: string,
+  clock: Clock,
+  options: { retryMs?: number } = {},
+): Promise<Extract<SetupOutcome, { kind: 'install' }>> {
   return runSetup({
     setupArgs: articleCommandLine(lab.token),
     netbios,
@@ -141,20 +181,40 @@ const DEMO_TOKEN_MINUTES = 4320;
  * told to `say` as it starts; the site is stopped at the end whatever happens.
  */
 export async function runDemo(dir: string, clock: Clock, say: (line: string) => void): Promise<DemoSummary> {
-  say(`1. Creating site ${ARTICLE_SITE_CODE} (CMG ${ARTICLE_CMG}, MP role ID ${ARTICLE_ROLE_ID}) and starting it on loopback`);
+  say(
+    `1. Creating site ${ARTICLE_SITE_CODE} (CMG ${ARTICLE_CMG}, MP role ID ${ARTICLE_ROLE_ID}) and starting it on loopback`,
+  );
   const lab = await startEmbeddedLab(dir, clock, DEMO_TOKEN_MINUTES);
   try {
     say(`2. Site running in ${lab.siteDir}: MP ${lab.site.ready.mp}, CMG ${lab.site.ready.cmg}`);
     say(`3. BulkRegistrationTokenTool /new: tracking GUID ${lab.tokenGuid}, valid until ${lab.tokenValidTo}`);
     const line = articleCommandLine('<redacted>').join(' ');
-    say(`4. ccmsetup.exe ${line}\n   (the lab resolves ${ARTICLE_CMG} to 127.0.0.1:${new URL(lab.site.ready.cmg).port} and trusts the site's root)`);
+    say(
+      `4. ccmsetup.exe ${line}\n   (the lab resolves ${ARTICLE_CMG} to 127.0.0.1:${new URL(lab.site.ready.cmg).port} and trusts the site's root)`,
+    );
     const { result, clientDir, logDir } = await runArticleSetup(lab, 'CLIENT01', clock);
     const locationLog = path.join(logDir, 'ClientLocation.log');
-    const text = decodeText(readBoundedFile(locationLog, 2 * CLIENT_LOG_DEFAULTS.maxSize, { label: 'ClientLocation.log', code: 'CCMLAB_E_FILE_UNREADABLE', fix: `see ${logDir}` }));
+    const text = decodeText(
+      readBoundedFile(locationLog, 2 * CLIENT_LOG_DEFAULTS.maxSize, {
+        label: 'ClientLocation.log',
+        code: 'CCMLAB_E_FILE_UNREADABLE',
+        fix: `see ${logDir}`,
+      }),
+    );
     const rotation = parseCmTrace(text).entries.find((e) => e.message.startsWith('Rotating internet management point'));
     const config = result.state?.config;
-    if (!rotation || !config?.token) throw new CcmlabError('CCMLAB_E_INTERNAL', `the demo client did not enroll; see ${logDir}`);
-    return { clientLocationLine: rotation.message, smsid: config.smsid, tokenExpiresAt: config.token.expiresAt, renewalDue: config.token.renewalDue, clientDir, clientLogs: logDir, siteLogs: lab.siteLogs, locationLog };
+    if (!rotation || !config?.token)
+      throw new CcmlabError('CCMLAB_E_INTERNAL', `the demo client did not enroll; see ${logDir}`);
+    return {
+      clientLocationLine: rotation.message,
+      smsid: config.smsid,
+      tokenExpiresAt: config.token.expiresAt,
+      renewalDue: config.token.renewalDue,
+      clientDir,
+      clientLogs: logDir,
+      siteLogs: lab.siteLogs,
+      locationLog,
+    };
   } finally {
     await lab.site.stop();
   }

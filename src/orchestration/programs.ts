@@ -26,9 +26,18 @@ export interface ProgramResult {
 }
 
 /** `program` with `args` in the lab rooted at `dir` (its cwd and CCMLAB_LAB), killed after `timeoutMs`. */
-export function runProgram(program: Program, args: readonly string[], dir: string, timeoutMs = RUN_TIMEOUT_MS): Promise<ProgramResult> {
+export function runProgram(
+  program: Program,
+  args: readonly string[],
+  dir: string,
+  timeoutMs = RUN_TIMEOUT_MS,
+): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', `${program}.js`), ...args], { cwd: dir, env: labEnvironmentFor(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', `${program}.js`), ...args], {
+      cwd: dir,
+      env: labEnvironmentFor(dir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = { stdout: '', stderr: '' };
     const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (out[key].length < MAX_OUTPUT) out[key] += chunk.toString('utf8');
@@ -43,4 +52,3 @@ export function runProgram(program: Program, args: readonly string[], dir: strin
     });
   });
 }
-

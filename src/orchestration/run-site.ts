@@ -63,7 +63,15 @@ export async function runSite(options: SiteRunOptions): Promise<SiteInstance> {
   const release = claimSite(options.siteDir);
   let running: RunningSite | undefined;
   try {
-    running = await startSite({ siteDir: options.siteDir, host: options.host, mpPort: options.mpPort, mpHttpsPort: options.mpHttpsPort, cmgPort: options.cmgPort, logDir: options.logDir, clock });
+    running = await startSite({
+      siteDir: options.siteDir,
+      host: options.host,
+      mpPort: options.mpPort,
+      mpHttpsPort: options.mpHttpsPort,
+      cmgPort: options.cmgPort,
+      logDir: options.logDir,
+      clock,
+    });
     announce(options, running.ready);
   } catch (error) {
     try {

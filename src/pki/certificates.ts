@@ -21,7 +21,11 @@ export function generateRsaKeyPair(bits = 2048): Promise<KeyPairPem> {
   return new Promise((resolve, reject) => {
     crypto.generateKeyPair(
       'rsa',
-      { modulusLength: bits, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } },
+      {
+        modulusLength: bits,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      },
       (error, publicKeyPem, privateKeyPem) => (error ? reject(error) : resolve({ publicKeyPem, privateKeyPem })),
     );
   });
@@ -37,7 +41,13 @@ export interface CertificateRequest {
   isCa?: boolean;
   /** Extended key usage OIDs (serverAuth = 1.3.6.1.5.5.7.3.1). */
   extendedKeyUsage?: string[];
-  keyUsage?: { digitalSignature?: boolean; keyEncipherment?: boolean; dataEncipherment?: boolean; keyCertSign?: boolean; cRLSign?: boolean };
+  keyUsage?: {
+    digitalSignature?: boolean;
+    keyEncipherment?: boolean;
+    dataEncipherment?: boolean;
+    keyCertSign?: boolean;
+    cRLSign?: boolean;
+  };
   /** CRL distribution point URLs (http://…): clients that check revocation fetch the CRL there. */
   crlDistributionPoints?: string[];
   /** Issuer; omitted means self-signed. */
@@ -95,7 +105,11 @@ export async function issueCertificate(request: CertificateRequest, keys?: KeyPa
     ...(request.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
   ];
   if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
-  if (request.crlDistributionPoints?.length) extensions.push({ name: 'cRLDistributionPoints', altNames: request.crlDistributionPoints.map((value) => ({ type: 6, value })) });
+  if (request.crlDistributionPoints?.length)
+    extensions.push({
+      name: 'cRLDistributionPoints',
+      altNames: request.crlDistributionPoints.map((value) => ({ type: 6, value })),
+    });
   extensions.push({ name: 'subjectKeyIdentifier' });
   cert.setExtensions(extensions);
   signSha256Rsa(cert, request.issuer ? request.issuer.privateKeyPem : pair.privateKeyPem);
@@ -109,7 +123,9 @@ export async function issueCertificate(request: CertificateRequest, keys?: KeyPa
 function signSha256Rsa(cert: forge.pki.Certificate, privateKeyPem: string): void {
   cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
   // forge's own (x509.js), missing from its type declarations.
-  const { getTBSCertificate } = forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
+  const { getTBSCertificate } = forge.pki as unknown as {
+    getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1;
+  };
   cert.tbsCertificate = getTBSCertificate(cert);
   const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
   cert.signature = crypto.sign('sha256', tbs, privateKeyOf(privateKeyPem)).toString('binary');

@@ -45,7 +45,10 @@ function sequence(...items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
 }
 
 function algorithm(): forge.asn1.Asn1 {
-  return sequence(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(SHA256_WITH_RSA).getBytes()), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''));
+  return sequence(
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(SHA256_WITH_RSA).getBytes()),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
+  );
 }
 
 /** A signed CRL, DER. */
@@ -53,9 +56,18 @@ export function buildCrl(request: CrlRequest): Buffer {
   const issuer = forge.pki.certificateFromPem(request.issuerCertificatePem);
   const crlNumber = sequence(
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(CRL_NUMBER).getBytes()),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, integerBytes(request.number.toString(16)))).getBytes()),
+    asn1.create(
+      asn1.Class.UNIVERSAL,
+      asn1.Type.OCTETSTRING,
+      false,
+      asn1
+        .toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, integerBytes(request.number.toString(16))))
+        .getBytes(),
+    ),
   );
-  const revoked = request.revoked.map((r) => sequence(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, integerBytes(r.serial)), time(r.revokedAt)));
+  const revoked = request.revoked.map((r) =>
+    sequence(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, integerBytes(r.serial)), time(r.revokedAt)),
+  );
   const tbs = sequence(
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, String.fromCharCode(1)),
     algorithm(),
@@ -67,7 +79,11 @@ export function buildCrl(request: CrlRequest): Buffer {
   );
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signature = crypto.sign('sha256', tbsDer, request.issuerKey);
-  const crl = sequence(tbs, algorithm(), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString('binary')}`));
+  const crl = sequence(
+    tbs,
+    algorithm(),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString('binary')}`),
+  );
   return Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
 }
 
@@ -78,14 +94,21 @@ export interface ParsedCrl {
 }
 
 function serialHex(node: forge.asn1.Asn1): string {
-  return Buffer.from(node.value as string, 'binary').toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase();
+  return Buffer.from(node.value as string, 'binary')
+    .toString('hex')
+    .replace(/^(00)+(?=.)/, '')
+    .toUpperCase();
 }
 
 function readTime(node: forge.asn1.Asn1): Date {
-  return node.type === asn1.Type.UTCTIME ? asn1.utcTimeToDate(node.value as string) : asn1.generalizedTimeToDate(node.value as string);
+  return node.type === asn1.Type.UTCTIME
+    ? asn1.utcTimeToDate(node.value as string)
+    : asn1.generalizedTimeToDate(node.value as string);
 }
 
-const isTime = (node: forge.asn1.Asn1 | undefined) => node?.tagClass === asn1.Class.UNIVERSAL && (node.type === asn1.Type.UTCTIME || node.type === asn1.Type.GENERALIZEDTIME);
+const isTime = (node: forge.asn1.Asn1 | undefined) =>
+  node?.tagClass === asn1.Class.UNIVERSAL &&
+  (node.type === asn1.Type.UTCTIME || node.type === asn1.Type.GENERALIZEDTIME);
 
 /** Reads a CRL and verifies its signature with the issuer's public key; throws on any defect. */
 export function readCrl(der: Buffer, issuerPublicKey: crypto.KeyObject): ParsedCrl {
@@ -100,19 +123,28 @@ export function readCrl(der: Buffer, issuerPublicKey: crypto.KeyObject): ParsedC
   if (!isTime(fields[at])) throw new Error('the CRL has no thisUpdate');
   const thisUpdate = readTime(fields[at++]);
   const nextUpdate = isTime(fields[at]) ? readTime(fields[at++]) : undefined;
-  const list = fields[at]?.tagClass === asn1.Class.UNIVERSAL && fields[at].type === asn1.Type.SEQUENCE ? (fields[at].value as forge.asn1.Asn1[]) : [];
-  return { thisUpdate, nextUpdate, revokedSerials: new Set(list.map((entry) => serialHex((entry.value as forge.asn1.Asn1[])[0]))) };
+  const list =
+    fields[at]?.tagClass === asn1.Class.UNIVERSAL && fields[at].type === asn1.Type.SEQUENCE
+      ? (fields[at].value as forge.asn1.Asn1[])
+      : [];
+  return {
+    thisUpdate,
+    nextUpdate,
+    revokedSerials: new Set(list.map((entry) => serialHex((entry.value as forge.asn1.Asn1[])[0]))),
+  };
 }
 
 /** The URLs of a certificate's CRL distribution points (fullName URIs). */
 export function crlDistributionPoints(certificateDer: Buffer): string[] {
   const cert = forge.pki.certificateFromAsn1(asn1.fromDer(certificateDer.toString('binary')));
-  const extension = cert.extensions.find((e: { id?: string }) => e.id === CRL_DISTRIBUTION_POINTS) as { value?: string } | undefined;
+  const extension = cert.extensions.find((e: { id?: string }) => e.id === CRL_DISTRIBUTION_POINTS) as
+    { value?: string } | undefined;
   if (!extension?.value) return [];
   const urls: string[] = [];
   const walk = (node: forge.asn1.Asn1, depth: number): void => {
     if (depth > 8) return;
-    if (node.tagClass === asn1.Class.CONTEXT_SPECIFIC && node.type === 6 && typeof node.value === 'string') urls.push(node.value);
+    if (node.tagClass === asn1.Class.CONTEXT_SPECIFIC && node.type === 6 && typeof node.value === 'string')
+      urls.push(node.value);
     else if (Array.isArray(node.value)) for (const child of node.value) walk(child, depth + 1);
   };
   walk(asn1.fromDer(extension.value), 0);

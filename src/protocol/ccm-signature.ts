@@ -48,9 +48,14 @@ const CLIENT_TOKEN = new RegExp(`^(GUID:${GUID_TEXT});(\\d{4}-\\d{2}-\\d{2}T\\d{
 export function parseClientToken(value: string | undefined): ClientTokenParse {
   if (value === undefined || value === '') return { ok: false, defect: 'the ClientToken header is missing' };
   const m = CLIENT_TOKEN.exec(value);
-  if (!m) return { ok: false, defect: `the ClientToken header '${printable(value, 120)}' is not GUID:<id>;<yyyy-MM-ddTHH:mm:ssZ>;2` };
+  if (!m)
+    return {
+      ok: false,
+      defect: `the ClientToken header '${printable(value, 120)}' is not GUID:<id>;<yyyy-MM-ddTHH:mm:ssZ>;2`,
+    };
   const time = new Date(m[2]);
-  if (Number.isNaN(time.getTime())) return { ok: false, defect: `the ClientToken time '${m[2]}' is not a valid instant` };
+  if (Number.isNaN(time.getTime()))
+    return { ok: false, defect: `the ClientToken time '${m[2]}' is not a valid instant` };
   return { ok: true, smsid: parseSmsid(m[1]) as string, time };
 }
 

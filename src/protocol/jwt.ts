@@ -35,11 +35,15 @@ function decodePart(part: string, what: string): { ok: true; bytes: Buffer } | {
   }
   const bytes = Buffer.from(part, 'base64url');
   // Non-zero bits after the last byte decode to the same bytes: one token, many spellings.
-  if (bytes.toString('base64url') !== part) return { ok: false, defect: `its ${what} is not canonical base64url (non-zero trailing bits)` };
+  if (bytes.toString('base64url') !== part)
+    return { ok: false, defect: `its ${what} is not canonical base64url (non-zero trailing bits)` };
   return { ok: true, bytes };
 }
 
-function parseJsonObject(bytes: Buffer, what: string): { ok: true; value: Record<string, unknown> } | { ok: false; defect: string } {
+function parseJsonObject(
+  bytes: Buffer,
+  what: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; defect: string } {
   const parsed = parseStrictJson(bytes.toString('utf8'));
   if (!parsed.ok) return { ok: false, defect: `its ${what} is not valid JSON (${parsed.defect})` };
   const value = parsed.value;
@@ -51,10 +55,14 @@ function parseJsonObject(bytes: Buffer, what: string): { ok: true; value: Record
 
 /** Splits and decodes without verifying anything but the encoding. */
 export function decodeJwt(token: string, maxLength = MAX_TOKEN_LENGTH): JwtDecodeResult {
-  if (token.length > maxLength) return { ok: false, defect: `it is ${token.length} characters long, more than the ${maxLength} a token can be` };
+  if (token.length > maxLength)
+    return { ok: false, defect: `it is ${token.length} characters long, more than the ${maxLength} a token can be` };
   const parts = token.split('.');
   if (parts.length !== 3) {
-    return { ok: false, defect: `it has ${parts.length} part${parts.length === 1 ? '' : 's'}; a token has 3 (header.payload.signature)` };
+    return {
+      ok: false,
+      defect: `it has ${parts.length} part${parts.length === 1 ? '' : 's'}; a token has 3 (header.payload.signature)`,
+    };
   }
   const header = decodePart(parts[0], 'header');
   if (!header.ok) return header;
@@ -68,7 +76,12 @@ export function decodeJwt(token: string, maxLength = MAX_TOKEN_LENGTH): JwtDecod
   if (!payloadJson.ok) return payloadJson;
   return {
     ok: true,
-    jwt: { header: headerJson.value, payload: payloadJson.value, signature: signature.bytes, signingInput: `${parts[0]}.${parts[1]}` },
+    jwt: {
+      header: headerJson.value,
+      payload: payloadJson.value,
+      signature: signature.bytes,
+      signingInput: `${parts[0]}.${parts[1]}`,
+    },
   };
 }
 
@@ -87,7 +100,10 @@ export const BULK_TOKEN_CLAIMS = {
 } as const;
 
 /** The first claim that is missing or of the wrong JSON type, if any. */
-export function claimShapeDefect(payload: Record<string, unknown>, claims: Record<string, 'string' | 'number'>): string | undefined {
+export function claimShapeDefect(
+  payload: Record<string, unknown>,
+  claims: Record<string, 'string' | 'number'>,
+): string | undefined {
   for (const [name, type] of Object.entries(claims)) {
     if (!(name in payload)) return `its payload has no '${name}' claim`;
     if (typeof payload[name] !== type) return `its '${name}' claim is not a ${type}`;
@@ -97,9 +113,12 @@ export function claimShapeDefect(payload: Record<string, unknown>, claims: Recor
 
 /** Header shape every site token shares: RS256 with the signer's SHA-1 thumbprint in x5t. */
 export function headerShapeDefect(header: Record<string, unknown>): string | undefined {
-  if (header.alg !== 'RS256') return `its header names algorithm ${JSON.stringify(header.alg ?? null)}; site tokens are RS256`;
-  if (header.typ !== undefined && header.typ !== 'JWT') return `its header type is ${JSON.stringify(header.typ)}, not "JWT"`;
-  if (typeof header.x5t !== 'string' || header.x5t === '') return 'its header has no x5t (signing certificate thumbprint)';
+  if (header.alg !== 'RS256')
+    return `its header names algorithm ${JSON.stringify(header.alg ?? null)}; site tokens are RS256`;
+  if (header.typ !== undefined && header.typ !== 'JWT')
+    return `its header type is ${JSON.stringify(header.typ)}, not "JWT"`;
+  if (typeof header.x5t !== 'string' || header.x5t === '')
+    return 'its header has no x5t (signing certificate thumbprint)';
   return undefined;
 }
 

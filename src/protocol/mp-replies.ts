@@ -26,7 +26,11 @@ export function buildMpList(entries: readonly MpListEntry[]): string {
   return `<MPList>${mps}</MPList>`;
 }
 
-export function buildMpKeyInformation(siteCode: string, mp: { name: string; fqdn: string }, publicKeyDer: Buffer): string {
+export function buildMpKeyInformation(
+  siteCode: string,
+  mp: { name: string; fqdn: string },
+  publicKeyDer: Buffer,
+): string {
   return (
     `<MPKEYINFORMATION><SITECODE>${escapeXml(siteCode)}</SITECODE><MPS><MP><NAME>${escapeXml(mp.name)}</NAME>` +
     `<FQDN>${escapeXml(mp.fqdn)}</FQDN><PUBLICKEY>${publicKeyDer.toString('hex').toUpperCase()}</PUBLICKEY></MP></MPS></MPKEYINFORMATION>`
@@ -39,7 +43,12 @@ export function buildCertificateReply(element: 'SITESIGNCERT' | 'MPCERT', siteCo
 
 /** The CMG's ServiceMetadata (ccmlab's shape): the MPs it fronts. */
 export function buildServiceMetadata(cmgName: string, siteCode: string, roleIds: readonly string[]): string {
-  const mps = roleIds.map((id) => `<ManagementPoint RoleID="${escapeXml(id)}" Path="${escapeXml(cmgProxyPath(id))}" SiteCode="${escapeXml(siteCode)}"/>`).join('');
+  const mps = roleIds
+    .map(
+      (id) =>
+        `<ManagementPoint RoleID="${escapeXml(id)}" Path="${escapeXml(cmgProxyPath(id))}" SiteCode="${escapeXml(siteCode)}"/>`,
+    )
+    .join('');
   return `<ServiceMetadata Name="${escapeXml(cmgName)}"><ManagementPoints>${mps}</ManagementPoints></ServiceMetadata>`;
 }
 

@@ -27,7 +27,15 @@ export const NTLM_FLAGS = {
 } as const;
 
 /** What the server offers: the client's wishes among these are granted. */
-const OFFERED = NTLM_FLAGS.UNICODE | NTLM_FLAGS.OEM | NTLM_FLAGS.SIGN | NTLM_FLAGS.SEAL | NTLM_FLAGS.EXTENDED_SESSIONSECURITY | NTLM_FLAGS.KEY_128 | NTLM_FLAGS.KEY_EXCH | NTLM_FLAGS.KEY_56;
+const OFFERED =
+  NTLM_FLAGS.UNICODE |
+  NTLM_FLAGS.OEM |
+  NTLM_FLAGS.SIGN |
+  NTLM_FLAGS.SEAL |
+  NTLM_FLAGS.EXTENDED_SESSIONSECURITY |
+  NTLM_FLAGS.KEY_128 |
+  NTLM_FLAGS.KEY_EXCH |
+  NTLM_FLAGS.KEY_56;
 
 export type AuthScheme = 'NTLM' | 'Negotiate';
 
@@ -44,10 +52,15 @@ export function parseAuthorization(header: string): NtlmParse<{ scheme: AuthSche
   if (!m) return { ok: false, defect: 'the Authorization header is not NTLM or Negotiate with a base64 token' };
   const scheme: AuthScheme = m[1].toLowerCase() === 'ntlm' ? 'NTLM' : 'Negotiate';
   const blob = Buffer.from(m[2], 'base64');
-  if (blob.length > MAX_NTLM_MESSAGE) return { ok: false, defect: `the ${scheme} token is ${blob.length} bytes, more than ${MAX_NTLM_MESSAGE}` };
+  if (blob.length > MAX_NTLM_MESSAGE)
+    return { ok: false, defect: `the ${scheme} token is ${blob.length} bytes, more than ${MAX_NTLM_MESSAGE}` };
   // Negotiate carries NTLMSSP raw (as Windows sends it without Kerberos) or inside SPNEGO.
   const at = blob.indexOf(NTLM_SIGNATURE);
-  if (at < 0) return { ok: false, defect: `the ${scheme} token holds no NTLMSSP message (Kerberos is not offered by this lab MP)` };
+  if (at < 0)
+    return {
+      ok: false,
+      defect: `the ${scheme} token holds no NTLMSSP message (Kerberos is not offered by this lab MP)`,
+    };
   return { ok: true, value: { scheme, message: blob.subarray(at) } };
 }
 
@@ -57,45 +70,67 @@ function field(message: Buffer, at: number, what: string): NtlmParse<Buffer> {
   const length = message.readUInt16LE(at);
   const offset = message.readUInt32LE(at + 4);
   if (length === 0) return { ok: true, value: Buffer.alloc(0) };
-  if (offset + length > message.length) return { ok: false, defect: `its ${what} (${length} bytes at ${offset}) runs past the end of the message (${message.length} bytes)` };
+  if (offset + length > message.length)
+    return {
+      ok: false,
+      defect: `its ${what} (${length} bytes at ${offset}) runs past the end of the message (${message.length} bytes)`,
+    };
   return { ok: true, value: message.subarray(offset, offset + length) };
 }
 
 function text(bytes: Buffer, unicode: boolean, what: string): NtlmParse<string> {
   if (unicode && bytes.length % 2 !== 0) return { ok: false, defect: `its ${what} is not UTF-16LE (odd length)` };
   const value = bytes.toString(unicode ? 'utf16le' : 'latin1');
-   
+
   if (/[\u0000-\u001f\u007f]/.test(value)) return { ok: false, defect: `its ${what} holds control characters` };
   return { ok: true, value };
 }
 
 function parseAuthenticate(message: Buffer): NtlmParse<NtlmMessage> {
-  if (message.length < 64) return { ok: false, defect: `an AUTHENTICATE message is at least 64 bytes; this one is ${message.length}` };
+  if (message.length < 64)
+    return { ok: false, defect: `an AUTHENTICATE message is at least 64 bytes; this one is ${message.length}` };
   const flags = message.readUInt32LE(60);
   const unicode = (flags & NTLM_FLAGS.UNICODE) !== 0;
   const parts: Record<string, string> = {};
-  for (const [name, at] of [['domain', 28], ['user', 36], ['workstation', 44]] as const) {
+  for (const [name, at] of [
+    ['domain', 28],
+    ['user', 36],
+    ['workstation', 44],
+  ] as const) {
     const bytes = field(message, at, name);
     if (!bytes.ok) return bytes;
-    if (bytes.value.length > 512) return { ok: false, defect: `its ${name} is ${bytes.value.length} bytes, more than 512` };
+    if (bytes.value.length > 512)
+      return { ok: false, defect: `its ${name} is ${bytes.value.length} bytes, more than 512` };
     const decoded = text(bytes.value, unicode, name);
     if (!decoded.ok) return decoded;
     parts[name] = decoded.value;
   }
-  for (const [name, at] of [['LM response', 12], ['NT response', 20]] as const) {
+  for (const [name, at] of [
+    ['LM response', 12],
+    ['NT response', 20],
+  ] as const) {
     const bytes = field(message, at, name);
     if (!bytes.ok) return bytes;
   }
-  if (parts.user === '') return { ok: false, defect: 'its user name is empty (anonymous NTLM is not a machine account)' };
-  return { ok: true, value: { type: 3, flags, domain: parts.domain, user: parts.user, workstation: parts.workstation } };
+  if (parts.user === '')
+    return { ok: false, defect: 'its user name is empty (anonymous NTLM is not a machine account)' };
+  return {
+    ok: true,
+    value: { type: 3, flags, domain: parts.domain, user: parts.user, workstation: parts.workstation },
+  };
 }
 
 export function parseNtlmMessage(message: Buffer): NtlmParse<NtlmMessage> {
-  if (message.length < 16 || !message.subarray(0, 8).equals(NTLM_SIGNATURE)) return { ok: false, defect: 'it is not an NTLMSSP message' };
+  if (message.length < 16 || !message.subarray(0, 8).equals(NTLM_SIGNATURE))
+    return { ok: false, defect: 'it is not an NTLMSSP message' };
   const type = message.readUInt32LE(8);
   if (type === 1) return { ok: true, value: { type: 1, flags: message.readUInt32LE(12) } };
   if (type === 3) return parseAuthenticate(message);
-  if (type === 2 && message.length >= 32) return { ok: true, value: { type: 2, flags: message.readUInt32LE(20), challenge: Buffer.from(message.subarray(24, 32)) } };
+  if (type === 2 && message.length >= 32)
+    return {
+      ok: true,
+      value: { type: 2, flags: message.readUInt32LE(20), challenge: Buffer.from(message.subarray(24, 32)) },
+    };
   return { ok: false, defect: `message type ${type} is not one a client sends` };
 }
 
@@ -125,7 +160,14 @@ export function buildChallenge(options: ChallengeOptions): Buffer {
   const unicode = (options.requested & NTLM_FLAGS.UNICODE) !== 0;
   const encode = (s: string) => Buffer.from(s, unicode ? 'utf16le' : 'latin1');
   const flags =
-    ((options.requested & OFFERED) | NTLM_FLAGS.REQUEST_TARGET | NTLM_FLAGS.NTLM | NTLM_FLAGS.ALWAYS_SIGN | NTLM_FLAGS.TARGET_TYPE_DOMAIN | NTLM_FLAGS.TARGET_INFO | NTLM_FLAGS.VERSION) >>> 0;
+    ((options.requested & OFFERED) |
+      NTLM_FLAGS.REQUEST_TARGET |
+      NTLM_FLAGS.NTLM |
+      NTLM_FLAGS.ALWAYS_SIGN |
+      NTLM_FLAGS.TARGET_TYPE_DOMAIN |
+      NTLM_FLAGS.TARGET_INFO |
+      NTLM_FLAGS.VERSION) >>>
+    0;
   const timestamp = Buffer.alloc(8);
   timestamp.writeBigUInt64LE(options.timestamp);
   const targetName = encode(options.domain);

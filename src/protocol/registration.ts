@@ -79,13 +79,19 @@ export function parseRegistrationRequest(bodyText: string): RegistrationParse {
   if (typeof signing === 'string') return { ok: false, defect: signing };
   const encryption = hexField(child(certificates, 'Encryption'), 'encryption');
   if (typeof encryption === 'string') return { ok: false, defect: encryption };
-  const properties = new Map(children(child(data, 'DiscoveryProperties'), 'Property').map((p) => [attribute(p, 'Name') ?? '', attribute(p, 'Value') ?? '']));
+  const properties = new Map(
+    children(child(data, 'DiscoveryProperties'), 'Property').map((p) => [
+      attribute(p, 'Name') ?? '',
+      attribute(p, 'Value') ?? '',
+    ]),
+  );
   const requestType = attribute(data, 'RequestType');
   if (requestType !== 'Registration' && requestType !== 'Confirmation') {
     return { ok: false, defect: `RequestType '${requestType ?? ''}' is neither Registration nor Confirmation` };
   }
   const internetFlag = properties.get('InternetFlag') ?? '0';
-  if (internetFlag !== '0' && internetFlag !== '1') return { ok: false, defect: `InternetFlag '${internetFlag}' is neither 0 nor 1` };
+  if (internetFlag !== '0' && internetFlag !== '1')
+    return { ok: false, defect: `InternetFlag '${internetFlag}' is neither 0 nor 1` };
   const agent = child(data, 'AgentInformation');
   return {
     ok: true,
@@ -125,7 +131,9 @@ export function buildRegistrationResponse(response: RegistrationResponse): strin
   return `<ClientRegistrationResponse ResponseType="${response.responseType}" TimeStamp="${escapeXml(response.timeStamp)}" Status="${response.status}" SMSID="${escapeXml(response.smsid)}"${approval}/>`;
 }
 
-export function parseRegistrationResponse(bodyText: string): { ok: true; response: RegistrationResponse } | { ok: false; defect: string } {
+export function parseRegistrationResponse(
+  bodyText: string,
+): { ok: true; response: RegistrationResponse } | { ok: false; defect: string } {
   const parsed = parseXml(bodyText, 'the registration reply', 64 * 1024);
   if (!parsed.ok) return parsed;
   const node = child(parsed.doc, 'ClientRegistrationResponse');
@@ -136,7 +144,13 @@ export function parseRegistrationResponse(bodyText: string): { ok: true; respons
   const responseType = attribute(node, 'ResponseType') === 'Confirmation' ? 'Confirmation' : 'Registration';
   return {
     ok: true,
-    response: { responseType, timeStamp: attribute(node, 'TimeStamp') ?? '', status, smsid: attribute(node, 'SMSID') ?? '', approval: attribute(node, 'ApprovalStatus') },
+    response: {
+      responseType,
+      timeStamp: attribute(node, 'TimeStamp') ?? '',
+      status,
+      smsid: attribute(node, 'SMSID') ?? '',
+      approval: attribute(node, 'ApprovalStatus'),
+    },
   };
 }
 
@@ -174,12 +188,22 @@ export function parseRegistrationTimeStamp(text: string): Date | undefined {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const millis = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
   const time = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
-  const named = [time.getUTCFullYear(), time.getUTCMonth() + 1, time.getUTCDate(), time.getUTCHours(), time.getUTCMinutes(), time.getUTCSeconds()];
-  return year >= 1000 && named.every((value, i) => value === [year, month, day, hour, minute, second][i]) ? time : undefined;
+  const named = [
+    time.getUTCFullYear(),
+    time.getUTCMonth() + 1,
+    time.getUTCDate(),
+    time.getUTCHours(),
+    time.getUTCMinutes(),
+    time.getUTCSeconds(),
+  ];
+  return year >= 1000 && named.every((value, i) => value === [year, month, day, hour, minute, second][i])
+    ? time
+    : undefined;
 }
 
 const NETBIOS_NAME = /^[A-Za-z0-9!@#$%^&'(){}~_-]{1,15}$/;
-const FQDN = /^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const FQDN =
+  /^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 /** The first field of a parsed request that is beyond its limit or out of shape, if any. */
 export function registrationFieldDefect(request: ParsedRegistrationRequest): string | undefined {
@@ -188,7 +212,11 @@ export function registrationFieldDefect(request: ParsedRegistrationRequest): str
     ['Netbios Name', request.netbiosName, (v) => NETBIOS_NAME.test(v)],
     ['FQ Name', request.fqdn, (v) => FQDN.test(v)],
     ['Locale ID', request.localeId, (v) => /^\d{1,5}$/.test(v)],
-    ['SMSID', request.smsid, (v) => v === '' || (v.length <= limits.smsid + 2 && v.startsWith('GUID:') && parseSmsid(v) !== undefined)],
+    [
+      'SMSID',
+      request.smsid,
+      (v) => v === '' || (v.length <= limits.smsid + 2 && v.startsWith('GUID:') && parseSmsid(v) !== undefined),
+    ],
     ['TimeStamp', request.timeStamp, (v) => parseRegistrationTimeStamp(v) !== undefined],
     ['AgentIdentity', request.agentIdentity, (v) => /^[\x20-\x7e]{0,64}$/.test(v)],
     ['AgentVersion', request.agentVersion, (v) => /^[0-9.]{0,32}$/.test(v)],
@@ -196,10 +224,15 @@ export function registrationFieldDefect(request: ParsedRegistrationRequest): str
     ['SignatureValue', request.signatureHex, (v) => v.length <= limits.signature],
   ];
   for (const [name, value, ok] of checks) {
-    if (!ok(value)) return `${name} (${countOf(value.length, 'character')}) is beyond its limit or not in the expected form`;
+    if (!ok(value))
+      return `${name} (${countOf(value.length, 'character')}) is beyond its limit or not in the expected form`;
   }
-  for (const [name, der] of [['signing', request.signingCertificateDer], ['encryption', request.encryptionCertificateDer]] as const) {
-    if (der.length > limits.certificate) return `the ${name} certificate is ${der.length} bytes, more than ${limits.certificate}`;
+  for (const [name, der] of [
+    ['signing', request.signingCertificateDer],
+    ['encryption', request.encryptionCertificateDer],
+  ] as const) {
+    if (der.length > limits.certificate)
+      return `the ${name} certificate is ${der.length} bytes, more than ${limits.certificate}`;
   }
   return undefined;
 }

@@ -21,10 +21,13 @@ const parser = new XMLParser({
 });
 
 export function parseXml(text: string, what: string, maxLength: number): XmlResult {
-  if (text.length > maxLength) return { ok: false, defect: `${what} is ${text.length} characters, more than the ${maxLength} allowed` };
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) return { ok: false, defect: `${what} declares a DOCTYPE or ENTITY, which is refused` };
+  if (text.length > maxLength)
+    return { ok: false, defect: `${what} is ${text.length} characters, more than the ${maxLength} allowed` };
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    return { ok: false, defect: `${what} declares a DOCTYPE or ENTITY, which is refused` };
   const valid = XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, defect: `${what} is not well-formed XML (${valid.err.msg} at line ${valid.err.line})` };
+  if (valid !== true)
+    return { ok: false, defect: `${what} is not well-formed XML (${valid.err.msg} at line ${valid.err.line})` };
   return { ok: true, doc: parser.parse(text) as XmlNode };
 }
 

@@ -37,18 +37,25 @@ function evidenceRows(facts: AnswerFacts): string[] {
     const whose = r.expect.origin === 'microsoft' ? `Microsoft (${r.expect.source ?? 'published'})` : 'ccmlab';
     const held = r.found && r.ok ? r.found : undefined;
     const place = held ? `${held.file}\0${held.line}` : `missing ${i}`;
-    const cells = held ? `| ${cell(path.relative(facts.dir, held.file))} | ${held.line} | \`${cell(held.text)}\`` : `| ${cell(r.expect.log)} | — | not found in this run (${r.why ?? 'missing'})`;
+    const cells = held
+      ? `| ${cell(path.relative(facts.dir, held.file))} | ${held.line} | \`${cell(held.text)}\``
+      : `| ${cell(r.expect.log)} | — | not found in this run (${r.why ?? 'missing'})`;
     const row = rows.get(place) ?? { cells, wordings: new Set<string>(), key: false };
     row.wordings.add(whose);
     row.key ||= r.expect.key;
     rows.set(place, row);
   });
-  return [...rows.values()].map((row) => `${row.cells} | ${[...row.wordings].join(', ')}${row.key ? ' **key**' : ''} |`);
+  return [...rows.values()].map(
+    (row) => `${row.cells} | ${[...row.wordings].join(', ')}${row.key ? ' **key**' : ''} |`,
+  );
 }
 
 export function answerKey(facts: AnswerFacts): string {
   const { scenario } = facts;
-  const steps = facts.steps.map((s, i) => `${i + 1}. \`${s.command}\`${s.say ? ` — ${s.say}` : ''} (exit ${s.exit ?? 'none: killed'}${s.ok ? '' : `, expected ${s.expectedExit}`})`);
+  const steps = facts.steps.map(
+    (s, i) =>
+      `${i + 1}. \`${s.command}\`${s.say ? ` — ${s.say}` : ''} (exit ${s.exit ?? 'none: killed'}${s.ok ? '' : `, expected ${s.expectedExit}`})`,
+  );
   const sources = scenario.sources.map((s) => `- ${s.id}: ${s.title}, ${s.url}`);
   return [
     `# ${scenario.title}`,

@@ -13,7 +13,14 @@ import { removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { runProgram, type Program } from '../orchestration/programs';
 import { answerKey, type StepOutcome } from './answer-key';
-import { keptValue, parseScenarioSteps, splitCommandLine, substitute, type ScenarioSteps, type Step } from './scenario-steps';
+import {
+  keptValue,
+  parseScenarioSteps,
+  splitCommandLine,
+  substitute,
+  type ScenarioSteps,
+  type Step,
+} from './scenario-steps';
 
 /**
  * One scenario run: a fresh lab in `<out>/<name>/` (its own site, clients, clock and free
@@ -45,23 +52,37 @@ const scenarioFolder = (name: string): string => `catalogue/scenarios/${name}`;
 
 function loadSteps(name: string): ScenarioSteps {
   const file = path.join(packageRoot(), scenarioFolder(name), 'steps.json');
-  const text = readBoundedText(file, MAX_STEPS_FILE, { label: "scenario's steps", code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' });
+  const text = readBoundedText(file, MAX_STEPS_FILE, {
+    label: "scenario's steps",
+    code: 'CCMLAB_E_SCENARIO',
+    fix: 'restore it from the repository',
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_SCENARIO', `${file} is not JSON (${(error as Error).message}); restore it from the repository`);
+    throw new CcmlabError(
+      'CCMLAB_E_SCENARIO',
+      `${file} is not JSON (${(error as Error).message}); restore it from the repository`,
+    );
   }
   return parseScenarioSteps(json, file);
 }
 
-const SCENARIO_DIR = { label: 'scenario folder', code: 'CCMLAB_E_SCENARIO_DIR', fix: 'give an --out that can be created and written to' } as const;
+const SCENARIO_DIR = {
+  label: 'scenario folder',
+  code: 'CCMLAB_E_SCENARIO_DIR',
+  fix: 'give an --out that can be created and written to',
+} as const;
 
 /** A fresh folder: a scenario run's own may be replaced (its site stopped first); anything else is left alone. */
 async function freshDir(dir: string): Promise<void> {
   if (fs.existsSync(dir)) {
     if (!fs.existsSync(path.join(dir, MARKER))) {
-      throw new CcmlabError('CCMLAB_E_SCENARIO_DIR', `${dir} exists and is not a scenario run's folder; choose another --out, or remove it yourself`);
+      throw new CcmlabError(
+        'CCMLAB_E_SCENARIO_DIR',
+        `${dir} exists and is not a scenario run's folder; choose another --out, or remove it yourself`,
+      );
     }
     await runProgram('ccmlab', ['site', 'stop'], dir);
     removeTree(dir, SCENARIO_DIR);
@@ -71,29 +92,56 @@ async function freshDir(dir: string): Promise<void> {
 }
 
 /** Runs one step of the steps.json `file`; keeps what it names. Returns its outcome and what it printed (for the transcript). */
-async function runStep(step: Step, values: Record<string, string>, dir: string, file: string): Promise<{ outcome: StepOutcome; transcript: string }> {
+async function runStep(
+  step: Step,
+  values: Record<string, string>,
+  dir: string,
+  file: string,
+): Promise<{ outcome: StepOutcome; transcript: string }> {
   const folder = path.posix.dirname(file);
   for (const [name, spec] of Object.entries(step.keep)) {
-    if ('file' in spec) values[name] = readBoundedText(path.join(packageRoot(), folder, spec.file), MAX_STEPS_FILE, { label: "scenario's file", code: 'CCMLAB_E_SCENARIO', fix: 'restore it from the repository' }).trim();
+    if ('file' in spec)
+      values[name] = readBoundedText(path.join(packageRoot(), folder, spec.file), MAX_STEPS_FILE, {
+        label: "scenario's file",
+        code: 'CCMLAB_E_SCENARIO',
+        fix: 'restore it from the repository',
+      }).trim();
   }
   if (!step.run) {
-    const kept = Object.entries(step.keep).map(([name, spec]) => `$${name} from ${'file' in spec ? `${folder}/${spec.file}` : 'the step before'}`);
-    return { outcome: { command: `(keeps ${kept.join(', ')})`, say: step.say, expectedExit: 0, exit: 0, ok: true }, transcript: '' };
+    const kept = Object.entries(step.keep).map(
+      ([name, spec]) => `$${name} from ${'file' in spec ? `${folder}/${spec.file}` : 'the step before'}`,
+    );
+    return {
+      outcome: { command: `(keeps ${kept.join(', ')})`, say: step.say, expectedExit: 0, exit: 0, ok: true },
+      transcript: '',
+    };
   }
   const [program, ...args] = splitCommandLine(substitute(step.run, values, file));
   const result = await runProgram(program as Program, args, dir);
   for (const [name, spec] of Object.entries(step.keep)) {
     if ('file' in spec) continue;
     const value = keptValue(spec, result.stdout);
-    if (value === undefined) throw new CcmlabError('CCMLAB_E_SCENARIO', `${file}: '${step.run}' printed no value for $${name}`);
+    if (value === undefined)
+      throw new CcmlabError('CCMLAB_E_SCENARIO', `${file}: '${step.run}' printed no value for $${name}`);
     values[name] = value;
   }
-  const command = redactTokens(step.run.replace(/\$([A-Z][A-Z0-9_]*)/g, (whole, name: string) => (name in values && values[name].length <= 64 ? values[name] : whole)));
+  const command = redactTokens(
+    step.run.replace(/\$([A-Z][A-Z0-9_]*)/g, (whole, name: string) =>
+      name in values && values[name].length <= 64 ? values[name] : whole,
+    ),
+  );
   const transcript = redactTokens(`$ ${command}\n${result.stdout}${result.stderr}[exit ${result.exit}]\n\n`);
-  return { outcome: { command, say: step.say, expectedExit: step.exit, exit: result.exit, ok: result.exit === step.exit }, transcript };
+  return {
+    outcome: { command, say: step.say, expectedExit: step.exit, exit: result.exit, ok: result.exit === step.exit },
+    transcript,
+  };
 }
 
-async function runSteps(plan: ScenarioSteps, dir: string, file: string): Promise<{ steps: StepOutcome[]; transcript: string }> {
+async function runSteps(
+  plan: ScenarioSteps,
+  dir: string,
+  file: string,
+): Promise<{ steps: StepOutcome[]; transcript: string }> {
   const values: Record<string, string> = {};
   const steps: StepOutcome[] = [];
   let transcript = '';
@@ -107,7 +155,10 @@ async function runSteps(plan: ScenarioSteps, dir: string, file: string): Promise
     }
   } finally {
     for (const step of plan.cleanup) {
-      const ran = await runStep(step, values, dir, file).catch((error: Error) => ({ outcome: undefined, transcript: `cleanup failed: ${printable(error.message)}\n` }));
+      const ran = await runStep(step, values, dir, file).catch((error: Error) => ({
+        outcome: undefined,
+        transcript: `cleanup failed: ${printable(error.message)}\n`,
+      }));
       transcript += ran.transcript;
     }
   }
@@ -126,6 +177,18 @@ export async function runScenario(scenario: Scenario, catalogue: Catalogue, out:
   const diagnosisOk = scenario.outcome === 'success' ? diagnosedAs.length === 0 : diagnosedAs.includes(scenario.name);
   const answer = path.join(dir, 'ANSWER.md');
   writeFileAtomic(answer, answerKey({ scenario, dir, steps, expectations }));
-  const ok = steps.length === plan.steps.length && steps.every((s) => s.ok) && expectations.every((r) => r.ok) && diagnosisOk;
-  return { name: scenario.name, title: scenario.title, outcome: scenario.outcome, dir, ok, steps, expectations, diagnosedAs, diagnosisOk, answer };
+  const ok =
+    steps.length === plan.steps.length && steps.every((s) => s.ok) && expectations.every((r) => r.ok) && diagnosisOk;
+  return {
+    name: scenario.name,
+    title: scenario.title,
+    outcome: scenario.outcome,
+    dir,
+    ok,
+    steps,
+    expectations,
+    diagnosedAs,
+    diagnosisOk,
+    answer,
+  };
 }

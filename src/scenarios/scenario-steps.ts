@@ -40,7 +40,8 @@ function fail(file: string, what: string): never {
 
 function parseKeep(file: string, where: string, value: unknown): Record<string, KeepSpec> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(file, `${where}.keep must be an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(file, `${where}.keep must be an object`);
   const keep: Record<string, KeepSpec> = {};
   for (const [name, spec] of Object.entries(value as Record<string, unknown>)) {
     if (!VARIABLE.test(name)) fail(file, `${where}.keep: '${printable(name)}' is not a variable name (A-Z, 0-9, _)`);
@@ -48,7 +49,11 @@ function parseKeep(file: string, where: string, value: unknown): Record<string, 
     if (s && Number.isInteger(s.line) && (s.line as number) >= 1) keep[name] = { line: s.line as number };
     else if (s && typeof s.json === 'string') keep[name] = { json: s.json };
     else if (s && typeof s.file === 'string' && !s.file.split(/[\\/]/).includes('..')) keep[name] = { file: s.file };
-    else fail(file, `${where}.keep.${name} must be {"line": N}, {"json": "a.b"} or {"file": "a file of the scenario's folder"}`);
+    else
+      fail(
+        file,
+        `${where}.keep.${name} must be {"line": N}, {"json": "a.b"} or {"file": "a file of the scenario's folder"}`,
+      );
   }
   return keep;
 }
@@ -59,14 +64,21 @@ function parseStep(file: string, where: string, value: unknown): Step {
   if (s.run !== undefined && (typeof s.run !== 'string' || !PROGRAMS.includes(s.run.split(' ')[0] as Program))) {
     fail(file, `${where}.run must be a command line starting with ${PROGRAMS.join(', ')}`);
   }
-  if (s.exit !== undefined && (!Number.isInteger(s.exit) || (s.exit as number) < 0 || (s.exit as number) > 255)) fail(file, `${where}.exit must be an exit code 0-255`);
+  if (s.exit !== undefined && (!Number.isInteger(s.exit) || (s.exit as number) < 0 || (s.exit as number) > 255))
+    fail(file, `${where}.exit must be an exit code 0-255`);
   if (s.say !== undefined && typeof s.say !== 'string') fail(file, `${where}.say must be text`);
-  return { run: s.run as string | undefined, exit: (s.exit as number | undefined) ?? 0, keep: parseKeep(file, where, s.keep), say: s.say as string | undefined };
+  return {
+    run: s.run as string | undefined,
+    exit: (s.exit as number | undefined) ?? 0,
+    keep: parseKeep(file, where, s.keep),
+    say: s.say as string | undefined,
+  };
 }
 
 function parseStepList(file: string, name: string, value: unknown): Step[] {
   if (value === undefined && name === 'cleanup') return [];
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STEPS) fail(file, `"${name}" must be a list of 1 to ${MAX_STEPS} steps`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STEPS)
+    fail(file, `"${name}" must be a list of 1 to ${MAX_STEPS} steps`);
   return value.map((step, i) => parseStep(file, `${name}[${i}]`, step));
 }
 
@@ -74,8 +86,17 @@ export function parseScenarioSteps(json: unknown, file: string): ScenarioSteps {
   const o = json as Record<string, unknown> | null;
   if (!o || typeof o !== 'object' || Array.isArray(o)) fail(file, 'it must hold one JSON object');
   const bindings = (o.bindings ?? {}) as Record<string, unknown>;
-  if (typeof bindings !== 'object' || Array.isArray(bindings) || Object.values(bindings).some((v) => typeof v !== 'string')) fail(file, '"bindings" must map names to text');
-  return { bindings: bindings as Record<string, string>, steps: parseStepList(file, 'steps', o.steps), cleanup: parseStepList(file, 'cleanup', o.cleanup) };
+  if (
+    typeof bindings !== 'object' ||
+    Array.isArray(bindings) ||
+    Object.values(bindings).some((v) => typeof v !== 'string')
+  )
+    fail(file, '"bindings" must map names to text');
+  return {
+    bindings: bindings as Record<string, string>,
+    steps: parseStepList(file, 'steps', o.steps),
+    cleanup: parseStepList(file, 'cleanup', o.cleanup),
+  };
 }
 
 /** `$NAME` replaced by its kept value; an unknown name is an error in the scenario, not an empty string. */
@@ -102,6 +123,7 @@ export function keptValue(spec: { line: number } | { json: string }, stdout: str
   } catch {
     return undefined;
   }
-  for (const key of spec.json.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of spec.json.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }

@@ -22,5 +22,8 @@ export function wasAccepted(db: SiteDb, digest: string): boolean {
 /** Remembers a request until `until`, and forgets those whose time has passed at `now`. */
 export function rememberAccepted(db: SiteDb, digest: string, until: Date, now: Date): void {
   statement(db, 'DELETE FROM accepted_registrations WHERE expires_ms < ?').run(now.getTime());
-  statement(db, 'INSERT INTO accepted_registrations (digest, expires_ms) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING').run(digest, until.getTime());
+  statement(
+    db,
+    'INSERT INTO accepted_registrations (digest, expires_ms) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING',
+  ).run(digest, until.getTime());
 }

@@ -20,7 +20,11 @@ export interface SiteAdmin {
   clock: Clock;
 }
 
-export const CERTIFICATE_TITLES: Record<RenewableCertificate, string> = { 'token-signing': 'SMS Token Signing Certificate', 'role-ssl': 'SMS Role SSL Certificate', cmg: 'CMG server certificate' };
+export const CERTIFICATE_TITLES: Record<RenewableCertificate, string> = {
+  'token-signing': 'SMS Token Signing Certificate',
+  'role-ssl': 'SMS Role SSL Certificate',
+  cmg: 'CMG server certificate',
+};
 
 function withSite<T>(siteDir: string, work: (site: Site) => T): T {
   const site = openSite(siteDir);
@@ -43,12 +47,27 @@ export type TokenRow = Record<string, string | null>;
 export function tokenRows(admin: SiteAdmin, all: boolean): TokenRow[] {
   const now = admin.clock.now();
   return withSite(admin.siteDir, (site) => {
-    const rows: TokenRow[] = listBulkTokens(site, now).map((t: BulkTokenRecord) => ({ guid: t.guid, type: t.type, validFrom: t.validFrom, validTo: t.validTo, status: t.status, blockedAt: t.blockedAt }));
+    const rows: TokenRow[] = listBulkTokens(site, now).map((t: BulkTokenRecord) => ({
+      guid: t.guid,
+      type: t.type,
+      validFrom: t.validFrom,
+      validTo: t.validTo,
+      status: t.status,
+      blockedAt: t.blockedAt,
+    }));
     if (!all) return rows;
     for (const { name } of SITE_CERTIFICATES) {
       const c = site.certificate(name);
       const status = c.notAfter.getTime() < now.getTime() ? 'Expired' : 'Active';
-      rows.push({ guid: null, type: c.title, validFrom: c.notBefore.toISOString(), validTo: c.notAfter.toISOString(), status, blockedAt: null, thumbprint: c.thumbprint });
+      rows.push({
+        guid: null,
+        type: c.title,
+        validFrom: c.notBefore.toISOString(),
+        validTo: c.notAfter.toISOString(),
+        status,
+        blockedAt: null,
+        thumbprint: c.thumbprint,
+      });
     }
     return rows;
   });
@@ -66,7 +85,9 @@ export function changeTokenBlock(admin: SiteAdmin, guid: string, blocked: boolea
   return withSite(admin.siteDir, (site) => {
     const change = setBulkTokenBlocked(site, guid, blocked, admin.clock.now());
     const state = blocked ? 'blocked' : 'unblocked';
-    const message = change.changed ? `Bulk registration token ${guid} is now ${state}.` : `Bulk registration token ${guid} was already ${state}; nothing changed.`;
+    const message = change.changed
+      ? `Bulk registration token ${guid} is now ${state}.`
+      : `Bulk registration token ${guid} was already ${state}; nothing changed.`;
     providerLog(admin).info(message);
     return { ...change, message };
   });
@@ -90,7 +111,10 @@ export async function renewCertificate(admin: SiteAdmin, name: RenewableCertific
     site.close();
   }
   const title = CERTIFICATE_TITLES[name];
-  const consequence = name === 'token-signing' ? 'Tokens signed by the old certificate are no longer accepted.' : 'The running site serves the new certificate to new connections.';
+  const consequence =
+    name === 'token-signing'
+      ? 'Tokens signed by the old certificate are no longer accepted.'
+      : 'The running site serves the new certificate to new connections.';
   providerLog(admin).info(`${title} renewed: ${renewed.previous} replaced by ${renewed.current}. ${consequence}`);
   return { title, ...renewed, consequence };
 }
@@ -103,7 +127,9 @@ export interface CertificateRevocation extends RevocationResult {
 export function revokeCertificate(admin: SiteAdmin, name: RenewableCertificate): CertificateRevocation {
   const revoked = withSite(admin.siteDir, (site) => revokeSiteCertificate(site, name, admin.clock.now()));
   const title = CERTIFICATE_TITLES[name];
-  const message = revoked.changed ? `${title} ${revoked.serial} is revoked: it is on the CRL the MP publishes.` : `${title} ${revoked.serial} was already revoked; nothing changed.`;
+  const message = revoked.changed
+    ? `${title} ${revoked.serial} is revoked: it is on the CRL the MP publishes.`
+    : `${title} ${revoked.serial} was already revoked; nothing changed.`;
   providerLog(admin).info(message);
   return { ...revoked, message };
 }
@@ -122,7 +148,11 @@ export function siteSetting(siteDir: string, key: string): { key: SettingKey; va
 }
 
 /** `site config set`: the running site reads the change at once. */
-export function changeSetting(siteDir: string, key: string, value: string): { key: SettingKey; value: SiteSettings[SettingKey] } {
+export function changeSetting(
+  siteDir: string,
+  key: string,
+  value: string,
+): { key: SettingKey; value: SiteSettings[SettingKey] } {
   return withSite(siteDir, (site) => {
     const known = requireSettingKey(key);
     return { key: known, value: writeSetting(site.db, known, value) };

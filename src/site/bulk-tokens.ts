@@ -48,7 +48,11 @@ export function whoAmI(): string {
 }
 
 function toRecord(row: Row, now: Date): BulkTokenRecord {
-  const status: TokenStatus = row.blocked_at ? 'Blocked' : Date.parse(row.expires) < now.getTime() ? 'Expired' : 'Active';
+  const status: TokenStatus = row.blocked_at
+    ? 'Blocked'
+    : Date.parse(row.expires) < now.getTime()
+      ? 'Expired'
+      : 'Active';
   return {
     guid: row.guid,
     type: 'Bulk Registration Token',
@@ -70,7 +74,12 @@ export interface CreatedBulkToken {
 /** Signs a new token and records its GUID and validity; the token is returned, not kept. */
 export function createBulkToken(site: Site, lifetimeMinutes: number, now: Date): CreatedBulkToken {
   const guid = newGuid();
-  const token = issueBulkToken(site.tokenSigner(), { hierarchyId: site.config.hierarchyId, guid, notBefore: now, lifetimeMinutes });
+  const token = issueBulkToken(site.tokenSigner(), {
+    hierarchyId: site.config.hierarchyId,
+    guid,
+    notBefore: now,
+    lifetimeMinutes,
+  });
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const row: Row = {
     guid,
@@ -102,9 +111,16 @@ export function findBulkToken(site: Site, guid: string, now: Date): BulkTokenRec
 /** What the token service checks a presented bulk token against; undefined if the site never issued the GUID. */
 export function issuedBulkToken(site: Site, guid: string): IssuedBulkToken | undefined {
   const normalised = normaliseGuid(guid);
-  const row = normalised ? (statement(site.db, 'SELECT not_before, expires, blocked_at FROM bulk_tokens WHERE guid = ?').get(normalised) as Pick<Row, 'not_before' | 'expires' | 'blocked_at'> | undefined) : undefined;
+  const row = normalised
+    ? (statement(site.db, 'SELECT not_before, expires, blocked_at FROM bulk_tokens WHERE guid = ?').get(normalised) as
+        Pick<Row, 'not_before' | 'expires' | 'blocked_at'> | undefined)
+    : undefined;
   if (!row) return undefined;
-  return { nbf: Date.parse(row.not_before) / 1000, exp: Date.parse(row.expires) / 1000, blocked: row.blocked_at !== null };
+  return {
+    nbf: Date.parse(row.not_before) / 1000,
+    exp: Date.parse(row.expires) / 1000,
+    blocked: row.blocked_at !== null,
+  };
 }
 
 export interface BlockChange {
@@ -119,10 +135,17 @@ export function setBulkTokenBlocked(site: Site, guid: string, blocked: boolean, 
     .transaction((): BlockChange => {
       const before = findBulkToken(site, guid, now);
       if (!before) {
-        throw new CcmlabError('CCMLAB_E_TOKEN_NOT_FOUND', `no bulk registration token has GUID ${guid}; 'ccmlab site tokens list' shows the GUIDs`);
+        throw new CcmlabError(
+          'CCMLAB_E_TOKEN_NOT_FOUND',
+          `no bulk registration token has GUID ${guid}; 'ccmlab site tokens list' shows the GUIDs`,
+        );
       }
       if ((before.blockedAt !== null) === blocked) return { record: before, changed: false };
-      statement(site.db, 'UPDATE bulk_tokens SET blocked_at = ?, blocked_by = ? WHERE guid = ?').run(blocked ? now.toISOString() : null, blocked ? whoAmI() : null, guid);
+      statement(site.db, 'UPDATE bulk_tokens SET blocked_at = ?, blocked_by = ? WHERE guid = ?').run(
+        blocked ? now.toISOString() : null,
+        blocked ? whoAmI() : null,
+        guid,
+      );
       return { record: findBulkToken(site, guid, now) as BulkTokenRecord, changed: true };
     })
     .immediate();

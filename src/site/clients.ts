@@ -169,7 +169,11 @@ export function clientJson(client: ClientRecord): Record<string, unknown> {
 
 export function requireSmsid(text: string): string {
   const smsid = parseSmsid(text);
-  if (!smsid) throw new CcmlabError('CCMLAB_E_BAD_GUID', `'${text}' is not an SMSID; write it like GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D`);
+  if (!smsid)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_GUID',
+      `'${text}' is not an SMSID; write it like GUID:5C1E1B7E-0D7F-4C2B-9B2A-3E4F5A6B7C8D`,
+    );
   return smsid;
 }
 
@@ -178,7 +182,11 @@ export function approveClient(db: SiteDb, smsid: string): { client: ClientRecord
   return db
     .transaction(() => {
       const client = findClientBySmsid(db, smsid);
-      if (!client) throw new CcmlabError('CCMLAB_E_CLIENT_NOT_FOUND', `no client has SMSID ${smsid}; 'ccmlab site clients list' shows them`);
+      if (!client)
+        throw new CcmlabError(
+          'CCMLAB_E_CLIENT_NOT_FOUND',
+          `no client has SMSID ${smsid}; 'ccmlab site clients list' shows them`,
+        );
       if (client.approval !== 'pending') return { client, changed: false };
       statement(db, "UPDATE clients SET approval = 'manual' WHERE smsid = ?").run(smsid);
       return { client: findClientBySmsid(db, smsid) as ClientRecord, changed: true };

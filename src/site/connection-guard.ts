@@ -32,11 +32,15 @@ export interface TimerDecision {
 export function decideTimer(view: ConnectionView, limits: ListenerLimits): TimerDecision {
   const { headerTimeoutS: header, requestTimeoutS: request, idleTimeoutS: idle } = limits;
   const left = (seconds: number) => Math.max(0, seconds * 1000 - view.elapsedMs);
-  if (view.phase === 'handshake') return { delayMs: left(header), reason: `TLS handshake not complete within ${header} s (header timeout)` };
-  if (view.phase === 'head' && header <= request) return { delayMs: left(header), reason: `headers not complete within ${header} s (header timeout)` };
-  if (view.phase !== 'between') return { delayMs: left(request), reason: `request not complete within ${request} s (request timeout)` };
+  if (view.phase === 'handshake')
+    return { delayMs: left(header), reason: `TLS handshake not complete within ${header} s (header timeout)` };
+  if (view.phase === 'head' && header <= request)
+    return { delayMs: left(header), reason: `headers not complete within ${header} s (header timeout)` };
+  if (view.phase !== 'between')
+    return { delayMs: left(request), reason: `request not complete within ${request} s (request timeout)` };
   // A response that cannot finish (a client that stops reading) is bounded like silence.
-  if (view.pending > 0) return { delayMs: idle * 1000, reason: `response not finished within ${idle} s (idle timeout)` };
+  if (view.pending > 0)
+    return { delayMs: idle * 1000, reason: `response not finished within ${idle} s (idle timeout)` };
   return { delayMs: idle * 1000, reason: `no request within ${idle} s (idle timeout)` };
 }
 
@@ -78,7 +82,10 @@ export class ConnectionGuard {
 
   private arm(): void {
     clearTimeout(this.timer);
-    const decision = decideTimer({ phase: this.phase, elapsedMs: performance.now() - this.started, pending: this.pending }, this.limits);
+    const decision = decideTimer(
+      { phase: this.phase, elapsedMs: performance.now() - this.started, pending: this.pending },
+      this.limits,
+    );
     this.timer = setTimeout(() => this.expire(decision.reason), decision.delayMs);
     // A guarded connection must not keep the process alive by its timer alone.
     this.timer.unref();

@@ -32,7 +32,10 @@ export interface CertificateSelection {
  * certificates in its store: none when the MP uses Enhanced HTTP; otherwise the counts it logs,
  * the connector's own client authentication certificate (the setting) counted in.
  */
-export function selectClientCertificate(settings: SiteSettings, storeEkus: () => ReadonlyArray<readonly string[]>): CertificateSelection | undefined {
+export function selectClientCertificate(
+  settings: SiteSettings,
+  storeEkus: () => ReadonlyArray<readonly string[]>,
+): CertificateSelection | undefined {
   if (settings['mp.enhancedHttp']) return undefined;
   const own = settings['connector.clientAuthCertificate'] ? [[CLIENT_AUTH_EKU]] : [];
   const store = [...storeEkus(), ...own];
@@ -53,11 +56,18 @@ export function receivedResponseLine(url: string, messageId: string, status: num
 }
 
 function storeEkus(runtime: SiteRuntime): string[][] {
-  return runtime.credentials.derived('store-ekus', () => STORE.map((name) => new crypto.X509Certificate(runtime.credentials.certificatePem(name)).keyUsage ?? []));
+  return runtime.credentials.derived('store-ekus', () =>
+    STORE.map((name) => new crypto.X509Certificate(runtime.credentials.certificatePem(name)).keyUsage ?? []),
+  );
 }
 
 /** Forwards one request the CMG accepted to the MP, as the connection point does. */
-export function forwardToMp(runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: MpRequest): void {
+export function forwardToMp(
+  runtime: SiteRuntime,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  request: MpRequest,
+): void {
   const log = runtime.logs.connector;
   const messageId = newGuid();
   const url = `https://${runtime.site.config.mpName}${request.path}${request.query}`;
@@ -70,7 +80,12 @@ export function forwardToMp(runtime: SiteRuntime, req: http.IncomingMessage, res
   if (selection?.withClientAuth === 0) {
     log.error(webExceptionRecord(messageId));
     log.info(receivedResponseLine(url, messageId, 403, CLIENT_CERTIFICATE_REQUIRED_REASON));
-    return send(res, { status: 403, reason: CLIENT_CERTIFICATE_REQUIRED_REASON, headers: { 'content-type': 'text/plain' }, body: `${CLIENT_CERTIFICATE_REQUIRED_REASON}\n` });
+    return send(res, {
+      status: 403,
+      reason: CLIENT_CERTIFICATE_REQUIRED_REASON,
+      headers: { 'content-type': 'text/plain' },
+      body: `${CLIENT_CERTIFICATE_REQUIRED_REASON}\n`,
+    });
   }
   res.once('finish', () => log.info(receivedResponseLine(url, messageId, res.statusCode, res.statusMessage)));
   handleMp(runtime, req, res, request);

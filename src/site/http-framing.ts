@@ -45,7 +45,13 @@ export function parseHead(head: string, dropHeader: string): ParsedHead | Refusa
     const name = match[1].toLowerCase();
     if (name === dropHeader) continue;
     if (name === 'content-length') lengths.push(match[2].trim());
-    if (name === 'transfer-encoding') codings.push(...match[2].split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== ''));
+    if (name === 'transfer-encoding')
+      codings.push(
+        ...match[2]
+          .split(',')
+          .map((c) => c.trim().toLowerCase())
+          .filter((c) => c !== ''),
+      );
     headers.push(line);
   }
   const framing = framingOf(lengths, codings);
@@ -53,10 +59,12 @@ export function parseHead(head: string, dropHeader: string): ParsedHead | Refusa
 }
 
 export function framingOf(lengths: string[], codings: string[]): Framing | Refusal {
-  if (lengths.length > 0 && codings.length > 0) return { status: 400, reason: 'both Content-Length and Transfer-Encoding' };
+  if (lengths.length > 0 && codings.length > 0)
+    return { status: 400, reason: 'both Content-Length and Transfer-Encoding' };
   if (codings.length > 0) {
     const last = codings.length - 1;
-    if (codings[last] !== 'chunked' || codings.indexOf('chunked') !== last) return { status: 400, reason: 'Transfer-Encoding other than a final chunked' };
+    if (codings[last] !== 'chunked' || codings.indexOf('chunked') !== last)
+      return { status: 400, reason: 'Transfer-Encoding other than a final chunked' };
     return { kind: 'chunked' };
   }
   if (lengths.length > 1) return { status: 400, reason: 'more than one Content-Length' };
@@ -66,7 +74,11 @@ export function framingOf(lengths: string[], codings: string[]): Framing | Refus
   return length === 0 ? { kind: 'none' } : { kind: 'length', length };
 }
 
-type ChunkedAt = { at: 'size'; line: string } | { at: 'data'; remaining: number } | { at: 'data-end'; seen: number } | { at: 'trailer'; line: string; total: number };
+type ChunkedAt =
+  | { at: 'size'; line: string }
+  | { at: 'data'; remaining: number }
+  | { at: 'data-end'; seen: number }
+  | { at: 'trailer'; line: string; total: number };
 
 /**
  * Follows a chunked body (chunk-size line, data, CRLF, …, last chunk, trailers, empty line)
@@ -97,7 +109,8 @@ export class ChunkedBody {
       return { pos: pos + take, done: false };
     }
     if (state.at === 'data-end') {
-      if (bytes[pos] !== (state.seen === 0 ? 0x0d : 0x0a)) return { status: 400, reason: 'chunk data not followed by CRLF' };
+      if (bytes[pos] !== (state.seen === 0 ? 0x0d : 0x0a))
+        return { status: 400, reason: 'chunk data not followed by CRLF' };
       if (state.seen === 1) this.state = { at: 'size', line: '' };
       else state.seen = 1;
       return { pos: pos + 1, done: false };

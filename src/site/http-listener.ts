@@ -55,17 +55,27 @@ function requestServer(handler: http.RequestListener) {
   });
   const drain = async (graceMs: number): Promise<void> => {
     if (inFlight === 0) return;
-    await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await Promise.race([
+      new Promise<void>((resolve) => (drained = resolve)),
+      new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
   };
   return { httpServer, guards, drain };
 }
 
 /** Everything a listener does with an accepted TCP connection, up to the http server. */
-function acceptor(options: ListenOptions, sockets: Set<net.Socket>, requests: ReturnType<typeof requestServer>): (socket: net.Socket) => void {
+function acceptor(
+  options: ListenOptions,
+  sockets: Set<net.Socket>,
+  requests: ReturnType<typeof requestServer>,
+): (socket: net.Socket) => void {
   const hand = (socket: net.Socket | tls.TLSSocket, guard: ConnectionGuard): void => {
     const rewriting = new MethodRewritingSocket(socket, {
       phase: (phase) => guard.setPhase(phase),
-      refused: (refusal) => options.log(`Refused a request from ${remoteOf(socket)}: ${refusal.status} (${refusal.reason}); connection closed.`),
+      refused: (refusal) =>
+        options.log(
+          `Refused a request from ${remoteOf(socket)}: ${refusal.status} (${refusal.reason}); connection closed.`,
+        ),
     });
     requests.guards.set(rewriting, guard);
     requests.httpServer.emit('connection', rewriting);
@@ -76,11 +86,20 @@ function acceptor(options: ListenOptions, sockets: Set<net.Socket>, requests: Re
   // session when client certificates are requested.
   let context: { source: object; secureContext: tls.SecureContext } | undefined;
   const currentContext = (credential: { key: string; cert: string }): tls.SecureContext => {
-    if (context?.source !== credential) context = { source: credential, secureContext: tls.createSecureContext({ ...credential, sessionIdContext: 'ccmlab-site' }) };
+    if (context?.source !== credential)
+      context = {
+        source: credential,
+        secureContext: tls.createSecureContext({ ...credential, sessionIdContext: 'ccmlab-site' }),
+      };
     return context.secureContext;
   };
   const secure = (socket: net.Socket, guard: ConnectionGuard, secureContext: tls.SecureContext): void => {
-    const tlsSocket = new tls.TLSSocket(socket, { isServer: true, secureContext, requestCert: true, rejectUnauthorized: false });
+    const tlsSocket = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
     let handshaken = false;
     tlsSocket.once('secure', () => {
       handshaken = true;
@@ -95,7 +114,9 @@ function acceptor(options: ListenOptions, sockets: Set<net.Socket>, requests: Re
   return (socket) => {
     const limits = options.limits();
     if (sockets.size >= limits.maxConnections) {
-      options.log(`Refused connection from ${remoteOf(socket)}: listener.maxConnections (${limits.maxConnections}) connections already open.`);
+      options.log(
+        `Refused connection from ${remoteOf(socket)}: listener.maxConnections (${limits.maxConnections}) connections already open.`,
+      );
       socket.destroy();
       return;
     }
@@ -124,7 +145,12 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const server = net.createServer(acceptor(options, sockets, requests));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new CcmlabError('CCMLAB_E_LISTEN', `${options.role} cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ': another program holds the port' : ''}); stop what holds it, or give another port (0 for any free one, not recorded)`)),
+      reject(
+        new CcmlabError(
+          'CCMLAB_E_LISTEN',
+          `${options.role} cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ': another program holds the port' : ''}); stop what holds it, or give another port (0 for any free one, not recorded)`,
+        ),
+      ),
     );
     server.listen(options.port, options.host, () => resolve());
   });

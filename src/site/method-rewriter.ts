@@ -29,10 +29,7 @@ export interface RewriterObserver {
 
 type HeadState = { kind: 'head'; parts: Buffer[]; length: number; tail: Buffer };
 type State =
-  | HeadState
-  | { kind: 'length'; remaining: number }
-  | { kind: 'chunked'; body: ChunkedBody }
-  | { kind: 'refused' };
+  HeadState | { kind: 'length'; remaining: number } | { kind: 'chunked'; body: ChunkedBody } | { kind: 'refused' };
 
 const TERMINATOR = Buffer.from('\r\n\r\n');
 
@@ -149,7 +146,8 @@ export class MethodRewritingSocket extends Duplex {
     if (state.length === 0) {
       // A request line starts with a method token (or a stray CRLF): anything else, such as a
       // TLS ClientHello (0x16) on a plain HTTP port, is answered at once, as IIS does.
-      if (bytes.length > 0 && !REQUEST_START.test(String.fromCharCode(bytes[0]))) return { status: 400, reason: 'not an HTTP request (TLS on a plain HTTP port?)' };
+      if (bytes.length > 0 && !REQUEST_START.test(String.fromCharCode(bytes[0])))
+        return { status: 400, reason: 'not an HTTP request (TLS on a plain HTTP port?)' };
       this.observer.phase('head');
     }
     // Search the new bytes and the three before them, and join the parts only once the head
@@ -178,9 +176,10 @@ export class MethodRewritingSocket extends Duplex {
     if (framing.kind === 'none') this.between();
     else this.observer.phase('body');
     const [method, ...requestLineRest] = parsed.requestLine.split(' ');
-    const lines = KNOWN_METHODS.has(method) || !/^[A-Z_]{1,32}$/.test(method)
-      ? [parsed.requestLine, ...parsed.headers]
-      : [['POST', ...requestLineRest].join(' '), `${ORIGINAL_METHOD_HEADER}: ${method}`, ...parsed.headers];
+    const lines =
+      KNOWN_METHODS.has(method) || !/^[A-Z_]{1,32}$/.test(method)
+        ? [parsed.requestLine, ...parsed.headers]
+        : [['POST', ...requestLineRest].join(' '), `${ORIGINAL_METHOD_HEADER}: ${method}`, ...parsed.headers];
     return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
@@ -198,6 +197,8 @@ export class MethodRewritingSocket extends Duplex {
   private refuse(refusal: Refusal): void {
     this.state = { kind: 'refused' };
     this.observer.refused(refusal);
-    this.raw.end(`HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    this.raw.end(
+      `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
   }
 }

@@ -1,6 +1,10 @@
 import { printable } from '../core/text';
 import { thumbprintOf } from '../pki/certificates';
-import { parseRegistrationTimeStamp, type ParsedRegistrationRequest, type RegistrationStatus } from '../protocol/registration';
+import {
+  parseRegistrationTimeStamp,
+  type ParsedRegistrationRequest,
+  type RegistrationStatus,
+} from '../protocol/registration';
 import type { Approval, ClientRecord, RegistrationMethod } from './clients';
 import type { Caller } from './mp';
 import { SIGNED_TIME_WINDOW_MS, signedTimeDefect } from './signed-time';
@@ -64,13 +68,17 @@ function refusal(f: RegistrationFacts): { status: RegistrationStatus; why: strin
   const { caller, byKey, owner, proposed, keyId } = f;
   if (caller.via === 'cmg' && caller.token.kind === 'client') {
     if (!byKey || byKey.smsid !== caller.token.smsid || (proposed !== '' && proposed !== caller.token.smsid)) {
-      return { status: '3', why: `a client token of ${caller.token.smsid} re-registers only that SMSID with the key it is bound to, not a new identity or another key` };
+      return {
+        status: '3',
+        why: `a client token of ${caller.token.smsid} re-registers only that SMSID with the key it is bound to, not a new identity or another key`,
+      };
     }
   }
   if ((owner && owner.keyId !== keyId) || (byKey && proposed !== '' && byKey.smsid !== proposed)) {
     return { status: '3', why: `SMSID ${proposed} belongs to another key` };
   }
-  if (f.request.requestType === 'Confirmation' && !byKey) return { status: '2', why: `it confirms ${proposed || '(no SMSID)'}, which never registered` };
+  if (f.request.requestType === 'Confirmation' && !byKey)
+    return { status: '2', why: `it confirms ${proposed || '(no SMSID)'}, which never registered` };
   if (byKey?.state === 'rejected') return { status: '3', why: `client ${byKey.smsid} is blocked from registering` };
   return undefined;
 }
@@ -105,23 +113,49 @@ function approvalOf(f: RegistrationFacts, setsChannel: boolean): Approval {
 
 function describeCaller(caller: Caller): string {
   if (caller.via === 'intranet') return 'on the intranet';
-  if (caller.via === 'windows') return `on the intranet, Windows-authenticated as machine account ${printable(caller.account)}`;
-  return caller.token.kind === 'bulk' ? `through the CMG with bulk registration token ${caller.token.guid}` : `through the CMG with the client token of ${caller.token.smsid}`;
+  if (caller.via === 'windows')
+    return `on the intranet, Windows-authenticated as machine account ${printable(caller.account)}`;
+  return caller.token.kind === 'bulk'
+    ? `through the CMG with bulk registration token ${caller.token.guid}`
+    : `through the CMG with the client token of ${caller.token.smsid}`;
 }
 
 function describeRegistration(client: ClientRecord): string {
-  const how = { intranet: 'on the intranet', 'windows-auth': `with Windows authentication as ${printable(client.account ?? '')}`, 'bulk-token': `with bulk registration token ${client.bulkTokenGuid ?? ''}`, 'client-token': 'with its client token' };
+  const how = {
+    intranet: 'on the intranet',
+    'windows-auth': `with Windows authentication as ${printable(client.account ?? '')}`,
+    'bulk-token': `with bulk registration token ${client.bulkTokenGuid ?? ''}`,
+    'client-token': 'with its client token',
+  };
   return how[client.registeredBy];
 }
 
 /** The answer to a request the site accepted before: what the site holds now; nothing changes. */
 function answerAgain(f: RegistrationFacts, who: string, until: Date): RegistrationDecision {
   const { byKey } = f;
-  const again = 'the same request, signed by the same key, was accepted before (a resend or a replay), so it changes nothing';
-  if (!byKey) return { status: '2', smsid: f.proposed, approved: false, level: 'error', message: `${who} could not be processed: ${again}, and no client holds its key now.`, rememberUntil: until };
+  const again =
+    'the same request, signed by the same key, was accepted before (a resend or a replay), so it changes nothing';
+  if (!byKey)
+    return {
+      status: '2',
+      smsid: f.proposed,
+      approved: false,
+      level: 'error',
+      message: `${who} could not be processed: ${again}, and no client holds its key now.`,
+      rememberUntil: until,
+    };
   const registered = byKey.state === 'registered';
-  const outcome = registered ? 'is registered' : `is pending${byKey.approval === 'pending' ? ' approval' : ' confirmation'}`;
-  return { status: registered ? '0' : '1', smsid: byKey.smsid, approved: byKey.approval !== 'pending', level: 'warn', message: `${who}: ${again}; client ${byKey.smsid} ${outcome} (approval ${byKey.approval}).`, rememberUntil: until };
+  const outcome = registered
+    ? 'is registered'
+    : `is pending${byKey.approval === 'pending' ? ' approval' : ' confirmation'}`;
+  return {
+    status: registered ? '0' : '1',
+    smsid: byKey.smsid,
+    approved: byKey.approval !== 'pending',
+    level: 'warn',
+    message: `${who}: ${again}; client ${byKey.smsid} ${outcome} (approval ${byKey.approval}).`,
+    rememberUntil: until,
+  };
 }
 
 function methodOf(caller: Caller): RegistrationMethod {
@@ -131,7 +165,13 @@ function methodOf(caller: Caller): RegistrationMethod {
 }
 
 /** What the site records for a request it accepts. */
-function recordOf(f: RegistrationFacts, smsid: string, approval: Approval, registers: boolean, channel: boolean): ClientRecord {
+function recordOf(
+  f: RegistrationFacts,
+  smsid: string,
+  approval: Approval,
+  registers: boolean,
+  channel: boolean,
+): ClientRecord {
   const { request, byKey, caller } = f;
   const at = f.now.toISOString();
   const bulkGuid = caller.via === 'cmg' && caller.token.kind === 'bulk' ? caller.token.guid : null;
@@ -164,7 +204,14 @@ export function decideRegistration(f: RegistrationFacts): RegistrationDecision {
   const refused = 'why' in fresh ? { status: '2' as const, why: fresh.why } : refusal(f);
   const rememberUntil = 'until' in fresh ? fresh.until : undefined;
   if (refused) {
-    return { status: refused.status, smsid: byKey?.smsid ?? f.proposed, approved: false, level: 'error', message: `${who} ${refused.status === '3' ? 'rejected' : 'could not be processed'}: ${refused.why}.`, rememberUntil };
+    return {
+      status: refused.status,
+      smsid: byKey?.smsid ?? f.proposed,
+      approved: false,
+      level: 'error',
+      message: `${who} ${refused.status === '3' ? 'rejected' : 'could not be processed'}: ${refused.why}.`,
+      rememberUntil,
+    };
   }
   if (f.accepted) return answerAgain(f, who, rememberUntil as Date);
   const smsid = f.proposed || byKey?.smsid || f.freshSmsid;
@@ -172,11 +219,20 @@ export function decideRegistration(f: RegistrationFacts): RegistrationDecision {
   const approval = approvalOf(f, channel);
   const approved = approval !== 'pending';
   // Real MPs answer a first registration "pending"; the client confirms and is registered.
-  const registers = approved && (byKey?.state === 'registered' || request.requestType === 'Confirmation' || !f.settings.pending);
+  const registers =
+    approved && (byKey?.state === 'registered' || request.requestType === 'Confirmation' || !f.settings.pending);
   const record = recordOf(f, smsid, approval, registers, channel);
   const outcome = registers ? 'is registered' : `is pending${approved ? ' confirmation' : ' approval'}`;
   const message = `${who}: client ${smsid} ${outcome} (approval ${approval}).`;
   if (channel) return { status: registers ? '0' : '1', smsid, approved, record, level: 'info', message, rememberUntil };
   const kept = ` It registered ${describeRegistration(byKey as ClientRecord)}, which a request through another channel does not change.`;
-  return { status: registers ? '0' : '1', smsid, approved, record, level: 'warn', message: `${message}${kept}`, rememberUntil };
+  return {
+    status: registers ? '0' : '1',
+    smsid,
+    approved,
+    record,
+    level: 'warn',
+    message: `${message}${kept}`,
+    rememberUntil,
+  };
 }

@@ -24,12 +24,23 @@ export function revokeSiteCertificate(site: Site, name: RenewableCertificate, no
   const certificate = new crypto.X509Certificate(site.certificatePem(name));
   const serial = certificate.serialNumber.toUpperCase();
   const thumbprint = site.certificate(name).thumbprint;
-  const inserted = statement(site.db, 'INSERT OR IGNORE INTO revoked_certificates (serial, name, thumbprint, revoked_at) VALUES (?, ?, ?, ?)').run(serial, name, thumbprint, now.toISOString());
-  return { serial, thumbprint, changed: inserted.changes === 1, crlDistributionPoint: site.config.crlDistributionPoint };
+  const inserted = statement(
+    site.db,
+    'INSERT OR IGNORE INTO revoked_certificates (serial, name, thumbprint, revoked_at) VALUES (?, ?, ?, ?)',
+  ).run(serial, name, thumbprint, now.toISOString());
+  return {
+    serial,
+    thumbprint,
+    changed: inserted.changes === 1,
+    crlDistributionPoint: site.config.crlDistributionPoint,
+  };
 }
 
 export function revokedCertificates(site: Site): RevokedEntry[] {
-  const rows = statement(site.db, 'SELECT serial, revoked_at FROM revoked_certificates ORDER BY revoked_at, serial').all() as Array<{ serial: string; revoked_at: string }>;
+  const rows = statement(
+    site.db,
+    'SELECT serial, revoked_at FROM revoked_certificates ORDER BY revoked_at, serial',
+  ).all() as Array<{ serial: string; revoked_at: string }>;
   return rows.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at) }));
 }
 
@@ -68,7 +79,8 @@ export class PublishedCrl {
     const listed = revoked.map((r) => `${r.serial}@${r.revokedAt.getTime()}`).join(',');
     const root = this.credentials.certificate('sms-issuing').thumbprint;
     const last = this.last;
-    if (last && last.revoked === listed && last.root === root && crlStillServable(last.signedAt, now.getTime())) return last.der;
+    if (last && last.revoked === listed && last.root === root && crlStillServable(last.signedAt, now.getTime()))
+      return last.der;
     const der = signCrl(this.credentials, revoked, now);
     this.last = { revoked: listed, root, signedAt: now.getTime(), der };
     return der;

@@ -101,14 +101,20 @@ export function isSettingKey(key: string): key is SettingKey {
 
 export function requireSettingKey(key: string): SettingKey {
   if (!isSettingKey(key)) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `'${key}' is not a site setting; the settings are ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `'${key}' is not a site setting; the settings are ${Object.keys(DEFAULT_SETTINGS).join(', ')}`,
+    );
   }
   return key;
 }
 
 export function readSettings(db: SiteDb): SiteSettings {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-  for (const row of statement(db, "SELECT key, value FROM settings WHERE key NOT LIKE 'clock.%'").all() as Array<{ key: string; value: string }>) {
+  for (const row of statement(db, "SELECT key, value FROM settings WHERE key NOT LIKE 'clock.%'").all() as Array<{
+    key: string;
+    value: string;
+  }>) {
     if (isSettingKey(row.key)) {
       const parsed = PARSERS[row.key](row.value);
       if (parsed !== undefined) settings[row.key] = parsed;
@@ -141,8 +147,12 @@ export function currentSettings(db: SiteDb): Readonly<SiteSettings> {
 
 export function writeSetting(db: SiteDb, key: SettingKey, text: string): SiteSettings[SettingKey] {
   const value = PARSERS[key](text.trim());
-  if (value === undefined) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${key} cannot be '${text}'; use ${HINTS[key]}`);
-  statement(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, String(value));
+  if (value === undefined)
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${key} cannot be '${text}'; use ${HINTS[key]}`);
+  statement(
+    db,
+    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ).run(key, String(value));
   // data_version does not move for this connection's own commits.
   known.delete(db);
   return value;

@@ -121,7 +121,11 @@ export function othersCommitted(db: SiteDb): number {
   return (statement(db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
 }
 
-const DB_ROLE: FileRole = { label: 'the site database', code: 'CCMLAB_E_SITE_CORRUPT', fix: "remove it, or re-create the site with 'ccmlab site init --force'" };
+const DB_ROLE: FileRole = {
+  label: 'the site database',
+  code: 'CCMLAB_E_SITE_CORRUPT',
+  fix: "remove it, or re-create the site with 'ccmlab site init --force'",
+};
 
 /**
  * SQLite opens the database and its companions itself, following links and blocking on a
@@ -134,12 +138,16 @@ function refuseOddDbFiles(file: string): void {
 export function openSiteDb(file: string, options: { create?: boolean } = {}): SiteDb {
   if (file !== ':memory:') refuseOddDbFiles(file);
   // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
-  if (options.create === true && file !== ':memory:') fs.closeSync(openForWrite(file, 'create', SECRET_FILE_MODE, DB_ROLE));
+  if (options.create === true && file !== ':memory:')
+    fs.closeSync(openForWrite(file, 'create', SECRET_FILE_MODE, DB_ROLE));
   let db: SiteDb;
   try {
     db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} cannot be opened (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `the site database ${file} cannot be opened (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`,
+    );
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -149,7 +157,11 @@ export function openSiteDb(file: string, options: { create?: boolean } = {}): Si
   } catch (error) {
     db.close();
     if (error instanceof CcmlabError) throw error;
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} cannot be used (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`, { cause: error });
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `the site database ${file} cannot be used (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`,
+      { cause: error },
+    );
   }
   return db;
 }
@@ -160,7 +172,10 @@ function migrate(db: SiteDb, file: string): void {
   db.transaction(() => {
     const from = current();
     if (from > SCHEMA_VERSION) {
-      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site database ${file} has schema ${from}, newer than this ccmlab knows (${SCHEMA_VERSION}); use a newer ccmlab`);
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_CORRUPT',
+        `the site database ${file} has schema ${from}, newer than this ccmlab knows (${SCHEMA_VERSION}); use a newer ccmlab`,
+      );
     }
     for (let v = from; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

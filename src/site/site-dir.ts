@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import type { Clock } from '../core/clock';
 import { CcmlabError } from '../core/errors';
 import { newGuid } from '../core/guid';
-import { certificateFacts, generateRsaKeyPair, issueCertificate, x5tOf, type CertificateFacts, type CertificateRequest, type IssuedCertificate, type KeyPairPem } from '../pki/certificates';
+import {
+  certificateFacts,
+  generateRsaKeyPair,
+  issueCertificate,
+  x5tOf,
+  type CertificateFacts,
+  type CertificateRequest,
+  type IssuedCertificate,
+  type KeyPairPem,
+} from '../pki/certificates';
 import { PRIVATE_DIR_MODE, PUBLIC_FILE_MODE, SECRET_FILE_MODE, writeFileAtomic } from '../store/atomic-file';
 import { noteDirectoryChanged } from '../store/directory-changes';
 import { removeTree, renameEntry } from '../store/file-writes';
@@ -84,26 +93,37 @@ export const CRL_PATH = '/CRL/sms-issuing.crl';
 
 export const DEFAULT_ROLE_ID = '72057594037927941';
 const RESERVED_SITE_CODES = new Set(['AUX', 'CON', 'NUL', 'PRN', 'SMS']);
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const DAY_MS = 86_400_000;
 
 export function checkSiteCode(code: string): string {
   const upper = code.toUpperCase();
   if (!/^[A-Z0-9]{3}$/.test(upper) || RESERVED_SITE_CODES.has(upper)) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--site-code '${code}' is not a site code: 3 letters or digits, not AUX, CON, NUL, PRN or SMS`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--site-code '${code}' is not a site code: 3 letters or digits, not AUX, CON, NUL, PRN or SMS`,
+    );
   }
   return upper;
 }
 
 export function checkHostName(name: string, option: string): string {
-  if (!HOST_NAME.test(name)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `${option} '${name}' is not a DNS host name (letters, digits, '-' and '.')`);
+  if (!HOST_NAME.test(name))
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `${option} '${name}' is not a DNS host name (letters, digits, '-' and '.')`,
+    );
   return name;
 }
 
 export function checkRoleId(id: string): string {
   if (!/^\d{1,20}$/.test(id) || BigInt(id) === 0n || BigInt(id) > 0xffffffffffffffffn) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--role-id '${id}' is not an MP role ID: a positive decimal number below 2^64, e.g. ${DEFAULT_ROLE_ID}`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--role-id '${id}' is not an MP role ID: a positive decimal number below 2^64, e.g. ${DEFAULT_ROLE_ID}`,
+    );
   }
   return BigInt(id).toString();
 }
@@ -118,7 +138,11 @@ export function pkiPaths(dir: string, name: SiteCertificateName): { certificate:
 
 /** Every file of the site's PKI directory, by base name. */
 export function pkiFileNames(): string[] {
-  return [...new Set(SITE_CERTIFICATES.flatMap(({ name }) => Object.values(pkiPaths('', name)).map((file) => path.basename(file))))];
+  return [
+    ...new Set(
+      SITE_CERTIFICATES.flatMap(({ name }) => Object.values(pkiPaths('', name)).map((file) => path.basename(file))),
+    ),
+  ];
 }
 
 const MAX_PEM_BYTES = 64 * 1024;
@@ -137,8 +161,19 @@ function validity(clock: Clock): { notBefore: Date; notAfter: Date } {
 export type RenewableCertificate = Exclude<SiteCertificateName, 'sms-issuing'>;
 
 /** What the root issues for each renewable certificate, at init and at every renewal. */
-function certificateRequest(name: RenewableCertificate, config: SiteConfig, clock: Clock, root: { certificatePem: string; privateKeyPem: string }): CertificateRequest {
-  if (name === 'token-signing') return { commonName: 'SMS Token Signing Certificate', ...validity(clock), keyUsage: { digitalSignature: true }, issuer: root };
+function certificateRequest(
+  name: RenewableCertificate,
+  config: SiteConfig,
+  clock: Clock,
+  root: { certificatePem: string; privateKeyPem: string },
+): CertificateRequest {
+  if (name === 'token-signing')
+    return {
+      commonName: 'SMS Token Signing Certificate',
+      ...validity(clock),
+      keyUsage: { digitalSignature: true },
+      issuer: root,
+    };
   const host = name === 'cmg' ? config.cmgName : config.mpName;
   return {
     commonName: host,
@@ -157,17 +192,38 @@ const RENEWABLE: readonly RenewableCertificate[] = ['token-signing', 'role-ssl',
 /** The site's four key pairs (root, token signing, MP role SSL, CMG): made here unless given. */
 const SITE_KEY_PAIRS = 4;
 
-async function createPki(dir: string, config: SiteConfig, clock: Clock, given: readonly KeyPairPem[] = []): Promise<void> {
+async function createPki(
+  dir: string,
+  config: SiteConfig,
+  clock: Clock,
+  given: readonly KeyPairPem[] = [],
+): Promise<void> {
   const keys = await Promise.all(Array.from({ length: SITE_KEY_PAIRS }, (_, i) => given[i] ?? generateRsaKeyPair()));
-  const root = await issueCertificate({ commonName: 'SMS Issuing', ...validity(clock), isCa: true, keyUsage: { keyCertSign: true, cRLSign: true, digitalSignature: true } }, keys[0]);
+  const root = await issueCertificate(
+    {
+      commonName: 'SMS Issuing',
+      ...validity(clock),
+      isCa: true,
+      keyUsage: { keyCertSign: true, cRLSign: true, digitalSignature: true },
+    },
+    keys[0],
+  );
   writeCertificate(dir, 'sms-issuing', root);
-  for (const [i, name] of RENEWABLE.entries()) writeCertificate(dir, name, await issueCertificate(certificateRequest(name, config, clock, root), keys[i + 1]));
+  for (const [i, name] of RENEWABLE.entries())
+    writeCertificate(dir, name, await issueCertificate(certificateRequest(name, config, clock, root), keys[i + 1]));
 }
 
 /** `site certs renew`: a new key and certificate from the root, replacing the old pair in one atomic write. */
-export async function renewSiteCertificate(site: Site, name: RenewableCertificate, clock: Clock): Promise<{ previous: string; current: string }> {
+export async function renewSiteCertificate(
+  site: Site,
+  name: RenewableCertificate,
+  clock: Clock,
+): Promise<{ previous: string; current: string }> {
   const previous = site.certificate(name).thumbprint;
-  const root = { certificatePem: site.certificatePem('sms-issuing'), privateKeyPem: site.privateKey('sms-issuing').export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const root = {
+    certificatePem: site.certificatePem('sms-issuing'),
+    privateKeyPem: site.privateKey('sms-issuing').export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
   writeCertificate(site.dir, name, await issueCertificate(certificateRequest(name, site.config, clock, root)));
   return { previous, current: site.certificate(name).thumbprint };
 }
@@ -176,7 +232,12 @@ export async function renewSiteCertificate(site: Site, name: RenewableCertificat
 export function writeCertificate(dir: string, name: SiteCertificateName, cert: IssuedCertificate): void {
   const files = pkiPaths(dir, name);
   if (files.key === files.certificate) {
-    writeFileAtomic(files.certificate, `${cert.certificatePem.trimEnd()}\n${cert.privateKeyPem.trimEnd()}\n`, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+    writeFileAtomic(
+      files.certificate,
+      `${cert.certificatePem.trimEnd()}\n${cert.privateKeyPem.trimEnd()}\n`,
+      SECRET_FILE_MODE,
+      PRIVATE_DIR_MODE,
+    );
   } else {
     writeFileAtomic(files.key, cert.privateKeyPem, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
     writeFileAtomic(files.certificate, cert.certificatePem, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
@@ -197,7 +258,11 @@ async function choosePorts(given: Partial<SitePorts>): Promise<SitePorts> {
     return (server.address() as net.AddressInfo).port;
   };
   try {
-    return { mp: given.mp ?? (await free()), mpHttps: given.mpHttps ?? (await free()), cmg: given.cmg ?? (await free()) };
+    return {
+      mp: given.mp ?? (await free()),
+      mpHttps: given.mpHttps ?? (await free()),
+      cmg: given.cmg ?? (await free()),
+    };
   } finally {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }
@@ -215,12 +280,19 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
   const dir = path.resolve(options.dir);
   const exists = fs.existsSync(dir);
   if (exists) {
-    if (!fs.statSync(dir).isDirectory()) throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `${dir} is a file, not a directory; choose another --site-dir`);
+    if (!fs.statSync(dir).isDirectory())
+      throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `${dir} is a file, not a directory; choose another --site-dir`);
     if (isSiteDir(dir) && !options.force) {
-      throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `a site already exists in ${dir}; add --force to replace it (its tokens and clients are lost) or choose another --site-dir`);
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_EXISTS',
+        `a site already exists in ${dir}; add --force to replace it (its tokens and clients are lost) or choose another --site-dir`,
+      );
     }
     if (!isSiteDir(dir) && fs.readdirSync(dir).length > 0) {
-      throw new CcmlabError('CCMLAB_E_SITE_EXISTS', `${dir} is not empty and holds no site; choose an empty or new --site-dir`);
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_EXISTS',
+        `${dir} is not empty and holds no site; choose an empty or new --site-dir`,
+      );
     }
   }
   const config: SiteConfig = {
@@ -235,14 +307,23 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
     ports: await choosePorts(options.ports ?? {}),
     crlDistributionPoint: options.crlDistributionPoint === true ? `http://${options.mpName}${CRL_PATH}` : null,
   };
-  const parent = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a --site-dir whose parent can be created and written to' } as const;
+  const parent = {
+    label: 'directory',
+    code: 'CCMLAB_E_STATE_WRITE',
+    fix: 'give a --site-dir whose parent can be created and written to',
+  } as const;
   makeDirectory(path.dirname(dir), parent);
   const staging = `${dir}.init-${crypto.randomBytes(4).toString('hex')}`;
   makeDirectory(staging, parent, PRIVATE_DIR_MODE);
   try {
     await createPki(staging, config, options.clock, options.keys);
     openSiteDb(path.join(staging, DB_FILE), { create: true }).close();
-    writeFileAtomic(path.join(staging, SITE_FILE), `${JSON.stringify(config, null, 2)}\n`, PUBLIC_FILE_MODE, PRIVATE_DIR_MODE);
+    writeFileAtomic(
+      path.join(staging, SITE_FILE),
+      `${JSON.stringify(config, null, 2)}\n`,
+      PUBLIC_FILE_MODE,
+      PRIVATE_DIR_MODE,
+    );
     if (exists) {
       const old = `${dir}.old-${crypto.randomBytes(4).toString('hex')}`;
       renameEntry(dir, old, parent);
@@ -305,11 +386,19 @@ export class Site {
     try {
       key = crypto.createPrivateKey(keyPem);
     } catch (error) {
-      throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `the site's ${name} key in ${file} cannot be read (${(error as Error).message}); ${repairAdvice(name)}`);
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_CORRUPT',
+        `the site's ${name} key in ${file} cannot be read (${(error as Error).message}); ${repairAdvice(name)}`,
+      );
     }
     const spki = (k: crypto.KeyObject) => crypto.createPublicKey(k).export({ type: 'spki', format: 'der' });
-    if (!spki(key).equals(new crypto.X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' }))) {
-      throw new CcmlabError('CCMLAB_E_SITE_KEY_MISMATCH', `the site's ${name} certificate and the key beside it do not belong together (${file}); nothing signed with them would verify: ${repairAdvice(name)}`);
+    if (
+      !spki(key).equals(new crypto.X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' }))
+    ) {
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_KEY_MISMATCH',
+        `the site's ${name} certificate and the key beside it do not belong together (${file}); nothing signed with them would verify: ${repairAdvice(name)}`,
+      );
     }
     return { certificatePem, keyPem, key };
   }
@@ -323,7 +412,10 @@ export class Site {
   /** The verifier checks the pair too: a site whose signer is broken must say so, not refuse every token. */
   tokenVerifier(): TokenVerifier {
     const { certificatePem } = this.credential('token-signing');
-    return { x5t: x5tOf(new crypto.X509Certificate(certificatePem).raw), publicKey: crypto.createPublicKey(certificatePem) };
+    return {
+      x5t: x5tOf(new crypto.X509Certificate(certificatePem).raw),
+      publicKey: crypto.createPublicKey(certificatePem),
+    };
   }
 
   close(): void {
@@ -333,14 +425,20 @@ export class Site {
 }
 
 function repairAdvice(name: SiteCertificateName): string {
-  return name === 'sms-issuing' ? "re-create the site with 'ccmlab site init --force'" : `replace them with 'ccmlab site certs renew ${name}'${name === 'token-signing' ? '' : " (or re-create the site with 'ccmlab site init --force')"}`;
+  return name === 'sms-issuing'
+    ? "re-create the site with 'ccmlab site init --force'"
+    : `replace them with 'ccmlab site certs renew ${name}'${name === 'token-signing' ? '' : " (or re-create the site with 'ccmlab site init --force')"}`;
 }
 
 /** One PEM block of a credential file, read with a size cap. */
 function pemBlock(dir: string, name: SiteCertificateName, part: 'certificate' | 'key', pattern: RegExp): string {
   const paths = pkiPaths(dir, name);
   const file = part === 'certificate' ? paths.certificate : paths.key;
-  const text = readBoundedText(file, MAX_PEM_BYTES, { label: `the site's ${name} ${part}`, code: 'CCMLAB_E_SITE_CORRUPT', fix: repairAdvice(name) });
+  const text = readBoundedText(file, MAX_PEM_BYTES, {
+    label: `the site's ${name} ${part}`,
+    code: 'CCMLAB_E_SITE_CORRUPT',
+    fix: repairAdvice(name),
+  });
   const block = pattern.exec(text)?.[0];
   if (!block) throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} holds no PEM ${part}; ${repairAdvice(name)}`);
   return block;
@@ -349,31 +447,61 @@ function pemBlock(dir: string, name: SiteCertificateName, part: 'certificate' | 
 export function openSite(dirOption: string): Site {
   const dir = path.resolve(dirOption);
   if (!fs.existsSync(dir)) {
-    throw new CcmlabError('CCMLAB_E_SITE_NOT_FOUND', `site directory ${dir} does not exist; create a site with 'ccmlab site init --site-dir ${dirOption}'`);
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_NOT_FOUND',
+      `site directory ${dir} does not exist; create a site with 'ccmlab site init --site-dir ${dirOption}'`,
+    );
   }
   const file = path.join(dir, SITE_FILE);
   if (!fs.existsSync(file)) {
-    throw new CcmlabError('CCMLAB_E_NOT_A_SITE', `${dir} is not a site directory (no ${SITE_FILE}); give the --site-dir of 'ccmlab site init'`);
+    throw new CcmlabError(
+      'CCMLAB_E_NOT_A_SITE',
+      `${dir} is not a site directory (no ${SITE_FILE}); give the --site-dir of 'ccmlab site init'`,
+    );
   }
-  const text = readBoundedText(file, 64 * 1024, { label: 'site file', code: 'CCMLAB_E_SITE_CORRUPT', fix: "re-create the site with 'ccmlab site init --force'" });
+  const text = readBoundedText(file, 64 * 1024, {
+    label: 'site file',
+    code: 'CCMLAB_E_SITE_CORRUPT',
+    fix: "re-create the site with 'ccmlab site init --force'",
+  });
   let config: SiteConfig;
   try {
     config = JSON.parse(text) as SiteConfig;
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not valid JSON (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`);
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `${file} is not valid JSON (${(error as Error).message}); re-create the site with 'ccmlab site init --force'`,
+    );
   }
   if (typeof config !== 'object' || config === null) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows; re-create the site with 'ccmlab site init --force'`);
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `${file} is not a site file this ccmlab knows; re-create the site with 'ccmlab site init --force'`,
+    );
   }
   if (config.schemaVersion === 1) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is a site made by an older ccmlab, which kept renewable certificates apart from their keys; re-create it with 'ccmlab site init --force'`);
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `${file} is a site made by an older ccmlab, which kept renewable certificates apart from their keys; re-create it with 'ccmlab site init --force'`,
+    );
   }
   const ports = config.ports as Partial<SitePorts> | undefined;
   const validPort = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
   const crl = config.crlDistributionPoint as unknown;
-  if (config.schemaVersion !== SITE_SCHEMA || typeof config.siteCode !== 'string' || typeof config.hierarchyId !== 'string' || typeof config.roleId !== 'string' || !validPort(ports?.mp) || !validPort(ports?.mpHttps) || !validPort(ports?.cmg) || (crl !== null && typeof crl !== 'string')) {
-    throw new CcmlabError('CCMLAB_E_SITE_CORRUPT', `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`);
+  if (
+    config.schemaVersion !== SITE_SCHEMA ||
+    typeof config.siteCode !== 'string' ||
+    typeof config.hierarchyId !== 'string' ||
+    typeof config.roleId !== 'string' ||
+    !validPort(ports?.mp) ||
+    !validPort(ports?.mpHttps) ||
+    !validPort(ports?.cmg) ||
+    (crl !== null && typeof crl !== 'string')
+  ) {
+    throw new CcmlabError(
+      'CCMLAB_E_SITE_CORRUPT',
+      `${file} is not a site file this ccmlab knows (schema ${String(config.schemaVersion)}); re-create the site with 'ccmlab site init --force'`,
+    );
   }
   return new Site(dir, config);
 }
-

@@ -18,12 +18,15 @@ import type { ReadyInfo } from './site-server';
 const LOCK_FILE = 'site.lock';
 export const READY_FILE = 'ready.json';
 const MAX_STATE_BYTES = 16 * 1024;
-const SITE_LOCK_ROLE: FileRole = { label: 'site lock', code: 'CCMLAB_E_SITE_CORRUPT', fix: 'remove it if no site is running' };
+const SITE_LOCK_ROLE: FileRole = {
+  label: 'site lock',
+  code: 'CCMLAB_E_SITE_CORRUPT',
+  fix: 'remove it if no site is running',
+};
 
 export function readyFilePath(siteDir: string): string {
   return path.join(siteDir, READY_FILE);
 }
-
 
 /** Is `pid` a running ccmlab site? Where /proc shows command lines, a reused pid is told apart. */
 function isRunningSite(pid: number): boolean {
@@ -41,7 +44,9 @@ function isRunningSite(pid: number): boolean {
 
 function lockedPid(siteDir: string): number | undefined {
   try {
-    return Number(readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES, SITE_LOCK_ROLE, { follow: false }).trim());
+    return Number(
+      readBoundedText(path.join(siteDir, LOCK_FILE), MAX_STATE_BYTES, SITE_LOCK_ROLE, { follow: false }).trim(),
+    );
   } catch {
     return undefined;
   }
@@ -54,7 +59,10 @@ export function runningSitePid(siteDir: string): number | undefined {
 }
 
 function alreadyRunning(siteDir: string, pid: number): CcmlabError {
-  return new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`);
+  return new CcmlabError(
+    'CCMLAB_E_SITE_RUNNING',
+    `the site in ${path.resolve(siteDir)} is already running (process ${pid}); stop it with 'ccmlab site stop' first`,
+  );
 }
 
 /** Refuses a start (a detached one, before it touches the site's files) while a site runs on the directory. */
@@ -70,7 +78,8 @@ export function claimSite(siteDir: string): () => void {
     // A lock whose process is gone or is not a site is stale.
     holder: () => runningSitePid(siteDir),
     held: (pid) => alreadyRunning(siteDir, pid),
-    contended: () => new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`),
+    contended: () =>
+      new CcmlabError('CCMLAB_E_SITE_RUNNING', `another 'ccmlab site start' keeps claiming ${path.resolve(siteDir)}`),
     staleFiles: [readyFilePath(siteDir)],
   });
   return releasedAtExit(() => {
@@ -91,7 +100,10 @@ export async function stopRunningSite(siteDir: string, timeoutMs = 30_000): Prom
   const deadline = Date.now() + timeoutMs;
   while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
-      throw new CcmlabError('CCMLAB_E_SITE_RUNNING', `the site (process ${pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill ${pid}`);
+      throw new CcmlabError(
+        'CCMLAB_E_SITE_RUNNING',
+        `the site (process ${pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill ${pid}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -90,12 +90,20 @@ export function checkProof(runtime: SiteRuntime, req: http.IncomingMessage): Pro
   if (skewed) return { ok: false, reason: skewed };
   const client = findClientBySmsid(runtime.db, token.smsid);
   if (!client) return { ok: false, reason: `no client ${token.smsid} is registered` };
-  if (client.state !== 'registered') return { ok: false, reason: `client ${token.smsid} is ${client.state}, not registered` };
+  if (client.state !== 'registered')
+    return { ok: false, reason: `client ${token.smsid} is ${client.state}, not registered` };
   const signature = header('clienttokensignature') ?? '';
   const value = header('clienttoken') as string;
   const key = runtime.certificates.parse(client.signingCertificate);
-  if (!runtime.passedSignatures.verify([key.keyId, value, signature], () => verifyClientToken(value, signature, key.publicKey))) {
-    return { ok: false, reason: `the ClientTokenSignature does not verify with the signing key registered for ${token.smsid}` };
+  if (
+    !runtime.passedSignatures.verify([key.keyId, value, signature], () =>
+      verifyClientToken(value, signature, key.publicKey),
+    )
+  ) {
+    return {
+      ok: false,
+      reason: `the ClientTokenSignature does not verify with the signing key registered for ${token.smsid}`,
+    };
   }
   return { ok: true, client };
 }
@@ -138,8 +146,16 @@ export interface Reply {
 }
 
 export function send(res: http.ServerResponse, reply: Reply): void {
-  const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
-  const headers: Record<string, string | string[] | number> = { 'content-length': body.length, ...(reply.headers ?? {}) };
+  const body =
+    reply.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.isBuffer(reply.body)
+        ? reply.body
+        : Buffer.from(reply.body, 'utf8');
+  const headers: Record<string, string | string[] | number> = {
+    'content-length': body.length,
+    ...(reply.headers ?? {}),
+  };
   if (reply.reason) res.writeHead(reply.status, reply.reason, headers);
   else res.writeHead(reply.status, headers);
   res.end(body);

@@ -6,7 +6,15 @@ import { handleMp, type MpRequest } from './mp';
 import { openSite } from './site-dir';
 import { listenerLimits } from './settings';
 import { openSiteLog } from './site-logs';
-import { readBody, remoteOf, requestMethod, sendText, SiteRuntime, DEFAULT_SITE_LIMITS, type SiteLimits } from './site-runtime';
+import {
+  readBody,
+  remoteOf,
+  requestMethod,
+  sendText,
+  SiteRuntime,
+  DEFAULT_SITE_LIMITS,
+  type SiteLimits,
+} from './site-runtime';
 import { printable } from '../core/text';
 
 /**
@@ -44,7 +52,12 @@ export interface RunningSite {
   stop(): Promise<void>;
 }
 
-type Route = (runtime: SiteRuntime, req: http.IncomingMessage, res: http.ServerResponse, request: Omit<MpRequest, 'caller'>) => void;
+type Route = (
+  runtime: SiteRuntime,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  request: Omit<MpRequest, 'caller'>,
+) => void;
 
 function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListener {
   return (req, res) => {
@@ -58,15 +71,26 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
     readBody(req, runtime.limits.maxBody)
       .then((body) => {
         if (body === 'too-large') {
-          runtime.logs.registration.error(`Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} refused: body over ${runtime.limits.maxBody} bytes.`);
+          runtime.logs.registration.error(
+            `Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} refused: body over ${runtime.limits.maxBody} bytes.`,
+          );
           res.setHeader('connection', 'close');
           return sendText(res, 413, `request body over ${runtime.limits.maxBody} bytes`);
         }
         const contentType = req.headers['content-type'];
-        route(runtime, req, res, { method: requestMethod(req), path: url.pathname, query: url.search, body, contentType, remote });
+        route(runtime, req, res, {
+          method: requestMethod(req),
+          path: url.pathname,
+          query: url.search,
+          body,
+          contentType,
+          remote,
+        });
       })
       .catch((error: unknown) => {
-        runtime.logs.registration.error(`Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} failed: ${printable((error as Error).message)}.`);
+        runtime.logs.registration.error(
+          `Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} failed: ${printable((error as Error).message)}.`,
+        );
         if (!res.headersSent) sendText(res, 500, 'internal error');
         else res.destroy();
       });
@@ -93,10 +117,15 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   const mpRoute: Route = (rt, req, res, request) => handleMp(rt, req, res, { ...request, caller: { via: 'intranet' } });
   // Refused at start; later, the certificate in use is kept and the defect said once per change.
   const tlsOf = (name: 'role-ssl' | 'cmg') => () =>
-    runtime.credentials.tls(name, (error) => runtime.logs.cmg.error(`The ${name} certificate could not be reloaded (${printable(error.message)}); the previous one stays in use.`));
+    runtime.credentials.tls(name, (error) =>
+      runtime.logs.cmg.error(
+        `The ${name} certificate could not be reloaded (${printable(error.message)}); the previous one stays in use.`,
+      ),
+    );
   const mpTls = tlsOf('role-ssl');
   const cmgTls = tlsOf('cmg');
-  const onTlsError = (error: Error, remote: string) => runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);
+  const onTlsError = (error: Error, remote: string) =>
+    runtime.logs.cmg.warn(`TLS handshake with ${remote} failed: ${printable(error.message)}.`);
   const limits = () => listenerLimits(runtime.settings());
   const mpLog = (message: string) => runtime.logs.registration.warn(message);
   const cmgLog = (message: string) => runtime.logs.cmg.warn(message);
@@ -106,9 +135,40 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
     runtime.tokenKeys();
     mpTls();
     cmgTls();
-    listeners.push(await listen({ host: options.host, port: options.mpPort ?? site.config.ports.mp, role: 'the MP (HTTP)', handler: requestHandler(runtime, mpRoute), limits, log: mpLog }));
-    listeners.push(await listen({ host: options.host, port: options.mpHttpsPort ?? site.config.ports.mpHttps, role: 'the MP (HTTPS)', tls: mpTls, handler: requestHandler(runtime, mpRoute), limits, log: mpLog, onTlsError }));
-    listeners.push(await listen({ host: options.host, port: options.cmgPort ?? site.config.ports.cmg, role: 'the CMG', tls: cmgTls, handler: requestHandler(runtime, handleCmg), limits, log: cmgLog, onTlsError }));
+    listeners.push(
+      await listen({
+        host: options.host,
+        port: options.mpPort ?? site.config.ports.mp,
+        role: 'the MP (HTTP)',
+        handler: requestHandler(runtime, mpRoute),
+        limits,
+        log: mpLog,
+      }),
+    );
+    listeners.push(
+      await listen({
+        host: options.host,
+        port: options.mpHttpsPort ?? site.config.ports.mpHttps,
+        role: 'the MP (HTTPS)',
+        tls: mpTls,
+        handler: requestHandler(runtime, mpRoute),
+        limits,
+        log: mpLog,
+        onTlsError,
+      }),
+    );
+    listeners.push(
+      await listen({
+        host: options.host,
+        port: options.cmgPort ?? site.config.ports.cmg,
+        role: 'the CMG',
+        tls: cmgTls,
+        handler: requestHandler(runtime, handleCmg),
+        limits,
+        log: cmgLog,
+        onTlsError,
+      }),
+    );
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close(0)));
     site.close();
@@ -116,7 +176,16 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   }
   const [mp, mpHttps, cmg] = listeners;
   const { config } = site;
-  const ready: ReadyInfo = { mp: mp.url, mpHttps: mpHttps.url, cmg: cmg.url, roleId: config.roleId, cmgName: config.cmgName, mpName: config.mpName, siteCode: config.siteCode, pid: process.pid };
+  const ready: ReadyInfo = {
+    mp: mp.url,
+    mpHttps: mpHttps.url,
+    cmg: cmg.url,
+    roleId: config.roleId,
+    cmgName: config.cmgName,
+    mpName: config.mpName,
+    siteCode: config.siteCode,
+    pid: process.pid,
+  };
   runtime.logs.registration.info(`MP for site ${config.siteCode} listening on ${mp.url} and ${mpHttps.url}.`);
   runtime.logs.cmg.info(`CMG ${config.cmgName} listening on ${cmg.url}, fronting MP role ${config.roleId}.`);
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,16 @@ import * as crypto from 'node:crypto';
 import type { PassedSignatures } from '../core/passed-signatures';
 import { normaliseGuid } from '../core/guid';
 import { countOf, printable } from '../core/text';
-import { base64urlEncode, BULK_TOKEN_CLAIMS, certificateBinding, stsTime, claimShapeDefect, decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from '../protocol/jwt';
+import {
+  base64urlEncode,
+  BULK_TOKEN_CLAIMS,
+  certificateBinding,
+  stsTime,
+  claimShapeDefect,
+  decodeJwt,
+  MAX_TOKEN_LENGTH,
+  type DecodedJwt,
+} from '../protocol/jwt';
 import { isCanonicalSmsid } from '../protocol/smsid';
 
 /**
@@ -120,7 +129,8 @@ export interface TokenFailure {
   reason: string[];
 }
 
-export type TokenCheck = { ok: true; kind: TokenKind; claims: Record<string, unknown>; header: Record<string, unknown> } | TokenFailure;
+export type TokenCheck =
+  { ok: true; kind: TokenKind; claims: Record<string, unknown>; header: Record<string, unknown> } | TokenFailure;
 
 /** What the site recorded when it issued a bulk token (times in seconds). */
 export interface IssuedBulkToken {
@@ -161,35 +171,65 @@ const EXPECTED: Record<TokenKind, { category: string; type: string }> = {
 };
 
 /** The longest lifetime each kind may claim, in seconds. */
-const MAX_LIFETIME_SECONDS: Record<TokenKind, number> = { bulk: MAX_BULK_LIFETIME_MINUTES * 60, client: CLIENT_TOKEN_DAYS * 86_400 };
+const MAX_LIFETIME_SECONDS: Record<TokenKind, number> = {
+  bulk: MAX_BULK_LIFETIME_MINUTES * 60,
+  client: CLIENT_TOKEN_DAYS * 86_400,
+};
 
 function failure(code: TokenFailureCode, exception: string, ...reason: string[]): TokenFailure {
   return { ok: false, code, exception: `System.IdentityModel.Tokens.${exception}`, reason };
 }
 
-
 function kindOf(payload: Record<string, unknown>): TokenKind | undefined {
-  return (Object.keys(EXPECTED) as TokenKind[]).find((k) => payload.SCCMTokenCategory === EXPECTED[k].category && payload.Type === EXPECTED[k].type);
+  return (Object.keys(EXPECTED) as TokenKind[]).find(
+    (k) => payload.SCCMTokenCategory === EXPECTED[k].category && payload.Type === EXPECTED[k].type,
+  );
 }
 
 /** Encoding, algorithm, signer and signature: what must hold before any claim is believed. */
-function checkSignature(token: string, verifier: TokenVerifier, passed: PassedSignatures | undefined): { ok: true; jwt: DecodedJwt } | TokenFailure {
+function checkSignature(
+  token: string,
+  verifier: TokenVerifier,
+  passed: PassedSignatures | undefined,
+): { ok: true; jwt: DecodedJwt } | TokenFailure {
   if (token.length > MAX_TOKEN_LENGTH) {
-    return failure('TOKEN_TOO_LARGE', 'SecurityTokenMalformedException', `IDX10209: Token has length: '${token.length}' which is larger than the MaxTokenSizeInBytes: '${MAX_TOKEN_LENGTH}'.`);
+    return failure(
+      'TOKEN_TOO_LARGE',
+      'SecurityTokenMalformedException',
+      `IDX10209: Token has length: '${token.length}' which is larger than the MaxTokenSizeInBytes: '${MAX_TOKEN_LENGTH}'.`,
+    );
   }
   const decoded = decodeJwt(token);
-  if (!decoded.ok) return failure('TOKEN_MALFORMED', 'SecurityTokenMalformedException', `IDX12741: The token is not a well-formed JWS: ${printable(decoded.defect)}.`);
+  if (!decoded.ok)
+    return failure(
+      'TOKEN_MALFORMED',
+      'SecurityTokenMalformedException',
+      `IDX12741: The token is not a well-formed JWS: ${printable(decoded.defect)}.`,
+    );
   const { header, signature, signingInput } = decoded.jwt;
   // The algorithm is pinned: a token cannot choose none, HS256 or anything else.
   if (header.alg !== 'RS256') {
-    return failure('TOKEN_BAD_ALGORITHM', 'SecurityTokenInvalidAlgorithmException', `IDX10696: The algorithm '${printable(header.alg)}' is not supported; site tokens are RS256.`);
+    return failure(
+      'TOKEN_BAD_ALGORITHM',
+      'SecurityTokenInvalidAlgorithmException',
+      `IDX10696: The algorithm '${printable(header.alg)}' is not supported; site tokens are RS256.`,
+    );
   }
   if (header.x5t !== verifier.x5t) {
-    return failure('TOKEN_UNKNOWN_SIGNER', 'SecurityTokenSignatureKeyNotFoundException', `IDX10501: Signature validation failed. Unable to match key: x5t: '${printable(header.x5t)}'.`, `Current token signing certificate x5t: '${verifier.x5t}'.`);
+    return failure(
+      'TOKEN_UNKNOWN_SIGNER',
+      'SecurityTokenSignatureKeyNotFoundException',
+      `IDX10501: Signature validation failed. Unable to match key: x5t: '${printable(header.x5t)}'.`,
+      `Current token signing certificate x5t: '${verifier.x5t}'.`,
+    );
   }
   const verify = () => crypto.verify('sha256', Buffer.from(signingInput, 'ascii'), verifier.publicKey, signature);
   if (!(passed ? passed.verify([verifier.x5t, token], verify) : verify())) {
-    return failure('TOKEN_BAD_SIGNATURE', 'SecurityTokenInvalidSignatureException', `IDX10503: Signature validation failed. Keys tried: 'x5t: ${verifier.x5t}'.`);
+    return failure(
+      'TOKEN_BAD_SIGNATURE',
+      'SecurityTokenInvalidSignatureException',
+      `IDX10503: Signature validation failed. Keys tried: 'x5t: ${verifier.x5t}'.`,
+    );
   }
   return { ok: true, jwt: decoded.jwt };
 }
@@ -199,19 +239,37 @@ function claimsDefect(payload: Record<string, unknown>, options: VerifyOptions):
   const kind = kindOf(payload);
   const expected = EXPECTED[options.kind ?? kind ?? 'bulk'];
   if (!kind || (options.kind && kind !== options.kind)) {
-    return failure('TOKEN_WRONG_KIND', 'SecurityTokenValidationException', `Token category '${printable(payload.SCCMTokenCategory)}' of type '${printable(payload.Type)}' is not accepted here; expected '${expected.category}' of type '${expected.type}'.`);
+    return failure(
+      'TOKEN_WRONG_KIND',
+      'SecurityTokenValidationException',
+      `Token category '${printable(payload.SCCMTokenCategory)}' of type '${printable(payload.Type)}' is not accepted here; expected '${expected.category}' of type '${expected.type}'.`,
+    );
   }
-  const bad = (what: string) => failure('TOKEN_BAD_CLAIMS', 'SecurityTokenValidationException', `The token's claims are not those of a site token: ${what}.`);
+  const bad = (what: string) =>
+    failure(
+      'TOKEN_BAD_CLAIMS',
+      'SecurityTokenValidationException',
+      `The token's claims are not those of a site token: ${what}.`,
+    );
   const shape = claimShapeDefect(payload, kind === 'bulk' ? BULK_TOKEN_CLAIMS : CLIENT_TOKEN_CLAIMS);
   if (shape) return bad(shape);
   for (const name of ['nbf', 'exp', ...(kind === 'client' ? ['iat'] : [])]) {
     if (!Number.isSafeInteger(payload[name])) return bad(`its '${name}' claim is not a whole number of seconds`);
   }
-  if (kind === 'bulk' && normaliseGuid(payload.UniqueId as string) !== payload.UniqueId) return bad(`its UniqueId '${printable(payload.UniqueId)}' is not a lower-case GUID`);
-  if (kind === 'client' && (!isCanonicalSmsid(payload.DeviceId as string) || normaliseGuid(payload.jti as string) !== payload.jti)) return bad('its DeviceId or jti is not in the form the site issues');
+  if (kind === 'bulk' && normaliseGuid(payload.UniqueId as string) !== payload.UniqueId)
+    return bad(`its UniqueId '${printable(payload.UniqueId)}' is not a lower-case GUID`);
+  if (
+    kind === 'client' &&
+    (!isCanonicalSmsid(payload.DeviceId as string) || normaliseGuid(payload.jti as string) !== payload.jti)
+  )
+    return bad('its DeviceId or jti is not in the form the site issues');
   const lifetime = (payload.exp as number) - (payload.nbf as number);
   if (lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS[kind] || (kind === 'client' && payload.iat !== payload.nbf)) {
-    return failure('TOKEN_BAD_LIFETIME', 'SecurityTokenInvalidLifetimeException', `IDX10224: Lifetime validation failed. The token claims ${countOf(lifetime, 'second')} from nbf to exp; a ${kind === 'bulk' ? 'bulk registration' : 'client'} token may last 1 to ${MAX_LIFETIME_SECONDS[kind]}.`);
+    return failure(
+      'TOKEN_BAD_LIFETIME',
+      'SecurityTokenInvalidLifetimeException',
+      `IDX10224: Lifetime validation failed. The token claims ${countOf(lifetime, 'second')} from nbf to exp; a ${kind === 'bulk' ? 'bulk registration' : 'client'} token may last 1 to ${MAX_LIFETIME_SECONDS[kind]}.`,
+    );
   }
   return kind;
 }
@@ -221,22 +279,44 @@ function lifetimeFailure(payload: Record<string, unknown>, now: Date): TokenFail
   const exp = payload.exp as number;
   const nbf = payload.nbf as number;
   if (seconds > exp + CLOCK_SKEW_SECONDS) {
-    return failure('TOKEN_EXPIRED', 'SecurityTokenExpiredException', 'IDX10223: Lifetime validation failed. The token is expired.', `ValidTo: '${stsTime(exp)}'`, `Current time: '${stsTime(seconds)}'.`);
+    return failure(
+      'TOKEN_EXPIRED',
+      'SecurityTokenExpiredException',
+      'IDX10223: Lifetime validation failed. The token is expired.',
+      `ValidTo: '${stsTime(exp)}'`,
+      `Current time: '${stsTime(seconds)}'.`,
+    );
   }
   if (seconds < nbf - CLOCK_SKEW_SECONDS) {
-    return failure('TOKEN_NOT_YET_VALID', 'SecurityTokenNotYetValidException', 'IDX10222: Lifetime validation failed. The token is not yet valid.', `ValidFrom: '${stsTime(nbf)}'`, `Current time: '${stsTime(seconds)}'.`);
+    return failure(
+      'TOKEN_NOT_YET_VALID',
+      'SecurityTokenNotYetValidException',
+      'IDX10222: Lifetime validation failed. The token is not yet valid.',
+      `ValidFrom: '${stsTime(nbf)}'`,
+      `Current time: '${stsTime(seconds)}'.`,
+    );
   }
   return undefined;
 }
 
 /** A bulk token must be one the site issued, with the validity it recorded, and not blocked. */
-function issuedFailure(payload: Record<string, unknown>, lookup: VerifyOptions['lookupBulkToken']): TokenFailure | undefined {
+function issuedFailure(
+  payload: Record<string, unknown>,
+  lookup: VerifyOptions['lookupBulkToken'],
+): TokenFailure | undefined {
   const guid = payload.UniqueId as string;
   const record = lookup(guid);
   if (!record || record.nbf !== payload.nbf || record.exp !== payload.exp) {
-    return failure('TOKEN_NOT_ISSUED', 'SecurityTokenValidationException', record ? `Bulk registration token ${guid} claims a validity other than the one this site issued it with.` : `Bulk registration token ${guid} was never issued by this site.`);
+    return failure(
+      'TOKEN_NOT_ISSUED',
+      'SecurityTokenValidationException',
+      record
+        ? `Bulk registration token ${guid} claims a validity other than the one this site issued it with.`
+        : `Bulk registration token ${guid} was never issued by this site.`,
+    );
   }
-  if (record.blocked) return failure('TOKEN_BLOCKED', 'SecurityTokenValidationException', `Bulk registration token ${guid} is blocked.`);
+  if (record.blocked)
+    return failure('TOKEN_BLOCKED', 'SecurityTokenValidationException', `Bulk registration token ${guid} is blocked.`);
   return undefined;
 }
 
@@ -247,15 +327,29 @@ export function verifySiteToken(token: string, options: VerifyOptions): TokenChe
   const kind = claimsDefect(payload, options);
   if (typeof kind !== 'string') return kind;
   if (payload.aud !== AUDIENCE) {
-    return failure('TOKEN_BAD_AUDIENCE', 'SecurityTokenInvalidAudienceException', `IDX10214: Audience validation failed. Audiences: '${printable(payload.aud)}'. Did not match: validationParameters.ValidAudience: '${AUDIENCE}'.`);
+    return failure(
+      'TOKEN_BAD_AUDIENCE',
+      'SecurityTokenInvalidAudienceException',
+      `IDX10214: Audience validation failed. Audiences: '${printable(payload.aud)}'. Did not match: validationParameters.ValidAudience: '${AUDIENCE}'.`,
+    );
   }
   const issuer = issuerOf(options.hierarchyId);
   if (payload.iss !== issuer) {
-    return failure('TOKEN_BAD_ISSUER', 'SecurityTokenInvalidIssuerException', `IDX10205: Issuer validation failed. Issuer: '${printable(payload.iss)}'. Did not match: validationParameters.ValidIssuer: '${issuer}'.`);
+    return failure(
+      'TOKEN_BAD_ISSUER',
+      'SecurityTokenInvalidIssuerException',
+      `IDX10205: Issuer validation failed. Issuer: '${printable(payload.iss)}'. Did not match: validationParameters.ValidIssuer: '${issuer}'.`,
+    );
   }
   if (payload.TenantId !== options.hierarchyId.toUpperCase()) {
-    return failure('TOKEN_BAD_TENANT', 'SecurityTokenValidationException', `Token TenantId '${printable(payload.TenantId)}' is not this hierarchy ('${options.hierarchyId.toUpperCase()}').`);
+    return failure(
+      'TOKEN_BAD_TENANT',
+      'SecurityTokenValidationException',
+      `Token TenantId '${printable(payload.TenantId)}' is not this hierarchy ('${options.hierarchyId.toUpperCase()}').`,
+    );
   }
-  const refused = lifetimeFailure(payload, options.now) ?? (kind === 'bulk' ? issuedFailure(payload, options.lookupBulkToken) : undefined);
+  const refused =
+    lifetimeFailure(payload, options.now) ??
+    (kind === 'bulk' ? issuedFailure(payload, options.lookupBulkToken) : undefined);
   return refused ?? { ok: true, kind, claims: payload, header };
 }

@@ -18,6 +18,8 @@ export function issueToolToken(site: Site, lifetimeMinutes: number, now: Date, l
   }
   const created = createBulkToken(site, lifetimeMinutes, now);
   const { record } = created;
-  log.info(`Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`);
+  log.info(
+    `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`,
+  );
   return created;
 }

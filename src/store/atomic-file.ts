@@ -18,8 +18,16 @@ export const PUBLIC_FILE_MODE = 0o644;
 export const PRIVATE_DIR_MODE = 0o700;
 export const PUBLIC_DIR_MODE = 0o755;
 
-const STATE_DIRECTORY = { label: 'directory', code: 'CCMLAB_E_STATE_WRITE', fix: 'give a directory that can be created and written to' } as const;
-const STATE_FILE: FileRole = { label: 'state file', code: 'CCMLAB_E_STATE_WRITE', fix: 'free space or make its directory writable, then run the command again' };
+const STATE_DIRECTORY = {
+  label: 'directory',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'give a directory that can be created and written to',
+} as const;
+const STATE_FILE: FileRole = {
+  label: 'state file',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'free space or make its directory writable, then run the command again',
+};
 
 /**
  * Creates `dir` (and missing parents) with `mode`; the umask can only narrow an explicit mode.
@@ -34,7 +42,13 @@ export function makeDir(dir: string, mode: number = PUBLIC_DIR_MODE): string | u
  * one) but leaves it to the caller to make it durable (`syncPaths`): a kill -9 loses nothing
  * written, a power loss may.
  */
-export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync = true): void {
+export function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  mode = PUBLIC_FILE_MODE,
+  dirMode = PUBLIC_DIR_MODE,
+  sync = true,
+): void {
   try {
     writeAtomically(file, data, mode, dirMode, sync);
   } catch (error) {
@@ -45,11 +59,18 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = PUBL
 function stateWriteError(file: string, error: unknown): unknown {
   if (isCcmlabError(error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new CcmlabError('CCMLAB_E_STATE_WRITE', `${file} cannot be written (${code}); free space or make its directory writable, then run the command again`, { cause: error });
+  return new CcmlabError(
+    'CCMLAB_E_STATE_WRITE',
+    `${file} cannot be written (${code}); free space or make its directory writable, then run the command again`,
+    { cause: error },
+  );
 }
 
 function tempPath(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
 /**
@@ -91,7 +112,13 @@ function writeAtomically(file: string, data: string | Buffer, mode: number, dirM
  * callers that write many files at once and must not stall on each fsync. `sync` makes the
  * temp file, then the directory, durable (a GroupSync's, to share fsyncs with other writers).
  */
-export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = PUBLIC_FILE_MODE, dirMode = PUBLIC_DIR_MODE, sync: Syncer = syncPaths): Promise<void> {
+export async function writeFileAtomicAsync(
+  file: string,
+  data: string | Buffer,
+  mode = PUBLIC_FILE_MODE,
+  dirMode = PUBLIC_DIR_MODE,
+  sync: Syncer = syncPaths,
+): Promise<void> {
   const dir = path.dirname(file);
   const temp = tempPath(file);
   try {
@@ -140,4 +167,3 @@ export function syncDirectory(dir: string): void {
     fs.closeSync(fd);
   }
 }
-

@@ -49,7 +49,9 @@ class DirectoryChanges implements ChangeStamp {
   private startWatching(): boolean {
     if (!fs.statSync(this.dir, { throwIfNoEntry: false })?.isDirectory()) return false;
     try {
-      this.watcher = fs.watch(this.dir, { persistent: false }, (_event, file) => this.onEvent(file === null ? null : String(file)));
+      this.watcher = fs.watch(this.dir, { persistent: false }, (_event, file) =>
+        this.onEvent(file === null ? null : String(file)),
+      );
     } catch {
       // No watch to be had (the system's limit on watches, say): stat from now on.
       this.watchable = false;
@@ -80,7 +82,11 @@ function fileStamp(file: string): string {
 /** One watcher per directory and file set in a process, however many caches ask. */
 const watched = new Map<string, DirectoryChanges>();
 
-export function directoryChanges(dir: string, names: readonly string[], watch = process.platform === 'linux'): ChangeStamp {
+export function directoryChanges(
+  dir: string,
+  names: readonly string[],
+  watch = process.platform === 'linux',
+): ChangeStamp {
   const key = `${path.resolve(dir)}\0${names.join('\0')}\0${watch}`;
   let changes = watched.get(key);
   if (!changes) {

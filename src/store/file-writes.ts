@@ -30,7 +30,12 @@ export const WRITE_FLAGS: Readonly<Record<WriteOpen, number>> = {
 function checkWritable(fd: number, file: string, role: FileRole): void {
   const stat = fs.fstatSync(fd);
   if (!stat.isFile()) fileFailure(role, file, `is ${kindOf(stat)}, not a regular file`);
-  if (stat.nlink > 1) fileFailure(role, file, `is a hard link to a file with ${stat.nlink - 1} other name(s), which ccmlab does not write through`);
+  if (stat.nlink > 1)
+    fileFailure(
+      role,
+      file,
+      `is a hard link to a file with ${stat.nlink - 1} other name(s), which ccmlab does not write through`,
+    );
 }
 
 /**
@@ -42,7 +47,12 @@ export function refuseIfNotRegular(file: string, role: FileRole): void {
   const entry = entryAt(file);
   if (entry?.isSymbolicLink()) fileFailure(role, file, 'is a symbolic link, which ccmlab does not follow here');
   if (entry && !entry.isFile()) fileFailure(role, file, `is ${kindOf(entry)}, not a regular file`);
-  if (entry && entry.nlink > 1) fileFailure(role, file, `is a hard link to a file with ${entry.nlink - 1} other name(s), which ccmlab does not write through`);
+  if (entry && entry.nlink > 1)
+    fileFailure(
+      role,
+      file,
+      `is a hard link to a file with ${entry.nlink - 1} other name(s), which ccmlab does not write through`,
+    );
 }
 
 /**
@@ -86,7 +96,8 @@ export function setDirectoryMode(dir: string, mode: number, role: FileRole): voi
     fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
   } catch (error) {
     const entry = entryAt(dir);
-    if (entry?.isSymbolicLink()) return fileFailure(role, dir, 'is a symbolic link, which ccmlab does not change the mode of');
+    if (entry?.isSymbolicLink())
+      return fileFailure(role, dir, 'is a symbolic link, which ccmlab does not change the mode of');
     if (entry && !entry.isDirectory()) return fileFailure(role, dir, `is ${kindOf(entry)}, not a directory`);
     return fileFailure(role, dir, `cannot be changed (${errnoOf(error) ?? String(error)})`, error);
   }
@@ -140,7 +151,8 @@ export async function removeFileAsync(file: string, role: FileRole): Promise<boo
 function removalFailed(file: string, error: unknown, role: FileRole): false {
   const code = errnoOf(error) ?? String(error);
   if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-  if (code === 'EISDIR' || entryAt(file)?.isDirectory()) return fileFailure(role, file, 'is a directory, not a file ccmlab removes');
+  if (code === 'EISDIR' || entryAt(file)?.isDirectory())
+    return fileFailure(role, file, 'is a directory, not a file ccmlab removes');
   return fileFailure(role, file, `cannot be removed (${code})`, error);
 }
 
@@ -157,7 +169,8 @@ export function refuseLinksBelow(root: string, target: string, role: FileRole): 
     current = path.join(current, part);
     const entry = entryAt(current);
     if (entry === undefined) return false;
-    if (entry.isSymbolicLink()) return fileFailure(role, current, 'is a symbolic link, which ccmlab does not write or remove through');
+    if (entry.isSymbolicLink())
+      return fileFailure(role, current, 'is a symbolic link, which ccmlab does not write or remove through');
     if (current !== path.resolve(target) && !entry.isDirectory()) return false;
   }
   return true;

@@ -47,7 +47,9 @@ function errnoCode(error: unknown): string {
 
 /** The errno code of a failure, or of the failure a file error was made from (its cause). */
 export function errnoOf(error: unknown): string | undefined {
-  const errno = isCcmlabError(error) ? (error.cause as NodeJS.ErrnoException | undefined) : (error as NodeJS.ErrnoException | undefined);
+  const errno = isCcmlabError(error)
+    ? (error.cause as NodeJS.ErrnoException | undefined)
+    : (error as NodeJS.ErrnoException | undefined);
   return errno?.code;
 }
 
@@ -96,7 +98,9 @@ export function readBoundedFile(file: string, maxBytes: number, role: FileRole, 
   try {
     const stat = fs.fstatSync(fd);
     if (stat.size > maxBytes) fileFailure(role, file, `is ${stat.size} bytes, more than the ${maxBytes} allowed`);
-    return readToCap(fd, stat.size, maxBytes, () => fileFailure(role, file, `grew past the ${maxBytes} bytes allowed while it was read`));
+    return readToCap(fd, stat.size, maxBytes, () =>
+      fileFailure(role, file, `grew past the ${maxBytes} bytes allowed while it was read`),
+    );
   } catch (error) {
     if (isCcmlabError(error)) throw error;
     return fileFailure(role, file, errnoReason(error), error);
@@ -164,9 +168,11 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string
     try {
       stat = fs.statSync(current);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${current})`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${current})`, error);
     }
-    if (stat && !stat.isDirectory()) fileFailure(role, dir, `cannot be made: ${current} is ${kindOf(stat)}, not a directory`);
+    if (stat && !stat.isDirectory())
+      fileFailure(role, dir, `cannot be made: ${current} is ${kindOf(stat)}, not a directory`);
     if (stat || path.dirname(current) === current) break;
     missing.unshift(current);
   }
@@ -174,7 +180,8 @@ export function makeDirectory(dir: string, role: FileRole, mode = 0o755): string
     try {
       fs.mkdirSync(level, { mode });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(level).isDirectory()) fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${level})`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(level).isDirectory())
+        fileFailure(role, dir, `cannot be made (${errnoCode(error)} at ${level})`, error);
     }
   }
   return missing[0];

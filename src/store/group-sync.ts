@@ -10,8 +10,8 @@ interface Waiter {
  * fsync in rounds for many callers at once (group commit): paths asked for while a round
  * runs wait for the next one, where a path several callers named (a shared directory) is
  * synced once. ext4 commits its journal at each fsync and stalls every file creation
- * while it does; a fleet whose 32 clients each synced on their own spent half its time
- * there (measured: 19.6 clients/s with a sync per client, 35.6 with none). A caller's
+ * while it does; a fleet whose clients each synced on their own spent about half its time
+ * there. A caller's
  * failure is its own: it gets the error of its own paths.
  */
 export class GroupSync {

@@ -24,7 +24,11 @@ export interface PidLockRules {
   cannotMake?: (error: unknown) => unknown;
 }
 
-const LOCK_FILE: FileRole = { label: 'lock file', code: 'CCMLAB_E_STATE_WRITE', fix: 'make its directory writable, then run the command again' };
+const LOCK_FILE: FileRole = {
+  label: 'lock file',
+  code: 'CCMLAB_E_STATE_WRITE',
+  fix: 'make its directory writable, then run the command again',
+};
 
 export function takePidLock(file: string, rules: PidLockRules): void {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -37,7 +41,8 @@ export function takePidLock(file: string, rules: PidLockRules): void {
       }
       return;
     } catch (error) {
-      if (errnoOf(error) !== 'EEXIST') throw rules.cannotMake ? rules.cannotMake((error as Error).cause ?? error) : error;
+      if (errnoOf(error) !== 'EEXIST')
+        throw rules.cannotMake ? rules.cannotMake((error as Error).cause ?? error) : error;
       const pid = rules.holder();
       if (pid !== undefined) throw rules.held(pid);
       // A lock (or a file that goes with it) that is a link: the link goes, not what it names.

@@ -8,7 +8,11 @@ import { removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
-const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "set it again with 'ccmlab clock set reset'" };
+const LAB_FILE: FileRole = {
+  label: 'lab file',
+  code: 'CCMLAB_E_LAB_CORRUPT',
+  fix: "set it again with 'ccmlab clock set reset'",
+};
 
 /**
  * The lab clock (the role NTP plays): an offset from the machine's clock in
@@ -29,12 +33,19 @@ function readOffset(file: string): number {
   if (!fs.existsSync(file)) return 0;
   let offsetMs: number;
   try {
-    offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES, LAB_FILE)) as { offsetMs?: unknown }).offsetMs as number;
+    offsetMs = (JSON.parse(readBoundedText(file, MAX_CLOCK_BYTES, LAB_FILE)) as { offsetMs?: unknown })
+      .offsetMs as number;
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} cannot be read (${(error as Error).message}); set it again with 'ccmlab clock set reset'`);
+    throw new CcmlabError(
+      'CCMLAB_E_LAB_CORRUPT',
+      `the lab clock ${file} cannot be read (${(error as Error).message}); set it again with 'ccmlab clock set reset'`,
+    );
   }
   if (!isClockOffset(offsetMs)) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab clock ${file} holds no whole offsetMs within ±100 years; set it again with 'ccmlab clock set reset'`);
+    throw new CcmlabError(
+      'CCMLAB_E_LAB_CORRUPT',
+      `the lab clock ${file} holds no whole offsetMs within ±100 years; set it again with 'ccmlab clock set reset'`,
+    );
   }
   return offsetMs;
 }
@@ -74,16 +85,24 @@ function readOrKeep(file: string, lastGood: number | undefined, onKeep: LabClock
     return readOffset(file);
   } catch (error) {
     if (lastGood === undefined || !onKeep) throw error;
-    onKeep(`${(error as Error).message}. Until it is fixed this process keeps the lab time it had (offset ${lastGood} ms).`);
+    onKeep(
+      `${(error as Error).message}. Until it is fixed this process keeps the lab time it had (offset ${lastGood} ms).`,
+    );
     return lastGood;
   }
 }
 
 /** The clock a command runs on: `--now` wins over CCMLAB_NOW, which wins over the lab's clock; no lab, the machine's. */
-export function commandClock(nowOption: string | undefined, lab: Lab | undefined, options: LabClockOptions & { env?: NodeJS.ProcessEnv } = {}): Clock {
+export function commandClock(
+  nowOption: string | undefined,
+  lab: Lab | undefined,
+  options: LabClockOptions & { env?: NodeJS.ProcessEnv } = {},
+): Clock {
   const env = options.env ?? process.env;
-  if (nowOption !== undefined && nowOption !== '') return clockStartingAt(parseIsoInstant(nowOption, '--now'), Date.now, '--now');
-  if (env.CCMLAB_NOW !== undefined && env.CCMLAB_NOW !== '') return clockStartingAt(parseIsoInstant(env.CCMLAB_NOW, 'CCMLAB_NOW'), Date.now, 'CCMLAB_NOW');
+  if (nowOption !== undefined && nowOption !== '')
+    return clockStartingAt(parseIsoInstant(nowOption, '--now'), Date.now, '--now');
+  if (env.CCMLAB_NOW !== undefined && env.CCMLAB_NOW !== '')
+    return clockStartingAt(parseIsoInstant(env.CCMLAB_NOW, 'CCMLAB_NOW'), Date.now, 'CCMLAB_NOW');
   if (!lab) return systemClock;
   const clock = labClock(lab, options);
   // Read once now: a clock file that is bad when the command starts refuses the command.
@@ -101,10 +120,17 @@ export function clockOffsetFor(value: string, currentOffsetMs: () => number, rea
   const relative = RELATIVE.exec(text);
   if (relative) {
     const delta = Number(relative[2]) * UNIT_MS[relative[3].toLowerCase()];
-    return offsetTo(new Date(realNow + currentOffsetMs() + (relative[1] === '-' ? -delta : delta)), 'the lab time', realNow);
+    return offsetTo(
+      new Date(realNow + currentOffsetMs() + (relative[1] === '-' ? -delta : delta)),
+      'the lab time',
+      realNow,
+    );
   }
   if (!/^\d{4}-/.test(text)) {
-    throw new CcmlabError('CCMLAB_E_BAD_NOW', `'${value}' is not a lab time: give an ISO-8601 instant (2026-12-31T09:00:00Z), +Nd/-Nd/+Nh/-Nh/+Nm/-Nm, or reset`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_NOW',
+      `'${value}' is not a lab time: give an ISO-8601 instant (2026-12-31T09:00:00Z), +Nd/-Nd/+Nh/-Nh/+Nm/-Nm, or reset`,
+    );
   }
   return offsetTo(parseIsoInstant(text, 'the lab clock'), 'the lab time', realNow);
 }
@@ -115,11 +141,16 @@ function removeClockFile(file: string): void {
 }
 
 /** `ccmlab clock set`: moves the lab clock; returns the lab's time after the change. Reset and an instant work on a clock file that cannot be read. */
-export function setLabClock(lab: Lab, value: string, realNow: () => number = Date.now): { now: Date; offsetMs: number } {
+export function setLabClock(
+  lab: Lab,
+  value: string,
+  realNow: () => number = Date.now,
+): { now: Date; offsetMs: number } {
   const now = realNow();
   const offsetMs = clockOffsetFor(value, () => labClock(lab, { realNow }).offsetMs, now);
   if (offsetMs === 0) removeClockFile(clockFile(lab));
-  else writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
+  else
+    writeFileAtomic(clockFile(lab), `${JSON.stringify({ offsetMs, setAt: new Date(now).toISOString() }, null, 2)}\n`);
   noteDirectoryChanged(lab.root);
   return { now: new Date(now + offsetMs), offsetMs };
 }

@@ -17,7 +17,11 @@ const FIREWALL_FILE = 'firewall.json';
 const MAX_FIREWALL_BYTES = 64 * 1024;
 const MAX_RULES = 256;
 const ENDPOINT = /^([A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?):(\d{1,5}|\*)$/;
-const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "remove it to open every endpoint ('ccmlab lab firewall list' shows what it held)" };
+const LAB_FILE: FileRole = {
+  label: 'lab file',
+  code: 'CCMLAB_E_LAB_CORRUPT',
+  fix: "remove it to open every endpoint ('ccmlab lab firewall list' shows what it held)",
+};
 
 function firewallFile(lab: Lab): string {
   return path.join(lab.root, FIREWALL_FILE);
@@ -28,7 +32,10 @@ export function parseEndpoint(text: string): string {
   const m = ENDPOINT.exec(text);
   const port = m && m[2] !== '*' ? Number(m[2]) : 0;
   if (!m || (m[2] !== '*' && (port < 1 || port > 65535))) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `'${printable(text)}' is not an endpoint: write HOST:PORT (mp01.lab.test:80) or HOST:* for every port`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `'${printable(text)}' is not an endpoint: write HOST:PORT (mp01.lab.test:80) or HOST:* for every port`,
+    );
   }
   return `${m[1].toLowerCase()}:${m[2]}`;
 }
@@ -38,10 +45,14 @@ export function blockedEndpoints(lab: Lab): string[] {
   if (!fs.existsSync(file)) return [];
   try {
     const parsed = JSON.parse(readBoundedText(file, MAX_FIREWALL_BYTES, LAB_FILE)) as { blocked?: unknown };
-    if (!Array.isArray(parsed.blocked) || parsed.blocked.length > MAX_RULES) throw new Error(`it has no "blocked" list of up to ${MAX_RULES} endpoints`);
+    if (!Array.isArray(parsed.blocked) || parsed.blocked.length > MAX_RULES)
+      throw new Error(`it has no "blocked" list of up to ${MAX_RULES} endpoints`);
     return parsed.blocked.map((e) => parseEndpoint(String(e)));
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's firewall ${file} cannot be read (${(error as Error).message}); remove it to open every endpoint`);
+    throw new CcmlabError(
+      'CCMLAB_E_LAB_CORRUPT',
+      `the lab's firewall ${file} cannot be read (${(error as Error).message}); remove it to open every endpoint`,
+    );
   }
 }
 
@@ -54,7 +65,11 @@ export function blockEndpoint(lab: Lab, endpoint: string): boolean {
   const rule = parseEndpoint(endpoint);
   const blocked = blockedEndpoints(lab);
   if (blocked.includes(rule)) return false;
-  if (blocked.length >= MAX_RULES) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the lab's firewall holds ${MAX_RULES} rules already; unblock some first`);
+  if (blocked.length >= MAX_RULES)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `the lab's firewall holds ${MAX_RULES} rules already; unblock some first`,
+    );
   save(lab, [...blocked, rule]);
   return true;
 }
@@ -64,7 +79,10 @@ export function unblockEndpoint(lab: Lab, endpoint: string): boolean {
   const rule = parseEndpoint(endpoint);
   const blocked = blockedEndpoints(lab);
   if (!blocked.includes(rule)) return false;
-  save(lab, blocked.filter((b) => b !== rule));
+  save(
+    lab,
+    blocked.filter((b) => b !== rule),
+  );
   return true;
 }
 

@@ -6,7 +6,11 @@ import { writeFileAtomic } from '../store/atomic-file';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
-const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "remove it and restart the site ('ccmlab site start') to publish them again" };
+const LAB_FILE: FileRole = {
+  label: 'lab file',
+  code: 'CCMLAB_E_LAB_CORRUPT',
+  fix: "remove it and restart the site ('ccmlab site start') to publish them again",
+};
 
 /**
  * Lab names (the role DNS and a hosts file play): `<lab>/hosts.json` maps `NAME:PORT` to
@@ -27,10 +31,14 @@ function readEntries(lab: Lab): Record<string, string> {
   if (!fs.existsSync(file)) return {};
   try {
     const parsed = JSON.parse(readBoundedText(file, MAX_HOSTS_BYTES, LAB_FILE)) as { names?: unknown };
-    if (parsed.names === null || typeof parsed.names !== 'object' || Array.isArray(parsed.names)) throw new Error('it has no "names" object');
+    if (parsed.names === null || typeof parsed.names !== 'object' || Array.isArray(parsed.names))
+      throw new Error('it has no "names" object');
     return parsed.names as Record<string, string>;
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's names ${file} cannot be read (${(error as Error).message}); remove it and restart the site ('ccmlab site start') to publish them again`);
+    throw new CcmlabError(
+      'CCMLAB_E_LAB_CORRUPT',
+      `the lab's names ${file} cannot be read (${(error as Error).message}); remove it and restart the site ('ccmlab site start') to publish them again`,
+    );
   }
 }
 

@@ -7,7 +7,11 @@ import { removeFile } from '../store/file-writes';
 import { readBoundedText, type FileRole } from '../store/files';
 import type { Lab } from './lab';
 
-const LAB_FILE: FileRole = { label: 'lab file', code: 'CCMLAB_E_LAB_CORRUPT', fix: "remove it with 'ccmlab lab trust remove NAME'" };
+const LAB_FILE: FileRole = {
+  label: 'lab file',
+  code: 'CCMLAB_E_LAB_CORRUPT',
+  fix: "remove it with 'ccmlab lab trust remove NAME'",
+};
 
 /**
  * The lab's trusted roots (the role a GPO-deployed root certificate plays): PEM files in
@@ -31,7 +35,11 @@ function rootsDir(lab: Lab): string {
 }
 
 function checkName(name: string): string {
-  if (!ROOT_NAME.test(name)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `'${name}' is not a root name: letters, digits, '_', '.' and '-', up to 64`);
+  if (!ROOT_NAME.test(name))
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `'${name}' is not a root name: letters, digits, '_', '.' and '-', up to 64`,
+    );
   return name;
 }
 
@@ -45,7 +53,12 @@ function pemBlocks(text: string): number {
 /** The one certificate of a root file; a file holding anything more would make clients trust what the lab does not show. */
 function oneCertificate(pem: string): crypto.X509Certificate {
   const blocks = pemBlocks(pem);
-  if (blocks !== 1) throw new Error(blocks === 0 ? 'it holds no PEM certificate' : `it holds ${blocks} PEM blocks, and a trusted root file holds one certificate`);
+  if (blocks !== 1)
+    throw new Error(
+      blocks === 0
+        ? 'it holds no PEM certificate'
+        : `it holds ${blocks} PEM blocks, and a trusted root file holds one certificate`,
+    );
   return new crypto.X509Certificate(pem);
 }
 
@@ -54,7 +67,10 @@ export function trustRoot(lab: Lab, name: string, pem: string): TrustedRoot {
   try {
     cert = oneCertificate(pem);
   } catch (error) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `the root to trust is not one PEM certificate (${(error as Error).message}); give a file with one certificate, and add each root under its own name`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `the root to trust is not one PEM certificate (${(error as Error).message}); give a file with one certificate, and add each root under its own name`,
+    );
   }
   const file = path.join(rootsDir(lab), `${checkName(name)}.pem`);
   writeFileAtomic(file, cert.toString());
@@ -68,7 +84,14 @@ export function distrustRoot(lab: Lab, name: string): boolean {
 }
 
 function describe(name: string, file: string, cert: crypto.X509Certificate): TrustedRoot & { pem: string } {
-  return { name, subject: cert.subject, thumbprint: cert.fingerprint.replace(/:/g, ''), notAfter: new Date(cert.validTo).toISOString(), file: path.resolve(file), pem: cert.toString() };
+  return {
+    name,
+    subject: cert.subject,
+    thumbprint: cert.fingerprint.replace(/:/g, ''),
+    notAfter: new Date(cert.validTo).toISOString(),
+    file: path.resolve(file),
+    pem: cert.toString(),
+  };
 }
 
 /** Every root the lab trusts, each read and checked once; a file that is not one certificate is an error naming it. */
@@ -84,7 +107,10 @@ function readRoots(lab: Lab): (TrustedRoot & { pem: string })[] {
       try {
         return describe(f.slice(0, -4), file, oneCertificate(readBoundedText(file, MAX_ROOT_BYTES, LAB_FILE)));
       } catch (error) {
-        throw new CcmlabError('CCMLAB_E_LAB_CORRUPT', `the lab's trusted root ${file} cannot be used (${(error as Error).message}); remove it with 'ccmlab lab trust remove ${f.slice(0, -4)}'`);
+        throw new CcmlabError(
+          'CCMLAB_E_LAB_CORRUPT',
+          `the lab's trusted root ${file} cannot be used (${(error as Error).message}); remove it with 'ccmlab lab trust remove ${f.slice(0, -4)}'`,
+        );
       }
     });
 }

@@ -45,6 +45,10 @@ export function labAt(option?: string, env: NodeJS.ProcessEnv = process.env): La
  * --client-dir) outside a named lab works outside every lab, as curl given --cacert trusts
  * that file alone: nothing of the working directory's lab/ leaks into it.
  */
-export function labInUse(option: string | undefined, explicitDir: boolean, env: NodeJS.ProcessEnv = process.env): Lab | undefined {
+export function labInUse(
+  option: string | undefined,
+  explicitDir: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Lab | undefined {
   return explicitDir && namedLab(option, env) === undefined ? undefined : labAt(option, env);
 }

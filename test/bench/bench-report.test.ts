@@ -3,7 +3,11 @@ import { benchRows, measured, merge, targetMet, TARGETS, type BenchReport } from
 /** The bench's report: plain numbers, ratios of figure to limit, targets met or not. */
 
 test('a measurement is its figure, limit and ratio, rounded to four digits', () => {
-  expect(measured('log_write', 61_234.56, 98_765.43)).toEqual({ figures: { log_write: 61_230 }, limits: { log_write: 98_770 }, ratios: { log_write: 0.62 } });
+  expect(measured('log_write', 61_234.56, 98_765.43)).toEqual({
+    figures: { log_write: 61_230 },
+    limits: { log_write: 98_770 },
+    ratios: { log_write: 0.62 },
+  });
 });
 
 test('targets: log_write at least 0.6, startup at most 2.5, each bound included', () => {
@@ -19,13 +23,15 @@ test('rows: one per limit in the order measured, then figures set against a limi
   report = merge(report, measured('mp_request', 30, 100));
   report = merge(report, { figures: { enroll_fresh: 4.2 }, ratios: { enroll_fresh: 0.88 } });
   report = merge(report, { ratios: { enroll_cached_of_wire: 0.5 } });
-  expect(benchRows(report).map(({ figure, limit, ratio, target, met }) => [figure, limit, ratio, target, met])).toEqual([
-    ['', '9.5', '', '', ''],
-    ['300', '100', '3', '<= 2.5', 'not met'],
-    ['70', '100', '0.7', '>= 0.6', 'met'],
-    ['30', '100', '0.3', '', ''],
-    ['4.2', '', '0.88', '>= 0.9', 'not met'],
-    ['', '', '0.5', '', ''],
-  ]);
+  expect(benchRows(report).map(({ figure, limit, ratio, target, met }) => [figure, limit, ratio, target, met])).toEqual(
+    [
+      ['', '9.5', '', '', ''],
+      ['300', '100', '3', '<= 2.5', 'not met'],
+      ['70', '100', '0.7', '>= 0.6', 'met'],
+      ['30', '100', '0.3', '', ''],
+      ['4.2', '', '0.88', '>= 0.9', 'not met'],
+      ['', '', '0.5', '', ''],
+    ],
+  );
   expect(benchRows(report)[0]).toMatchObject({ measurement: 'keygen_limit', about: 'RSA-2048 key pairs/s, all cores' });
 });

@@ -9,8 +9,18 @@ import { issueCertificate } from '../../src/pki/certificates';
 test('a server that drips its reply a byte at a time: the enrollment fails at its deadline and its connection is closed', async () => {
   const now = Date.now();
   const validity = { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000) };
-  const root = await issueCertificate({ commonName: 'bench root', ...validity, isCa: true, keyUsage: { keyCertSign: true } });
-  const cert = await issueCertificate({ commonName: 'cmg.bench.test', dnsNames: ['cmg.bench.test'], ...validity, issuer: root });
+  const root = await issueCertificate({
+    commonName: 'bench root',
+    ...validity,
+    isCa: true,
+    keyUsage: { keyCertSign: true },
+  });
+  const cert = await issueCertificate({
+    commonName: 'cmg.bench.test',
+    dnsNames: ['cmg.bench.test'],
+    ...validity,
+    issuer: root,
+  });
   let closed: () => void = () => undefined;
   const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
   // Each byte is progress, soon after the last: no idle timeout would ever end this reply.
@@ -25,7 +35,9 @@ test('a server that drips its reply a byte at a time: the enrollment fails at it
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const origin = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    await expect(oneEnrollment(origin, tls.createSecureContext({ ca: root.certificatePem }), 300)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(
+      oneEnrollment(origin, tls.createSecureContext({ ca: root.certificatePem }), 300),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
     await connectionClosed;
   } finally {
     server.closeAllConnections();

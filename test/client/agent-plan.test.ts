@@ -9,7 +9,10 @@ const token = `e30.${Buffer.from(JSON.stringify({ iat: ISSUED / 1000, exp: (ISSU
 
 /** Only what planStart reads: registration, location, the MPs and the token. */
 function client(config: Partial<ClientConfig>, withToken = true): ClientState {
-  return { config: { registration: 'registered', location: 'internet', assignedMp: null, cmg: CMG, ...config }, token: withToken ? token : null } as unknown as ClientState;
+  return {
+    config: { registration: 'registered', location: 'internet', assignedMp: null, cmg: CMG, ...config },
+    token: withToken ? token : null,
+  } as unknown as ClientState;
 }
 const at = (days: number) => new Date(ISSUED + days * DAY);
 const cmgRoute = { kind: 'cmg', origin: 'https://CONTOSO.CLOUDAPP.NET', roleId: CMG.roleId };
@@ -21,7 +24,10 @@ describe('what CcmExec does at start', () => {
 
   test('no token on the internet: a bulk token is needed; on the intranet it registers there', () => {
     expect(planStart(client({}, false), at(1))).toEqual({ step: 'needs-bulk-token' });
-    expect(planStart(client({ registration: 'pending', location: 'intranet', assignedMp: MP }, false), at(1))).toEqual({ step: 'register', route: { kind: 'intranet', mp: MP } });
+    expect(planStart(client({ registration: 'pending', location: 'intranet', assignedMp: MP }, false), at(1))).toEqual({
+      step: 'register',
+      route: { kind: 'intranet', mp: MP },
+    });
   });
 
   test('before day 30 it waits, from day 30 it renews, through its current route (the location refresh goes there too)', () => {
@@ -31,8 +37,15 @@ describe('what CcmExec does at start', () => {
   });
 
   test('past day 90 only an intranet MP helps: the internet client is refused, an intranet one renews there', () => {
-    expect(planStart(client({}), at(91))).toMatchObject({ step: 'token-expired', token: { expiresAt: at(90).toISOString() } });
+    expect(planStart(client({}), at(91))).toMatchObject({
+      step: 'token-expired',
+      token: { expiresAt: at(90).toISOString() },
+    });
     expect(planStart(client({ assignedMp: MP }), at(91))).toMatchObject({ step: 'token-expired' });
-    expect(planStart(client({ location: 'intranet', assignedMp: MP }), at(91))).toMatchObject({ step: 'renew', route: { kind: 'intranet', mp: MP }, expired: true });
+    expect(planStart(client({ location: 'intranet', assignedMp: MP }), at(91))).toMatchObject({
+      step: 'renew',
+      route: { kind: 'intranet', mp: MP },
+      expired: true,
+    });
   });
 });

@@ -68,7 +68,9 @@ describe('ccmsetup grammar', () => {
   });
 
   test('the role ID stays a decimal string beyond 2^53', () => {
-    const { command } = parse(`CCMHOSTNAME=cmg.lab.test/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=LAB /regtoken:<token>`);
+    const { command } = parse(
+      `CCMHOSTNAME=cmg.lab.test/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=LAB /regtoken:<token>`,
+    );
     expect(command.cmg?.roleId).toBe('72057594037927941');
     expect(command.mp).toEqual([]);
   });
@@ -81,7 +83,9 @@ describe('ccmsetup grammar', () => {
   });
 
   test('logging properties become the client log settings', () => {
-    const { command } = parse('/mp:SMSMP01 SMSSITECODE=S01 CCMLOGLEVEL=0 CCMLOGMAXSIZE=100000 CCMLOGMAXHISTORY=3 CCMENABLELOGGING=FALSE');
+    const { command } = parse(
+      '/mp:SMSMP01 SMSSITECODE=S01 CCMLOGLEVEL=0 CCMLOGMAXSIZE=100000 CCMLOGMAXHISTORY=3 CCMENABLELOGGING=FALSE',
+    );
     expect(command.logSettings).toEqual({ enabled: false, level: 0, debug: false, maxSize: 100000, maxHistory: 3 });
   });
 
@@ -113,13 +117,25 @@ describe('ccmsetup grammar', () => {
 describe('refusals name the defect', () => {
   const cases: Array<[string, string, RegExp]> = [
     [`/mp:http://${CMG} SMSSITECODE=ABC /regtoken:<token>`, 'CCMSETUP_E_BAD_MP', /only answers https:\/\//],
-    [`CCMHOSTNAME=https://${CMG} SMSSITECODE=ABC /regtoken:<token>`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /must not have a scheme/],
-    [`CCMHOSTNAME=${CMG} SMSSITECODE=AUTO /regtoken:<token>`, 'CCMSETUP_E_AUTO_WITH_CCMHOSTNAME', /AUTO cannot be combined with CCMHOSTNAME/],
+    [
+      `CCMHOSTNAME=https://${CMG} SMSSITECODE=ABC /regtoken:<token>`,
+      'CCMSETUP_E_BAD_CCMHOSTNAME',
+      /must not have a scheme/,
+    ],
+    [
+      `CCMHOSTNAME=${CMG} SMSSITECODE=AUTO /regtoken:<token>`,
+      'CCMSETUP_E_AUTO_WITH_CCMHOSTNAME',
+      /AUTO cannot be combined with CCMHOSTNAME/,
+    ],
     [`CCMHOSTNAME=${CMG} SMSSITECODE=ABCD /regtoken:<token>`, 'CCMSETUP_E_BAD_SITECODE', /3 letters or digits/],
     [`CCMHOSTNAME=${CMG} SMSSITECODE=A-C /regtoken:<token>`, 'CCMSETUP_E_BAD_SITECODE', /not a site code/],
     [`CCMHOSTNAME=${CMG} /regtoken:<token>`, 'CCMSETUP_E_BAD_SITECODE', /needs its site code/],
     [`/mp:SMSMP01 SMSSITECODE=ABC /regtoken:<token>`, 'CCMSETUP_E_REGTOKEN_WITHOUT_CMG', /needs a CMG/],
-    [`CCMHOSTNAME=cmg.lab.test/CCM_Proxy_MutualAuth/abc SMSSITECODE=ABC`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /MP role ID digits/],
+    [
+      `CCMHOSTNAME=cmg.lab.test/CCM_Proxy_MutualAuth/abc SMSSITECODE=ABC`,
+      'CCMSETUP_E_BAD_CCMHOSTNAME',
+      /MP role ID digits/,
+    ],
     [`/mp:SMSMP01 /regtokn:x SMSSITECODE=ABC`, 'CCMSETUP_E_UNKNOWN_SWITCH', /did you mean \/regtoken\?/],
     [`/mp:SMSMP01 /forceinstal SMSSITECODE=ABC`, 'CCMSETUP_E_UNKNOWN_SWITCH', /did you mean \/forceinstall\?/],
     [`/mp:SMSMP01 /logon:yes`, 'CCMSETUP_E_BAD_SWITCH_VALUE', /\/logon takes no value/],
@@ -135,11 +151,23 @@ describe('refusals name the defect', () => {
     [`stray-word /mp:SMSMP01`, 'CCMSETUP_E_BAD_ARGUMENT', /neither a \/parameter nor a PROPERTY=value/],
     [`/config:missing.tcf`, 'CCMSETUP_E_BAD_CONFIG_FILE', /does not exist/],
     // Host names are checked as typed: WHATWG URL would turn full-width letters into ASCII.
-    [`/mp:http://\uFF33\uFF2D\uFF33\uFF2D\uFF30\uFF10\uFF11`, 'CCMSETUP_E_BAD_MP', /host '.*' has U\+FF33; a host name is ASCII letters/],
+    [
+      `/mp:http://\uFF33\uFF2D\uFF33\uFF2D\uFF30\uFF10\uFF11`,
+      'CCMSETUP_E_BAD_MP',
+      /host '.*' has U\+FF33; a host name is ASCII letters/,
+    ],
     [`/mp:SMS!MP01`, 'CCMSETUP_E_BAD_MP', /has '!' \(U\+0021\)/],
     [`/mp:http://${'a'.repeat(64)}.test`, 'CCMSETUP_E_BAD_MP', /a label of 64 characters, more than the 63/],
-    [`/mp:http://${Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.')}`, 'CCMSETUP_E_BAD_MP', /304 characters long, more than the 253/],
-    [`CCMHOSTNAME=\uFF23ONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSITECODE=ABC /regtoken:<token>`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /host '.*' has U\+FF23/],
+    [
+      `/mp:http://${Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.')}`,
+      'CCMSETUP_E_BAD_MP',
+      /304 characters long, more than the 253/,
+    ],
+    [
+      `CCMHOSTNAME=\uFF23ONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 SMSSITECODE=ABC /regtoken:<token>`,
+      'CCMSETUP_E_BAD_CCMHOSTNAME',
+      /host '.*' has U\+FF23/,
+    ],
     [`CCMHOSTNAME=cmg..test SMSSITECODE=ABC`, 'CCMSETUP_E_BAD_CCMHOSTNAME', /empty label/],
   ];
   test.each(cases)('%s', (line, code, message) => {
@@ -155,8 +183,14 @@ describe('refusals name the defect', () => {
     ['a.b.c.d', /has 4 parts/],
     ['!!!.e30.c2ln', /header is not base64url/],
     [`${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.c2ln`, /algorithm "none"/],
-    [`${Buffer.from('{"alg":"RS256","x5t":"x"}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}.c2ln`, /payload is JSON but not an object/],
-    [`${Buffer.from('{"alg":"RS256","x5t":"x"}').toString('base64url')}.${Buffer.from('{"SCCMTokenCategory":"x"}').toString('base64url')}.c2ln`, /no 'Authority' claim/],
+    [
+      `${Buffer.from('{"alg":"RS256","x5t":"x"}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}.c2ln`,
+      /payload is JSON but not an object/,
+    ],
+    [
+      `${Buffer.from('{"alg":"RS256","x5t":"x"}').toString('base64url')}.${Buffer.from('{"SCCMTokenCategory":"x"}').toString('base64url')}.c2ln`,
+      /no 'Authority' claim/,
+    ],
     [`${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.c2ln`, /no x5t/],
     [`e30.e30.`, /signature is empty/],
     ['x'.repeat(20000), /more than the 4096/],

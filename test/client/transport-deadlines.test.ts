@@ -20,7 +20,8 @@ const SHORT_REQUEST: Deadlines = { requestMs: 500, crlMs: 60_000 };
 const SHORT_CRL: Deadlines = { requestMs: 60_000, crlMs: 500 };
 
 const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
-const listening = <T extends net.Server>(server: T) => new Promise<T>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+const listening = <T extends net.Server>(server: T) =>
+  new Promise<T>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 
 let root: IssuedCertificate;
 let crl: Buffer;
@@ -29,7 +30,14 @@ const servers: net.Server[] = [];
 /** A server certificate for `name` from the root, naming `crlUrl` as its CRL distribution point. */
 async function serverCertificate(name: string, crlUrl?: string): Promise<IssuedCertificate> {
   const now = Date.now();
-  return issueCertificate({ commonName: name, dnsNames: [name], notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000), ...(crlUrl ? { crlDistributionPoints: [crlUrl] } : {}), issuer: root });
+  return issueCertificate({
+    commonName: name,
+    dnsNames: [name],
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 86_400_000),
+    ...(crlUrl ? { crlDistributionPoints: [crlUrl] } : {}),
+    issuer: root,
+  });
 }
 
 /** An https server with `cert` answering `ok` and serving the root's CRL under /*.crl; it counts what it is asked. */
@@ -67,12 +75,28 @@ async function drippingServer(reply: Buffer): Promise<{ server: net.Server; clos
 }
 
 /** A reply head promising a body far longer than the drip will ever send. */
-const LONG_REPLY = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 1000000\r\n\r\n'), Buffer.alloc(1_000_000, 0x30)]);
+const LONG_REPLY = Buffer.concat([
+  Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 1000000\r\n\r\n'),
+  Buffer.alloc(1_000_000, 0x30),
+]);
 
 beforeAll(async () => {
   const now = Date.now();
-  root = await issueCertificate({ commonName: 'Lab Root', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000), isCa: true, keyUsage: { keyCertSign: true, cRLSign: true } });
-  crl = buildCrl({ issuerCertificatePem: root.certificatePem, issuerKey: crypto.createPrivateKey(root.privateKeyPem), thisUpdate: new Date(now - 60_000), nextUpdate: new Date(now + 86_400_000), number: 1, revoked: [] });
+  root = await issueCertificate({
+    commonName: 'Lab Root',
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 86_400_000),
+    isCa: true,
+    keyUsage: { keyCertSign: true, cRLSign: true },
+  });
+  crl = buildCrl({
+    issuerCertificatePem: root.certificatePem,
+    issuerKey: crypto.createPrivateKey(root.privateKeyPem),
+    thisUpdate: new Date(now - 60_000),
+    nextUpdate: new Date(now + 86_400_000),
+    number: 1,
+    revoked: [],
+  });
 });
 afterAll(async () => {
   for (const server of servers) {
@@ -92,7 +116,12 @@ async function requestWith(client: ClientHttp, url: string): Promise<unknown> {
 }
 
 const checked = (connectTo: string[], deadlines?: Deadlines) =>
-  new ClientHttp({ connectTo: connectTo.map(parseConnectTo), ca: root.certificatePem, crlCheck: { now: () => new Date() }, ...(deadlines ? { deadlines } : {}) });
+  new ClientHttp({
+    connectTo: connectTo.map(parseConnectTo),
+    ca: root.certificatePem,
+    crlCheck: { now: () => new Date() },
+    ...(deadlines ? { deadlines } : {}),
+  });
 
 describe('a server that drips a byte at a time is cut off at the total deadline', () => {
   test.each([
@@ -101,18 +130,33 @@ describe('a server that drips a byte at a time is cut off at the total deadline'
   ])('a CRL server dripping %s: CERT_REV_FAILED at the CRL deadline, its connection closed', async (_what, reply) => {
     const drip = await drippingServer(reply);
     const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'http://crl.lab.test/root.crl'));
-    const client = checked([`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`, `crl.lab.test:80:127.0.0.1:${portOf(drip.server)}`], SHORT_CRL);
+    const client = checked(
+      [`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`, `crl.lab.test:80:127.0.0.1:${portOf(drip.server)}`],
+      SHORT_CRL,
+    );
     const failure = await requestWith(client, 'https://cmg.lab.test/CCM_Proxy_ServerAuth/ServiceMetadata');
-    expect(failure).toMatchObject({ code: 'CCMCLIENT_E_SECURE_FAILURE', message: expect.stringMatching(/CERT_REV_FAILED: the CRL at http:\/\/crl\.lab\.test\/root\.crl cannot be used \(no complete answer within 0\.5 s\)/) });
+    expect(failure).toMatchObject({
+      code: 'CCMCLIENT_E_SECURE_FAILURE',
+      message: expect.stringMatching(
+        /CERT_REV_FAILED: the CRL at http:\/\/crl\.lab\.test\/root\.crl cannot be used \(no complete answer within 0\.5 s\)/,
+      ),
+    });
     await drip.closed;
     expect(cmg.asked).toEqual([]);
   });
 
   test('a request whose reply drips: CCMCLIENT_E_TIMEOUT at the request deadline, its connection closed, close() resolves', async () => {
     const drip = await drippingServer(LONG_REPLY);
-    const client = new ClientHttp({ connectTo: [parseConnectTo(`mp01.lab.test:80:127.0.0.1:${portOf(drip.server)}`)], ca: undefined, deadlines: SHORT_REQUEST });
+    const client = new ClientHttp({
+      connectTo: [parseConnectTo(`mp01.lab.test:80:127.0.0.1:${portOf(drip.server)}`)],
+      ca: undefined,
+      deadlines: SHORT_REQUEST,
+    });
     const failure = await requestWith(client, 'http://mp01.lab.test/SMS_MP/.sms_aut?MPLIST');
-    expect(failure).toMatchObject({ code: 'CCMCLIENT_E_TIMEOUT', message: 'mp01.lab.test did not answer in time (no complete answer within 0.5 s)' });
+    expect(failure).toMatchObject({
+      code: 'CCMCLIENT_E_TIMEOUT',
+      message: 'mp01.lab.test did not answer in time (no complete answer within 0.5 s)',
+    });
     await drip.closed;
   });
 });
@@ -121,36 +165,83 @@ describe('a CRL that can only be fetched through the connection it vouches for i
   // The product's deadlines: a refusal that waited for one would not end within the test's timeout.
   const WITHIN_MS = 12_000;
 
-  test('an https CRL on the server being checked (through --connect-to): CERT_REV_FAILED, nothing asked of it', async () => {
-    const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://cmg.lab.test/CRL/root.crl'));
-    const failure = await requestWith(checked([`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`]), 'https://cmg.lab.test/CCM_Proxy_ServerAuth/ServiceMetadata');
-    expect(failure).toMatchObject({ code: 'CCMCLIENT_E_SECURE_FAILURE', message: expect.stringContaining(`CERT_REV_FAILED: the CRL at https://cmg.lab.test/CRL/root.crl cannot be used (it can only be fetched through the connection to 127.0.0.1:${portOf(cmg.server)} that it is to vouch for`) });
-    expect(cmg.asked).toEqual([]);
-  }, WITHIN_MS);
+  test(
+    'an https CRL on the server being checked (through --connect-to): CERT_REV_FAILED, nothing asked of it',
+    async () => {
+      const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://cmg.lab.test/CRL/root.crl'));
+      const failure = await requestWith(
+        checked([`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`]),
+        'https://cmg.lab.test/CCM_Proxy_ServerAuth/ServiceMetadata',
+      );
+      expect(failure).toMatchObject({
+        code: 'CCMCLIENT_E_SECURE_FAILURE',
+        message: expect.stringContaining(
+          `CERT_REV_FAILED: the CRL at https://cmg.lab.test/CRL/root.crl cannot be used (it can only be fetched through the connection to 127.0.0.1:${portOf(cmg.server)} that it is to vouch for`,
+        ),
+      });
+      expect(cmg.asked).toEqual([]);
+    },
+    WITHIN_MS,
+  );
 
-  test('the same server under another name is the same server', async () => {
-    const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://crl.lab.test/root.crl'));
-    const failure = await requestWith(checked([`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`, `crl.lab.test:443:127.0.0.1:${portOf(cmg.server)}`]), 'https://cmg.lab.test/x');
-    expect(failure).toMatchObject({ code: 'CCMCLIENT_E_SECURE_FAILURE', message: expect.stringContaining('it can only be fetched through the connection to') });
-    expect(cmg.asked).toEqual([]);
-  }, WITHIN_MS);
+  test(
+    'the same server under another name is the same server',
+    async () => {
+      const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://crl.lab.test/root.crl'));
+      const failure = await requestWith(
+        checked([
+          `cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`,
+          `crl.lab.test:443:127.0.0.1:${portOf(cmg.server)}`,
+        ]),
+        'https://cmg.lab.test/x',
+      );
+      expect(failure).toMatchObject({
+        code: 'CCMCLIENT_E_SECURE_FAILURE',
+        message: expect.stringContaining('it can only be fetched through the connection to'),
+      });
+      expect(cmg.asked).toEqual([]);
+    },
+    WITHIN_MS,
+  );
 
-  test("two servers each holding the other's CRL over https: refused, not a wait for each other", async () => {
-    const a = await tlsServer(await serverCertificate('a.lab.test', 'https://b.lab.test/a.crl'));
-    const b = await tlsServer(await serverCertificate('b.lab.test', 'https://a.lab.test/b.crl'));
-    const failure = await requestWith(checked([`a.lab.test:443:127.0.0.1:${portOf(a.server)}`, `b.lab.test:443:127.0.0.1:${portOf(b.server)}`]), 'https://a.lab.test/x');
-    expect(failure).toMatchObject({ code: 'CCMCLIENT_E_SECURE_FAILURE', message: expect.stringContaining(`it can only be fetched through the connection to 127.0.0.1:${portOf(a.server)} that it is to vouch for`) });
-    expect([a.asked, b.asked]).toEqual([[], []]);
-  }, WITHIN_MS);
+  test(
+    "two servers each holding the other's CRL over https: refused, not a wait for each other",
+    async () => {
+      const a = await tlsServer(await serverCertificate('a.lab.test', 'https://b.lab.test/a.crl'));
+      const b = await tlsServer(await serverCertificate('b.lab.test', 'https://a.lab.test/b.crl'));
+      const failure = await requestWith(
+        checked([`a.lab.test:443:127.0.0.1:${portOf(a.server)}`, `b.lab.test:443:127.0.0.1:${portOf(b.server)}`]),
+        'https://a.lab.test/x',
+      );
+      expect(failure).toMatchObject({
+        code: 'CCMCLIENT_E_SECURE_FAILURE',
+        message: expect.stringContaining(
+          `it can only be fetched through the connection to 127.0.0.1:${portOf(a.server)} that it is to vouch for`,
+        ),
+      });
+      expect([a.asked, b.asked]).toEqual([[], []]);
+    },
+    WITHIN_MS,
+  );
 
-  test('an https CRL on another server, whose own CRL is over plain HTTP, is fetched and the request served', async () => {
-    const plainCrl = await listening(http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(crl)));
-    servers.push(plainCrl);
-    const crlServer = await tlsServer(await serverCertificate('crl.lab.test', 'http://plain.lab.test/root.crl'));
-    const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://crl.lab.test/cmg.crl'));
-    const client = checked([`cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`, `crl.lab.test:443:127.0.0.1:${portOf(crlServer.server)}`, `plain.lab.test:80:127.0.0.1:${portOf(plainCrl)}`]);
-    const reply = await requestWith(client, 'https://cmg.lab.test/x');
-    expect(reply).toMatchObject({ status: 200 });
-    expect([cmg.asked, crlServer.asked]).toEqual([['/x'], ['/cmg.crl']]);
-  }, WITHIN_MS);
+  test(
+    'an https CRL on another server, whose own CRL is over plain HTTP, is fetched and the request served',
+    async () => {
+      const plainCrl = await listening(
+        http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(crl)),
+      );
+      servers.push(plainCrl);
+      const crlServer = await tlsServer(await serverCertificate('crl.lab.test', 'http://plain.lab.test/root.crl'));
+      const cmg = await tlsServer(await serverCertificate('cmg.lab.test', 'https://crl.lab.test/cmg.crl'));
+      const client = checked([
+        `cmg.lab.test:443:127.0.0.1:${portOf(cmg.server)}`,
+        `crl.lab.test:443:127.0.0.1:${portOf(crlServer.server)}`,
+        `plain.lab.test:80:127.0.0.1:${portOf(plainCrl)}`,
+      ]);
+      const reply = await requestWith(client, 'https://cmg.lab.test/x');
+      expect(reply).toMatchObject({ status: 200 });
+      expect([cmg.asked, crlServer.asked]).toEqual([['/x'], ['/cmg.crl']]);
+    },
+    WITHIN_MS,
+  );
 });

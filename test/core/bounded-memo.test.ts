@@ -14,8 +14,10 @@ test('a value is made once per key, the oldest forgotten first when full, and a 
   memo.get('c', make(3));
   expect(memo.get('a', make(4))).toBe(4);
   expect(memo.get('c', make(9))).toBe(3);
-  expect(() => memo.get('d', () => {
-    throw new Error('bad bytes');
-  })).toThrow('bad bytes');
+  expect(() =>
+    memo.get('d', () => {
+      throw new Error('bad bytes');
+    }),
+  ).toThrow('bad bytes');
   expect(memo.get('d', make(5))).toBe(5);
 });

@@ -32,6 +32,10 @@ describe('--connect-to (curl syntax)', () => {
   });
 
   test('underscores and bracketed IPv6 are host names', () => {
-    expect(parseConnectTo('my_cmg.test:443:[::1]:8443')).toMatchObject({ host: 'my_cmg.test', toHost: '::1', toPort: 8443 });
+    expect(parseConnectTo('my_cmg.test:443:[::1]:8443')).toMatchObject({
+      host: 'my_cmg.test',
+      toHost: '::1',
+      toPort: 8443,
+    });
   });
 });

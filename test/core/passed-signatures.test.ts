@@ -14,15 +14,23 @@ test('a pass is remembered for exactly what was checked; a failure is checked ag
     return crypto.verify('sha256', Buffer.from(text), publicKey, Buffer.from(signature, 'base64'));
   };
   const good = signed('GUID:1;2026-12-01T00:00:00Z;2');
-  expect(passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:00Z;2', good], verify('GUID:1;2026-12-01T00:00:00Z;2', good))).toBe(true);
-  expect(passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:00Z;2', good], verify('GUID:1;2026-12-01T00:00:00Z;2', good))).toBe(true);
+  expect(
+    passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:00Z;2', good], verify('GUID:1;2026-12-01T00:00:00Z;2', good)),
+  ).toBe(true);
+  expect(
+    passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:00Z;2', good], verify('GUID:1;2026-12-01T00:00:00Z;2', good)),
+  ).toBe(true);
   expect(checks).toBe(1);
   // Another key, other bytes, or parts that only join to the same text are checked afresh.
   expect(passed.verify(['key-2', 'GUID:1;2026-12-01T00:00:00Z;2', good], () => false)).toBe(false);
-  expect(passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:01Z;2', good], verify('GUID:1;2026-12-01T00:00:01Z;2', good))).toBe(false);
+  expect(
+    passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:01Z;2', good], verify('GUID:1;2026-12-01T00:00:01Z;2', good)),
+  ).toBe(false);
   expect(passed.verify(['key-1GUID:1;2026-12-01T00:00:00Z;2', '', good], () => false)).toBe(false);
   const failedBefore = checks;
-  expect(passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:01Z;2', good], verify('GUID:1;2026-12-01T00:00:01Z;2', good))).toBe(false);
+  expect(
+    passed.verify(['key-1', 'GUID:1;2026-12-01T00:00:01Z;2', good], verify('GUID:1;2026-12-01T00:00:01Z;2', good)),
+  ).toBe(false);
   expect(checks).toBe(failedBefore + 1);
 });
 

@@ -25,7 +25,10 @@ describe('redactTokens', () => {
     const random = generator(21);
     const alphabet = ['eyJ', 'e', 'y', 'J', 'a', 'Z', '0', '.', '=', '+', ' ', '-', ':', '_', '/'];
     for (let i = 0; i < 5000; i++) {
-      const text = Array.from({ length: Math.floor(random() * 30) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const text = Array.from(
+        { length: Math.floor(random() * 30) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
       expect([text, redactTokens(text)]).toEqual([text, text.replace(JWT_SHAPED, REDACTED)]);
     }
   });

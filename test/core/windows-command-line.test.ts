@@ -4,7 +4,10 @@ describe('CommandLineToArgvW rules', () => {
   test.each([
     ['a b  c', ['a', 'b', 'c']],
     ['/config:"configuration file name.txt"', ['/config:configuration file name.txt']],
-    ['/source:"\\\\server\\share" /source:"\\\\server2\\share"', ['/source:\\\\server\\share', '/source:\\\\server2\\share']],
+    [
+      '/source:"\\\\server\\share" /source:"\\\\server2\\share"',
+      ['/source:\\\\server\\share', '/source:\\\\server2\\share'],
+    ],
     ['CCMADMINS="domain\\account1;domain\\group1"', ['CCMADMINS=domain\\account1;domain\\group1']],
     ['a\\\\\\"b', ['a\\"b']],
     ['a\\\\"b c"', ['a\\b c']],

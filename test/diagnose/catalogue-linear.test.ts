@@ -34,23 +34,35 @@ function sampleOf(expect: Expectation): string {
 
 /** Hostile messages for one sample: cut at each word, a long run, then nothing, the rest, or the sample again. */
 function hostileFor(sample: string): string[] {
-  const cuts = [...sample.matchAll(/[\s=:,/(<'[]/g)].map((m) => m.index ?? 0).filter((i, k, all) => k === 0 || i > all[k - 1] + 1);
+  const cuts = [...sample.matchAll(/[\s=:,/(<'[]/g)]
+    .map((m) => m.index ?? 0)
+    .filter((i, k, all) => k === 0 || i > all[k - 1] + 1);
   const runs = [' ', ' \t', 'x', '0', 'A.', '/'];
   const inputs: string[] = [];
   for (const cut of [0, ...cuts.slice(0, 10)]) {
     const [head, rest] = [sample.slice(0, cut + 1), sample.slice(cut + 1)];
     for (const unit of runs) {
       const run = unit.repeat(N / unit.length);
-      inputs.push(`${head}${run}`, `${head}${run}${rest.slice(0, -1)}`, `${head}${run}${sample}`, `${head}${run}\n${rest}`);
+      inputs.push(
+        `${head}${run}`,
+        `${head}${run}${rest.slice(0, -1)}`,
+        `${head}${run}${sample}`,
+        `${head}${run}\n${rest}`,
+      );
     }
-    inputs.push(`${head.repeat(Math.ceil(N / Math.max(head.length, 1)))}${sample.slice(0, -1)}${sample.slice(-1) === ' ' ? 'x' : ''}${rest}`);
+    inputs.push(
+      `${head.repeat(Math.ceil(N / Math.max(head.length, 1)))}${sample.slice(0, -1)}${sample.slice(-1) === ' ' ? 'x' : ''}${rest}`,
+    );
   }
   inputs.push(`${sample.slice(0, -1)} `.repeat(Math.ceil(N / sample.length)));
   return inputs;
 }
 
 const catalogue = loadCatalogue();
-const expectations = [...catalogue.scenarios.flatMap((s) => s.expect), ...catalogue.signatures.flatMap((s) => s.expect)];
+const expectations = [
+  ...catalogue.scenarios.flatMap((s) => s.expect),
+  ...catalogue.signatures.flatMap((s) => s.expect),
+];
 const BOUND: Bindings = { cmg: 'cmg.contoso.com', roleId: '72057594037927939', siteCode: 'PS1' };
 
 test('every line compiles, and each matches its own sample (the hostile inputs below reach its search)', () => {
@@ -64,12 +76,23 @@ test('every line compiles, and each matches its own sample (the hostile inputs b
 test.each([
   ['unbound', {}],
   ['bound to a run', BOUND],
-])('every catalogue line (%s) reads hostile pasted text in linear time', (_name, bindings: Bindings) => {
-  const slow: string[] = [];
-  for (const expect_ of expectations) {
-    const matcher = compileLine(expect_, bindings);
-    const found = slowInputs(hostileFor(sampleOf(expect_)), (message) => sightings(matcher, { message, line: 1, time: null, type: null }), LIMIT_MS);
-    if (found.length > 0) slow.push(`${expect_.text ?? expect_.pattern} took ${Math.round(found[0].ms)} ms on ${describeInput(found[0].input)}`);
-  }
-  expect(slow).toEqual([]);
-}, 300_000);
+])(
+  'every catalogue line (%s) reads hostile pasted text in linear time',
+  (_name, bindings: Bindings) => {
+    const slow: string[] = [];
+    for (const expect_ of expectations) {
+      const matcher = compileLine(expect_, bindings);
+      const found = slowInputs(
+        hostileFor(sampleOf(expect_)),
+        (message) => sightings(matcher, { message, line: 1, time: null, type: null }),
+        LIMIT_MS,
+      );
+      if (found.length > 0)
+        slow.push(
+          `${expect_.text ?? expect_.pattern} took ${Math.round(found[0].ms)} ms on ${describeInput(found[0].input)}`,
+        );
+    }
+    expect(slow).toEqual([]);
+  },
+  300_000,
+);

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../../src/core/package-root';
-import { loadCatalogue, parseScenario, parseSignature, scenarioNames, type Expectation, type Scenario } from '../../src/diagnose/catalogue';
+import {
+  loadCatalogue,
+  parseScenario,
+  parseSignature,
+  scenarioNames,
+  type Expectation,
+  type Scenario,
+} from '../../src/diagnose/catalogue';
 import { catalogueMarkdown } from '../../src/diagnose/catalogue-markdown';
 import { diagnoseLogs } from '../../src/diagnose/diagnose';
 import { checkExpectations } from '../../src/diagnose/expectations';
@@ -59,7 +66,8 @@ describe('the catalogue in catalogue/', () => {
   test('docs/scenarios.md is the page the catalogue makes', () => {
     const written = fs.readFileSync(path.join(ROOT, 'docs', 'scenarios.md'), 'utf8');
     const made = catalogueMarkdown(catalogue);
-    if (written !== made) throw new Error('docs/scenarios.md is not what the catalogue makes: run `npm run docs` and commit it');
+    if (written !== made)
+      throw new Error('docs/scenarios.md is not what the catalogue makes: run `npm run docs` and commit it');
     for (const s of catalogue.scenarios) expect(written).toContain(`### ${s.name}`);
   });
 });
@@ -87,7 +95,12 @@ function logsOf(scenario: Scenario): Map<string, LogLine[]> {
   scenario.expect.forEach((e, i) => {
     const file = `run/${e.log}`;
     const records = logs.get(file) ?? [];
-    records.push({ message: sample(e), line: records.length + 1, type: e.type, time: new Date(Date.UTC(2026, 0, 15, 10, 0, 0, i)).toISOString() });
+    records.push({
+      message: sample(e),
+      line: records.length + 1,
+      type: e.type,
+      time: new Date(Date.UTC(2026, 0, 15, 10, 0, 0, i)).toISOString(),
+    });
     logs.set(file, records);
   });
   return logs;
@@ -101,9 +114,14 @@ describe.each(catalogue.scenarios.map((s) => [s.name, s] as const))('%s, from it
     expect(checkExpectations(scenario, logs, bindings).filter((r) => !r.ok)).toEqual([]);
   });
 
-  test(scenario.outcome === 'failure' ? 'diagnosis names this scenario and nothing else' : 'diagnosis finds nothing', () => {
-    expect(diagnoseLogs(logs, catalogue).map((f) => f.id)).toEqual(scenario.outcome === 'failure' ? [scenario.name] : []);
-  });
+  test(
+    scenario.outcome === 'failure' ? 'diagnosis names this scenario and nothing else' : 'diagnosis finds nothing',
+    () => {
+      expect(diagnoseLogs(logs, catalogue).map((f) => f.id)).toEqual(
+        scenario.outcome === 'failure' ? [scenario.name] : [],
+      );
+    },
+  );
 });
 
 /* ---- Validation ---- */
@@ -116,36 +134,81 @@ const good = () => ({
   cause: 'C',
   fix: 'F',
   sources: [{ id: 'KB-CMG', title: 'KB', url: 'https://learn.microsoft.com/x' }],
-  expect: [{ log: 'ccmsetup.log', text: 'StatusCode=401', type: 3, key: true, origin: 'microsoft', source: 'KB-CMG' }] as Array<Record<string, unknown>>,
+  expect: [
+    { log: 'ccmsetup.log', text: 'StatusCode=401', type: 3, key: true, origin: 'microsoft', source: 'KB-CMG' },
+  ] as Array<Record<string, unknown>>,
 });
 
 describe('a bad scenario is an error naming the file and the field', () => {
   test.each([
     ['no key line', (d: ReturnType<typeof good>) => delete d.expect[0].key, /expect has 0 key lines/],
     ['two key lines', (d: ReturnType<typeof good>) => d.expect.push({ ...d.expect[0] }), /expect has 2 key lines/],
-    ['a source not listed', (d: ReturnType<typeof good>) => (d.expect[0].source = 'KB-X'), /expect\[0\]\.source names KB-X, which is not in sources/],
-    ["Microsoft's line without a source", (d: ReturnType<typeof good>) => delete d.expect[0].source, /expect\[0\]\.source must name/],
-    ['text and pattern', (d: ReturnType<typeof good>) => (d.expect[0].pattern = 'x'), /expect\[0\] must have exactly one of text and pattern/],
+    [
+      'a source not listed',
+      (d: ReturnType<typeof good>) => (d.expect[0].source = 'KB-X'),
+      /expect\[0\]\.source names KB-X, which is not in sources/,
+    ],
+    [
+      "Microsoft's line without a source",
+      (d: ReturnType<typeof good>) => delete d.expect[0].source,
+      /expect\[0\]\.source must name/,
+    ],
+    [
+      'text and pattern',
+      (d: ReturnType<typeof good>) => (d.expect[0].pattern = 'x'),
+      /expect\[0\] must have exactly one of text and pattern/,
+    ],
     ['an unknown field', (d: ReturnType<typeof good>) => (d.expect[0].keys = true), /expect\[0\]\.keys is not a field/],
     ['a bad type', (d: ReturnType<typeof good>) => (d.expect[0].type = 4), /expect\[0\]\.type must be 0, 1, 2 or 3/],
-    ['an unknown placeholder', (d: ReturnType<typeof good>) => (d.expect[0].text = 'https://{cmgName}/'), /expect\[0\]\.text is wrong: unknown placeholder \{cmgName\}/],
-    ['a pattern without an example', (d: ReturnType<typeof good>) => ((d.expect[0].pattern = 'x'), delete d.expect[0].text), /expect\[0\]\.example must be text/],
-    ['an example the pattern does not match', (d: ReturnType<typeof good>) => ((d.expect[0].pattern = '^x'), delete d.expect[0].text, (d.expect[0].example = 'y')), /expect\[0\]\.example does not match the pattern/],
+    [
+      'an unknown placeholder',
+      (d: ReturnType<typeof good>) => (d.expect[0].text = 'https://{cmgName}/'),
+      /expect\[0\]\.text is wrong: unknown placeholder \{cmgName\}/,
+    ],
+    [
+      'a pattern without an example',
+      (d: ReturnType<typeof good>) => ((d.expect[0].pattern = 'x'), delete d.expect[0].text),
+      /expect\[0\]\.example must be text/,
+    ],
+    [
+      'an example the pattern does not match',
+      (d: ReturnType<typeof good>) => (
+        (d.expect[0].pattern = '^x'),
+        delete d.expect[0].text,
+        (d.expect[0].example = 'y')
+      ),
+      /expect\[0\]\.example does not match the pattern/,
+    ],
     ['a bad outcome', (d: ReturnType<typeof good>) => (d.outcome = 'maybe'), /outcome must be success or failure/],
-    ['a key line in a success', (d: ReturnType<typeof good>) => (d.outcome = 'success'), /expect has a key line; a success has none/],
+    [
+      'a key line in a success',
+      (d: ReturnType<typeof good>) => (d.outcome = 'success'),
+      /expect has a key line; a success has none/,
+    ],
   ])('%s', (_what, spoil, message) => {
     const doc = good();
     spoil(doc);
-    expect(() => parseScenario('x', doc, FILE)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_CATALOGUE', message: expect.stringMatching(new RegExp(`^${FILE}: .*${message.source}.*; fix the file`)) }));
+    expect(() => parseScenario('x', doc, FILE)).toThrow(
+      expect.objectContaining({
+        code: 'CCMLAB_E_CATALOGUE',
+        message: expect.stringMatching(new RegExp(`^${FILE}: .*${message.source}.*; fix the file`)),
+      }),
+    );
   });
 
   test('a good one parses', () => {
-    expect(parseScenario('x', good(), FILE)).toMatchObject({ name: 'x', outcome: 'failure', expect: [{ key: true, type: 3 }] });
+    expect(parseScenario('x', good(), FILE)).toMatchObject({
+      name: 'x',
+      outcome: 'failure',
+      expect: [{ key: true, type: 3 }],
+    });
   });
 
   test('a signature must explain failure scenarios', () => {
     const { outcome: _outcome, whatBroke: _whatBroke, ...signature } = good();
-    expect(() => parseSignature('s', { ...signature, explains: ['nope'] }, 'catalogue/signatures/s.json', ['a'])).toThrow(/explains\[0\] must name a failure scenario \(a\)/);
+    expect(() =>
+      parseSignature('s', { ...signature, explains: ['nope'] }, 'catalogue/signatures/s.json', ['a']),
+    ).toThrow(/explains\[0\] must name a failure scenario \(a\)/);
   });
 
   test('a file that is not JSON, found by loadCatalogue, is named', () => {
@@ -155,7 +218,12 @@ describe('a bad scenario is an error naming the file and the field', () => {
       fs.mkdirSync(path.join(root, 'catalogue', 'scenarios', 'broken'), { recursive: true });
       fs.mkdirSync(path.join(root, 'catalogue', 'signatures'));
       fs.writeFileSync(path.join(root, 'catalogue', 'scenarios', 'broken', 'scenario.json'), '{"title": ');
-      expect(() => loadCatalogue(root)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_CATALOGUE', message: expect.stringMatching(/^catalogue\/scenarios\/broken\/scenario\.json: the document is not JSON/) }));
+      expect(() => loadCatalogue(root)).toThrow(
+        expect.objectContaining({
+          code: 'CCMLAB_E_CATALOGUE',
+          message: expect.stringMatching(/^catalogue\/scenarios\/broken\/scenario\.json: the document is not JSON/),
+        }),
+      );
     } finally {
       removeDir(root);
     }

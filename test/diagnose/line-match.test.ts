@@ -1,6 +1,7 @@
 import { compileLine, lineSpecDefect, nearestLine, type LineSpec } from '../../src/diagnose/line-match';
 
-const matches = (spec: LineSpec, message: string, bindings = {}) => compileLine(spec, bindings).find(message) !== undefined;
+const matches = (spec: LineSpec, message: string, bindings = {}) =>
+  compileLine(spec, bindings).find(message) !== undefined;
 
 describe('literal lines match real spacing', () => {
   test('padding before a colon (real records) matches the article text, and back', () => {
@@ -17,12 +18,20 @@ describe('literal lines match real spacing', () => {
     const tight = '[CCMHTTP] ERROR INFO: StatusCode=403 StatusText=CMGConnector_Clientcertificaterequired';
     expect(matches({ text: spaced }, tight)).toBe(true);
     expect(matches({ text: tight }, spaced)).toBe(true);
-    expect(matches({ text: tight }, '[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText=CMGConnector_Clientcertificaterequired')).toBe(true);
-    expect(matches({ text: tight }, '[CCMHTTP] ERROR INFO: StatusCode=403 StatusText=CMGConnector_Forbidden')).toBe(false);
+    expect(
+      matches(
+        { text: tight },
+        '[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText=CMGConnector_Clientcertificaterequired',
+      ),
+    ).toBe(true);
+    expect(matches({ text: tight }, '[CCMHTTP] ERROR INFO: StatusCode=403 StatusText=CMGConnector_Forbidden')).toBe(
+      false,
+    );
   });
 
   test("the article's >Code=0 typo matches Code=0, and back; StatusCode= is not a Code=", () => {
-    const typo = '[CCMHTTP] ERROR: URL=https://CMGSERVER.CLOUDAPP.NET/CCM_Proxy_ServerAuth/ServiceMetadata , Port=443, Options=224, >Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE';
+    const typo =
+      '[CCMHTTP] ERROR: URL=https://CMGSERVER.CLOUDAPP.NET/CCM_Proxy_ServerAuth/ServiceMetadata , Port=443, Options=224, >Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE';
     const real = typo.replace('>Code', 'Code');
     expect(matches({ text: real }, typo)).toBe(true);
     expect(matches({ text: typo }, real)).toBe(true);
@@ -30,21 +39,35 @@ describe('literal lines match real spacing', () => {
   });
 
   test('runs of whitespace, CR/LF and TAB inside a record match one space; a space before a comma is optional', () => {
-    const spec = { text: 'Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException: IDX10223: Lifetime validation failed.' };
-    expect(matches(spec, 'Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException:\r\nIDX10223: Lifetime validation failed. The token is expired.')).toBe(true);
+    const spec = {
+      text: 'Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException: IDX10223: Lifetime validation failed.',
+    };
+    expect(
+      matches(
+        spec,
+        'Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException:\r\nIDX10223: Lifetime validation failed. The token is expired.',
+      ),
+    ).toBe(true);
     expect(matches({ text: 'ServiceMetadata , Port=443' }, 'ServiceMetadata, Port=443')).toBe(true);
     expect(matches({ text: 'a b' }, 'a\t \tb')).toBe(true);
     expect(matches({ text: 'a b' }, 'ab')).toBe(false);
   });
 
   test('a line is found inside a longer message (a pasted row with its columns)', () => {
-    expect(matches({ text: 'Client is in Internet' }, 'Client is in Internet\tClientLocation\t19/02/2019 13:49:35\t8548 (0x2164)')).toBe(true);
+    expect(
+      matches(
+        { text: 'Client is in Internet' },
+        'Client is in Internet\tClientLocation\t19/02/2019 13:49:35\t8548 (0x2164)',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('placeholders', () => {
-  const rotation = 'Rotating internet management point, new management point [1] is: https://{cmg}/CCM_Proxy_MutualAuth/{roleId} (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>';
-  const documented = 'Rotating internet management point, new management point [1] is: https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>';
+  const rotation =
+    'Rotating internet management point, new management point [1] is: https://{cmg}/CCM_Proxy_MutualAuth/{roleId} (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>';
+  const documented =
+    'Rotating internet management point, new management point [1] is: https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>';
 
   test('unbound, they match any value', () => {
     expect(matches({ text: rotation }, documented)).toBe(true);
@@ -72,8 +95,15 @@ describe('placeholders', () => {
   });
 
   test('a pattern is a regular expression over the message, with placeholders', () => {
-    const spec = { pattern: "^Return code: 401, .*SecurityTokenExpiredException:\\s+IDX10223: .*\\s+ValidTo: '{time}'" };
-    expect(matches(spec, "Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException:\r\nIDX10223: Lifetime validation failed. The token is expired.\r\nValidTo: '10/01/2020 22:03:24'")).toBe(true);
+    const spec = {
+      pattern: "^Return code: 401, .*SecurityTokenExpiredException:\\s+IDX10223: .*\\s+ValidTo: '{time}'",
+    };
+    expect(
+      matches(
+        spec,
+        "Return code: 401, Description: PreAuth token validation failed, System.IdentityModel.Tokens.SecurityTokenExpiredException:\r\nIDX10223: Lifetime validation failed. The token is expired.\r\nValidTo: '10/01/2020 22:03:24'",
+      ),
+    ).toBe(true);
     expect(matches({ pattern: 'x{2}' }, 'xx')).toBe(true);
   });
 
@@ -86,8 +116,12 @@ describe('placeholders', () => {
   });
 
   test('defects: a placeholder first, or right after {*} (a search would read a long run of its characters from every start)', () => {
-    expect(lineSpecDefect({ text: '{hex} replaced' })).toMatch(/^starts with the placeholder \{hex\}; start the line with its words$/);
-    expect(lineSpecDefect({ text: 'from {*}{n} on' })).toMatch(/^has \{n\} right after \{\*\}; put the words between them$/);
+    expect(lineSpecDefect({ text: '{hex} replaced' })).toMatch(
+      /^starts with the placeholder \{hex\}; start the line with its words$/,
+    );
+    expect(lineSpecDefect({ text: 'from {*}{n} on' })).toMatch(
+      /^has \{n\} right after \{\*\}; put the words between them$/,
+    );
     expect(lineSpecDefect({ text: 'from {*} {n} on' })).toBeUndefined();
   });
 
@@ -111,8 +145,14 @@ describe('placeholders', () => {
 
 describe('nearest line', () => {
   test('the record sharing most words, undefined when none shares any', () => {
-    const records = [{ message: 'ProcessRequest - Start' }, { message: '[CCMHTTP] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token' }, { message: 'Issued token' }];
-    expect(nearestLine({ text: '[CCMHTTP] ERROR INFO: StatusCode=403 StatusText=CMGConnector_Forbidden' }, records)).toBe(records[1]);
+    const records = [
+      { message: 'ProcessRequest - Start' },
+      { message: '[CCMHTTP] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token' },
+      { message: 'Issued token' },
+    ];
+    expect(
+      nearestLine({ text: '[CCMHTTP] ERROR INFO: StatusCode=403 StatusText=CMGConnector_Forbidden' }, records),
+    ).toBe(records[1]);
     expect(nearestLine({ pattern: '^Issued\\s+token$' }, records)).toBe(records[2]);
     expect(nearestLine({ text: 'nothing alike' }, records)).toBeUndefined();
   });

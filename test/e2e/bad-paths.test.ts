@@ -33,19 +33,29 @@ function fileAt(name: string): string {
 
 describe('a log directory that cannot be made', () => {
   test('ccmsetup: below a file (ENOTDIR) exits 6 with CCMLAB_E_LOG_DIR', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(fileAt('f'), 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(fileAt('f'), 'logs')], {
+      cwd: work,
+    });
     expectOneLine(r, 6, /^ccmsetup: error CCMLAB_E_LOG_DIR: log directory .*f\/logs cannot be made \(ENOTDIR/);
   });
 
   test('ccmsetup: a name too long (ENAMETOOLONG) exits 6 with CCMLAB_E_LOG_DIR', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(work, 'x'.repeat(300))], { cwd: work });
+    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(work, 'x'.repeat(300))], {
+      cwd: work,
+    });
     expectOneLine(r, 6, /^ccmsetup: error CCMLAB_E_LOG_DIR: .*ENAMETOOLONG/);
   });
 
-  onLinux('ccmsetup: --log-dir /proc/self/nope ends at once with CCMLAB_E_LOG_DIR (Node’s recursive mkdir spins there)', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', '/proc/self/nope'], { cwd: work, timeoutMs: 15_000 });
-    expectOneLine(r, 6, /CCMLAB_E_LOG_DIR: log directory \/proc\/self\/nope cannot be made/);
-  });
+  onLinux(
+    'ccmsetup: --log-dir /proc/self/nope ends at once with CCMLAB_E_LOG_DIR (Node’s recursive mkdir spins there)',
+    async () => {
+      const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', '/proc/self/nope'], {
+        cwd: work,
+        timeoutMs: 15_000,
+      });
+      expectOneLine(r, 6, /CCMLAB_E_LOG_DIR: log directory \/proc\/self\/nope cannot be made/);
+    },
+  );
 
   test('ccmsetup: a log file that is a directory exits 6 with CCMLAB_E_LOG_WRITE', async () => {
     const logDir = path.join(work, 'logs');
@@ -55,15 +65,24 @@ describe('a log directory that cannot be made', () => {
   });
 
   onLinux('ccmlab site init and demo under /proc/self/nope end at once with CCMLAB_E_STATE_WRITE', async () => {
-    const init = await runCli('ccmlab', ['site', 'init', '--site-dir', '/proc/self/nope/site'], { cwd: work, timeoutMs: 15_000 });
+    const init = await runCli('ccmlab', ['site', 'init', '--site-dir', '/proc/self/nope/site'], {
+      cwd: work,
+      timeoutMs: 15_000,
+    });
     expectOneLine(init, 1, /^ccmlab: error CCMLAB_E_STATE_WRITE: directory \/proc\/self\/nope cannot be made/);
     const demo = await runCli('ccmlab', ['demo', '--lab-dir', '/proc/self/nope'], { cwd: work, timeoutMs: 15_000 });
-    expect(demo.stderr).toMatch(/^ccmlab: error CCMLAB_E_STATE_WRITE: lab directory \/proc\/self\/nope cannot be made/m);
+    expect(demo.stderr).toMatch(
+      /^ccmlab: error CCMLAB_E_STATE_WRITE: lab directory \/proc\/self\/nope cannot be made/m,
+    );
     expect(demo.code).toBe(1);
   });
 
   test('BulkRegistrationTokenTool: exits 1 before making a token', async () => {
-    const r = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', path.join(work, 'site'), '--log-dir', path.join(fileAt('f'), 'logs')], { cwd: work });
+    const r = await runCli(
+      'BulkRegistrationTokenTool',
+      ['/new', '--site-dir', path.join(work, 'site'), '--log-dir', path.join(fileAt('f'), 'logs')],
+      { cwd: work },
+    );
     expectOneLine(r, 1, /^BulkRegistrationTokenTool: error CCMLAB_E_LOG_DIR: /);
     expect(r.stdout).toBe('');
   });
@@ -71,25 +90,49 @@ describe('a log directory that cannot be made', () => {
 
 describe('files the tools read: regular files, size-capped', () => {
   onLinux('--ca-file /dev/zero is refused, not read', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--ca-file', '/dev/zero', '--client-dir', path.join(work, 'client'), '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [
+        ...intranet,
+        '--ca-file',
+        '/dev/zero',
+        '--client-dir',
+        path.join(work, 'client'),
+        '--log-dir',
+        path.join(work, 'logs'),
+      ],
+      { cwd: work },
+    );
     expectOneLine(r, 6, /CCMSETUP_E_BAD_CA_FILE: --ca-file \/dev\/zero is a character device, not a regular file/);
   });
 
   test('--ca-file naming a directory is refused', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--ca-file', work, '--client-dir', path.join(work, 'client'), '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [...intranet, '--ca-file', work, '--client-dir', path.join(work, 'client'), '--log-dir', path.join(work, 'logs')],
+      { cwd: work },
+    );
     expectOneLine(r, 6, /CCMSETUP_E_BAD_CA_FILE: --ca-file .* is a directory, not a regular file/);
   });
 
   onLinux('/config:/dev/zero is refused, not read', async () => {
-    const r = await runCli('ccmsetup', ['/config:/dev/zero', '--dry-run', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', ['/config:/dev/zero', '--dry-run', '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
     expectOneLine(r, 6, /CCMSETUP_E_BAD_CONFIG_FILE: \/config:\/dev\/zero is a character device, not a regular file/);
   });
 
   test('/config: over 1 MiB is refused', async () => {
     const big = path.join(work, 'big.tcf');
     fs.writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 0x20));
-    const r = await runCli('ccmsetup', [`/config:${big}`, '--dry-run', '--log-dir', path.join(work, 'logs')], { cwd: work });
-    expectOneLine(r, 6, /CCMSETUP_E_BAD_CONFIG_FILE: \/config:.*big\.tcf is 2097152 bytes, more than the 1048576 allowed/);
+    const r = await runCli('ccmsetup', [`/config:${big}`, '--dry-run', '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
+    expectOneLine(
+      r,
+      6,
+      /CCMSETUP_E_BAD_CONFIG_FILE: \/config:.*big\.tcf is 2097152 bytes, more than the 1048576 allowed/,
+    );
   });
 });
 
@@ -111,13 +154,17 @@ describe('the exit handler', () => {
   }
 
   test('an uncaught exception is reported and exits 1, while main never returns', async () => {
-    const r = await runMainWith(`setImmediate(() => { throw new Error('boom'); }); return new Promise(() => setInterval(() => {}, 1000));`);
+    const r = await runMainWith(
+      `setImmediate(() => { throw new Error('boom'); }); return new Promise(() => setInterval(() => {}, 1000));`,
+    );
     expect(r.stderr).toMatch(/^probe: error CCMLAB_E_INTERNAL: internal error: boom/);
     expect(r.code).toBe(1);
   });
 
   test('an unhandled rejection is reported and exits 1', async () => {
-    const r = await runMainWith(`void Promise.reject(new Error('lost')); return new Promise(() => setInterval(() => {}, 1000));`);
+    const r = await runMainWith(
+      `void Promise.reject(new Error('lost')); return new Promise(() => setInterval(() => {}, 1000));`,
+    );
     expect(r.stderr).toMatch(/^probe: error CCMLAB_E_INTERNAL: internal error: lost/);
     expect(r.code).toBe(1);
   });
@@ -133,7 +180,9 @@ describe('the exit handler', () => {
 
   test('a main that can never settle (nothing left to wait for) is a failure, not exit 0 in silence', async () => {
     // As a request whose connection closed while undici still waited for it: a timer, then a promise nothing settles.
-    const r = await runMainWith(`await new Promise((resolve) => setTimeout(resolve, 10)); await new Promise(() => {}); return 0;`);
+    const r = await runMainWith(
+      `await new Promise((resolve) => setTimeout(resolve, 10)); await new Promise(() => {}); return 0;`,
+    );
     expect(r.stderr).toMatch(/^probe: error CCMLAB_E_INTERNAL: internal error: the command stopped before it finished/);
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(r.code).toBe(1);
@@ -141,7 +190,9 @@ describe('the exit handler', () => {
 
   test('control characters in a message are shown escaped, so the error stays one line', async () => {
     const r = await runMainWith(`throw new Error('bad\\r\\nvalue\\u001b[31m');`);
-    expect(r.stderr).toBe('probe: error CCMLAB_E_INTERNAL: internal error: bad\\r\\nvalue\\x1b[31m (run again with CCMLAB_DEBUG=1 for details, and report it)\n');
+    expect(r.stderr).toBe(
+      'probe: error CCMLAB_E_INTERNAL: internal error: bad\\r\\nvalue\\x1b[31m (run again with CCMLAB_DEBUG=1 for details, and report it)\n',
+    );
     expect(r.code).toBe(1);
   });
 });

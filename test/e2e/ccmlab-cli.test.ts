@@ -21,7 +21,10 @@ describe('ccmlab command line (process)', () => {
     [['bogus'], /'bogus' is not a ccmlab command; the commands are site, clock/],
     [['site', 'tokens', 'block'], /Not enough non-option arguments/],
     [['client', 'roam', '--client-dir', 'x'], /say where the client goes: --internet or --intranet/],
-    [['client', 'roam', '--internet', '--intranet'], /give --internet or --intranet, not both; ccmlab client roam --help shows usage/],
+    [
+      ['client', 'roam', '--internet', '--intranet'],
+      /give --internet or --intranet, not both; ccmlab client roam --help shows usage/,
+    ],
     [['site', 'start', '--mp-port', '70000'], /--mp-port '70000' is not a port/],
   ])('usage errors exit 2 with one line: %p', async (args, message) => {
     const r = await runCli('ccmlab', args, { cwd: work });
@@ -49,33 +52,74 @@ describe('ccmlab bench (process)', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
     expect(Object.keys(report)).toEqual(['machine', 'figures', 'limits', 'ratios']);
-    for (const part of Object.values(report)) for (const value of Object.values(part)) expect(typeof value === 'number' && Number.isFinite(value) && value > 0).toBe(true);
+    for (const part of Object.values(report))
+      for (const value of Object.values(part))
+        expect(typeof value === 'number' && Number.isFinite(value) && value > 0).toBe(true);
     expect(Object.keys(report.machine)).toEqual(['cpus', 'memory_mb', 'node_major']);
     const measured = ['startup', 'log_write', 'token_verify', 'mp_request'];
-    expect(Object.keys(report.limits)).toEqual(['keygen_limit', 'enroll_crypto_limit', 'enroll_wire_limit', ...measured]);
+    expect(Object.keys(report.limits)).toEqual([
+      'keygen_limit',
+      'enroll_crypto_limit',
+      'enroll_wire_limit',
+      ...measured,
+    ]);
     const fleet = ['enroll_fresh', 'enroll_cached'];
-    expect(Object.keys(report.figures)).toEqual(expect.arrayContaining([...fleet, 'enroll_cached_client_cpu_ms', ...measured]));
+    expect(Object.keys(report.figures)).toEqual(
+      expect.arrayContaining([...fleet, 'enroll_cached_client_cpu_ms', ...measured]),
+    );
     expect(Object.keys(report.ratios)).toEqual([...fleet, 'enroll_wire_limit', 'enroll_cached_of_wire', ...measured]);
     // enroll_cached: enrollments/s with cached keys over enroll_crypto_limit.
-    expect(report.ratios.enroll_cached).toBeCloseTo((report.figures.enroll_cached as number) / (report.limits.enroll_crypto_limit as number), 2);
+    expect(report.ratios.enroll_cached).toBeCloseTo(
+      (report.figures.enroll_cached as number) / (report.limits.enroll_crypto_limit as number),
+      2,
+    );
     // The wire alone, over the RSA limit (the most enroll_cached's ratio can reach), and enroll_cached over the wire.
-    expect(report.ratios.enroll_wire_limit).toBeCloseTo((report.limits.enroll_wire_limit as number) / (report.limits.enroll_crypto_limit as number), 2);
-    expect(report.ratios.enroll_cached_of_wire).toBeCloseTo((report.figures.enroll_cached as number) / (report.limits.enroll_wire_limit as number), 2);
-    for (const name of measured) expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
+    expect(report.ratios.enroll_wire_limit).toBeCloseTo(
+      (report.limits.enroll_wire_limit as number) / (report.limits.enroll_crypto_limit as number),
+      2,
+    );
+    expect(report.ratios.enroll_cached_of_wire).toBeCloseTo(
+      (report.figures.enroll_cached as number) / (report.limits.enroll_wire_limit as number),
+      2,
+    );
+    for (const name of measured)
+      expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
     // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit.
-    expect(report.ratios.enroll_fresh).toBeCloseTo((2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number), 2);
-    expect(r.stderr.split('\n').filter(Boolean)).toEqual(['key generation', 'RSA operations of an enrollment', 'fleet enrollment, fresh keys', 'fleet enrollment, cached keys, site in another process', 'the wire of an enrollment alone (TLS and six HTTPS requests), server in another process', 'startup', 'logging', 'token verification', 'MP requests'].map((step) => `bench: ${step}`));
+    expect(report.ratios.enroll_fresh).toBeCloseTo(
+      (2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number),
+      2,
+    );
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual(
+      [
+        'key generation',
+        'RSA operations of an enrollment',
+        'fleet enrollment, fresh keys',
+        'fleet enrollment, cached keys, site in another process',
+        'the wire of an enrollment alone (TLS and six HTTPS requests), server in another process',
+        'startup',
+        'logging',
+        'token verification',
+        'MP requests',
+      ].map((step) => `bench: ${step}`),
+    );
   }, 150_000);
 
   test('--scale runs a fleet of each size with keys from --key-pool, which keeps them; a bad list is refused before anything runs', async () => {
     const pool = path.join(work, 'key-pool');
-    const r = await runCli('ccmlab', ['bench', '--scale', '3,2', '--key-pool', pool, '--json'], { cwd: work, timeoutMs: 140_000 });
+    const r = await runCli('ccmlab', ['bench', '--scale', '3,2', '--key-pool', pool, '--json'], {
+      cwd: work,
+      timeoutMs: 140_000,
+    });
     expect(r.code).toBe(0);
     const scale = JSON.parse(r.stdout) as { machine: Record<string, number>; runs: Array<Record<string, number>> };
     expect(scale.runs.map((run) => run.clients)).toEqual([2, 3]);
-    for (const run of scale.runs) for (const key of ['seconds', 'clientsPerSecond', 'peakRssMb', 'clientCpuMs']) expect(run[key]).toBeGreaterThan(0);
+    for (const run of scale.runs)
+      for (const key of ['seconds', 'clientsPerSecond', 'peakRssMb', 'clientCpuMs'])
+        expect(run[key]).toBeGreaterThan(0);
     expect(fs.readdirSync(path.join(pool, 'ready'))).toHaveLength(3);
-    const bad = await runCli('ccmlab', ['bench', '--scale', '100,0', '--key-pool', path.join(work, 'other-pool')], { cwd: work });
+    const bad = await runCli('ccmlab', ['bench', '--scale', '100,0', '--key-pool', path.join(work, 'other-pool')], {
+      cwd: work,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--scale '100,0' is not a list of up to 20 fleet sizes/);
     expect(fs.existsSync(path.join(work, 'other-pool'))).toBe(false);
@@ -91,7 +135,11 @@ describe('ccmlab bench (process)', () => {
       [['bench', '--key-pool', ''], 2, /CCMLAB_E_BAD_OPTION: --key-pool is empty; give the key cache's directory/],
       [['fleet', 'keys', '--count', '2', '--key-cache', ''], 2, /CCMLAB_E_BAD_OPTION: --key-cache is empty/],
       [['bench', '--key-pool', notPool], 1, /CCMLAB_E_KEY_CACHE: .*not-a-pool is not empty and is not a key cache/],
-      [['bench', '--lab', 'lab'], 2, /CCMLAB_E_USAGE: bench makes labs of its own, on the system clock: --lab does nothing here/],
+      [
+        ['bench', '--lab', 'lab'],
+        2,
+        /CCMLAB_E_USAGE: bench makes labs of its own, on the system clock: --lab does nothing here/,
+      ],
       [['bench', '--smoke', '--now', '2027-01-01T00:00:00Z'], 2, /--now does nothing here/],
       [['bench', '--smoke', '--key-pool', 'pool'], 2, /CCMLAB_E_USAGE: give --smoke or --key-pool, not both/],
     ];

@@ -8,7 +8,12 @@ import { runCli } from '../support/run-cli';
 const token = readFixture('tokens', 'bulk-shape-only.jwt').trim();
 const corrupted = articleCorruptedToken();
 const CMG = 'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500';
-const articleArgs = (regtoken: string) => [`/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${regtoken}`];
+const articleArgs = (regtoken: string) => [
+  `/mp:https://${CMG}`,
+  `CCMHOSTNAME=${CMG}`,
+  'SMSSiteCode=ABC',
+  `/regtoken:${regtoken}`,
+];
 
 let work: string;
 beforeEach(() => {
@@ -23,17 +28,35 @@ function setupLog(dir: string) {
 describe('ccmsetup (process)', () => {
   test('a CR or LF inside a refused value is shown escaped: the error stays one line', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', ['/mp:http://mp\r\n01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', logDir], { cwd: work });
+    const r = await runCli('ccmsetup', ['/mp:http://mp\r\n01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', logDir], {
+      cwd: work,
+    });
     expect(r.code).toBe(6);
-    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(/^ccmsetup: error CCMSETUP_E_BAD_MP: \/mp: 'http:\/\/mp\\r\\n01': host 'mp\\r\\n01' has U\+000D/), '']);
-    const connect = await runCli('ccmsetup', ['/mp:http://mp01', 'SMSSITECODE=ABC', '--connect-to', 'a\n:::', '--dry-run', '--log-dir', logDir], { cwd: work });
+    expect(r.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^ccmsetup: error CCMSETUP_E_BAD_MP: \/mp: 'http:\/\/mp\\r\\n01': host 'mp\\r\\n01' has U\+000D/,
+      ),
+      '',
+    ]);
+    const connect = await runCli(
+      'ccmsetup',
+      ['/mp:http://mp01', 'SMSSITECODE=ABC', '--connect-to', 'a\n:::', '--dry-run', '--log-dir', logDir],
+      { cwd: work },
+    );
     expect(connect.code).toBe(6);
-    expect(connect.stderr.split('\n')).toEqual([expect.stringMatching(/CCMLAB_E_BAD_OPTION: --connect-to 'a\\n:::'/), '']);
+    expect(connect.stderr.split('\n')).toEqual([
+      expect.stringMatching(/CCMLAB_E_BAD_OPTION: --connect-to 'a\\n:::'/),
+      '',
+    ]);
   });
 
   test('--dry-run --json on the article command line gives the parsed model', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--json', '--log-dir', logDir, '--netbios', 'client01'], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [...articleArgs(token), '--dry-run', '--json', '--log-dir', logDir, '--netbios', 'client01'],
+      { cwd: work },
+    );
     expect(r.code).toBe(0);
     const model = JSON.parse(r.stdout) as Record<string, any>;
     expect(model).toMatchObject({
@@ -45,7 +68,10 @@ describe('ccmsetup (process)', () => {
       mp: [{ url: `https://${CMG}`, kind: 'cmg' }],
       properties: { CCMHOSTNAME: CMG, SMSSITECODE: 'ABC' },
       netbios: 'CLIENT01',
-      regToken: { header: { alg: 'RS256', typ: 'JWT' }, claims: { Type: 'BulkRegistration', SCCMTokenCategory: 'SCCMPreAuthToken' } },
+      regToken: {
+        header: { alg: 'RS256', typ: 'JWT' },
+        claims: { Type: 'BulkRegistration', SCCMTokenCategory: 'SCCMPreAuthToken' },
+      },
     });
     expect(r.stdout).not.toContain(token);
     expect(r.stderr).toBe('');
@@ -63,23 +89,35 @@ describe('ccmsetup (process)', () => {
 
   test('the article corrupted token exits 6 with one line naming /regtoken, logged, nothing else written', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--log-dir', logDir, '--client-dir', path.join(work, 'client')], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [...articleArgs(corrupted), '--log-dir', logDir, '--client-dir', path.join(work, 'client')],
+      { cwd: work },
+    );
     expect(r.code).toBe(6);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^ccmsetup: error CCMSETUP_E_BAD_REGTOKEN: \/regtoken is not a bulk registration token: its payload is not valid JSON/);
+    expect(lines[0]).toMatch(
+      /^ccmsetup: error CCMSETUP_E_BAD_REGTOKEN: \/regtoken is not a bulk registration token: its payload is not valid JSON/,
+    );
     expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
     const entries = setupLog(logDir);
     const errors = entries.filter((e) => e.type === 3).map((e) => e.message);
     expect(errors[0]).toMatch(/payload is not valid JSON/);
-    expect(entries[entries.length - 1]).toMatchObject({ message: 'CcmSetup failed with error code 0x80070057', type: 1, file: 'ccmsetup.cpp:10711' });
+    expect(entries[entries.length - 1]).toMatchObject({
+      message: 'CcmSetup failed with error code 0x80070057',
+      type: 1,
+      file: 'ccmsetup.cpp:10711',
+    });
     expect(entries[0].file).toBe('ccmsetup.cpp:9498');
     expect(fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8')).not.toContain(corrupted.slice(0, 40));
   });
 
   test('--json refusal is one JSON error document on stdout', async () => {
-    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--json', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--json', '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
     expect(r.code).toBe(6);
     const doc = JSON.parse(r.stdout) as { error: { code: string; exitCode: number; message: string } };
     expect(doc.error).toMatchObject({ code: 'CCMSETUP_E_BAD_REGTOKEN', exitCode: 6 });
@@ -91,7 +129,10 @@ describe('ccmsetup (process)', () => {
     ['UTC', '+00', '2026-01-15T18:00:00Z', '18:00:'],
   ])('TZ=%s in January: ccmsetup.log lines carry %s and parse back', async (tz, bias, now, clock) => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--now', now, '--log-dir', logDir], { cwd: work, env: { TZ: tz } });
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--now', now, '--log-dir', logDir], {
+      cwd: work,
+      env: { TZ: tz },
+    });
     expect(r.code).toBe(0);
     const text = fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8');
     expect(text).toMatch(new RegExp(`time="${clock}\\d\\d\\.\\d{3}\\${bias}" date="01-15-2026"`));
@@ -110,20 +151,28 @@ describe('ccmsetup (process)', () => {
   });
 
   test('an unknown switch suggests the nearest real one', async () => {
-    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '/UsePKICer', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '/UsePKICer', '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/'\/UsePKICer' is not a ccmsetup parameter; did you mean \/UsePKICert\?/);
   });
 
   test('a mistyped emulator option suggests the nearest one', async () => {
-    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '--dry-rn', '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '--dry-rn', '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --dry-rn is not an emulator option \(did you mean --dry-run\?\); ccmsetup \/\? lists the emulator's --options/);
+    expect(r.stderr).toMatch(
+      /CCMLAB_E_BAD_OPTION: --dry-rn is not an emulator option \(did you mean --dry-run\?\); ccmsetup \/\? lists the emulator's --options/,
+    );
   });
 
   test('a bad emulator option is refused with 6 and still logged where --log-dir says', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], { cwd: work });
+    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], {
+      cwd: work,
+    });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/CCMLAB_E_BAD_NOW: --now 'yesterday' is not an ISO-8601 instant/);
     expect(setupLog(logDir).some((e) => e.type === 3 && /--now 'yesterday'/.test(e.message))).toBe(true);
@@ -131,11 +180,19 @@ describe('ccmsetup (process)', () => {
 
   test('an unknown property is passed on with a warning line in ccmsetup.log', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', ['/mp:SMSMP01', 'SMSSITECODE=S01', 'FOO=bar', '--dry-run', '--log-dir', logDir], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      ['/mp:SMSMP01', 'SMSSITECODE=S01', 'FOO=bar', '--dry-run', '--log-dir', logDir],
+      { cwd: work },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('warning:');
-    const warnings = setupLog(logDir).filter((e) => e.type === 2).map((e) => e.message);
-    expect(warnings).toEqual(['Property FOO is not a client installation property; it is passed on to client.msi, which ignores it.']);
+    const warnings = setupLog(logDir)
+      .filter((e) => e.type === 2)
+      .map((e) => e.message);
+    expect(warnings).toEqual([
+      'Property FOO is not a client installation property; it is passed on to client.msi, which ignores it.',
+    ]);
   });
 
   test('/uninstall with no client installed says so, logs it, exits 0 and leaves no client dir', async () => {
@@ -143,14 +200,21 @@ describe('ccmsetup (process)', () => {
     const clientDir = path.join(work, 'lab', 'clients', 'NOBODY');
     const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir], { cwd: work });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^No client is installed in ${clientDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; nothing to uninstall\\.$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^No client is installed in ${clientDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; nothing to uninstall\\.$`,
+        'm',
+      ),
+    );
     expect(r.stderr).toBe('');
     const messages = setupLog(logDir).map((e) => e.message);
     expect(messages).toContain(`No client is installed in ${clientDir}; nothing to uninstall.`);
     expect(messages[messages.length - 1]).toBe('CcmSetup is exiting with return code 0');
     expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
     expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
-    const json = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir, '--json'], { cwd: work });
+    const json = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir, '--json'], {
+      cwd: work,
+    });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ action: 'not-installed', smsid: null });
   });
@@ -161,7 +225,19 @@ describe('ccmsetup (process)', () => {
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const install = (clientDir: string) =>
-      runCli('ccmsetup', [...articleArgs(token), '--client-dir', clientDir, '--log-dir', path.join(work, 'logs'), '--connect-to', `CONTOSO.CLOUDAPP.NET:443:127.0.0.1:${port}`], { cwd: work });
+      runCli(
+        'ccmsetup',
+        [
+          ...articleArgs(token),
+          '--client-dir',
+          clientDir,
+          '--log-dir',
+          path.join(work, 'logs'),
+          '--connect-to',
+          `CONTOSO.CLOUDAPP.NET:443:127.0.0.1:${port}`,
+        ],
+        { cwd: work },
+      );
     const fresh = await install(path.join(work, 'lab', 'clients', 'CLIENT01'));
     expect(fresh.code).toBe(6);
     expect(fresh.stderr).toMatch(/CCMCLIENT_E_CANNOT_CONNECT/);

@@ -47,22 +47,30 @@ describe('--version', () => {
 
 describe('-h and -V', () => {
   // The program, a group, a command, a subcommand of a subcommand, one with positionals, the demo.
-  test.each([[''], ['site'], ['site tokens'], ['site tokens block'], ['clock set'], ['log show'], ['demo']])('ccmlab %s: -h prints the --help page and -V the version, exit 0, nothing written', async (page) => {
-    const words = page.split(' ').filter(Boolean);
-    const [long, short, version] = await Promise.all([['--help'], ['-h'], ['-V']].map((flag) => runCli('ccmlab', [...words, ...flag], { cwd: work })));
-    expect([short.code, short.stderr]).toEqual([0, '']);
-    expect(short.stdout).toBe(long.stdout);
-    expect(short.stdout).toMatch(new RegExp(`^ccmlab ${page}`.trim()));
-    expect(short.stdout).toMatch(/^ {2}-h, --help .*\n {2}-V, --version /m);
-    expect([version.code, version.stdout, version.stderr]).toEqual([0, `ccmlab ${VERSION}\n`, '']);
-    expect(listFiles(work)).toEqual([]);
-  });
+  test.each([[''], ['site'], ['site tokens'], ['site tokens block'], ['clock set'], ['log show'], ['demo']])(
+    'ccmlab %s: -h prints the --help page and -V the version, exit 0, nothing written',
+    async (page) => {
+      const words = page.split(' ').filter(Boolean);
+      const [long, short, version] = await Promise.all(
+        [['--help'], ['-h'], ['-V']].map((flag) => runCli('ccmlab', [...words, ...flag], { cwd: work })),
+      );
+      expect([short.code, short.stderr]).toEqual([0, '']);
+      expect(short.stdout).toBe(long.stdout);
+      expect(short.stdout).toMatch(new RegExp(`^ccmlab ${page}`.trim()));
+      expect(short.stdout).toMatch(/^ {2}-h, --help .*\n {2}-V, --version /m);
+      expect([version.code, version.stdout, version.stderr]).toEqual([0, `ccmlab ${VERSION}\n`, '']);
+      expect(listFiles(work)).toEqual([]);
+    },
+  );
 
   test.each([
     ['ccmsetup', /^Usage: ccmsetup /, `ccmsetup ${VERSION} (emulated client version 5.00.9128.1000)\n`],
     ['BulkRegistrationTokenTool', /^Usage: BulkRegistrationTokenTool /, `BulkRegistrationTokenTool ${VERSION}\n`],
   ] as const)('%s -h prints its usage and -V its version, exit 0, nothing written', async (name, usage, line) => {
-    const [help, version] = await Promise.all([runCli(name, ['-h'], { cwd: work }), runCli(name, ['-V'], { cwd: work })]);
+    const [help, version] = await Promise.all([
+      runCli(name, ['-h'], { cwd: work }),
+      runCli(name, ['-V'], { cwd: work }),
+    ]);
     expect([help.code, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(usage);
     expect([version.code, version.stdout, version.stderr]).toEqual([0, line, '']);
@@ -76,19 +84,36 @@ describe('help pages', () => {
     const wrong: Array<{ page: string; code: number | null; examples: string[] }> = [];
     let level = [''];
     while (level.length > 0) {
-      const pages = await Promise.all(level.map(async (page) => ({ page, r: await runCli('ccmlab', [...page.split(' ').filter(Boolean), '--help'], { cwd: work }) })));
+      const pages = await Promise.all(
+        level.map(async (page) => ({
+          page,
+          r: await runCli('ccmlab', [...page.split(' ').filter(Boolean), '--help'], { cwd: work }),
+        })),
+      );
       level = [];
       for (const { page, r } of pages) {
         seen.push(page);
         const shown = examples(r.stdout, 'ccmlab');
         const ofThisPage = shown.every((example) => example.startsWith(`ccmlab ${page}`.trim()));
-        if (r.code !== 0 || shown.length < 2 || shown.length > 3 || !ofThisPage) wrong.push({ page, code: r.code, examples: shown });
+        if (r.code !== 0 || shown.length < 2 || shown.length > 3 || !ofThisPage)
+          wrong.push({ page, code: r.code, examples: shown });
         level.push(...subcommands(r.stdout).filter((s) => !seen.includes(s)));
       }
     }
     expect(wrong).toEqual([]);
     // The walk reached the leaves: commands, subcommands and sub-subcommands.
-    expect(seen).toEqual(expect.arrayContaining(['demo', 'bench', 'site init', 'site tokens block', 'site clock set', 'site clients list', 'client status', 'log show']));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'demo',
+        'bench',
+        'site init',
+        'site tokens block',
+        'site clock set',
+        'site clients list',
+        'client status',
+        'log show',
+      ]),
+    );
     expect(seen.length).toBeGreaterThanOrEqual(29);
   });
 
@@ -100,32 +125,49 @@ describe('help pages', () => {
     expect(shown.length).toBeLessThanOrEqual(3);
   });
 
-  test.each([['/?'], ['/help'], ['/HELP'], ['--help'], ['/new', '/?']])('BulkRegistrationTokenTool %s prints its usage with examples and exits 0', async (...args) => {
-    const r = await runCli('BulkRegistrationTokenTool', args, { cwd: work });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^Usage: BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
-    expect(examples(r.stdout, 'BulkRegistrationTokenTool')).toHaveLength(3);
-    expect(listFiles(work)).toEqual([]);
-  });
+  test.each([['/?'], ['/help'], ['/HELP'], ['--help'], ['/new', '/?']])(
+    'BulkRegistrationTokenTool %s prints its usage with examples and exits 0',
+    async (...args) => {
+      const r = await runCli('BulkRegistrationTokenTool', args, { cwd: work });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Usage: BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
+      expect(examples(r.stdout, 'BulkRegistrationTokenTool')).toHaveLength(3);
+      expect(listFiles(work)).toEqual([]);
+    },
+  );
 });
 
 describe('usage hints', () => {
   test('a mistyped command is named as a command, with the nearest one; a missing log path is asked for', async () => {
     const typo = await runCli('ccmlab', ['senario', 'list']);
     expect([typo.code, typo.stdout]).toEqual([2, '']);
-    expect(typo.stderr).toBe("ccmlab: error CCMLAB_E_USAGE: 'senario' is not a ccmlab command (did you mean 'scenario'?); the commands are site, clock, lab, client, log, scenario, demo, fleet, bench\n");
+    expect(typo.stderr).toBe(
+      "ccmlab: error CCMLAB_E_USAGE: 'senario' is not a ccmlab command (did you mean 'scenario'?); the commands are site, clock, lab, client, log, scenario, demo, fleet, bench\n",
+    );
     const noPath = await runCli('ccmlab', ['log', 'diagnose']);
-    expect([noPath.code, noPath.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: name the logs to read: one or more log files or folders (ccmlab log diagnose --help shows usage)\n']);
+    expect([noPath.code, noPath.stderr]).toEqual([
+      2,
+      'ccmlab: error CCMLAB_E_USAGE: name the logs to read: one or more log files or folders (ccmlab log diagnose --help shows usage)\n',
+    ]);
   });
 
   test('a mistyped option is named with the nearest option of that command; a bad choice lists the choices; an unknown subcommand is named as one', async () => {
     const option = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurency', '4'], { cwd: work });
-    expect([option.code, option.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: --concurency is not an option here (did you mean --concurrency?); ccmlab fleet enroll --help shows usage\n']);
+    expect([option.code, option.stderr]).toEqual([
+      2,
+      'ccmlab: error CCMLAB_E_USAGE: --concurency is not an option here (did you mean --concurrency?); ccmlab fleet enroll --help shows usage\n',
+    ]);
     const choice = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--logs', 'bogus'], { cwd: work });
-    expect([choice.code, choice.stderr]).toEqual([2, 'ccmlab: error CCMLAB_E_USAGE: --logs "bogus" is not one of "all", "failures", "none"; ccmlab fleet enroll --help shows usage\n']);
+    expect([choice.code, choice.stderr]).toEqual([
+      2,
+      'ccmlab: error CCMLAB_E_USAGE: --logs "bogus" is not one of "all", "failures", "none"; ccmlab fleet enroll --help shows usage\n',
+    ]);
     const sub = await runCli('ccmlab', ['site', 'bogus'], { cwd: work });
-    expect([sub.code, sub.stderr]).toEqual([2, "ccmlab: error CCMLAB_E_USAGE: 'bogus' is not a 'ccmlab site' command; ccmlab site --help lists them\n"]);
+    expect([sub.code, sub.stderr]).toEqual([
+      2,
+      "ccmlab: error CCMLAB_E_USAGE: 'bogus' is not a 'ccmlab site' command; ccmlab site --help lists them\n",
+    ]);
     expect(fs.existsSync(path.join(work, 'lab', 'fleet'))).toBe(false);
   });
 
@@ -133,7 +175,9 @@ describe('usage hints', () => {
     const r = await runCli('ccmlab', [], { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('ccmlab: error CCMLAB_E_USAGE: name a command: site, clock, lab, client, log, scenario, demo, fleet, bench (ccmlab --help shows usage)\n');
+    expect(r.stderr).toBe(
+      'ccmlab: error CCMLAB_E_USAGE: name a command: site, clock, lab, client, log, scenario, demo, fleet, bench (ccmlab --help shows usage)\n',
+    );
     expect(r.stderr.match(/--help/g)).toHaveLength(1);
   });
 });
@@ -141,7 +185,8 @@ describe('usage hints', () => {
 describe('counts with units', () => {
   test('log show says "1 block", not "1 block(s)"', async () => {
     const file = path.join(work, 'mixed.log');
-    const record = '<![LOG[hello]LOG]!><time="10:00:00.000+00" date="01-15-2026" component="Test" context="" type="1" thread="1" file="t">';
+    const record =
+      '<![LOG[hello]LOG]!><time="10:00:00.000+00" date="01-15-2026" component="Test" context="" type="1" thread="1" file="t">';
     fs.writeFileSync(file, `not a record\r\n${record}\r\n`);
     const r = await runCli('ccmlab', ['log', 'show', file], { cwd: work });
     expect(r.code).toBe(0);

@@ -17,8 +17,12 @@ const CMG = `${CMG_HOST}/CCM_Proxy_MutualAuth/72186325152220500`;
 let work: string;
 let lab: string;
 let site: SiteProcess;
-const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', args: string[], timeoutMs?: number) => runCli(bin, [...args, '--lab', lab], { cwd: work, timeoutMs });
-const setupLog = (netbios: string) => parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map((e) => e.message);
+const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', args: string[], timeoutMs?: number) =>
+  runCli(bin, [...args, '--lab', lab], { cwd: work, timeoutMs });
+const setupLog = (netbios: string) =>
+  parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map(
+    (e) => e.message,
+  );
 
 /** The CMG's certificate renewed to name `url` as its CRL distribution point (the site reads site.json when it renews). */
 async function cmgCrlAt(url: string): Promise<void> {
@@ -30,13 +34,27 @@ async function cmgCrlAt(url: string): Promise<void> {
 
 async function ccmsetup(netbios: string, extra: string[] = []) {
   const token = (await run('BulkRegistrationTokenTool', ['/new'])).stdout.split('\n')[4];
-  return run('ccmsetup', [`/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${token}`, '--netbios', netbios, ...extra], 60_000);
+  return run(
+    'ccmsetup',
+    [
+      `/mp:https://${CMG}`,
+      `CCMHOSTNAME=${CMG}`,
+      'SMSSiteCode=ABC',
+      `/regtoken:${token}`,
+      '--netbios',
+      netbios,
+      ...extra,
+    ],
+    60_000,
+  );
 }
 
 function expectRevocationFailed(netbios: string): void {
   const lines = setupLog(netbios);
   expect(lines).toContain('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED is set');
-  expect(lines).toContain(`[CCMHTTP] ERROR: URL=https://${CMG_HOST}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`);
+  expect(lines).toContain(
+    `[CCMHTTP] ERROR: URL=https://${CMG_HOST}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`,
+  );
   expect(lines.at(-1)).toBe('CcmSetup failed with error code 0x80072F8F');
   expect(fs.existsSync(path.join(lab, 'clients', netbios, 'ccmsetup.lock'))).toBe(false);
   expect(fs.existsSync(path.join(lab, 'clients', netbios, 'client.json'))).toBe(false);
@@ -45,7 +63,23 @@ function expectRevocationFailed(netbios: string): void {
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  expect((await run('ccmlab', ['site', 'init', '--site-code', 'ABC', '--cmg-name', CMG_HOST, '--role-id', '72186325152220500', '--mp-name', 'mp01.contoso.com', '--crl-distribution-point'])).code).toBe(0);
+  expect(
+    (
+      await run('ccmlab', [
+        'site',
+        'init',
+        '--site-code',
+        'ABC',
+        '--cmg-name',
+        CMG_HOST,
+        '--role-id',
+        '72186325152220500',
+        '--mp-name',
+        'mp01.contoso.com',
+        '--crl-distribution-point',
+      ])
+    ).code,
+  ).toBe(0);
   site = await startSiteProcess(['--lab', lab], { cwd: work });
 });
 afterAll(async () => {
@@ -56,7 +90,11 @@ afterAll(async () => {
 test('an https CRL point on the CMG itself: refused at once as CERT_REV_FAILED, exit 6, no lock left', async () => {
   await cmgCrlAt(`https://${CMG_HOST}/CRL/sms-issuing.crl`);
   const r = await ccmsetup('CRLSELF1');
-  expect(r.stderr).toMatch(new RegExp(`^ccmsetup: error CCMCLIENT_E_SECURE_FAILURE: .*CERT_REV_FAILED: the CRL at https://${CMG_HOST}/CRL/sms-issuing.crl cannot be used \\(it can only be fetched through the connection to 127\\.0\\.0\\.1:\\d+ that it is to vouch for`));
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `^ccmsetup: error CCMCLIENT_E_SECURE_FAILURE: .*CERT_REV_FAILED: the CRL at https://${CMG_HOST}/CRL/sms-issuing.crl cannot be used \\(it can only be fetched through the connection to 127\\.0\\.0\\.1:\\d+ that it is to vouch for`,
+    ),
+  );
   expect(r.code).toBe(6);
   expectRevocationFailed('CRLSELF1');
 });
@@ -67,7 +105,9 @@ test('a CRL server that drips a byte at a time: CERT_REV_FAILED at the 15 s CRL 
   const sockets = new Set<net.Socket>();
   const drip = net.createServer((socket) => {
     sockets.add(socket);
-    const reply = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 100000\r\n\r\n${'0'.repeat(100_000)}`);
+    const reply = Buffer.from(
+      `HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 100000\r\n\r\n${'0'.repeat(100_000)}`,
+    );
     const timer = setInterval(() => socket.write(reply.subarray(dripped, ++dripped)), 200);
     socket.on('error', () => undefined);
     socket.on('close', () => clearInterval(timer));
@@ -75,8 +115,13 @@ test('a CRL server that drips a byte at a time: CERT_REV_FAILED at the 15 s CRL 
   await new Promise<void>((resolve) => drip.listen(0, '127.0.0.1', resolve));
   try {
     await cmgCrlAt('http://crl.drip.test/sms-issuing.crl');
-    const r = await ccmsetup('CRLDRIP1', ['--connect-to', `crl.drip.test:80:127.0.0.1:${(drip.address() as net.AddressInfo).port}`]);
-    expect(r.stderr).toMatch(/CCMCLIENT_E_SECURE_FAILURE: .*CERT_REV_FAILED: the CRL at http:\/\/crl\.drip\.test\/sms-issuing\.crl cannot be used \(no complete answer within 15 s\)/);
+    const r = await ccmsetup('CRLDRIP1', [
+      '--connect-to',
+      `crl.drip.test:80:127.0.0.1:${(drip.address() as net.AddressInfo).port}`,
+    ]);
+    expect(r.stderr).toMatch(
+      /CCMCLIENT_E_SECURE_FAILURE: .*CERT_REV_FAILED: the CRL at http:\/\/crl\.drip\.test\/sms-issuing\.crl cannot be used \(no complete answer within 15 s\)/,
+    );
     expect(r.code).toBe(6);
     expect(dripped).toBeGreaterThan(0);
     expectRevocationFailed('CRLDRIP1');

@@ -11,18 +11,48 @@ const CMG = 'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500';
 let work: string;
 let lab: string;
 let site: SiteProcess;
-const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', ...args: string[]) => runCli(bin, [...args, '--lab', lab], { cwd: work });
-const setupLog = (netbios: string) => parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map((e) => e.message);
+const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', ...args: string[]) =>
+  runCli(bin, [...args, '--lab', lab], { cwd: work });
+const setupLog = (netbios: string) =>
+  parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map(
+    (e) => e.message,
+  );
 
 async function ccmsetup(netbios: string, ...extra: string[]) {
   const token = (await run('BulkRegistrationTokenTool', '/new')).stdout.split('\n')[4];
-  return run('ccmsetup', `/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${token}`, ...extra, '--netbios', netbios);
+  return run(
+    'ccmsetup',
+    `/mp:https://${CMG}`,
+    `CCMHOSTNAME=${CMG}`,
+    'SMSSiteCode=ABC',
+    `/regtoken:${token}`,
+    ...extra,
+    '--netbios',
+    netbios,
+  );
 }
 
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  expect((await run('ccmlab', 'site', 'init', '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500', '--mp-name', 'mp01.contoso.com', '--crl-distribution-point')).code).toBe(0);
+  expect(
+    (
+      await run(
+        'ccmlab',
+        'site',
+        'init',
+        '--site-code',
+        'ABC',
+        '--cmg-name',
+        'CONTOSO.CLOUDAPP.NET',
+        '--role-id',
+        '72186325152220500',
+        '--mp-name',
+        'mp01.contoso.com',
+        '--crl-distribution-point',
+      )
+    ).code,
+  ).toBe(0);
   site = await startSiteProcess(['--lab', lab], { cwd: work });
 });
 afterAll(async () => {
@@ -41,7 +71,8 @@ test('an unreachable CRL fails with CERT_REV_FAILED; the same command with /NoCR
   const hosts = path.join(lab, 'hosts.json');
   const published = fs.readFileSync(hosts, 'utf8');
   const names = JSON.parse(published) as { names: Record<string, string> };
-  for (const name of Object.keys(names.names)) if (/^(mp01\.contoso\.com|mp01):80$/i.test(name)) delete names.names[name];
+  for (const name of Object.keys(names.names))
+    if (/^(mp01\.contoso\.com|mp01):80$/i.test(name)) delete names.names[name];
   fs.writeFileSync(hosts, JSON.stringify(names));
   try {
     const refused = await ccmsetup('CRLDOWN1');
@@ -50,7 +81,9 @@ test('an unreachable CRL fails with CERT_REV_FAILED; the same command with /NoCR
     const lines = setupLog('CRLDOWN1');
     expect(lines).toContain('[CCMHTTP]            : lpvStatusInformation is 0x1');
     expect(lines).toContain('[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED is set');
-    expect(lines).toContain(`[CCMHTTP] ERROR: URL=https://${CMG.split('/')[0]}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`);
+    expect(lines).toContain(
+      `[CCMHTTP] ERROR: URL=https://${CMG.split('/')[0]}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12175, Text=ERROR_WINHTTP_SECURE_FAILURE`,
+    );
     const unchecked = await ccmsetup('CRLDOWN2', '/NoCRLCheck');
     expect(unchecked.stderr).toBe('');
     expect(unchecked.code).toBe(0);

@@ -17,14 +17,40 @@ let site: RunningSite;
 /** A client installed on the intranet MP, without SMSSITECODE: its site code came from MPKEYINFORMATION. */
 let baseClient: string;
 
-const ccmsetupArgs = (name: string, clientDir: string) => [`/mp:${site.ready.mp}`, '--netbios', name, '--client-dir', clientDir, '--log-dir', path.join(work, 'logs', name)];
-const clientJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'client.json'), 'utf8')) as Record<string, unknown>;
+const ccmsetupArgs = (name: string, clientDir: string) => [
+  `/mp:${site.ready.mp}`,
+  '--netbios',
+  name,
+  '--client-dir',
+  clientDir,
+  '--log-dir',
+  path.join(work, 'logs', name),
+];
+const clientJson = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'client.json'), 'utf8')) as Record<string, unknown>;
 
 beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
-  await initSite({ dir: siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: '72057594037927941', passive: false, force: false, clock: systemClock });
-  site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir: path.join(work, 'logs', 'site'), clock: systemClock });
+  await initSite({
+    dir: siteDir,
+    siteCode: 'LAB',
+    mpName: 'mp01.lab.test',
+    cmgName: 'cmg.lab.test',
+    roleId: '72057594037927941',
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
+  site = await startSite({
+    siteDir,
+    host: '127.0.0.1',
+    mpPort: 0,
+    mpHttpsPort: 0,
+    cmgPort: 0,
+    logDir: path.join(work, 'logs', 'site'),
+    clock: systemClock,
+  });
   baseClient = path.join(work, 'clients', 'BASE01');
   const r = await runCli('ccmsetup', ccmsetupArgs('BASE01', baseClient), { cwd: work });
   expect(r.stderr).toBe('');
@@ -63,7 +89,11 @@ describe('a rerun of an intranet ccmsetup', () => {
 describe('damaged client state: one line naming the file and ccmsetup /forceinstall', () => {
   const cases: Array<[string, string, string | Buffer]> = [
     ['token.jwt not a token', 'token.jwt', 'not-a-token\n'],
-    ['token.jwt another token', 'token.jwt', `${['{"alg":"RS256"}', '{"iat":1,"exp":2,"jti":"other"}', 'sig'].map((p) => Buffer.from(p).toString('base64url')).join('.')}\n`],
+    [
+      'token.jwt another token',
+      'token.jwt',
+      `${['{"alg":"RS256"}', '{"iat":1,"exp":2,"jti":"other"}', 'sig'].map((p) => Buffer.from(p).toString('base64url')).join('.')}\n`,
+    ],
     ['client.json garbage', 'client.json', Buffer.from([0xff, 0x00, 0x7b, 0x0a])],
     ['client.json null', 'client.json', 'null\n'],
     ['client.json without its fields', 'client.json', '{"schemaVersion":1}\n'],
@@ -82,9 +112,17 @@ describe('damaged client state: one line naming the file and ccmsetup /forceinst
     }
     const name = file.split('/').pop() as string;
     const status = await runCli('ccmlab', ['client', 'status', '--client-dir', dir], { cwd: work });
-    expectOneLine(status, 1, new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`));
+    expectOneLine(
+      status,
+      1,
+      new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`),
+    );
     const rerun = await runCli('ccmsetup', ccmsetupArgs('BASE01', dir), { cwd: work });
-    expectOneLine(rerun, 6, new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`));
+    expectOneLine(
+      rerun,
+      6,
+      new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`),
+    );
     const force = await runCli('ccmsetup', [...ccmsetupArgs('BASE01', dir), '/forceinstall'], { cwd: work });
     expect(force.stderr).toBe('');
     expect(force.code).toBe(0);
@@ -106,9 +144,15 @@ describe("damaged site state: one line naming the file and 'site init --force'",
     const dir = copySite(`site-${label.replace(/\W+/g, '-')}`);
     for (const extra of ['site.db-wal', 'site.db-shm']) fs.rmSync(path.join(dir, extra), { force: true });
     fs.writeFileSync(path.join(dir, file), content);
-    const r = await runCli('ccmlab', [...command, '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')], { cwd: work });
+    const r = await runCli('ccmlab', [...command, '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')], {
+      cwd: work,
+    });
     expectOneLine(r, 1, new RegExp(`CCMLAB_E_SITE_CORRUPT: .*${file.replace('.', '\\.')}.*site init --force`));
-    const tool = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')], { cwd: work });
+    const tool = await runCli(
+      'BulkRegistrationTokenTool',
+      ['/new', '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')],
+      { cwd: work },
+    );
     expectOneLine(tool, 1, /CCMLAB_E_SITE_CORRUPT: .*site init --force/);
     expect(tool.stdout).toBe('');
   });

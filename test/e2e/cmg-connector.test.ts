@@ -35,7 +35,9 @@ const clientLog = (name: string, log: string) => messages(path.join(dirs(name).l
 const connectorLog = () => messages(path.join(siteLogs, 'SMS_CLOUD_PROXYCONNECTOR.log'));
 
 async function ccmsetup(name: string): Promise<ReturnType<typeof runCli>> {
-  const token = (await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir], { cwd: work })).stdout.split('\n')[4];
+  const token = (
+    await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir], { cwd: work })
+  ).stdout.split('\n')[4];
   const { clientDir, logDir } = dirs(name);
   return runCli(
     'ccmsetup',
@@ -44,7 +46,18 @@ async function ccmsetup(name: string): Promise<ReturnType<typeof runCli>> {
       `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
       'SMSSiteCode=ABC',
       `/regtoken:${token}`,
-      ...['--client-dir', clientDir, '--log-dir', logDir, '--netbios', name, '--connect-to', `${CMG}:443:127.0.0.1:${new URL(site.ready.cmg).port}`, '--ca-file', rootCa],
+      ...[
+        '--client-dir',
+        clientDir,
+        '--log-dir',
+        logDir,
+        '--netbios',
+        name,
+        '--connect-to',
+        `${CMG}:443:127.0.0.1:${new URL(site.ready.cmg).port}`,
+        '--ca-file',
+        rootCa,
+      ],
     ],
     { cwd: work },
   );
@@ -60,8 +73,13 @@ beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
   siteLogs = path.join(work, 'logs', 'site');
-  expect((await ccmlab('site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE)).code).toBe(0);
-  rootCa = (JSON.parse((await ccmlab('site', 'show', '--json', '--site-dir', siteDir)).stdout) as { rootCaFile: string }).rootCaFile;
+  expect(
+    (await ccmlab('site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE))
+      .code,
+  ).toBe(0);
+  rootCa = (
+    JSON.parse((await ccmlab('site', 'show', '--json', '--site-dir', siteDir)).stdout) as { rootCaFile: string }
+  ).rootCaFile;
   site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', siteLogs], { cwd: work });
 });
 
@@ -92,16 +110,22 @@ test('without Enhanced HTTP, client start fails on its location refresh with the
   );
   expect(snapshot('CONN01')).toEqual(before);
 
-  const location = parseCmTrace(fs.readFileSync(path.join(dirs('CONN01').logDir, 'LocationServices.log'), 'utf8')).entries.slice(locationLines);
+  const location = parseCmTrace(
+    fs.readFileSync(path.join(dirs('CONN01').logDir, 'LocationServices.log'), 'utf8'),
+  ).entries.slice(locationLines);
   const url = `https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/SMS_MP/.sms_aut?SITESIGNCERT`;
   expect(location.filter((e) => e.type === 3).map((e) => e.message)).toEqual([
     `[CCMHTTP] ERROR: URL=${url}, Port=443, Options=31, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`,
     `[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText= ${REASON}`,
   ]);
-  expect(location[0].message).toBe(`ccmhttp: Host=${CMG}, Path=/CCM_Proxy_ServerAuth/${ROLE}/SMS_MP/.sms_aut?SITESIGNCERT, Port=443, Protocol=https, CcmTokenAuth=1, Flags=0x4200, Options=0x1e0`);
+  expect(location[0].message).toBe(
+    `ccmhttp: Host=${CMG}, Path=/CCM_Proxy_ServerAuth/${ROLE}/SMS_MP/.sms_aut?SITESIGNCERT, Port=443, Protocol=https, CcmTokenAuth=1, Flags=0x4200, Options=0x1e0`,
+  );
 
   const connector = connectorLog().slice(connectorLines);
-  const id = new RegExp(`^Forwarding proxy message (${GUID}) to URL: https://${MP}/SMS_MP/\\.sms_aut\\?SITESIGNCERT$`).exec(connector[0])?.[1];
+  const id = new RegExp(
+    `^Forwarding proxy message (${GUID}) to URL: https://${MP}/SMS_MP/\\.sms_aut\\?SITESIGNCERT$`,
+  ).exec(connector[0])?.[1];
   expect(id).toBeDefined();
   expect(connector).toEqual([
     `Forwarding proxy message ${id} to URL: https://${MP}/SMS_MP/.sms_aut?SITESIGNCERT`,
@@ -120,10 +144,15 @@ test('without Enhanced HTTP, client start fails on its location refresh with the
   const recovered = await clientStart('CONN01');
   expect([recovered.code, recovered.stderr]).toEqual([0, '']);
   const retrieved = clientLog('CONN01', 'LocationServices').filter((m) => m.startsWith('Retrieved '));
-  expect(retrieved.slice(-2)).toEqual([`Retrieved SITESIGNCERT from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`, `Retrieved MPLIST from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`]);
+  expect(retrieved.slice(-2)).toEqual([
+    `Retrieved SITESIGNCERT from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`,
+    `Retrieved MPLIST from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`,
+  ]);
   const after = connectorLog();
   expect(after).toContain('Filtered cert count with client auth: 1');
-  expect(after[after.length - 1]).toMatch(new RegExp(`^Received response https://${MP}/SMS_MP/\\.sms_aut\\?MPLIST for message ${GUID}: HTTP/1\\.1 200 OK$`));
+  expect(after[after.length - 1]).toMatch(
+    new RegExp(`^Received response https://${MP}/SMS_MP/\\.sms_aut\\?MPLIST for message ${GUID}: HTTP/1\\.1 200 OK$`),
+  );
 
   // Or Enhanced HTTP back on: no client certificate is needed.
   await setting('connector.clientAuthCertificate', 'false');
@@ -137,16 +166,24 @@ test('ccmsetup through the CMG without Enhanced HTTP fails at registration, its 
   const r = await ccmsetup('CONN02');
   expect(r.code).toBe(6);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/^ccmsetup: error CCMCLIENT_E_BAD_HTTP_STATUS: the CMG connection point could not reach the management point \(403 CMGConnector_Clientcertificaterequired\)/);
+  expect(r.stderr).toMatch(
+    /^ccmsetup: error CCMCLIENT_E_BAD_HTTP_STATUS: the CMG connection point could not reach the management point \(403 CMGConnector_Clientcertificaterequired\)/,
+  );
   expect(fs.existsSync(path.join(dirs('CONN02').clientDir, 'client.json'))).toBe(false);
   const messaging = clientLog('CONN02', 'CcmMessaging');
   const url = `https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`;
-  const at = messaging.indexOf(`[CCMHTTP] ERROR: URL=${url} , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`);
+  const at = messaging.indexOf(
+    `[CCMHTTP] ERROR: URL=${url} , Port=443, Options=224, Code=0, Text=CCM_E_BAD_HTTP_STATUS_CODE`,
+  );
   expect(at).toBeGreaterThan(0);
   expect(messaging[at + 1]).toBe(`[CCMHTTP] ERROR INFO: StatusCode= 403 StatusText= ${REASON}`);
   // ServiceMetadata is the CMG's own: the first request the connection point forwards is the registration.
   const connector = connectorLog().slice(connectorLines);
-  const id = new RegExp(`^Forwarding proxy message (${GUID}) to URL: https://${MP}/ccm_system_tokenauth/request$`).exec(connector[0])?.[1];
+  const id = new RegExp(`^Forwarding proxy message (${GUID}) to URL: https://${MP}/ccm_system_tokenauth/request$`).exec(
+    connector[0],
+  )?.[1];
   expect(id).toBeDefined();
-  expect(connector[connector.length - 1]).toBe(`Received response https://${MP}/ccm_system_tokenauth/request for message ${id}: HTTP/1.1 403 ${REASON}`);
+  expect(connector[connector.length - 1]).toBe(
+    `Received response https://${MP}/ccm_system_tokenauth/request for message ${id}: HTTP/1.1 403 ${REASON}`,
+  );
 });

@@ -20,7 +20,8 @@ function modes(dir: string): Array<{ file: string; mode: number; directory: bool
   for (const file of listFiles(dir)) {
     out.push({ file, mode: fs.statSync(path.join(dir, file)).mode & 0o777, directory: false });
     const parent = path.dirname(file);
-    if (parent !== '.' && !out.some((o) => o.file === parent)) out.push({ file: parent, mode: fs.statSync(path.join(dir, parent)).mode & 0o777, directory: true });
+    if (parent !== '.' && !out.some((o) => o.file === parent))
+      out.push({ file: parent, mode: fs.statSync(path.join(dir, parent)).mode & 0o777, directory: true });
   }
   return out;
 }
@@ -31,13 +32,57 @@ test('site, token tool, site start and ccmsetup under umask 000 leave no group- 
   const clientDir = path.join(work, 'clients', 'MODES01');
   const clientLogs = path.join(work, 'logs', 'clients', 'MODES01');
   const common = { cwd: work, nodeArgs: UMASK_000 };
-  expect((await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500', '--log-dir', siteLogs], common)).code).toBe(0);
-  const tool = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir, '--log-dir', siteLogs], common);
+  expect(
+    (
+      await runCli(
+        'ccmlab',
+        [
+          'site',
+          'init',
+          '--site-dir',
+          siteDir,
+          '--site-code',
+          'ABC',
+          '--cmg-name',
+          'CONTOSO.CLOUDAPP.NET',
+          '--role-id',
+          '72186325152220500',
+          '--log-dir',
+          siteLogs,
+        ],
+        common,
+      )
+    ).code,
+  ).toBe(0);
+  const tool = await runCli(
+    'BulkRegistrationTokenTool',
+    ['/new', '--site-dir', siteDir, '--log-dir', siteLogs],
+    common,
+  );
   expect(tool.code).toBe(0);
   const site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', siteLogs], common);
   try {
     const port = new URL(site.ready.cmg).port;
-    const setup = await runCli('ccmsetup', [`/mp:https://${CMG}`, `CCMHOSTNAME=${CMG}`, 'SMSSiteCode=ABC', `/regtoken:${tool.stdout.split('\n')[4]}`, '--connect-to', `CONTOSO.CLOUDAPP.NET:443:127.0.0.1:${port}`, '--ca-file', path.join(siteDir, 'pki', 'sms-issuing.pem'), '--netbios', 'MODES01', '--client-dir', clientDir, '--log-dir', clientLogs], common);
+    const setup = await runCli(
+      'ccmsetup',
+      [
+        `/mp:https://${CMG}`,
+        `CCMHOSTNAME=${CMG}`,
+        'SMSSiteCode=ABC',
+        `/regtoken:${tool.stdout.split('\n')[4]}`,
+        '--connect-to',
+        `CONTOSO.CLOUDAPP.NET:443:127.0.0.1:${port}`,
+        '--ca-file',
+        path.join(siteDir, 'pki', 'sms-issuing.pem'),
+        '--netbios',
+        'MODES01',
+        '--client-dir',
+        clientDir,
+        '--log-dir',
+        clientLogs,
+      ],
+      common,
+    );
     expect(setup.code).toBe(0);
   } finally {
     await site.stop();

@@ -69,7 +69,11 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     fs.mkdirSync(logDir);
     fs.symlinkSync(file, path.join(logDir, 'ccmsetup.log'));
     const r = await runCli('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], { cwd: work });
-    expectOneLine(r, 6, /^ccmsetup: error CCMLAB_E_LOG_WRITE: log file .*logs\/ccmsetup\.log is a symbolic link, which ccmlab does not follow here; /);
+    expectOneLine(
+      r,
+      6,
+      /^ccmsetup: error CCMLAB_E_LOG_WRITE: log file .*logs\/ccmsetup\.log is a symbolic link, which ccmlab does not follow here; /,
+    );
     unchanged();
   });
 
@@ -78,7 +82,10 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     fs.mkdirSync(logDir);
     if (!makeFifo(path.join(logDir, 'ccmsetup.log'))) return;
     // Generous: the refusal is at once; before, the open waited for a reader for ever.
-    const r = await runCli('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], { cwd: work, timeoutMs: 30_000 });
+    const r = await runCli('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], {
+      cwd: work,
+      timeoutMs: 30_000,
+    });
     expectOneLine(r, 6, /CCMLAB_E_LOG_WRITE: log file .*ccmsetup\.log is a pipe, not a regular file/);
   });
 
@@ -88,7 +95,11 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     fs.mkdirSync(logDir);
     fs.symlinkSync(file, path.join(logDir, 'ClientLocation.log'));
     const clientDir = path.join(work, 'client');
-    const r = await runCli('ccmsetup', [...intranet(await closedPort()), '--client-dir', clientDir, '--log-dir', logDir], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [...intranet(await closedPort()), '--client-dir', clientDir, '--log-dir', logDir],
+      { cwd: work },
+    );
     expectOneLine(r, 6, /CCMLAB_E_LOG_WRITE: log file .*ClientLocation\.log is a symbolic link/);
     unchanged();
     expect(fs.existsSync(clientDir)).toBe(false);
@@ -99,7 +110,8 @@ onPosix('the client dir', () => {
   test('/uninstall with no client installed touches nothing in a directory of other files, and exits 0 saying so', async () => {
     const dir = path.join(work, 'unrelated');
     fs.mkdirSync(path.join(dir, 'certs'), { recursive: true });
-    for (const name of ['certs/signing.pem', 'token.jwt', 'smscfg.ini', 'notes.txt']) fs.writeFileSync(path.join(dir, name), name);
+    for (const name of ['certs/signing.pem', 'token.jwt', 'smscfg.ini', 'notes.txt'])
+      fs.writeFileSync(path.join(dir, name), name);
     fs.chmodSync(dir, 0o755);
     const logDir = path.join(work, 'logs');
     const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', logDir], { cwd: work });
@@ -108,7 +120,9 @@ onPosix('the client dir', () => {
     expect(r.stdout).toContain(`No client is installed in ${dir}; nothing to uninstall.`);
     expect(listFiles(dir)).toEqual(['certs/signing.pem', 'notes.txt', 'smscfg.ini', 'token.jwt']);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o755);
-    const lines = parseCmTrace(fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8')).entries.map((e) => e.message);
+    const lines = parseCmTrace(fs.readFileSync(path.join(logDir, 'ccmsetup.log'), 'utf8')).entries.map(
+      (e) => e.message,
+    );
     expect(lines).toContain(`No client is installed in ${dir}; nothing to uninstall.`);
     expect(lines[lines.length - 1]).toBe('CcmSetup is exiting with return code 0');
   });
@@ -123,7 +137,9 @@ onPosix('the client dir', () => {
     fs.symlinkSync(certs, path.join(dir, 'certs'));
     const { file, unchanged } = victim('token.jwt');
     fs.symlinkSync(file, path.join(dir, 'token.jwt'));
-    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', path.join(work, 'logs')], {
+      cwd: work,
+    });
     expect(r.code).toBe(0);
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(fs.readdirSync(certs).sort()).toEqual(['keep.txt', 'signing.key', 'signing.pem']);
@@ -135,7 +151,11 @@ onPosix('the client dir', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     fs.chmodSync(dir, 0o755);
-    const r = await runCli('ccmsetup', [...intranet(await closedPort()), '--client-dir', dir, '--log-dir', path.join(work, 'logs')], { cwd: work });
+    const r = await runCli(
+      'ccmsetup',
+      [...intranet(await closedPort()), '--client-dir', dir, '--log-dir', path.join(work, 'logs')],
+      { cwd: work },
+    );
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/CCMCLIENT_E_CANNOT_CONNECT/);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o755);
@@ -186,7 +206,11 @@ onPosix('fleet dirs', () => {
   beforeAll(async () => {
     baseWork = tempDir();
     base = path.join(baseWork, 'fleet');
-    const r = await runCli('ccmlab', ['fleet', 'enroll', '--count', '1', '--fleet-dir', base, '--name-pattern', 'HF-{n:02}', '--json'], { cwd: baseWork, timeoutMs: 180_000 });
+    const r = await runCli(
+      'ccmlab',
+      ['fleet', 'enroll', '--count', '1', '--fleet-dir', base, '--name-pattern', 'HF-{n:02}', '--json'],
+      { cwd: baseWork, timeoutMs: 180_000 },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   }, 200_000);
@@ -201,7 +225,10 @@ onPosix('fleet dirs', () => {
   test('a journal.jsonl linked outside is refused before the run changes anything: its target is neither cut nor re-moded', async () => {
     const fleet = copyOfBase();
     // A journal the fleet would take as its own, torn last line and all.
-    const { file, unchanged } = victim('journal.jsonl', `${fs.readFileSync(path.join(fleet, 'journal.jsonl'), 'utf8')}{"type":"enr`);
+    const { file, unchanged } = victim(
+      'journal.jsonl',
+      `${fs.readFileSync(path.join(fleet, 'journal.jsonl'), 'utf8')}{"type":"enr`,
+    );
     fs.rmSync(path.join(fleet, 'journal.jsonl'));
     fs.symlinkSync(file, path.join(fleet, 'journal.jsonl'));
     const r = await ccmlab(['fleet', 'enroll', '--count', '1', '--fleet-dir', fleet]);
@@ -219,7 +246,11 @@ onPosix('fleet dirs', () => {
     }
     fs.symlinkSync(outside, clientLogs);
     const enroll = await ccmlab(['fleet', 'enroll', '--count', '2', '--fleet-dir', fleet, '--logs', 'failures']);
-    expectOneLine(enroll, 1, /CCMLAB_E_FLEET_DIR: fleet folder .*logs\/clients is a symbolic link, which ccmlab does not write or remove through/);
+    expectOneLine(
+      enroll,
+      1,
+      /CCMLAB_E_FLEET_DIR: fleet folder .*logs\/clients is a symbolic link, which ccmlab does not write or remove through/,
+    );
     const start = await ccmlab(['fleet', 'start', '--fleet-dir', fleet, '--logs', 'failures']);
     expectOneLine(start, 1, /CCMLAB_E_FLEET_DIR: fleet folder .*logs\/clients is a symbolic link/);
     expect(listFiles(outside)).toEqual(['HF-01/keep.txt', 'HF-02/keep.txt']);

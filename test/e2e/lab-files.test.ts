@@ -13,7 +13,12 @@ import { startSiteProcess } from '../support/site-process';
 
 const CMG = 'CONTOSO.CLOUDAPP.NET';
 const ROLE = '72186325152220500';
-const article = (token: string) => [`/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, 'SMSSiteCode=ABC', `/regtoken:${token}`];
+const article = (token: string) => [
+  `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+  `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+  'SMSSiteCode=ABC',
+  `/regtoken:${token}`,
+];
 
 let work: string;
 beforeEach(() => {
@@ -34,7 +39,11 @@ test('a running site keeps its last good lab clock when clock.json turns bad, sa
     const issued = await runCli('BulkRegistrationTokenTool', ['/new', '/lifetime', '60', '--lab', lab], { cwd: work });
     const token = issued.stdout.split('\n')[4];
     const ca = fs.readFileSync(path.join(lab, 'site', 'pki', 'sms-issuing.pem'), 'utf8');
-    const metadata = () => request(`${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`, { ca, headers: { authorization: `Bearer ${token}` } });
+    const metadata = () =>
+      request(`${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`, {
+        ca,
+        headers: { authorization: `Bearer ${token}` },
+      });
     expect((await metadata()).status).toBe(200);
     for (const bad of ['not json', '{"offsetMs":1e400}', '{"offsetMs":"2678400000"}', `{"offsetMs":${8.64e15}}`]) {
       fs.writeFileSync(path.join(lab, 'clock.tmp'), bad);
@@ -73,7 +82,9 @@ test('clients trust only what lab trust list shows: a root file with a second ce
   const rootFile = path.join(lab, 'trusted-roots', 'site-ABC.pem');
   const root = fs.readFileSync(rootFile, 'utf8');
   const other = path.join(work, 'other');
-  expect((await runCli('ccmlab', ['site', 'init', '--site-dir', other, '--site-code', 'XYZ'], { cwd: work })).code).toBe(0);
+  expect(
+    (await runCli('ccmlab', ['site', 'init', '--site-dir', other, '--site-code', 'XYZ'], { cwd: work })).code,
+  ).toBe(0);
   const otherRoot = fs.readFileSync(path.join(other, 'pki', 'sms-issuing.pem'), 'utf8');
 
   const bundle = path.join(work, 'bundle.pem');
@@ -94,40 +105,67 @@ test('clients trust only what lab trust list shows: a root file with a second ce
 
 test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of the working directory', async () => {
   const siteDir = path.join(work, 'site');
-  const init = await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE, '--json'], { cwd: work });
+  const init = await runCli(
+    'ccmlab',
+    ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE, '--json'],
+    { cwd: work },
+  );
   expect(init.code).toBe(0);
   expect(JSON.parse(init.stdout).trustedAs).toBeNull();
   // The working directory's lab trusts this site's root and runs a clock 40 days ahead: none of it may leak in.
   const lab = path.join(work, 'lab');
-  expect((await runCli('ccmlab', ['lab', 'trust', 'add', path.join(siteDir, 'pki', 'sms-issuing.pem')], { cwd: work })).code).toBe(0);
+  expect(
+    (await runCli('ccmlab', ['lab', 'trust', 'add', path.join(siteDir, 'pki', 'sms-issuing.pem')], { cwd: work })).code,
+  ).toBe(0);
   expect((await runCli('ccmlab', ['clock', 'set', '+40d'], { cwd: work })).code).toBe(0);
   const labBefore = listFiles(lab);
 
-  const site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs')], { cwd: work });
+  const site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs')], {
+    cwd: work,
+  });
   try {
     expect(listFiles(lab)).toEqual(labBefore);
-    const shown = JSON.parse((await runCli('ccmlab', ['site', 'show', '--site-dir', siteDir, '--json'], { cwd: work })).stdout) as { labTime: string };
+    const shown = JSON.parse(
+      (await runCli('ccmlab', ['site', 'show', '--site-dir', siteDir, '--json'], { cwd: work })).stdout,
+    ) as { labTime: string };
     expect(Math.abs(Date.parse(shown.labTime) - Date.now())).toBeLessThan(86_400_000);
-    const issued = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs'), '--json'], { cwd: work });
+    const issued = await runCli(
+      'BulkRegistrationTokenTool',
+      ['/new', '--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs'), '--json'],
+      { cwd: work },
+    );
     const { token, validFrom } = JSON.parse(issued.stdout) as { token: string; validFrom: string };
     expect(Math.abs(Date.parse(validFrom) - Date.now())).toBeLessThan(86_400_000);
 
     const client = (name: string, caFile: string) => [
       ...article(token),
-      '--client-dir', path.join(work, 'clients', name),
-      '--log-dir', path.join(work, 'logs', name),
-      '--netbios', name,
-      '--connect-to', `${CMG}:443:127.0.0.1:${new URL(site.ready.cmg).port}`,
-      '--ca-file', caFile,
+      '--client-dir',
+      path.join(work, 'clients', name),
+      '--log-dir',
+      path.join(work, 'logs', name),
+      '--netbios',
+      name,
+      '--connect-to',
+      `${CMG}:443:127.0.0.1:${new URL(site.ready.cmg).port}`,
+      '--ca-file',
+      caFile,
     ];
     // A wrong --ca-file enrolls no client, though the working directory's lab trusts the right root.
-    const wrong = await runCli('ccmsetup', client('PC1', path.join(lab, '..', 'site', 'pki', 'sms-token-signing.pem')), { cwd: work });
+    const wrong = await runCli(
+      'ccmsetup',
+      client('PC1', path.join(lab, '..', 'site', 'pki', 'sms-token-signing.pem')),
+      { cwd: work },
+    );
     expect(wrong.code).toBe(6);
     expect(wrong.stderr).toMatch(/CCMCLIENT_E_SECURE_FAILURE|CCMSETUP_E_BAD_CA_FILE/);
     const right = await runCli('ccmsetup', client('PC2', path.join(siteDir, 'pki', 'sms-issuing.pem')), { cwd: work });
     expect(right.stderr).toBe('');
     expect(right.code).toBe(0);
-    const status = await runCli('ccmlab', ['client', 'status', '--client-dir', path.join(work, 'clients', 'PC2'), '--json'], { cwd: work });
+    const status = await runCli(
+      'ccmlab',
+      ['client', 'status', '--client-dir', path.join(work, 'clients', 'PC2'), '--json'],
+      { cwd: work },
+    );
     expect(JSON.parse(status.stdout).tokenState).toBe('valid');
     expect(listFiles(lab)).toEqual(labBefore);
   } finally {
@@ -137,9 +175,13 @@ test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of
 
 test('client commands check --netbios as ccmsetup does: it names a directory', async () => {
   for (const command of ['status', 'start']) {
-    const r = await runCli('ccmlab', ['client', command, '--netbios', '../../../X', '--lab', path.join(work, 'lab')], { cwd: work });
+    const r = await runCli('ccmlab', ['client', command, '--netbios', '../../../X', '--lab', path.join(work, 'lab')], {
+      cwd: work,
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^ccmlab: error CCMLAB_E_BAD_OPTION: --netbios '\.\.\/\.\.\/\.\.\/X' is not a NetBIOS name/);
+    expect(r.stderr).toMatch(
+      /^ccmlab: error CCMLAB_E_BAD_OPTION: --netbios '\.\.\/\.\.\/\.\.\/X' is not a NetBIOS name/,
+    );
   }
   expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
 });

@@ -15,7 +15,16 @@ const tool = (...args: string[]) => runCli('BulkRegistrationTokenTool', [...args
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  const init = await ccmlab('site', 'init', '--site-code', 'ABC', '--cmg-name', 'CONTOSO.CLOUDAPP.NET', '--role-id', '72186325152220500');
+  const init = await ccmlab(
+    'site',
+    'init',
+    '--site-code',
+    'ABC',
+    '--cmg-name',
+    'CONTOSO.CLOUDAPP.NET',
+    '--role-id',
+    '72186325152220500',
+  );
   expect(init.code).toBe(0);
 });
 afterAll(() => removeDir(work));
@@ -29,7 +38,9 @@ describe('the lab', () => {
     const site = readJson<{ ports: { mp: number; mpHttps: number; cmg: number } }>(lab, 'site', 'site.json');
     expect(Object.values(site.ports).every((p) => Number.isInteger(p) && p > 0)).toBe(true);
     const roots = await ccmlab('lab', 'trust', 'list', '--json');
-    expect(JSON.parse(roots.stdout)).toEqual([expect.objectContaining({ name: 'site-ABC', subject: 'CN=SMS Issuing' })]);
+    expect(JSON.parse(roots.stdout)).toEqual([
+      expect.objectContaining({ name: 'site-ABC', subject: 'CN=SMS Issuing' }),
+    ]);
     expect(fs.existsSync(path.join(lab, 'logs'))).toBe(false);
     expect((await tool('/new')).code).toBe(0);
     expect(fs.existsSync(path.join(lab, 'logs', 'site', 'BulkRegistrationTokenTool.log'))).toBe(true);
@@ -41,7 +52,9 @@ describe('the lab', () => {
     expect(Math.round(shown.offsetMs / 3_600_000)).toBe(-24);
     expect((await ccmlab('site', 'clock', 'set', 'reset')).code).toBe(0);
     expect(JSON.parse((await ccmlab('clock', 'show', '--json')).stdout).offsetMs).toBe(0);
-    const pinned = JSON.parse((await ccmlab('clock', 'show', '--json', '--now', '2030-01-01T00:00:00Z')).stdout) as { labTime: string };
+    const pinned = JSON.parse((await ccmlab('clock', 'show', '--json', '--now', '2030-01-01T00:00:00Z')).stdout) as {
+      labTime: string;
+    };
     expect(pinned.labTime.startsWith('2030-01-01T00:00:0')).toBe(true);
   });
 
@@ -59,14 +72,18 @@ describe('the lab', () => {
       const { ports } = readJson<{ ports: { mp: number; mpHttps: number; cmg: number } }>(lab, 'site', 'site.json');
       expect(new URL(site.ready.cmg).port).toBe(String(ports.cmg));
       expect(new URL(site.ready.mp).port).toBe(String(ports.mp));
-      expect(readJson<{ names: Record<string, string> }>(lab, 'hosts.json').names['CONTOSO.CLOUDAPP.NET:443']).toBe(`127.0.0.1:${ports.cmg}`);
+      expect(readJson<{ names: Record<string, string> }>(lab, 'hosts.json').names['CONTOSO.CLOUDAPP.NET:443']).toBe(
+        `127.0.0.1:${ports.cmg}`,
+      );
       expect(readJson<{ pid: number }>(lab, 'site', 'ready.json').pid).toBe(site.child.pid);
     });
 
     test('a second start is refused, naming the running pid', async () => {
       const second = await ccmlab('site', 'start');
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`CCMLAB_E_SITE_RUNNING: .*already running \\(process ${site.child.pid}\\)`));
+      expect(second.stderr).toMatch(
+        new RegExp(`CCMLAB_E_SITE_RUNNING: .*already running \\(process ${site.child.pid}\\)`),
+      );
     });
 
     test('a token issued after clock set +31d is accepted, and tokens list judges by the lab clock', async () => {
@@ -75,10 +92,18 @@ describe('the lab', () => {
       const issued = await tool('/new', '/lifetime', '60');
       const token = issued.stdout.split('\n')[4];
       const ca = fs.readFileSync(path.join(lab, 'site', 'pki', 'sms-issuing.pem'), 'utf8');
-      const metadata = await request(`${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`, { ca, headers: { authorization: `Bearer ${token}` } });
+      const metadata = await request(
+        `${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`,
+        { ca, headers: { authorization: `Bearer ${token}` } },
+      );
       expect(metadata.status).toBe(200);
-      const listed = JSON.parse((await ccmlab('site', 'tokens', 'list', '--json')).stdout) as Array<{ guid: string; status: string }>;
-      expect(listed.filter((t) => early.some((e) => e.guid === t.guid)).map((t) => t.status)).toEqual(early.map(() => 'Expired'));
+      const listed = JSON.parse((await ccmlab('site', 'tokens', 'list', '--json')).stdout) as Array<{
+        guid: string;
+        status: string;
+      }>;
+      expect(listed.filter((t) => early.some((e) => e.guid === t.guid)).map((t) => t.status)).toEqual(
+        early.map(() => 'Expired'),
+      );
       expect(listed.at(-1)?.status).toBe('Active');
     });
   });

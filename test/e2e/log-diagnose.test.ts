@@ -13,12 +13,17 @@ test('--json prints one document, {"findings": [...]}, and exits 1 when a failur
   expect(document.findings).toHaveLength(1);
   const [finding] = document.findings;
   expect(Object.keys(finding)).toEqual(['id', 'title', 'cause', 'fix', 'evidence']);
-  expect(finding).toMatchObject({ id: 'bulk-token-expired', fix: expect.stringContaining('BulkRegistrationTokenTool /new') });
+  expect(finding).toMatchObject({
+    id: 'bulk-token-expired',
+    fix: expect.stringContaining('BulkRegistrationTokenTool /new'),
+  });
   expect(finding.evidence[1]).toEqual({
     file: `${EXPIRED}/site/CCM_STS.log`,
     line: 1,
     time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
-    text: expect.stringMatching(/^Return code: 401, Description: PreAuth token validation failed, .*SecurityTokenExpiredException:\r\nIDX10223: /),
+    text: expect.stringMatching(
+      /^Return code: 401, Description: PreAuth token validation failed, .*SecurityTokenExpiredException:\r\nIDX10223: /,
+    ),
   });
 });
 
@@ -32,7 +37,11 @@ test('human output: a block per finding (title, cause, fix, evidence file:line t
     expect.stringMatching(/^ {2}Fix: {3}Read the site's CCM_STS\.log/),
     '  Evidence:',
   ]);
-  expect(lines[5]).toMatch(new RegExp(`^ {4}${EXPIRED}/clients/PC01/ccmsetup\\.log:\\d+ {2}\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z {2}\\[CCMHTTP\\] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token$`));
+  expect(lines[5]).toMatch(
+    new RegExp(
+      `^ {4}${EXPIRED}/clients/PC01/ccmsetup\\.log:\\d+ {2}\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z {2}\\[CCMHTTP\\] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token$`,
+    ),
+  );
   expect(lines.slice(-3)).toEqual(['', '1 finding in 1 log file: cmg-invalid-token.', '']);
 });
 
@@ -44,17 +53,32 @@ test('logs of a success: nothing found, exit 0', async () => {
 test('real-format folders: every failure found, files that are not logs skipped with a note on stderr', async () => {
   const r = await runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/real-world', '--json']);
   expect(r.code).toBe(1);
-  expect(r.stderr).toBe('ccmlab: skipped fixtures/diagnose/real-world/pasted/ticket-excerpt.txt: not a log (*.log, *.lo_)\n');
-  expect(JSON.parse(r.stdout).findings.map((f: { id: string }) => f.id)).toEqual(['cmg-connector-client-cert-required', 'cmg-invalid-token']);
+  expect(r.stderr).toBe(
+    'ccmlab: skipped fixtures/diagnose/real-world/pasted/ticket-excerpt.txt: not a log (*.log, *.lo_)\n',
+  );
+  expect(JSON.parse(r.stdout).findings.map((f: { id: string }) => f.id)).toEqual([
+    'cmg-connector-client-cert-required',
+    'cmg-invalid-token',
+  ]);
   // Named alone, a file is read whatever its name.
-  const pasted = await runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/real-world/pasted/ticket-excerpt.txt', '--json']);
+  const pasted = await runCli('ccmlab', [
+    'log',
+    'diagnose',
+    'fixtures/diagnose/real-world/pasted/ticket-excerpt.txt',
+    '--json',
+  ]);
   expect(JSON.parse(pasted.stdout).findings.map((f: { id: string }) => f.id)).toEqual(['cmg-name-mismatch']);
 });
 
 test('a path that does not exist: the error log show gives, exit 1', async () => {
-  const [diagnose, show] = await Promise.all([runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/nope.log']), runCli('ccmlab', ['log', 'show', 'fixtures/diagnose/nope.log'])]);
+  const [diagnose, show] = await Promise.all([
+    runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/nope.log']),
+    runCli('ccmlab', ['log', 'show', 'fixtures/diagnose/nope.log']),
+  ]);
   expect(diagnose.code).toBe(1);
   expect(diagnose.stdout).toBe('');
-  expect(diagnose.stderr).toMatch(/^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: log file fixtures\/diagnose\/nope\.log does not exist; /);
+  expect(diagnose.stderr).toMatch(
+    /^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: log file fixtures\/diagnose\/nope\.log does not exist; /,
+  );
   expect(diagnose.stderr).toBe(show.stderr);
 });

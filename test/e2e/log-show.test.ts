@@ -37,12 +37,24 @@ describe('ccmlab log show (process)', () => {
   test('reads history files then the live log, in order', async () => {
     const r = await runCli('ccmlab', ['log', 'show', live, '--json']);
     expect(r.code).toBe(0);
-    const entries = JSON.parse(r.stdout) as Array<{ message: string; typeName: string; component: string; log: string }>;
-    const numbered = entries.map((e) => /^entry (\d+)$/.exec(e.message)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+    const entries = JSON.parse(r.stdout) as Array<{
+      message: string;
+      typeName: string;
+      component: string;
+      log: string;
+    }>;
+    const numbered = entries
+      .map((e) => /^entry (\d+)$/.exec(e.message)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('ClientLocation-')).length).toBeGreaterThan(0);
     expect(numbered[numbered.length - 1]).toBe(149);
     numbered.forEach((n, i) => expect(n).toBe(150 - numbered.length + i));
-    expect(entries[entries.length - 1]).toMatchObject({ message: 'Failed to send location request', typeName: 'error', component: 'ClientLocation' });
+    expect(entries[entries.length - 1]).toMatchObject({
+      message: 'Failed to send location request',
+      typeName: 'error',
+      component: 'ClientLocation',
+    });
     // Every record, history files' included, is tagged with the log named.
     expect(new Set(entries.map((e) => e.log))).toEqual(new Set([live]));
   });
@@ -72,13 +84,19 @@ describe('ccmlab log show (process)', () => {
     expect(since.code).toBe(2);
     const unknown = await runCli('ccmlab', ['log', 'show', live, '--colour']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/CCMLAB_E_USAGE: --colour is not an option here.*; ccmlab log show --help shows usage/);
+    expect(unknown.stderr).toMatch(
+      /CCMLAB_E_USAGE: --colour is not an option here.*; ccmlab log show --help shows usage/,
+    );
   });
 
   test('--follow prints lines appended later, through a rollover, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'log', 'show', live, '--follow', '--grep', '^late'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'ccmlab.js'), 'log', 'show', live, '--follow', '--grep', '^late'],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const waitFor = async (pattern: RegExp): Promise<void> => {

@@ -18,7 +18,10 @@ interface GoldenLine {
 
 const CMG = 'CONTOSO.CLOUDAPP.NET';
 const ROLE = '72186325152220500';
-const golden = JSON.parse(readFixture('published-lines', 'cmg-enrollment.json')) as { sources: Record<string, string>; logs: Record<string, GoldenLine[]> };
+const golden = JSON.parse(readFixture('published-lines', 'cmg-enrollment.json')) as {
+  sources: Record<string, string>;
+  logs: Record<string, GoldenLine[]>;
+};
 
 const PLACEHOLDERS: Record<string, string> = {
   '{cmg}': `(?:${CMG})`,
@@ -52,7 +55,15 @@ beforeAll(async () => {
   await run('ccmlab', 'site', 'start', '--detach');
   try {
     const token = (await run('BulkRegistrationTokenTool', '/new')).split('\n')[4];
-    await run('ccmsetup', `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, 'SMSSiteCode=ABC', `/regtoken:${token}`, '--netbios', client);
+    await run(
+      'ccmsetup',
+      `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+      `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+      'SMSSiteCode=ABC',
+      `/regtoken:${token}`,
+      '--netbios',
+      client,
+    );
     await run('ccmlab', 'clock', 'set', '+31d');
     await run('ccmlab', 'client', 'start', '--netbios', client);
   } finally {

@@ -43,17 +43,28 @@ test("the README's lab lines run as written: the documented ClientLocation.log l
   let token = '';
   for (const line of lines) {
     const substitution = /^TOKEN=\$\(npx (\S+) (.*) \| sed -n 5p\)$/.exec(line);
-    const [bin, ...args] = (substitution ? `${substitution[1]} ${substitution[2]}` : line.replace(/^npx /, '')).split(' ');
-    const r = await runCli(bin as 'ccmlab', args.map((a) => a.replace('$TOKEN', token)), { cwd: work, timeoutMs: 60_000 });
+    const [bin, ...args] = (substitution ? `${substitution[1]} ${substitution[2]}` : line.replace(/^npx /, '')).split(
+      ' ',
+    );
+    const r = await runCli(
+      bin as 'ccmlab',
+      args.map((a) => a.replace('$TOKEN', token)),
+      { cwd: work, timeoutMs: 60_000 },
+    );
     expect({ line, code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ line, code: 0, stderr: '' });
     if (substitution) token = r.stdout.split('\n')[4];
     if (line.startsWith('npx ccmlab log show')) {
-      expect(r.stdout).toContain('Rotating internet management point, new management point [1] is: https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>');
+      expect(r.stdout).toContain(
+        'Rotating internet management point, new management point [1] is: https://CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500 (0) with capabilities: <Capabilities SchemaVersion ="1.0"><Property Name="SSL" Version="1" /></Capabilities>',
+      );
     }
     if (line === 'npx ccmlab client start') expect(r.stdout).toMatch(/renewed/i);
   }
   const [client] = fs.readdirSync(path.join(work, 'lab', 'clients'));
-  const config = JSON.parse(fs.readFileSync(path.join(work, 'lab', 'clients', client, 'client.json'), 'utf8')) as { connectTo: string[]; token: { issuedAt: string } };
+  const config = JSON.parse(fs.readFileSync(path.join(work, 'lab', 'clients', client, 'client.json'), 'utf8')) as {
+    connectTo: string[];
+    token: { issuedAt: string };
+  };
   expect(config.connectTo).toEqual([]);
   expect(Date.parse(config.token.issuedAt) - Date.now()).toBeGreaterThan(30 * 86_400_000);
 });

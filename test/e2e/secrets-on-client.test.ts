@@ -17,7 +17,9 @@ beforeEach(() => {
 afterEach(() => removeDir(work));
 
 function everythingWritten(dir: string): string {
-  return listFiles(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  return listFiles(dir)
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
 }
 
 describe('ccmsetup never writes a bulk token', () => {
@@ -32,7 +34,11 @@ describe('ccmsetup never writes a bulk token', () => {
   ])('%s', async (_name, args) => {
     const logDir = path.join(work, 'logs');
     for (const json of [false, true]) {
-      const r = await runCli('ccmsetup', [...base, ...args, '--log-dir', logDir, '--client-dir', path.join(work, 'client'), ...(json ? ['--json'] : [])], { cwd: work });
+      const r = await runCli(
+        'ccmsetup',
+        [...base, ...args, '--log-dir', logDir, '--client-dir', path.join(work, 'client'), ...(json ? ['--json'] : [])],
+        { cwd: work },
+      );
       expect([0, 6]).toContain(r.code);
       expect(r.stdout).not.toContain(signature);
       expect(r.stderr).not.toContain(signature);

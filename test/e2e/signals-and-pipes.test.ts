@@ -15,7 +15,18 @@ import { waitForChange } from '../support/wait-for';
 const CMG = 'CONTOSO.CLOUDAPP.NET';
 const ROLE = '72186325152220500';
 const TOKEN = `${Buffer.from('{"typ":"JWT","alg":"RS256","x5t":"abc"}').toString('base64url')}.${Buffer.from(
-  JSON.stringify({ SCCMTokenCategory: 'SCCMPreAuthToken', Authority: 'SCCM', License: 'SCCM', Type: 'BulkRegistration', TenantId: 'A', UniqueId: '0b6ad1ce-0000-4000-8000-000000000001', iss: 'urn:sccm:oauth2:a', aud: 'urn:sccm:service', exp: 4102444800, nbf: 1700000000 }),
+  JSON.stringify({
+    SCCMTokenCategory: 'SCCMPreAuthToken',
+    Authority: 'SCCM',
+    License: 'SCCM',
+    Type: 'BulkRegistration',
+    TenantId: 'A',
+    UniqueId: '0b6ad1ce-0000-4000-8000-000000000001',
+    iss: 'urn:sccm:oauth2:a',
+    aud: 'urn:sccm:service',
+    exp: 4102444800,
+    nbf: 1700000000,
+  }),
 ).toString('base64url')}.c2ln`;
 
 let work: string;
@@ -29,7 +40,11 @@ function exited(child: ReturnType<typeof spawn>): Promise<number | null> {
 }
 
 test('a closed stdout and stderr end the demo at once with exit 1, its lab unlocked', async () => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'demo', '--lab-dir', path.join(work, 'demo')], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'ccmlab.js'), 'demo', '--lab-dir', path.join(work, 'demo')],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   // The reader goes away before the command has said anything: every write it makes fails with EPIPE.
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -39,9 +54,16 @@ test('a closed stdout and stderr end the demo at once with exit 1, its lab unloc
 
 test('a site whose stdout reader is gone stops with exit 1 and leaves neither ready.json nor its lock', async () => {
   const lab = path.join(work, 'lab');
-  const init = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'init', '--lab', lab, '--site-code', 'ABC'], { cwd: work, stdio: 'ignore' });
+  const init = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'init', '--lab', lab, '--site-code', 'ABC'],
+    { cwd: work, stdio: 'ignore' },
+  );
   expect(await exited(init)).toBe(0);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--lab', lab], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--lab', lab], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   child.stdout?.destroy();
   expect(await exited(child)).toBe(1);
   expect(fs.existsSync(path.join(lab, 'site', 'ready.json'))).toBe(false);
@@ -56,17 +78,41 @@ test('Ctrl+C during ccmsetup logs the cancelled failure line, releases its lock 
   const clientDir = path.join(work, 'client');
   const logDir = path.join(work, 'logs');
   fs.mkdirSync(logDir);
-  const args = [`/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, 'SMSSiteCode=ABC', `/regtoken:${TOKEN}`];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmsetup.js'), ...args, '--client-dir', clientDir, '--log-dir', logDir, '--netbios', 'PC1', '--connect-to', `${CMG}:443:127.0.0.1:${port}`, '/NoCRLCheck'], {
-    cwd: work,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = [
+    `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+    `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+    'SMSSiteCode=ABC',
+    `/regtoken:${TOKEN}`,
+  ];
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'ccmsetup.js'),
+      ...args,
+      '--client-dir',
+      clientDir,
+      '--log-dir',
+      logDir,
+      '--netbios',
+      'PC1',
+      '--connect-to',
+      `${CMG}:443:127.0.0.1:${port}`,
+      '/NoCRLCheck',
+    ],
+    {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = exited(child);
   try {
     const setupLog = path.join(logDir, 'ccmsetup.log');
-    await waitForChange(logDir, () => fs.existsSync(setupLog) && fs.readFileSync(setupLog, 'utf8').includes('Registering through the CMG'));
+    await waitForChange(
+      logDir,
+      () => fs.existsSync(setupLog) && fs.readFileSync(setupLog, 'utf8').includes('Registering through the CMG'),
+    );
     expect(fs.existsSync(path.join(clientDir, 'ccmsetup.lock'))).toBe(true);
     child.kill('SIGINT');
     expect(await code).toBe(6);
@@ -81,10 +127,24 @@ test('Ctrl+C during ccmsetup logs the cancelled failure line, releases its lock 
 });
 
 test('output lost to a closed stdout is never exit 0: ccmsetup --dry-run exits 6, ccmlab --version 1', async () => {
-  const setup = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmsetup.js'), '--dry-run', `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`, 'SMSSiteCode=ABC', '--log-dir', path.join(work, 'logs')], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  const setup = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'ccmsetup.js'),
+      '--dry-run',
+      `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
+      'SMSSiteCode=ABC',
+      '--log-dir',
+      path.join(work, 'logs'),
+    ],
+    { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   setup.stdout?.destroy();
   expect(await exited(setup)).toBe(6);
-  const version = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), '--version'], { cwd: work, stdio: ['ignore', 'pipe', 'ignore'] });
+  const version = spawn(process.execPath, [path.join(ROOT, 'bin', 'ccmlab.js'), '--version'], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   version.stdout?.destroy();
   expect(await exited(version)).toBe(1);
 });

@@ -19,7 +19,10 @@ const cert = (file: string) => new crypto.X509Certificate(fs.readFileSync(pki(fi
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  expect((await ccmlab('site', 'init', '--site-code', 'ABC', '--mp-name', 'mp01.contoso.com', '--crl-distribution-point')).code).toBe(0);
+  expect(
+    (await ccmlab('site', 'init', '--site-code', 'ABC', '--mp-name', 'mp01.contoso.com', '--crl-distribution-point'))
+      .code,
+  ).toBe(0);
   site = await startSiteProcess(['--lab', lab], { cwd: work });
 });
 afterAll(async () => {
@@ -35,7 +38,8 @@ async function crl() {
 }
 
 test('the MP and CMG certificates name the CRL at the MP; it verifies with the root and starts empty', async () => {
-  for (const file of ['cmg.pem', 'role-ssl.pem']) expect(crlDistributionPoints(cert(file).raw)).toEqual(['http://mp01.contoso.com/CRL/sms-issuing.crl']);
+  for (const file of ['cmg.pem', 'role-ssl.pem'])
+    expect(crlDistributionPoints(cert(file).raw)).toEqual(['http://mp01.contoso.com/CRL/sms-issuing.crl']);
   expect((await crl()).revokedSerials.size).toBe(0);
 });
 

@@ -39,7 +39,10 @@ function watch(socket: net.Socket): Watched {
     socket.on('connect', () => (watched.localPort = socket.localPort ?? 0));
     socket.on('data', (chunk: Buffer) => watched.data.push(chunk));
     socket.on('end', () => (watched.byServer = true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (watched.byServer ||= error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+    socket.on(
+      'error',
+      (error: NodeJS.ErrnoException) => (watched.byServer ||= error.code === 'ECONNRESET' || error.code === 'EPIPE'),
+    );
     socket.on('close', () => {
       watched.closed = true;
       resolve();
@@ -72,7 +75,9 @@ function configure(settings: Partial<Record<SettingKey, string>>): void {
 async function fresh(url: string): Promise<number> {
   const secure = url.startsWith('https');
   const agent = secure ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
-  const target = secure ? `${url.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata` : `${url}/SMS_MP/.sms_aut?MPLIST`;
+  const target = secure
+    ? `${url.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`
+    : `${url}/SMS_MP/.sms_aut?MPLIST`;
   return (await request(target, { ca, agent })).status;
 }
 
@@ -90,7 +95,9 @@ async function dripUntilClosed(sockets: Watched[], byte: string, serverUrl: stri
 }
 
 function logged(name: string, message: string): boolean {
-  return parseCmTrace(fs.readFileSync(path.join(logDir, `${name}.log`), 'utf8')).entries.some((e) => e.message === message);
+  return parseCmTrace(fs.readFileSync(path.join(logDir, `${name}.log`), 'utf8')).entries.some(
+    (e) => e.message === message,
+  );
 }
 
 async function exchange(url: string, bytes: string): Promise<Watched> {
@@ -100,15 +107,37 @@ async function exchange(url: string, bytes: string): Promise<Watched> {
   return watched;
 }
 
-const statusesOf = (watched: Watched) => [...Buffer.concat(watched.data).toString('latin1').matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+const statusesOf = (watched: Watched) =>
+  [
+    ...Buffer.concat(watched.data)
+      .toString('latin1')
+      .matchAll(/HTTP\/1\.1 (\d{3}) /g),
+  ].map((m) => Number(m[1]));
 
 beforeAll(async () => {
   work = tempDir();
   const siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
-  await initSite({ dir: siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: '72057594037927941', passive: false, force: false, clock: systemClock });
+  await initSite({
+    dir: siteDir,
+    siteCode: 'LAB',
+    mpName: 'mp01.lab.test',
+    cmgName: 'cmg.lab.test',
+    roleId: '72057594037927941',
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
   // Started with the defaults: the settings below reach the running site's new connections.
-  site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock: systemClock });
+  site = await startSite({
+    siteDir,
+    host: '127.0.0.1',
+    mpPort: 0,
+    mpHttpsPort: 0,
+    cmgPort: 0,
+    logDir,
+    clock: systemClock,
+  });
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
 });
 afterAll(async () => {
@@ -123,14 +152,23 @@ describe('connection cap (first, while no other connection is open)', () => {
       const held = [await connectTcp(site.ready.mp), await connectTcp(site.ready.mp)];
       // A complete exchange on each proves the listener has accepted and counted it.
       const ask = 'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: mp\r\n\r\n';
-      const answered = (s: Watched, count: number) => new Promise<void>((resolve) => s.socket.on('data', () => statusesOf(s).length >= count && resolve()));
+      const answered = (s: Watched, count: number) =>
+        new Promise<void>((resolve) => s.socket.on('data', () => statusesOf(s).length >= count && resolve()));
       await Promise.all(held.map((s) => (s.socket.write(ask), answered(s, 1))));
       const extra = await connectTcp(site.ready.mp);
       await extra.close;
       expect([extra.byServer, extra.data.length]).toEqual([true, 0]);
-      expect(logged('MP_RegistrationManager', `Refused connection from 127.0.0.1:${extra.localPort}: listener.maxConnections (2) connections already open.`)).toBe(true);
+      expect(
+        logged(
+          'MP_RegistrationManager',
+          `Refused connection from 127.0.0.1:${extra.localPort}: listener.maxConnections (2) connections already open.`,
+        ),
+      ).toBe(true);
       await Promise.all(held.map((s) => (s.socket.write(ask), answered(s, 2))));
-      expect(held.map((s) => [s.closed, statusesOf(s)])).toEqual([[false, [200, 200]], [false, [200, 200]]]);
+      expect(held.map((s) => [s.closed, statusesOf(s)])).toEqual([
+        [false, [200, 200]],
+        [false, [200, 200]],
+      ]);
       held.forEach((s) => s.socket.destroy());
       await Promise.all(held.map((s) => s.close));
     } finally {
@@ -147,7 +185,12 @@ describe('connection cap (first, while no other connection is open)', () => {
       extra.socket.once('secureConnect', () => (handshaken = true));
       await extra.close;
       expect([extra.byServer, handshaken]).toEqual([true, false]);
-      expect(logged('CMGService', `Refused connection from 127.0.0.1:${extra.localPort}: listener.maxConnections (1) connections already open.`)).toBe(true);
+      expect(
+        logged(
+          'CMGService',
+          `Refused connection from 127.0.0.1:${extra.localPort}: listener.maxConnections (1) connections already open.`,
+        ),
+      ).toBe(true);
       expect(held.closed).toBe(false);
       held.socket.destroy();
       await held.close;
@@ -158,7 +201,9 @@ describe('connection cap (first, while no other connection is open)', () => {
 });
 
 describe('timeouts', () => {
-  beforeAll(() => configure({ 'listener.headerTimeout': '1', 'listener.requestTimeout': '2', 'listener.idleTimeout': '1' }));
+  beforeAll(() =>
+    configure({ 'listener.headerTimeout': '1', 'listener.requestTimeout': '2', 'listener.idleTimeout': '1' }),
+  );
 
   test('MP over HTTP: heads dripped a byte at a time are closed by the server; fresh requests are served meanwhile', async () => {
     const drips = await Promise.all([1, 2, 3].map(() => connectTcp(site.ready.mp)));
@@ -168,7 +213,12 @@ describe('timeouts', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     for (const d of drips) {
       expect([d.byServer, d.data.length]).toEqual([true, 0]);
-      expect(logged('MP_RegistrationManager', `Closed connection from 127.0.0.1:${d.localPort}: headers not complete within 1 s (header timeout).`)).toBe(true);
+      expect(
+        logged(
+          'MP_RegistrationManager',
+          `Closed connection from 127.0.0.1:${d.localPort}: headers not complete within 1 s (header timeout).`,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -178,17 +228,29 @@ describe('timeouts', () => {
     const statuses = await dripUntilClosed([drip], 'a', site.ready.mp);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(drip.byServer).toBe(true);
-    expect(logged('MP_RegistrationManager', `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`)).toBe(true);
+    expect(
+      logged(
+        'MP_RegistrationManager',
+        `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`,
+      ),
+    ).toBe(true);
   });
 
   test('CMG over TLS: a chunked body dripped a byte at a time is closed after the request timeout, counted from its head', async () => {
     const drip = await connectTls(site.ready.cmg);
     // One chunk of 100,000 bytes announced: each byte dripped is progress, which no idle timeout would ever end.
-    drip.socket.write('CCM_POST /CCM_Proxy_ServerAuth/72057594037927941/ccm_system_tokenauth/request HTTP/1.1\r\nHost: cmg\r\nTransfer-Encoding: chunked\r\n\r\n186A0\r\n');
+    drip.socket.write(
+      'CCM_POST /CCM_Proxy_ServerAuth/72057594037927941/ccm_system_tokenauth/request HTTP/1.1\r\nHost: cmg\r\nTransfer-Encoding: chunked\r\n\r\n186A0\r\n',
+    );
     const statuses = await dripUntilClosed([drip], 'a', site.ready.cmg);
     expect(statuses.every((s) => s === 401)).toBe(true);
     expect(drip.byServer).toBe(true);
-    expect(logged('CMGService', `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`)).toBe(true);
+    expect(
+      logged(
+        'CMGService',
+        `Closed connection from 127.0.0.1:${drip.localPort}: request not complete within 2 s (request timeout).`,
+      ),
+    ).toBe(true);
   });
 
   test('MP over HTTP: an idle connection is closed after the idle timeout, also after a request', async () => {
@@ -198,7 +260,12 @@ describe('timeouts', () => {
     expect([silent.byServer, served.byServer]).toEqual([true, true]);
     expect(statusesOf(served)).toEqual([200]);
     for (const s of [silent, served]) {
-      expect(logged('MP_RegistrationManager', `Closed connection from 127.0.0.1:${s.localPort}: no request within 1 s (idle timeout).`)).toBe(true);
+      expect(
+        logged(
+          'MP_RegistrationManager',
+          `Closed connection from 127.0.0.1:${s.localPort}: no request within 1 s (idle timeout).`,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -211,7 +278,8 @@ describe('timeouts', () => {
     await Promise.all([silent.close, noHandshake.close]);
     expect(statuses.every((s) => s === 401)).toBe(true);
     expect([drip.byServer, silent.byServer, noHandshake.byServer]).toEqual([true, true, true]);
-    const closed = (s: Watched, reason: string) => logged('CMGService', `Closed connection from 127.0.0.1:${s.localPort}: ${reason}.`);
+    const closed = (s: Watched, reason: string) =>
+      logged('CMGService', `Closed connection from 127.0.0.1:${s.localPort}: ${reason}.`);
     expect(closed(drip, 'headers not complete within 1 s (header timeout)')).toBe(true);
     expect(closed(silent, 'no request within 1 s (idle timeout)')).toBe(true);
     expect(closed(noHandshake, 'TLS handshake not complete within 1 s (header timeout)')).toBe(true);
@@ -222,7 +290,12 @@ describe('timeouts', () => {
     drip.socket.write('GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nX-Drip: ');
     await dripUntilClosed([drip], 'a', site.ready.mp);
     expect(drip.byServer).toBe(true);
-    expect(logged('MP_RegistrationManager', `Closed connection from 127.0.0.1:${drip.localPort}: headers not complete within 1 s (header timeout).`)).toBe(true);
+    expect(
+      logged(
+        'MP_RegistrationManager',
+        `Closed connection from 127.0.0.1:${drip.localPort}: headers not complete within 1 s (header timeout).`,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -234,12 +307,16 @@ async function exchangeKeepAlive(url: string): Promise<Watched> {
 }
 
 describe('framing', () => {
-  beforeAll(() => configure({ 'listener.headerTimeout': '30', 'listener.requestTimeout': '60', 'listener.idleTimeout': '120' }));
+  beforeAll(() =>
+    configure({ 'listener.headerTimeout': '30', 'listener.requestTimeout': '60', 'listener.idleTimeout': '120' }),
+  );
 
-  const chunked = 'CCM_POST /ccm_system/request HTTP/1.1\r\nHost: mp\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n';
+  const chunked =
+    'CCM_POST /ccm_system/request HTTP/1.1\r\nHost: mp\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n';
 
   test('after a chunked CCM_POST, a spoofed original-method header on the same connection is dropped', async () => {
-    const spoofed = 'GET /ccm_system/request HTTP/1.1\r\nHost: mp\r\nX-Ccmlab-Original-Method: CCM_POST\r\nConnection: close\r\n\r\n';
+    const spoofed =
+      'GET /ccm_system/request HTTP/1.1\r\nHost: mp\r\nX-Ccmlab-Original-Method: CCM_POST\r\nConnection: close\r\n\r\n';
     const reply = await exchange(site.ready.mp, chunked + spoofed);
     expect(statusesOf(reply)).toEqual([400, 405]);
     expect(Buffer.concat(reply.data).toString('latin1')).toContain('/ccm_system/request takes CCM_POST, not GET');
@@ -247,12 +324,20 @@ describe('framing', () => {
 
   test('pipelined: a chunked request, a Content-Length request and a GET in one write are each answered', async () => {
     const sized = 'CCM_POST /ccm_system/request HTTP/1.1\r\nHost: mp\r\nContent-Length: 5\r\n\r\nhello';
-    const reply = await exchange(site.ready.mp, `${chunked}${sized}GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: mp\r\nConnection: close\r\n\r\n`);
+    const reply = await exchange(
+      site.ready.mp,
+      `${chunked}${sized}GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: mp\r\nConnection: close\r\n\r\n`,
+    );
     expect(statusesOf(reply)).toEqual([400, 400, 200]);
   });
 
   test.each([
-    ['Content-Length with Transfer-Encoding', 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'both Content-Length and Transfer-Encoding'],
+    [
+      'Content-Length with Transfer-Encoding',
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'both Content-Length and Transfer-Encoding',
+    ],
     ['two Content-Length', 'Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!', 400, 'more than one Content-Length'],
     ['a bad chunk', 'Transfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'malformed chunk-size line'],
     ['Transfer-Encoding gzip', 'Transfer-Encoding: gzip\r\n\r\n', 400, 'Transfer-Encoding other than a final chunked'],
@@ -261,7 +346,12 @@ describe('framing', () => {
     const reply = await exchange(site.ready.mp, `CCM_POST /ccm_system/request HTTP/1.1\r\nHost: mp\r\n${rest}`);
     expect([statusesOf(reply), reply.byServer]).toEqual([[status], true]);
     expect(Buffer.concat(reply.data).toString('latin1')).toMatch(/\r\nConnection: close\r\n/);
-    expect(logged('MP_RegistrationManager', `Refused a request from 127.0.0.1:${reply.localPort}: ${status} (${reason}); connection closed.`)).toBe(true);
+    expect(
+      logged(
+        'MP_RegistrationManager',
+        `Refused a request from 127.0.0.1:${reply.localPort}: ${status} (${reason}); connection closed.`,
+      ),
+    ).toBe(true);
     expect(await fresh(site.ready.mp)).toBe(200);
   });
 });

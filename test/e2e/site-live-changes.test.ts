@@ -33,8 +33,25 @@ beforeAll(async () => {
   siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
   fs.mkdirSync(lab);
-  await initSite({ dir: siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: ROLE, passive: false, force: false, clock: systemClock });
-  site = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock: labClock(labAt(lab)) });
+  await initSite({
+    dir: siteDir,
+    siteCode: 'LAB',
+    mpName: 'mp01.lab.test',
+    cmgName: 'cmg.lab.test',
+    roleId: ROLE,
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
+  site = await startSite({
+    siteDir,
+    host: '127.0.0.1',
+    mpPort: 0,
+    mpHttpsPort: 0,
+    cmgPort: 0,
+    logDir,
+    clock: labClock(labAt(lab)),
+  });
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
 });
 afterAll(async () => {
@@ -42,23 +59,41 @@ afterAll(async () => {
   removeDir(work);
 });
 
-const siteCommand = (...args: string[]) => runCli('ccmlab', ['site', ...args, '--site-dir', siteDir, '--log-dir', logDir, '--lab', lab], { cwd: work });
+const siteCommand = (...args: string[]) =>
+  runCli('ccmlab', ['site', ...args, '--site-dir', siteDir, '--log-dir', logDir, '--lab', lab], { cwd: work });
 const clockSet = (value: string) => runCli('ccmlab', ['clock', 'set', value, '--lab', lab], { cwd: work });
-const serviceMetadata = (token: string) => request(`${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`, { ca, headers: { authorization: `Bearer ${token}` } });
-const stsLines = () => parseCmTrace(fs.readFileSync(path.join(logDir, 'CCM_STS.log'), 'utf8')).entries.map((e) => e.message);
+const serviceMetadata = (token: string) =>
+  request(`${site.ready.cmg.replace('127.0.0.1', 'localhost')}/CCM_Proxy_ServerAuth/ServiceMetadata`, {
+    ca,
+    headers: { authorization: `Bearer ${token}` },
+  });
+const stsLines = () =>
+  parseCmTrace(fs.readFileSync(path.join(logDir, 'CCM_STS.log'), 'utf8')).entries.map((e) => e.message);
 const thumbprintOf = (pem: string) => new crypto.X509Certificate(pem).fingerprint256;
 const certificateFile = (name: string) => fs.readFileSync(path.join(siteDir, 'pki', `${name}.pem`), 'utf8');
 
 /** One TLS handshake with a listener: the certificate it presented (none on a resumed session), whether the session was resumed, and the session to offer next. */
-function handshake(url: string, session?: Buffer): Promise<{ thumbprint: string | undefined; reused: boolean; session: Buffer }> {
-  const socket = tls.connect({ host: '127.0.0.1', port: Number(new URL(url).port), ca, servername: 'localhost', session });
+function handshake(
+  url: string,
+  session?: Buffer,
+): Promise<{ thumbprint: string | undefined; reused: boolean; session: Buffer }> {
+  const socket = tls.connect({
+    host: '127.0.0.1',
+    port: Number(new URL(url).port),
+    ca,
+    servername: 'localhost',
+    session,
+  });
   // TLS 1.3 gives the session after the handshake, read like any data.
   const given = new Promise<Buffer>((resolve) => socket.once('session', resolve));
   socket.resume();
   return new Promise((resolve, reject) => {
     socket.once('secureConnect', () => {
       const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-      const facts = { thumbprint: raw ? new crypto.X509Certificate(raw).fingerprint256 : undefined, reused: socket.isSessionReused() };
+      const facts = {
+        thumbprint: raw ? new crypto.X509Certificate(raw).fingerprint256 : undefined,
+        reused: socket.isSessionReused(),
+      };
       // A resumed session is given no new ticket: it stays the one to offer.
       void (facts.reused && session ? Promise.resolve(session) : given).then((next) => {
         socket.destroy();
@@ -92,13 +127,16 @@ test('site certs renew token-signing (another process): the next request checks 
   expect((await siteCommand('certs', 'renew', 'token-signing')).code).toBe(0);
   const refused = await serviceMetadata(old);
   expect([refused.status, refused.reason]).toEqual([401, 'CMGService_Invalid_Token']);
-  expect(stsLines().some((line) => line.includes('IDX10501: Signature validation failed. Unable to match key'))).toBe(true);
+  expect(stsLines().some((line) => line.includes('IDX10501: Signature validation failed. Unable to match key'))).toBe(
+    true,
+  );
   expect((await serviceMetadata(newBulkToken(siteDir).token)).status).toBe(200);
 });
 
 test('a renewal by this process reaches the MP at its next request (MPCERT, MPKEYINFORMATION)', async () => {
   const mpcert = async () => (await request(`${site.ready.mp}/SMS_MP/.sms_aut?MPCERT`)).body.toString();
-  const keyInformation = async () => (await request(`${site.ready.mp}/SMS_MP/.sms_aut?MPKEYINFORMATION`)).body.toString();
+  const keyInformation = async () =>
+    (await request(`${site.ready.mp}/SMS_MP/.sms_aut?MPKEYINFORMATION`)).body.toString();
   const [certBefore, keyBefore] = [await mpcert(), await keyInformation()];
   const opened = openSite(siteDir);
   try {
@@ -118,7 +156,9 @@ test('clock set (another process) moves the running site at its next request', a
   try {
     expect((await clockSet('+10m')).code).toBe(0);
     expect((await serviceMetadata(token)).status).toBe(401);
-    expect(stsLines().some((line) => line.includes('IDX10223: Lifetime validation failed. The token is expired.'))).toBe(true);
+    expect(
+      stsLines().some((line) => line.includes('IDX10223: Lifetime validation failed. The token is expired.')),
+    ).toBe(true);
   } finally {
     expect((await clockSet('reset')).code).toBe(0);
   }

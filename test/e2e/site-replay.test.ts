@@ -50,10 +50,21 @@ async function withWindowsAuth(body: Buffer, domain: string, account: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const url = `${site.ready.mp}/ccm_system_windowsauth/request`;
   try {
-    const challenged = await request(url, { agent, method: 'CCM_POST', headers: { authorization: `NTLM ${negotiateMessage().toString('base64')}` } });
+    const challenged = await request(url, {
+      agent,
+      method: 'CCM_POST',
+      headers: { authorization: `NTLM ${negotiateMessage().toString('base64')}` },
+    });
     expect(challenged.status).toBe(401);
     const { headers } = ccmPost(body);
-    return await request(url, { agent, ...ccmPost(body), headers: { ...headers, authorization: `NTLM ${authenticateMessage(domain, account, account.replace(/\$$/, '')).toString('base64')}` } });
+    return await request(url, {
+      agent,
+      ...ccmPost(body),
+      headers: {
+        ...headers,
+        authorization: `NTLM ${authenticateMessage(domain, account, account.replace(/\$$/, '')).toString('base64')}`,
+      },
+    });
   } finally {
     agent.destroy();
   }
@@ -62,11 +73,21 @@ async function withWindowsAuth(body: Buffer, domain: string, account: string) {
 /** A client whose certificate outlives the years the lab clock moves. */
 async function longLivedIdentity(netbios: string): Promise<Identity> {
   const now = Date.now();
-  const cert = await issueCertificate({ commonName: 'SMS', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 10 * 365 * 86_400_000), extendedKeyUsage: ['1.3.6.1.4.1.311.101'] });
-  return { key: crypto.createPrivateKey(cert.privateKeyPem), certDer: new crypto.X509Certificate(cert.certificatePem).raw, netbios };
+  const cert = await issueCertificate({
+    commonName: 'SMS',
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 10 * 365 * 86_400_000),
+    extendedKeyUsage: ['1.3.6.1.4.1.311.101'],
+  });
+  return {
+    key: crypto.createPrivateKey(cert.privateKeyPem),
+    certDer: new crypto.X509Certificate(cert.certificatePem).raw,
+    netbios,
+  };
 }
 
-const registrationLog = () => parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'site', 'MP_RegistrationManager.log'), 'utf8')).entries;
+const registrationLog = () =>
+  parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'site', 'MP_RegistrationManager.log'), 'utf8')).entries;
 const clientOf = (smsid: string) => siteClients(siteDir()).find((c) => c.smsid === smsid);
 
 /** A client registered through the CMG with a bulk token; its first signed request, as recorded on the way. */
@@ -76,9 +97,18 @@ async function cmgClient(netbios: string) {
   const recorded = registration(id, 'Registration', '', true);
   const bearer = { authorization: `Bearer ${token}` };
   const pending = registrationStatus((await cmg(TOKEN_AUTH, ccmPost(recorded, bearer))).body);
-  const confirmed = registrationStatus((await cmg(TOKEN_AUTH, ccmPost(registration(id, 'Confirmation', pending.SMSID, true), bearer))).body);
+  const confirmed = registrationStatus(
+    (await cmg(TOKEN_AUTH, ccmPost(registration(id, 'Confirmation', pending.SMSID, true), bearer))).body,
+  );
   expect(confirmed).toEqual({ Status: '0', SMSID: pending.SMSID });
-  expect(clientOf(pending.SMSID)).toMatchObject({ registeredBy: 'bulk-token', bulkTokenGuid: guid, account: null, approval: 'bulk-token', internetFlag: true, state: 'registered' });
+  expect(clientOf(pending.SMSID)).toMatchObject({
+    registeredBy: 'bulk-token',
+    bulkTokenGuid: guid,
+    account: null,
+    approval: 'bulk-token',
+    internetFlag: true,
+    state: 'registered',
+  });
   return { id, smsid: pending.SMSID, recorded, token, guid };
 }
 
@@ -97,8 +127,17 @@ describe('replayed registrations', () => {
       expect((await ccmlab('clock', 'set', 'reset')).code).toBe(0);
     }
     expect(clientOf(smsid)).toEqual(before);
-    const refused = registrationLog().filter((e) => e.type === 3 && /^Registration from ROAM01 .* could not be processed: its TimeStamp \S+ is 109[45] days before the site's clock/.test(e.message));
-    expect(refused.map((e) => e.message)).toEqual([expect.stringMatching(/on the intranet could not/), expect.stringMatching(/Windows-authenticated as machine account LAB\\EVIL01\$ could not/)]);
+    const refused = registrationLog().filter(
+      (e) =>
+        e.type === 3 &&
+        /^Registration from ROAM01 .* could not be processed: its TimeStamp \S+ is 109[45] days before the site's clock/.test(
+          e.message,
+        ),
+    );
+    expect(refused.map((e) => e.message)).toEqual([
+      expect.stringMatching(/on the intranet could not/),
+      expect.stringMatching(/Windows-authenticated as machine account LAB\\EVIL01\$ could not/),
+    ]);
   });
 
   test('the same request replayed at once, anonymously, with Windows authentication or through the CMG after a restart, changes nothing', async () => {
@@ -110,9 +149,16 @@ describe('replayed registrations', () => {
     // The site remembers what it accepted across a restart.
     await site.stop();
     site = await startSiteProcess(['--lab', lab], { cwd: work });
-    expect(registrationStatus((await cmg(TOKEN_AUTH, ccmPost(recorded, { authorization: `Bearer ${token}` }))).body)).toEqual({ Status: '0', SMSID: smsid });
+    expect(
+      registrationStatus((await cmg(TOKEN_AUTH, ccmPost(recorded, { authorization: `Bearer ${token}` }))).body),
+    ).toEqual({ Status: '0', SMSID: smsid });
     expect(clientOf(smsid)).toEqual(before);
-    const resent = registrationLog().filter((e) => e.type === 2 && e.message.startsWith('Registration from ROAM02 ') && e.message.includes('was accepted before (a resend or a replay), so it changes nothing'));
+    const resent = registrationLog().filter(
+      (e) =>
+        e.type === 2 &&
+        e.message.startsWith('Registration from ROAM02 ') &&
+        e.message.includes('was accepted before (a resend or a replay), so it changes nothing'),
+    );
     expect(resent).toHaveLength(3);
   });
 
@@ -120,18 +166,49 @@ describe('replayed registrations', () => {
     const { id, smsid, token, guid } = await cmgClient('ROAM03');
     const channel = () => {
       const c = clientOf(smsid);
-      return { registeredBy: c?.registeredBy, bulkTokenGuid: c?.bulkTokenGuid, account: c?.account, approval: c?.approval, internetFlag: c?.internetFlag };
+      return {
+        registeredBy: c?.registeredBy,
+        bulkTokenGuid: c?.bulkTokenGuid,
+        account: c?.account,
+        approval: c?.approval,
+        internetFlag: c?.internetFlag,
+      };
     };
     const before = channel();
     const minuteAgo = new Date(Date.now() - 60_000);
-    expect(registrationStatus((await anonymously(registration(id, 'Registration', smsid, false))).body)).toEqual({ Status: '0', SMSID: smsid });
-    expect(registrationStatus((await withWindowsAuth(registration(id, 'Registration', smsid, false, id.netbios, minuteAgo), 'LAB', 'EVIL03$')).body)).toEqual({ Status: '0', SMSID: smsid });
+    expect(registrationStatus((await anonymously(registration(id, 'Registration', smsid, false))).body)).toEqual({
+      Status: '0',
+      SMSID: smsid,
+    });
+    expect(
+      registrationStatus(
+        (await withWindowsAuth(registration(id, 'Registration', smsid, false, id.netbios, minuteAgo), 'LAB', 'EVIL03$'))
+          .body,
+      ),
+    ).toEqual({ Status: '0', SMSID: smsid });
     expect(channel()).toEqual(before);
-    expect(registrationLog().filter((e) => e.type === 2 && /^Registration from ROAM03 .*It registered with bulk registration token \S+, which a request through another channel does not change\.$/.test(e.message))).toHaveLength(2);
+    expect(
+      registrationLog().filter(
+        (e) =>
+          e.type === 2 &&
+          /^Registration from ROAM03 .*It registered with bulk registration token \S+, which a request through another channel does not change\.$/.test(
+            e.message,
+          ),
+      ),
+    ).toHaveLength(2);
     // Its own client token, with the proof of its key on the request: the channel is its own.
-    const sts = await cmg(`/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...clientTokenHeaders(smsid, id.key, new Date()) } });
+    const sts = await cmg(`/CCM_Proxy_ServerAuth/${ROLE}/CCM_STS`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...clientTokenHeaders(smsid, id.key, new Date()) },
+    });
     const clientToken = (JSON.parse(sts.body.toString()) as { token: string }).token;
-    const own = await cmg(TOKEN_AUTH, ccmPost(registration(id, 'Registration', smsid, true, id.netbios, new Date(Date.now() - 120_000)), { authorization: `Bearer ${clientToken}`, ...clientTokenHeaders(smsid, id.key, new Date()) }));
+    const own = await cmg(
+      TOKEN_AUTH,
+      ccmPost(registration(id, 'Registration', smsid, true, id.netbios, new Date(Date.now() - 120_000)), {
+        authorization: `Bearer ${clientToken}`,
+        ...clientTokenHeaders(smsid, id.key, new Date()),
+      }),
+    );
     expect(registrationStatus(own.body)).toEqual({ Status: '0', SMSID: smsid });
     expect(channel()).toEqual({ ...before, registeredBy: 'client-token', bulkTokenGuid: guid });
   });

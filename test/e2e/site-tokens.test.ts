@@ -12,8 +12,10 @@ let work: string;
 let siteDir: string;
 let logDir: string;
 
-const site = (...args: string[]) => runCli('ccmlab', ['site', ...args, '--site-dir', siteDir, '--log-dir', logDir], { cwd: work });
-const tool = (...args: string[]) => runCli('BulkRegistrationTokenTool', [...args, '--site-dir', siteDir, '--log-dir', logDir], { cwd: work });
+const site = (...args: string[]) =>
+  runCli('ccmlab', ['site', ...args, '--site-dir', siteDir, '--log-dir', logDir], { cwd: work });
+const tool = (...args: string[]) =>
+  runCli('BulkRegistrationTokenTool', [...args, '--site-dir', siteDir, '--log-dir', logDir], { cwd: work });
 
 interface Listed {
   guid: string;
@@ -32,14 +34,19 @@ async function listed(...extra: string[]): Promise<Listed[]> {
 
 function decode(token: string) {
   const [h, p] = token.split('.');
-  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString()),
+  };
 }
 
 beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
-  const r = await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'abc', '--json'], { cwd: work });
+  const r = await runCli('ccmlab', ['site', 'init', '--site-dir', siteDir, '--site-code', 'abc', '--json'], {
+    cwd: work,
+  });
   expect(r.code).toBe(0);
 });
 afterAll(() => removeDir(work));
@@ -49,7 +56,13 @@ describe('site init and show', () => {
     const r = await site('show', '--json');
     expect(r.code).toBe(0);
     const shown = JSON.parse(r.stdout) as Record<string, any>;
-    expect(shown).toMatchObject({ siteCode: 'ABC', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: '72057594037927941', passive: false });
+    expect(shown).toMatchObject({
+      siteCode: 'ABC',
+      mpName: 'mp01.lab.test',
+      cmgName: 'cmg.lab.test',
+      roleId: '72057594037927941',
+      passive: false,
+    });
     expect(shown.hierarchyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(shown.rootCaFile).toBe(path.join(siteDir, 'pki', 'sms-issuing.pem'));
     expect(shown.certificates.map((c: { title: string }) => c.title)).toEqual([
@@ -69,7 +82,13 @@ describe('site init and show', () => {
     }
     expect(fs.statSync(shown.rootCaFile).mode & 0o777).toBe(0o644);
     expect(fs.readFileSync(shown.rootCaFile, 'utf8')).not.toContain('PRIVATE KEY');
-    expect(fs.readdirSync(path.join(siteDir, 'pki')).sort()).toEqual(['cmg.pem', 'role-ssl.pem', 'sms-issuing.key', 'sms-issuing.pem', 'token-signing.pem']);
+    expect(fs.readdirSync(path.join(siteDir, 'pki')).sort()).toEqual([
+      'cmg.pem',
+      'role-ssl.pem',
+      'sms-issuing.key',
+      'sms-issuing.pem',
+      'token-signing.pem',
+    ]);
   });
 
   test('an existing site is not overwritten without --force', async () => {
@@ -106,10 +125,16 @@ describe('site init and show', () => {
   });
 
   test('a missing site dir or one that is not a site: a clear error, not a stack trace', async () => {
-    const missing = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', path.join(work, 'nowhere'), '--log-dir', logDir], { cwd: work });
+    const missing = await runCli(
+      'BulkRegistrationTokenTool',
+      ['/new', '--site-dir', path.join(work, 'nowhere'), '--log-dir', logDir],
+      { cwd: work },
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toMatch(/CCMLAB_E_SITE_NOT_FOUND: site directory .*nowhere does not exist; create a site with 'ccmlab site init/);
+    expect(missing.stderr).toMatch(
+      /CCMLAB_E_SITE_NOT_FOUND: site directory .*nowhere does not exist; create a site with 'ccmlab site init/,
+    );
     const notSite = await runCli('ccmlab', ['site', 'tokens', 'list', '--site-dir', work], { cwd: work });
     expect(notSite.code).toBe(1);
     expect(notSite.stderr).toMatch(/CCMLAB_E_NOT_A_SITE: .* is not a site directory/);
@@ -125,30 +150,66 @@ describe('BulkRegistrationTokenTool', () => {
     const token = lines[4];
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const { header, payload } = decode(token);
-    const shown = JSON.parse((await site('show', '--json')).stdout) as { hierarchyId: string; certificates: Array<{ name: string; thumbprint: string }> };
+    const shown = JSON.parse((await site('show', '--json')).stdout) as {
+      hierarchyId: string;
+      certificates: Array<{ name: string; thumbprint: string }>;
+    };
     const thumbprint = shown.certificates.find((c) => c.name === 'token-signing')?.thumbprint ?? '';
     expect(header).toEqual({ typ: 'JWT', alg: 'RS256', x5t: Buffer.from(thumbprint, 'hex').toString('base64url') });
-    expect(Object.keys(payload)).toEqual(['SCCMTokenCategory', 'Authority', 'License', 'Type', 'TenantId', 'UniqueId', 'iss', 'aud', 'exp', 'nbf']);
-    expect(payload).toMatchObject({ Type: 'BulkRegistration', UniqueId: guid, TenantId: shown.hierarchyId.toUpperCase(), iss: `urn:sccm:oauth2:${shown.hierarchyId}` });
+    expect(Object.keys(payload)).toEqual([
+      'SCCMTokenCategory',
+      'Authority',
+      'License',
+      'Type',
+      'TenantId',
+      'UniqueId',
+      'iss',
+      'aud',
+      'exp',
+      'nbf',
+    ]);
+    expect(payload).toMatchObject({
+      Type: 'BulkRegistration',
+      UniqueId: guid,
+      TenantId: shown.hierarchyId.toUpperCase(),
+      iss: `urn:sccm:oauth2:${shown.hierarchyId}`,
+    });
     expect(payload.exp - payload.nbf).toBe(3600);
     // Wrapper scripts: the text between "Token is valid until " and the next "." is the expiry.
     const expiry = /Token is valid until ([^.]*)\./.exec(r.stdout)?.[1] ?? '';
     const local = new Date(payload.exp * 1000);
     const p = (n: number) => String(n).padStart(2, '0');
-    expect(expiry).toBe(`${p(local.getMonth() + 1)}/${p(local.getDate())}/${local.getFullYear()} ${p(local.getHours())}:${p(local.getMinutes())}:${p(local.getSeconds())}`);
+    expect(expiry).toBe(
+      `${p(local.getMonth() + 1)}/${p(local.getDate())}/${local.getFullYear()} ${p(local.getHours())}:${p(local.getMinutes())}:${p(local.getSeconds())}`,
+    );
     const tokens = await listed();
-    expect(tokens.find((t) => t.guid === guid)).toMatchObject({ type: 'Bulk Registration Token', status: 'Active', blockedAt: null, validTo: new Date(payload.exp * 1000).toISOString() });
+    expect(tokens.find((t) => t.guid === guid)).toMatchObject({
+      type: 'Bulk Registration Token',
+      status: 'Active',
+      blockedAt: null,
+      validTo: new Date(payload.exp * 1000).toISOString(),
+    });
     // The token is stored nowhere on the site.
     for (const file of fs.readdirSync(siteDir).filter((n) => n.startsWith('site.db'))) {
       expect(fs.readFileSync(path.join(siteDir, file)).includes(token.split('.')[2].slice(0, 32))).toBe(false);
     }
     const entries = parseCmTrace(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).entries;
     expect(entries.some((e) => e.message.includes(`Created bulk registration token ${guid}`))).toBe(true);
-    expect(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).not.toContain(token.split('.')[2]);
+    expect(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).not.toContain(
+      token.split('.')[2],
+    );
     // The site's own token service accepts it.
     const opened = openSite(siteDir);
     try {
-      expect(verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date(), lookupBulkToken: (g) => issuedBulkToken(opened, g) }).ok).toBe(true);
+      expect(
+        verifySiteToken(token, {
+          kind: 'bulk',
+          verifier: opened.tokenVerifier(),
+          hierarchyId: opened.config.hierarchyId,
+          now: new Date(),
+          lookupBulkToken: (g) => issuedBulkToken(opened, g),
+        }).ok,
+      ).toBe(true);
     } finally {
       opened.close();
     }
@@ -173,7 +234,11 @@ describe('BulkRegistrationTokenTool', () => {
     [['/new', '/lifetime', '4320.5'], 'BRTT_E_BAD_LIFETIME', /not a whole number/],
     [['/new', '/lifetime', 'abc'], 'BRTT_E_BAD_LIFETIME', /not a whole number/],
     [['/new', '/lifetime'], 'BRTT_E_BAD_LIFETIME', /needs a number of minutes/],
-    [['/lifetime', '4320'], 'BRTT_E_USAGE', /\/lifetime only works with \/new: run BulkRegistrationTokenTool \/new \/lifetime 4320/],
+    [
+      ['/lifetime', '4320'],
+      'BRTT_E_USAGE',
+      /\/lifetime only works with \/new: run BulkRegistrationTokenTool \/new \/lifetime 4320/,
+    ],
     [['/nwe'], 'BRTT_E_USAGE', /did you mean \/new\?/],
     [[], 'BRTT_E_USAGE', /no action given/],
   ])('%p is refused and changes nothing', async (args, code, message) => {
@@ -184,17 +249,25 @@ describe('BulkRegistrationTokenTool', () => {
     expect(r.stderr).toMatch(new RegExp(`^BulkRegistrationTokenTool: error ${code}: `));
     expect(r.stderr).toMatch(message);
     expect(await listed()).toEqual(before);
-    const last = parseCmTrace(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).entries.pop();
+    const last = parseCmTrace(
+      fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8'),
+    ).entries.pop();
     expect(last?.type).toBe(3);
   });
 
   test('CCMLAB_SITE_DIR and CCMLAB_NOW stand in for --site-dir and --now', async () => {
     const env = { CCMLAB_SITE_DIR: siteDir, CCMLAB_NOW: '2030-01-01T00:00:00Z' };
-    const made = await runCli('BulkRegistrationTokenTool', ['/new', '/lifetime', '5', '--log-dir', logDir], { cwd: work, env });
+    const made = await runCli('BulkRegistrationTokenTool', ['/new', '/lifetime', '5', '--log-dir', logDir], {
+      cwd: work,
+      env,
+    });
     expect(made.code).toBe(0);
     const guid = decode(made.stdout.split('\n')[4]).payload.UniqueId as string;
     const list = await runCli('ccmlab', ['site', 'tokens', 'list', '--json'], { cwd: work, env });
-    expect((JSON.parse(list.stdout) as Listed[]).find((t) => t.guid === guid)).toMatchObject({ validFrom: expect.stringMatching(/^2030-01-01T00:00:0\d\.000Z$/), status: 'Active' });
+    expect((JSON.parse(list.stdout) as Listed[]).find((t) => t.guid === guid)).toMatchObject({
+      validFrom: expect.stringMatching(/^2030-01-01T00:00:0\d\.000Z$/),
+      status: 'Active',
+    });
   });
 
   test('/? prints usage and exits 0', async () => {
@@ -210,11 +283,23 @@ describe('BulkRegistrationTokenTool', () => {
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(doc)).toEqual(['guid', 'validFrom', 'validTo', 'lifetimeMinutes', 'token']);
     const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-    expect(doc).toMatchObject({ guid: expect.stringMatching(/^[0-9a-f-]{36}$/), validFrom: expect.stringMatching(iso), validTo: expect.stringMatching(iso), lifetimeMinutes: 90 });
+    expect(doc).toMatchObject({
+      guid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      validFrom: expect.stringMatching(iso),
+      validTo: expect.stringMatching(iso),
+      lifetimeMinutes: 90,
+    });
     expect(Date.parse(doc.validTo as string) - Date.parse(doc.validFrom as string)).toBe(90 * 60_000);
     const { payload } = decode(doc.token as string);
-    expect(payload).toMatchObject({ UniqueId: doc.guid, nbf: Date.parse(doc.validFrom as string) / 1000, exp: Date.parse(doc.validTo as string) / 1000 });
-    expect((await listed()).find((t) => t.guid === doc.guid)).toMatchObject({ validFrom: doc.validFrom, validTo: doc.validTo });
+    expect(payload).toMatchObject({
+      UniqueId: doc.guid,
+      nbf: Date.parse(doc.validFrom as string) / 1000,
+      exp: Date.parse(doc.validTo as string) / 1000,
+    });
+    expect((await listed()).find((t) => t.guid === doc.guid)).toMatchObject({
+      validFrom: doc.validFrom,
+      validTo: doc.validTo,
+    });
     // A refusal with --json is one JSON error document on stdout.
     const refused = await tool('/new', '/lifetime', '0', '--json');
     expect(refused.code).toBe(2);
@@ -226,16 +311,24 @@ describe('BulkRegistrationTokenTool', () => {
     const r = await tool('/new', '/lifetime', '1');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[2]).toMatch(/^Lifetime: 1 minute, from /);
-    const last = parseCmTrace(fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8')).entries.pop();
+    const last = parseCmTrace(
+      fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8'),
+    ).entries.pop();
     expect(last?.message).toMatch(/ \(1 minute\), by /);
   });
 
   test('a passive site refuses /new with the known issue', async () => {
     const passiveDir = path.join(work, 'passive');
-    expect((await runCli('ccmlab', ['site', 'init', '--site-dir', passiveDir, '--passive'], { cwd: work })).code).toBe(0);
-    const r = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', passiveDir, '--log-dir', logDir], { cwd: work });
+    expect((await runCli('ccmlab', ['site', 'init', '--site-dir', passiveDir, '--passive'], { cwd: work })).code).toBe(
+      0,
+    );
+    const r = await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', passiveDir, '--log-dir', logDir], {
+      cwd: work,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/BRTT_E_PASSIVE_SITE: site LAB has its site server in passive mode, and a bulk registration token cannot be created there/);
+    expect(r.stderr).toMatch(
+      /BRTT_E_PASSIVE_SITE: site LAB has its site server in passive mode, and a bulk registration token cannot be created there/,
+    );
     const list = await runCli('ccmlab', ['site', 'tokens', 'list', '--json', '--site-dir', passiveDir], { cwd: work });
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
@@ -279,7 +372,9 @@ describe('tokens list, block, unblock', () => {
     const before = await listed();
     const unknown = await site('tokens', 'block', '00000000-0000-0000-0000-000000000000');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/CCMLAB_E_TOKEN_NOT_FOUND: no bulk registration token has GUID 00000000-0000-0000-0000-000000000000/);
+    expect(unknown.stderr).toMatch(
+      /CCMLAB_E_TOKEN_NOT_FOUND: no bulk registration token has GUID 00000000-0000-0000-0000-000000000000/,
+    );
     const bad = await site('tokens', 'unblock', 'not-a-guid');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/CCMLAB_E_BAD_GUID/);
@@ -320,19 +415,27 @@ describe('tokens list, block, unblock', () => {
   test('a signing certificate beside another key is refused by the token tool and the site; renewal mends it as one unit', async () => {
     const bundle = path.join(siteDir, 'pki', 'token-signing.pem');
     const good = fs.readFileSync(bundle, 'utf8');
-    const foreignKey = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(fs.readFileSync(path.join(siteDir, 'pki', 'cmg.pem'), 'utf8'))?.[0] as string;
+    const foreignKey = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(
+      fs.readFileSync(path.join(siteDir, 'pki', 'cmg.pem'), 'utf8'),
+    )?.[0] as string;
     // What a renewal killed between writing the key and the certificate used to leave behind.
     fs.writeFileSync(bundle, good.replace(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/, foreignKey));
     const refused = await tool('/new', '/lifetime', '60');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^BulkRegistrationTokenTool: error CCMLAB_E_SITE_KEY_MISMATCH: the site's token-signing certificate and the key beside it do not belong together .*ccmlab site certs renew token-signing/)]);
+    expect(refused.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^BulkRegistrationTokenTool: error CCMLAB_E_SITE_KEY_MISMATCH: the site's token-signing certificate and the key beside it do not belong together .*ccmlab site certs renew token-signing/,
+      ),
+    ]);
     const start = await site('start', '--mp-port', '0', '--mp-https-port', '0', '--cmg-port', '0');
     expect(start.code).toBe(1);
     expect(start.stderr).toMatch(/CCMLAB_E_SITE_KEY_MISMATCH/);
     const renewed = await site('certs', 'renew', 'token-signing');
     expect(renewed.code).toBe(0);
-    expect(fs.readdirSync(path.join(siteDir, 'pki')).filter((f) => f.startsWith('token-signing'))).toEqual(['token-signing.pem']);
+    expect(fs.readdirSync(path.join(siteDir, 'pki')).filter((f) => f.startsWith('token-signing'))).toEqual([
+      'token-signing.pem',
+    ]);
     expect((await tool('/new', '/lifetime', '60')).code).toBe(0);
   });
 
@@ -341,11 +444,20 @@ describe('tokens list, block, unblock', () => {
     const token = r.stdout.split('\n')[4];
     const renewed = await site('certs', 'renew', 'token-signing', '--json');
     expect(renewed.code).toBe(0);
-    const { previousThumbprint, thumbprint } = JSON.parse(renewed.stdout) as { previousThumbprint: string; thumbprint: string };
+    const { previousThumbprint, thumbprint } = JSON.parse(renewed.stdout) as {
+      previousThumbprint: string;
+      thumbprint: string;
+    };
     expect(thumbprint).not.toBe(previousThumbprint);
     const opened = openSite(siteDir);
     try {
-      const check = verifySiteToken(token, { kind: 'bulk', verifier: opened.tokenVerifier(), hierarchyId: opened.config.hierarchyId, now: new Date(), lookupBulkToken: (g) => issuedBulkToken(opened, g) });
+      const check = verifySiteToken(token, {
+        kind: 'bulk',
+        verifier: opened.tokenVerifier(),
+        hierarchyId: opened.config.hierarchyId,
+        now: new Date(),
+        lookupBulkToken: (g) => issuedBulkToken(opened, g),
+      });
       expect(check).toMatchObject({ ok: false, code: 'TOKEN_UNKNOWN_SIGNER' });
     } finally {
       opened.close();

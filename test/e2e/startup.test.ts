@@ -5,7 +5,8 @@ import { runCli } from '../support/run-cli';
 
 /** Usage and version answer at once: they load none of the packages the real work needs. */
 
-const HEAVY = /node_modules[\\/](winston|winston-transport|node-forge|undici|fast-xml-parser|yargs|better-sqlite3)[\\/]/;
+const HEAVY =
+  /node_modules[\\/](winston|winston-transport|node-forge|undici|fast-xml-parser|yargs|better-sqlite3)[\\/]/;
 
 let dir: string;
 let probe: string;
@@ -13,7 +14,10 @@ beforeAll(() => {
   dir = tempDir();
   probe = path.join(dir, 'loaded-modules.js');
   // Preloaded: at exit, the files the process loaded, as the last line of stderr.
-  fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write(`\\n${JSON.stringify(Object.keys(require.cache))}\\n`));\n");
+  fs.writeFileSync(
+    probe,
+    "process.on('exit', () => process.stderr.write(`\\n${JSON.stringify(Object.keys(require.cache))}\\n`));\n",
+  );
 });
 afterAll(() => removeDir(dir));
 
@@ -26,7 +30,9 @@ test.each([['/?'], ['/help'], ['--help'], ['--version']])('ccmsetup %s loads no 
 });
 
 test('a real ccmsetup run still loads what it needs (a dry run parses its options)', async () => {
-  const r = await runCli('ccmsetup', ['/mp:mp01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', dir], { nodeArgs: ['--require', probe] });
+  const r = await runCli('ccmsetup', ['/mp:mp01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', dir], {
+    nodeArgs: ['--require', probe],
+  });
   expect(r.code).toBe(0);
   const loaded = JSON.parse(r.stderr.trimEnd().split('\n').pop() as string) as string[];
   expect(loaded.some((file) => /node_modules[\\/]yargs[\\/]/.test(file))).toBe(true);

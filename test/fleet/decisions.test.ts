@@ -24,28 +24,48 @@ describe('which site a fleet enrolls into (pure)', () => {
   });
 
   test('--cmg is NAME/CCM_Proxy_MutualAuth/<role ID>; the clients run the source article command line', () => {
-    expect(checkCmg('CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500')).toBe('CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500');
-    expect(() => checkCmg('https://cmg/CCM_Proxy_MutualAuth/1')).toThrow(/is not NAME\/CCM_Proxy_MutualAuth\/<role ID>/);
+    expect(checkCmg('CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500')).toBe(
+      'CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/72186325152220500',
+    );
+    expect(() => checkCmg('https://cmg/CCM_Proxy_MutualAuth/1')).toThrow(
+      /is not NAME\/CCM_Proxy_MutualAuth\/<role ID>/,
+    );
     expect(() => checkCmg('cm g/CCM_Proxy_MutualAuth/1')).toThrow(/names a host that has U\+0020/);
   });
 });
 
 describe('which fleet a rerun may continue (pure)', () => {
-  const fleet: FleetRecord = { schemaVersion: 1, namePattern: 'LAB-{n:05}', labRoot: '/labs/a', embedded: false, createdAt: '2026-11-25T10:00:00Z' };
+  const fleet: FleetRecord = {
+    schemaVersion: 1,
+    namePattern: 'LAB-{n:05}',
+    labRoot: '/labs/a',
+    embedded: false,
+    createdAt: '2026-11-25T10:00:00Z',
+  };
   test('the same names, the same kind of target, the same lab', () => {
     expect(fleetMismatch(fleet, { namePattern: undefined, labRoot: '/labs/a', embedded: false })).toBeUndefined();
     expect(fleetMismatch(fleet, { namePattern: 'LAB-{n:05}', labRoot: '/labs/a', embedded: false })).toBeUndefined();
-    expect(fleetMismatch(fleet, { namePattern: 'PC{n}', labRoot: '/labs/a', embedded: false })).toMatch(/names its clients 'LAB-\{n:05\}', not 'PC\{n\}'; leave out --name-pattern/);
-    expect(fleetMismatch(fleet, { namePattern: undefined, labRoot: '/labs/b', embedded: false })).toMatch(/belongs to the lab \/labs\/a, not \/labs\/b/);
-    expect(fleetMismatch(fleet, { namePattern: undefined, labRoot: '/labs/a', embedded: true })).toMatch(/against the site of the lab \/labs\/a, not an embedded lab/);
-    expect(fleetMismatch({ ...fleet, embedded: true }, { namePattern: undefined, labRoot: '/x', embedded: true })).toBeUndefined();
+    expect(fleetMismatch(fleet, { namePattern: 'PC{n}', labRoot: '/labs/a', embedded: false })).toMatch(
+      /names its clients 'LAB-\{n:05\}', not 'PC\{n\}'; leave out --name-pattern/,
+    );
+    expect(fleetMismatch(fleet, { namePattern: undefined, labRoot: '/labs/b', embedded: false })).toMatch(
+      /belongs to the lab \/labs\/a, not \/labs\/b/,
+    );
+    expect(fleetMismatch(fleet, { namePattern: undefined, labRoot: '/labs/a', embedded: true })).toMatch(
+      /against the site of the lab \/labs\/a, not an embedded lab/,
+    );
+    expect(
+      fleetMismatch({ ...fleet, embedded: true }, { namePattern: undefined, labRoot: '/x', embedded: true }),
+    ).toBeUndefined();
   });
 });
 
 describe('fleet statistics (pure)', () => {
   test('nearest-rank percentiles', () => {
     const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), percentile(sorted, 100)]).toEqual([50, 95, 99, 100]);
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), percentile(sorted, 100)]).toEqual([
+      50, 95, 99, 100,
+    ]);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 50)).toBe(0);
   });
@@ -75,7 +95,15 @@ describe('fleet status counts (pure)', () => {
     const config = (registration: ClientConfig['registration'], issued: string | null) =>
       ({
         registration,
-        token: issued === null ? null : { issuedAt: issued, renewalDue: new Date(Date.parse(issued) + 30 * 86_400_000).toISOString(), expiresAt: new Date(Date.parse(issued) + 90 * 86_400_000).toISOString(), jti: 'j' },
+        token:
+          issued === null
+            ? null
+            : {
+                issuedAt: issued,
+                renewalDue: new Date(Date.parse(issued) + 30 * 86_400_000).toISOString(),
+                expiresAt: new Date(Date.parse(issued) + 90 * 86_400_000).toISOString(),
+                jti: 'j',
+              },
       }) as ClientConfig;
     const counts = emptyCounts();
     countClient(counts, config('registered', '2026-12-20T00:00:00Z'), now);
@@ -84,6 +112,12 @@ describe('fleet status counts (pure)', () => {
     countClient(counts, config('pending', null), now);
     countClient(counts, undefined, now);
     countClient(counts, null, now);
-    expect(counts).toEqual({ clients: 6, registration: { registered: 3, pending: 1, unassigned: 0 }, tokens: { valid: 1, 'renewal-due': 1, expired: 1 }, notEnrolled: 1, damaged: 1 });
+    expect(counts).toEqual({
+      clients: 6,
+      registration: { registered: 3, pending: 1, unassigned: 0 },
+      tokens: { valid: 1, 'renewal-due': 1, expired: 1 },
+      notEnrolled: 1,
+      damaged: 1,
+    });
   });
 });

@@ -1,10 +1,31 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EnrolledSet, JournalWriter, parseRecord, pendingClients, replayJournal, type JournalRecord } from '../../src/fleet/journal';
+import {
+  EnrolledSet,
+  JournalWriter,
+  parseRecord,
+  pendingClients,
+  replayJournal,
+  type JournalRecord,
+} from '../../src/fleet/journal';
 import { removeDir, tempDir } from '../support/paths';
 
-const enrolled = (n: number): JournalRecord => ({ type: 'enrolled', n, name: `FLEET${String(n).padStart(5, '0')}`, smsid: `GUID:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, at: '2026-11-25T10:00:00.000Z', ms: { keys: 1.5, registration: 20 } });
-const failed = (n: number): JournalRecord => ({ type: 'failed', n, name: `FLEET${String(n).padStart(5, '0')}`, code: 'CCMCLIENT_E_CANNOT_CONNECT', message: 'the CMG is down', at: '2026-11-25T10:00:00.000Z' });
+const enrolled = (n: number): JournalRecord => ({
+  type: 'enrolled',
+  n,
+  name: `FLEET${String(n).padStart(5, '0')}`,
+  smsid: `GUID:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  at: '2026-11-25T10:00:00.000Z',
+  ms: { keys: 1.5, registration: 20 },
+});
+const failed = (n: number): JournalRecord => ({
+  type: 'failed',
+  n,
+  name: `FLEET${String(n).padStart(5, '0')}`,
+  code: 'CCMCLIENT_E_CANNOT_CONNECT',
+  message: 'the CMG is down',
+  at: '2026-11-25T10:00:00.000Z',
+});
 const lines = (...records: JournalRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
 let work: string;
@@ -19,7 +40,15 @@ describe('journal records and decisions (pure)', () => {
   test('records as this ccmlab writes them parse; anything else does not', () => {
     expect(parseRecord(JSON.stringify(enrolled(3)))).toEqual(enrolled(3));
     expect(parseRecord(JSON.stringify(failed(4)))).toEqual(failed(4));
-    for (const bad of ['', '{', '[]', '{"type":"enrolled","n":0,"name":"A","at":"t","smsid":"s","ms":{}}', '{"type":"enrolled","n":1.5,"name":"A","at":"t","smsid":"s","ms":{}}', '{"type":"other","n":1,"name":"A","at":"t"}', '{"type":"failed","n":1,"name":"A","at":"t","code":"C"}']) {
+    for (const bad of [
+      '',
+      '{',
+      '[]',
+      '{"type":"enrolled","n":0,"name":"A","at":"t","smsid":"s","ms":{}}',
+      '{"type":"enrolled","n":1.5,"name":"A","at":"t","smsid":"s","ms":{}}',
+      '{"type":"other","n":1,"name":"A","at":"t"}',
+      '{"type":"failed","n":1,"name":"A","at":"t","code":"C"}',
+    ]) {
       expect(parseRecord(bad)).toBeUndefined();
     }
   });
@@ -87,19 +116,33 @@ describe('journal replay and append', () => {
 
   const onPosix = process.platform === 'win32' ? test.skip : test;
 
-  onPosix('a journal that is a link is refused by replay and by the writer: its target is neither cut nor re-moded', () => {
-    const target = path.join(work, 'elsewhere.jsonl');
-    const text = `${lines(enrolled(1))}{"torn`;
-    fs.writeFileSync(target, text);
-    fs.chmodSync(target, 0o644);
-    fs.symlinkSync(target, file);
-    expect(() => replayJournal(file)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_FLEET_DIR', message: expect.stringMatching(/^the fleet journal .*journal\.jsonl is a symbolic link, which ccmlab does not follow here; /) }));
-    expect(() => new JournalWriter(file, Buffer.byteLength(lines(enrolled(1))))).toThrow(/journal\.jsonl is a symbolic link/);
-    expect(fs.readFileSync(target, 'utf8')).toBe(text);
-    expect(fs.statSync(target).mode & 0o777).toBe(0o644);
-  });
+  onPosix(
+    'a journal that is a link is refused by replay and by the writer: its target is neither cut nor re-moded',
+    () => {
+      const target = path.join(work, 'elsewhere.jsonl');
+      const text = `${lines(enrolled(1))}{"torn`;
+      fs.writeFileSync(target, text);
+      fs.chmodSync(target, 0o644);
+      fs.symlinkSync(target, file);
+      expect(() => replayJournal(file)).toThrow(
+        expect.objectContaining({
+          code: 'CCMLAB_E_FLEET_DIR',
+          message: expect.stringMatching(
+            /^the fleet journal .*journal\.jsonl is a symbolic link, which ccmlab does not follow here; /,
+          ),
+        }),
+      );
+      expect(() => new JournalWriter(file, Buffer.byteLength(lines(enrolled(1))))).toThrow(
+        /journal\.jsonl is a symbolic link/,
+      );
+      expect(fs.readFileSync(target, 'utf8')).toBe(text);
+      expect(fs.statSync(target).mode & 0o777).toBe(0o644);
+    },
+  );
 
   onPosix('a journal that is a device is refused by the writer without writing to it', () => {
-    expect(() => new JournalWriter('/dev/null', 0)).toThrow(/the fleet journal \/dev\/null is a character device, not a regular file/);
+    expect(() => new JournalWriter('/dev/null', 0)).toThrow(
+      /the fleet journal \/dev\/null is a character device, not a regular file/,
+    );
   });
 });

@@ -6,8 +6,13 @@ import { removeDir, tempDir } from '../support/paths';
 
 /** A slot with recognisable (not real) key blocks: allocation never parses the keys themselves. */
 const fakeSlot = (id: string, pairs = 2) =>
-  Array.from({ length: pairs }, (_, i) => `-----BEGIN PRIVATE KEY-----\n${id}-${i}\n-----END PRIVATE KEY-----\n-----BEGIN PUBLIC KEY-----\n${id}-${i}-pub\n-----END PUBLIC KEY-----\n`).join('');
-const idOf = (keys: { signing: { privateKeyPem: string } } | undefined) => /\n(.*)-0\n/.exec(keys?.signing.privateKeyPem ?? '')?.[1];
+  Array.from(
+    { length: pairs },
+    (_, i) =>
+      `-----BEGIN PRIVATE KEY-----\n${id}-${i}\n-----END PRIVATE KEY-----\n-----BEGIN PUBLIC KEY-----\n${id}-${i}-pub\n-----END PUBLIC KEY-----\n`,
+  ).join('');
+const idOf = (keys: { signing: { privateKeyPem: string } } | undefined) =>
+  /\n(.*)-0\n/.exec(keys?.signing.privateKeyPem ?? '')?.[1];
 
 let work: string;
 let dir: string;
@@ -29,20 +34,33 @@ describe('key cache', () => {
     expect(KeyCache.open(dir).countReady()).toBe(1);
     fs.writeFileSync(path.join(work, 'note.txt'), 'not a cache');
     expect(() => prepareKeyCache(work)).toThrow(/is not empty and is not a key cache/);
-    expect(() => KeyCache.open(work)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/make one with 'ccmlab fleet keys/) }));
+    expect(() => KeyCache.open(work)).toThrow(
+      expect.objectContaining({
+        code: 'CCMLAB_E_KEY_CACHE',
+        message: expect.stringMatching(/make one with 'ccmlab fleet keys/),
+      }),
+    );
   });
 
-  (process.platform === 'win32' ? test.skip : test)('a ready/ or claimed/ that is a link is refused: no slot is written, renamed or removed through it', () => {
-    prepareKeyCache(dir);
-    const elsewhere = path.join(work, 'elsewhere');
-    fs.mkdirSync(elsewhere);
-    fs.writeFileSync(path.join(elsewhere, 'keep.pem'), 'x');
-    fs.rmSync(path.join(dir, 'claimed'), { recursive: true });
-    fs.symlinkSync(elsewhere, path.join(dir, 'claimed'));
-    expect(() => KeyCache.open(dir)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_KEY_CACHE', message: expect.stringMatching(/claimed is a symbolic link/) }));
-    expect(() => prepareKeyCache(dir)).toThrow(/claimed is a symbolic link/);
-    expect(fs.readdirSync(elsewhere)).toEqual(['keep.pem']);
-  });
+  (process.platform === 'win32' ? test.skip : test)(
+    'a ready/ or claimed/ that is a link is refused: no slot is written, renamed or removed through it',
+    () => {
+      prepareKeyCache(dir);
+      const elsewhere = path.join(work, 'elsewhere');
+      fs.mkdirSync(elsewhere);
+      fs.writeFileSync(path.join(elsewhere, 'keep.pem'), 'x');
+      fs.rmSync(path.join(dir, 'claimed'), { recursive: true });
+      fs.symlinkSync(elsewhere, path.join(dir, 'claimed'));
+      expect(() => KeyCache.open(dir)).toThrow(
+        expect.objectContaining({
+          code: 'CCMLAB_E_KEY_CACHE',
+          message: expect.stringMatching(/claimed is a symbolic link/),
+        }),
+      );
+      expect(() => prepareKeyCache(dir)).toThrow(/claimed is a symbolic link/);
+      expect(fs.readdirSync(elsewhere)).toEqual(['keep.pem']);
+    },
+  );
 
   test('a pool copies slots into a new cache (0600) and keeps them; a copy of more than it holds gives what there is', async () => {
     prepareKeyCache(dir);
@@ -52,7 +70,8 @@ describe('key cache', () => {
     expect(pool.copyTo(copy, 3)).toBe(3);
     expect(pool.countReady()).toBe(5);
     expect(KeyCache.open(copy).countReady()).toBe(3);
-    for (const slot of fs.readdirSync(path.join(copy, 'ready'))) expect(fs.statSync(path.join(copy, 'ready', slot)).mode & 0o777).toBe(0o600);
+    for (const slot of fs.readdirSync(path.join(copy, 'ready')))
+      expect(fs.statSync(path.join(copy, 'ready', slot)).mode & 0o777).toBe(0o600);
     expect(pool.copyTo(path.join(work, 'all'), 50)).toBe(5);
   });
 
@@ -72,7 +91,7 @@ describe('key cache', () => {
     b.close();
   });
 
-  test("a client that claimed keys and was interrupted gets the same keys back; once its identity holds them the claim goes", async () => {
+  test('a client that claimed keys and was interrupted gets the same keys back; once its identity holds them the claim goes', async () => {
     prepareKeyCache(dir);
     for (let i = 0; i < 3; i++) addSlot(dir, fakeSlot(`slot${i}`));
     const owner = ownerOf('/fleet', 'PC1');
@@ -101,11 +120,16 @@ describe('key cache', () => {
   });
 
   test('a slot holds one pair (both certificates) or two (signing, encryption), each private key with its public key', async () => {
-    expect(parseSlot(fakeSlot('x', 1))).toMatchObject({ signing: { privateKeyPem: expect.stringContaining('x-0') }, encryption: { publicKeyPem: expect.stringContaining('x-0-pub') } });
+    expect(parseSlot(fakeSlot('x', 1))).toMatchObject({
+      signing: { privateKeyPem: expect.stringContaining('x-0') },
+      encryption: { publicKeyPem: expect.stringContaining('x-0-pub') },
+    });
     expect(parseSlot(fakeSlot('x', 2))?.encryption.privateKeyPem).toContain('x-1');
     expect(parseSlot(fakeSlot('x', 3))).toBeUndefined();
     expect(parseSlot('')).toBeUndefined();
-    expect(parseSlot(fakeSlot('x', 2).replace(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----\n/, ''))).toBeUndefined();
+    expect(
+      parseSlot(fakeSlot('x', 2).replace(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----\n/, '')),
+    ).toBeUndefined();
     const real = parseSlot(await newSlot(true));
     expect(real?.signing).toBe(real?.encryption);
     const key = crypto.createPrivateKey(real?.signing.privateKeyPem as string);

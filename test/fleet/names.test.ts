@@ -29,7 +29,9 @@ describe('fleet name patterns (pure)', () => {
   test('every name up to the count must be a NetBIOS name: 15 characters at most, letters, digits and -', () => {
     expect(() => checkNames(parseNamePattern('FLEET{n:05}'), 99_999)).not.toThrow();
     expect(() => checkNames(parseNamePattern('FLEETCLIENT{n:04}'), 9999)).not.toThrow();
-    expect(() => checkNames(parseNamePattern('FLEETCLIENT{n:04}'), 10_000)).toThrow(/makes 'FLEETCLIENT10000' for client 10000, which is not a NetBIOS name/);
+    expect(() => checkNames(parseNamePattern('FLEETCLIENT{n:04}'), 10_000)).toThrow(
+      /makes 'FLEETCLIENT10000' for client 10000, which is not a NetBIOS name/,
+    );
     expect(() => checkNames(parseNamePattern('LAB_{n}'), 3)).toThrow(/'LAB_1'/);
     expect(() => checkNames(parseNamePattern('-{n}'), 3)).toThrow(/'-1'/);
     expect(thrown(() => checkNames(parseNamePattern('LAB.{n}'), 1))).toMatchObject({ code: 'CCMLAB_E_BAD_OPTION' });

@@ -54,8 +54,18 @@ describe('worker pool', () => {
       },
     });
     expect(run.started).toBe(6);
-    expect(outcomes.filter(([, o]) => !o.ok).map(([i]) => i).sort()).toEqual([0, 2, 4]);
-    expect(outcomes.filter(([, o]) => o.ok).map(([i]) => i).sort()).toEqual([1, 3, 5]);
+    expect(
+      outcomes
+        .filter(([, o]) => !o.ok)
+        .map(([i]) => i)
+        .sort(),
+    ).toEqual([0, 2, 4]);
+    expect(
+      outcomes
+        .filter(([, o]) => o.ok)
+        .map(([i]) => i)
+        .sort(),
+    ).toEqual([1, 3, 5]);
   });
 
   test('a failing onResult stops the pool: nothing new starts, work in progress ends, the pool rejects with it', async () => {

@@ -27,7 +27,9 @@ function formatIn(tz: string, instant: string): { line: string; parsedIso: strin
     const g = JSON.parse(process.argv[1]);
     const line = formatCmTraceLine({ message: g.message, component: g.component, type: g.type, thread: g.thread, file: g.file, time: new Date(process.argv[2]) });
     process.stdout.write(JSON.stringify({ line, parsedIso: parseCmTrace(line).entries[0].time.toISOString() }));`;
-  const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(golden), instant], { env: { ...process.env, TZ: tz } });
+  const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(golden), instant], {
+    env: { ...process.env, TZ: tz },
+  });
   return JSON.parse(out.toString('utf8')) as { line: string; parsedIso: string };
 }
 
@@ -37,7 +39,14 @@ describe('CMTrace line layout (fixtures/cmtrace/golden-lines.json)', () => {
     expect(line).toBe(c.line);
     expect(parsedIso).toBe(c.instant);
     const [parsed] = parseCmTrace(c.line).entries;
-    expect(parsed).toMatchObject({ message: golden.message, component: 'ClientLocation', context: '', type: 1, thread: 4321, file: 'lsad.cpp:4526' });
+    expect(parsed).toMatchObject({
+      message: golden.message,
+      component: 'ClientLocation',
+      context: '',
+      type: 1,
+      thread: 4321,
+      file: 'lsad.cpp:4526',
+    });
     expect(parsed.time.toISOString()).toBe(c.instant);
   });
 
@@ -54,7 +63,14 @@ describe('CMTrace line layout (fixtures/cmtrace/golden-lines.json)', () => {
 
   test('a message with <, > and line breaks is written as is', () => {
     const message = 'first <a> line\r\nsecond "line"';
-    const line = formatCmTraceLine({ message, component: 'CCM_STS', type: 3, thread: 1, file: 'sts.cs:1', time: new Date('2026-01-01T00:00:00Z') });
+    const line = formatCmTraceLine({
+      message,
+      component: 'CCM_STS',
+      type: 3,
+      thread: 1,
+      file: 'sts.cs:1',
+      time: new Date('2026-01-01T00:00:00Z'),
+    });
     expect(line.startsWith(`<![LOG[${message}]LOG]!>`)).toBe(true);
     expect(line.endsWith('">\r\n')).toBe(true);
     expect(parseCmTrace(line).entries[0].message).toBe(message);
@@ -67,8 +83,14 @@ describe('file= attributes', () => {
   });
 
   test('otherwise module:line, the same line for the same message shape whatever its values', () => {
-    const a = sourceAttribute('regtask.cpp', '[RegTask] - Client is registered. Server assigned ClientID is GUID:AAAAAAAA-0000-0000-0000-000000000001. Approval status 1');
-    const b = sourceAttribute('regtask.cpp', '[RegTask] - Client is registered. Server assigned ClientID is GUID:BBBBBBBB-1111-1111-1111-111111111112. Approval status 1');
+    const a = sourceAttribute(
+      'regtask.cpp',
+      '[RegTask] - Client is registered. Server assigned ClientID is GUID:AAAAAAAA-0000-0000-0000-000000000001. Approval status 1',
+    );
+    const b = sourceAttribute(
+      'regtask.cpp',
+      '[RegTask] - Client is registered. Server assigned ClientID is GUID:BBBBBBBB-1111-1111-1111-111111111112. Approval status 1',
+    );
     expect(a).toMatch(/^regtask\.cpp:\d{3,5}$/);
     expect(a).toBe(b);
     expect(sourceAttribute('regtask.cpp', '[RegTask] - Executing registration task synchronously.')).not.toBe(a);

@@ -18,7 +18,12 @@ describe('CMTrace parser', () => {
   });
 
   test('multi-line records, type 0 and CRLF or LF endings', () => {
-    const text = [line('one', '10:00:00.000+00', '01-15-2026', 0), line('two\r\nlines <x>', '10:00:01.000+00', '01-15-2026', 3), line('three', '10:00:02.000+00', '1-5-2026', 2)].join('\r\n') + '\n';
+    const text =
+      [
+        line('one', '10:00:00.000+00', '01-15-2026', 0),
+        line('two\r\nlines <x>', '10:00:01.000+00', '01-15-2026', 3),
+        line('three', '10:00:02.000+00', '1-5-2026', 2),
+      ].join('\r\n') + '\n';
     const { entries, unparsed } = parseCmTrace(text);
     expect(entries.map((e) => [e.message, e.type])).toEqual([
       ['one', 0],
@@ -44,13 +49,20 @@ describe('CMTrace parser', () => {
       'first half\r\nsecond half~  $$<SMS_MP_CONTROL_MANAGER><01-15-2026 10:00:01.000+000><thread=99 (0x63)>\r\n';
     const { entries } = parseCmTrace(text);
     expect(entries).toHaveLength(2);
-    expect(entries[0]).toMatchObject({ message: 'SMS_EXECUTIVE started.', component: 'SMS_EXECUTIVE', thread: 1234, layout: 'sms' });
+    expect(entries[0]).toMatchObject({
+      message: 'SMS_EXECUTIVE started.',
+      component: 'SMS_EXECUTIVE',
+      thread: 1234,
+      layout: 'sms',
+    });
     expect(entries[0].time.toISOString()).toBe('2026-01-15T10:00:00.500Z');
     expect(entries[1].message).toBe('first half\nsecond half~');
   });
 
   test('text in neither layout is reported, not fatal', () => {
-    const { entries, unparsed } = parseCmTrace(`garbage line\r\n${line('ok', '10:00:00.000+00', '01-15-2026')}\r\n<![LOG[cut off`);
+    const { entries, unparsed } = parseCmTrace(
+      `garbage line\r\n${line('ok', '10:00:00.000+00', '01-15-2026')}\r\n<![LOG[cut off`,
+    );
     expect(entries.map((e) => e.message)).toEqual(['ok']);
     expect(unparsed).toEqual(['garbage line', '<![LOG[cut off']);
   });
@@ -118,7 +130,8 @@ describe('CMTrace parser on hostile text', () => {
   });
 
   test('attribute runs: a 3,000-letter name in each of 2,000 records, and one past the 4,096 characters read', () => {
-    const record = (name: string): string => `<![LOG[m]LOG]!><${name}="v" time="10:00:00.000+00" date="01-15-2026">\r\n`;
+    const record = (name: string): string =>
+      `<![LOG[m]LOG]!><${name}="v" time="10:00:00.000+00" date="01-15-2026">\r\n`;
     const long = timed(() => parseCmTrace(record('A'.repeat(3000)).repeat(2000)));
     expect(long.result.entries).toHaveLength(2000);
     expect(long.ms).toBeLessThan(LIMIT_MS);
@@ -134,7 +147,9 @@ describe('CMTrace parser on hostile text', () => {
   });
 
   test('100,000 short records and 100,000 short lines of other text', () => {
-    const records = timed(() => parseCmTrace(line('r', '10:00:00.000+00', '01-15-2026').concat('\r\n').repeat(100_000)));
+    const records = timed(() =>
+      parseCmTrace(line('r', '10:00:00.000+00', '01-15-2026').concat('\r\n').repeat(100_000)),
+    );
     expect(records.result.entries).toHaveLength(100_000);
     const bare = timed(() => parseCmTrace('just text\r\n'.repeat(100_000)));
     expect(bare.result.unparsed.every((b) => b.length <= MAX_MESSAGE_CHARS)).toBe(true);

@@ -4,7 +4,8 @@ import { printable } from '../../src/core/text';
 
 /** No message, whatever it holds, can end its record or start another. */
 
-const FORGED_ATTRIBUTES = '<time="00:00:00.000+00" date="01-01-2000" component="Forged" context="" type="3" thread="1" file="evil.cpp:1">';
+const FORGED_ATTRIBUTES =
+  '<time="00:00:00.000+00" date="01-01-2000" component="Forged" context="" type="3" thread="1" file="evil.cpp:1">';
 const hostile = [
   `A]LOG]!>${FORGED_ATTRIBUTES}`,
   `A]LOG]!>${FORGED_ATTRIBUTES}\r\n<![LOG[forged record`,
@@ -20,18 +21,28 @@ const hostile = [
 
 describe('CMTrace writer against log forgery', () => {
   const time = new Date('2026-11-25T10:00:00.123Z');
-  test.each(hostile.map((h) => [JSON.stringify(h).slice(0, 60), h]))('%s is one record with the writer\'s own time, type and component', (_name, message) => {
-    for (const text of [message, `Registration from ${printable(message)} refused.`]) {
-      const line = formatCmTraceLine({ message: text, component: 'MP_RegistrationManager', type: 1, thread: 7, file: 'mp.cpp:1', time });
-      const parsed = parseCmTrace(`${line}${line}`);
-      expect(parsed.entries).toHaveLength(2);
-      expect(parsed.unparsed).toEqual([]);
-      for (const entry of parsed.entries) {
-        expect(entry).toMatchObject({ component: 'MP_RegistrationManager', type: 1, thread: 7, file: 'mp.cpp:1' });
-        expect(entry.time.toISOString()).toBe(time.toISOString());
+  test.each(hostile.map((h) => [JSON.stringify(h).slice(0, 60), h]))(
+    "%s is one record with the writer's own time, type and component",
+    (_name, message) => {
+      for (const text of [message, `Registration from ${printable(message)} refused.`]) {
+        const line = formatCmTraceLine({
+          message: text,
+          component: 'MP_RegistrationManager',
+          type: 1,
+          thread: 7,
+          file: 'mp.cpp:1',
+          time,
+        });
+        const parsed = parseCmTrace(`${line}${line}`);
+        expect(parsed.entries).toHaveLength(2);
+        expect(parsed.unparsed).toEqual([]);
+        for (const entry of parsed.entries) {
+          expect(entry).toMatchObject({ component: 'MP_RegistrationManager', type: 1, thread: 7, file: 'mp.cpp:1' });
+          expect(entry.time.toISOString()).toBe(time.toISOString());
+        }
       }
-    }
-  });
+    },
+  );
 
   test('outside values are shown on one line, escaped and capped', () => {
     expect(printable('a\r\nb\u0000c\u2028')).toBe('a\\r\\nb\\x00c\\u2028');
@@ -39,7 +50,14 @@ describe('CMTrace writer against log forgery', () => {
   });
 
   test('attribute values cannot close their quote or the element', () => {
-    const line = formatCmTraceLine({ message: 'm', component: 'A" type="3', type: 1, thread: 1, file: 'f">\r\n<![LOG[x', time });
+    const line = formatCmTraceLine({
+      message: 'm',
+      component: 'A" type="3',
+      type: 1,
+      thread: 1,
+      file: 'f">\r\n<![LOG[x',
+      time,
+    });
     const parsed = parseCmTrace(line);
     expect(parsed.entries).toHaveLength(1);
     expect(parsed.entries[0].type).toBe(1);

@@ -4,7 +4,14 @@ import type { Clock } from '../../src/core/clock';
 import { CcmlabError } from '../../src/core/errors';
 import { formatCmTraceLine } from '../../src/log/cmtrace-format';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
-import { classifyLogName, collectLogFiles, LOG_SET_LIMITS, mergeRecords, mergeTimeline, tagRecords } from '../../src/log/log-set';
+import {
+  classifyLogName,
+  collectLogFiles,
+  LOG_SET_LIMITS,
+  mergeRecords,
+  mergeTimeline,
+  tagRecords,
+} from '../../src/log/log-set';
 import { CLIENT_LOG_DEFAULTS, CmLog, SITE_LOG_DEFAULTS } from '../../src/log/logger';
 import { logLabels } from '../../src/log/viewer';
 import { removeDir, tempDir } from '../support/paths';
@@ -42,7 +49,12 @@ function errorOf(work: () => unknown): CcmlabError {
 describe('log sets', () => {
   test('file names: live, history (with -N), .lo_, and not logs', () => {
     expect(classifyLogName('ClientLocation.log')).toMatchObject({ base: 'ClientLocation', kind: 'live' });
-    expect(classifyLogName('ClientLocation-20260115-100000-2.log')).toEqual({ base: 'ClientLocation', kind: 'history', stamp: '20260115-100000', sequence: 2 });
+    expect(classifyLogName('ClientLocation-20260115-100000-2.log')).toEqual({
+      base: 'ClientLocation',
+      kind: 'history',
+      stamp: '20260115-100000',
+      sequence: 2,
+    });
     expect(classifyLogName('CCM_STS.LO_')).toMatchObject({ base: 'CCM_STS', kind: 'lo_' });
     expect(classifyLogName('notes.txt')).toBeUndefined();
     expect(classifyLogName('.log')).toBeUndefined();
@@ -51,10 +63,24 @@ describe('log sets', () => {
   test('a folder is walked: each log grouped oldest first, other files skipped with a reason', async () => {
     const clock = handClock('2026-01-15T10:00:00Z');
     const clientDir = path.join(dir, 'clients', 'PC01');
-    const client = new CmLog({ dir: clientDir, name: 'ClientLocation', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 2 }, clock, source: 't' });
+    const client = new CmLog({
+      dir: clientDir,
+      name: 'ClientLocation',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 2 },
+      clock,
+      source: 't',
+    });
     for (let i = 0; i < 300; i++) client.info(`client ${i}`);
     await client.close();
-    const site = new CmLog({ dir: path.join(dir, 'site'), name: 'CCM_STS', rollover: 'lo_', settings: { ...SITE_LOG_DEFAULTS, maxSize: 10_000 }, clock, source: 't' });
+    const site = new CmLog({
+      dir: path.join(dir, 'site'),
+      name: 'CCM_STS',
+      rollover: 'lo_',
+      settings: { ...SITE_LOG_DEFAULTS, maxSize: 10_000 },
+      clock,
+      source: 't',
+    });
     for (let i = 0; i < 120; i++) site.info(`site ${i}`);
     await site.close();
     write(path.join(dir, 'site', 'notes.txt'), 'not a log');
@@ -72,8 +98,12 @@ describe('log sets', () => {
 
     // Read back, each log in its own order, oldest first.
     const { records } = mergeTimeline(sets);
-    const numbers = (prefix: string): number[] => records.filter((r) => r.message.startsWith(prefix)).map((r) => Number(r.message.split(' ')[1]));
-    for (const [prefix, total] of [['client', 300], ['site', 120]] as const) {
+    const numbers = (prefix: string): number[] =>
+      records.filter((r) => r.message.startsWith(prefix)).map((r) => Number(r.message.split(' ')[1]));
+    for (const [prefix, total] of [
+      ['client', 300],
+      ['site', 120],
+    ] as const) {
       const n = numbers(prefix);
       expect(n[n.length - 1]).toBe(total - 1);
       n.forEach((v, i) => expect(v).toBe(total - n.length + i));
@@ -81,8 +111,20 @@ describe('log sets', () => {
   });
 
   test('records merge by time; equal times keep argument order and each file keeps its own order', () => {
-    const a = write(path.join(dir, 'A.log'), [line('a1', '2026-01-15T10:00:00Z'), line('a2', '2026-01-15T10:00:02Z'), line('a3 clock set back', '2026-01-15T09:00:00Z')].join(''));
-    const b = write(path.join(dir, 'B.log'), [line('b1', '2026-01-15T10:00:00Z'), line('b2', '2026-01-15T10:00:01Z'), line('b3', '2026-01-15T10:00:02Z')].join(''));
+    const a = write(
+      path.join(dir, 'A.log'),
+      [
+        line('a1', '2026-01-15T10:00:00Z'),
+        line('a2', '2026-01-15T10:00:02Z'),
+        line('a3 clock set back', '2026-01-15T09:00:00Z'),
+      ].join(''),
+    );
+    const b = write(
+      path.join(dir, 'B.log'),
+      [line('b1', '2026-01-15T10:00:00Z'), line('b2', '2026-01-15T10:00:01Z'), line('b3', '2026-01-15T10:00:02Z')].join(
+        '',
+      ),
+    );
     const forward = mergeTimeline(collectLogFiles([a, b]).sets).records.map((r) => r.message);
     expect(forward).toEqual(['a1', 'b1', 'b2', 'a2', 'a3 clock set back', 'b3']);
     const backward = mergeTimeline(collectLogFiles([b, a]).sets).records.map((r) => r.message);
@@ -90,20 +132,39 @@ describe('log sets', () => {
   });
 
   test('a record whose time cannot be read keeps its place after the one before it in its file', () => {
-    const bad = '<![LOG[no time]LOG]!><time="soon" date="someday" component="Test" context="" type="1" thread="1" file="">\r\n';
-    const a = write(path.join(dir, 'A.log'), [line('a1', '2026-01-15T10:00:00Z'), bad, line('a2', '2026-01-15T10:00:05Z')].join(''));
-    const b = write(path.join(dir, 'B.log'), [line('b1', '2026-01-15T10:00:01Z'), line('b2', '2026-01-15T10:00:06Z')].join(''));
+    const bad =
+      '<![LOG[no time]LOG]!><time="soon" date="someday" component="Test" context="" type="1" thread="1" file="">\r\n';
+    const a = write(
+      path.join(dir, 'A.log'),
+      [line('a1', '2026-01-15T10:00:00Z'), bad, line('a2', '2026-01-15T10:00:05Z')].join(''),
+    );
+    const b = write(
+      path.join(dir, 'B.log'),
+      [line('b1', '2026-01-15T10:00:01Z'), line('b2', '2026-01-15T10:00:06Z')].join(''),
+    );
     const { records, unparsed } = mergeTimeline(collectLogFiles([a, b]).sets);
     expect(unparsed).toBe(0);
     expect(records.map((r) => r.message)).toEqual(['a1', 'no time', 'b1', 'a2', 'b2']);
-    expect(records[1]).toMatchObject({ localTime: 'soon', localDate: 'someday', at: new Date('2026-01-15T10:00:00Z').getTime() });
+    expect(records[1]).toMatchObject({
+      localTime: 'soon',
+      localDate: 'someday',
+      at: new Date('2026-01-15T10:00:00Z').getTime(),
+    });
     expect(Number.isNaN(records[1].time.getTime())).toBe(true);
     expect(tagRecords(parseCmTrace(bad).entries, 'x.log', -Infinity)[0].at).toBe(-Infinity);
   });
 
   test('mergeRecords with many lists is one ordered list', () => {
     const lists = Array.from({ length: 50 }, (_, l) =>
-      tagRecords(parseCmTrace(Array.from({ length: 20 }, (_, i) => line(`${l}:${i}`, new Date(Date.UTC(2026, 0, 15, 10, 0, (i * 7 + l) % 60)).toISOString())).join('')).entries, `${l}.log`, -Infinity),
+      tagRecords(
+        parseCmTrace(
+          Array.from({ length: 20 }, (_, i) =>
+            line(`${l}:${i}`, new Date(Date.UTC(2026, 0, 15, 10, 0, (i * 7 + l) % 60)).toISOString()),
+          ).join(''),
+        ).entries,
+        `${l}.log`,
+        -Infinity,
+      ),
     );
     const merged = mergeRecords(lists);
     expect(merged).toHaveLength(1000);
@@ -136,13 +197,23 @@ describe('log sets', () => {
   });
 
   test('labels: base names, and enough of the folders where base names meet', () => {
-    expect(logLabels(['logs/clients/PC01/ccmsetup.log', 'logs/clients/PC02/ccmsetup.log', 'logs/site/CCM_STS.log', 'logs/site/SMS_CLOUD_PROXYCONNECTOR.lo_'])).toEqual([
+    expect(
+      logLabels([
+        'logs/clients/PC01/ccmsetup.log',
+        'logs/clients/PC02/ccmsetup.log',
+        'logs/site/CCM_STS.log',
+        'logs/site/SMS_CLOUD_PROXYCONNECTOR.lo_',
+      ]),
+    ).toEqual([
       'PC01/ccmsetup'.padEnd(24),
       'PC02/ccmsetup'.padEnd(24),
       'CCM_STS'.padEnd(24),
       'SMS_CLOUD_PROXYCONNECTOR',
     ]);
-    expect(logLabels(['a/x/PC01/ccmsetup.log', 'b/x/PC01/ccmsetup.log']).map((l) => l.trim())).toEqual(['a/x/PC01/ccmsetup', 'b/x/PC01/ccmsetup']);
+    expect(logLabels(['a/x/PC01/ccmsetup.log', 'b/x/PC01/ccmsetup.log']).map((l) => l.trim())).toEqual([
+      'a/x/PC01/ccmsetup',
+      'b/x/PC01/ccmsetup',
+    ]);
     expect(logLabels(['C:\\Windows\\CCM\\Logs\\ClientLocation.log'])).toEqual(['ClientLocation']);
   });
 });

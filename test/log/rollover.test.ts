@@ -18,7 +18,8 @@ afterEach(() => removeDir(dir));
 function sequenceOf(live: string): number[] {
   const numbers: number[] = [];
   for (const file of logSetPaths(live)) {
-    for (const entry of parseCmTrace(decodeText(fs.readFileSync(file))).entries) numbers.push(Number(/^line (\d+)$/.exec(entry.message)?.[1]));
+    for (const entry of parseCmTrace(decodeText(fs.readFileSync(file))).entries)
+      numbers.push(Number(/^line (\d+)$/.exec(entry.message)?.[1]));
   }
   return numbers;
 }
@@ -33,7 +34,14 @@ const frozen: Clock = clockStartingAt(new Date('2026-01-15T10:00:00Z'), () => 0)
 
 describe('rollover', () => {
   test('100,000 lines, client log, CCMLOGMAXSIZE=100000, history 2: an unbroken tail, nothing repeated', async () => {
-    const log = new CmLog({ dir, name: 'ClientLocation', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 100_000, maxHistory: 2 }, clock: frozen, source: 't' });
+    const log = new CmLog({
+      dir,
+      name: 'ClientLocation',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 100_000, maxHistory: 2 },
+      clock: frozen,
+      source: 't',
+    });
     const total = 100_000;
     for (let i = 0; i < total; i++) log.info(`line ${i}`);
     await log.close();
@@ -48,7 +56,14 @@ describe('rollover', () => {
   });
 
   test('100,000 lines, site log: X.lo_ plus X.log hold an unbroken tail', async () => {
-    const log = new CmLog({ dir, name: 'MP_RegistrationManager', rollover: 'lo_', settings: { ...SITE_LOG_DEFAULTS, maxSize: 100_000 }, clock: frozen, source: 't' });
+    const log = new CmLog({
+      dir,
+      name: 'MP_RegistrationManager',
+      rollover: 'lo_',
+      settings: { ...SITE_LOG_DEFAULTS, maxSize: 100_000 },
+      clock: frozen,
+      source: 't',
+    });
     const total = 100_000;
     for (let i = 0; i < total; i++) log.info(`line ${i}`);
     await log.close();
@@ -62,7 +77,14 @@ describe('rollover', () => {
   });
 
   test('CCMLOGMAXHISTORY=0 keeps no history', async () => {
-    const log = new CmLog({ dir, name: 'X', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 0 }, clock: frozen, source: 't' });
+    const log = new CmLog({
+      dir,
+      name: 'X',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 0 },
+      clock: frozen,
+      source: 't',
+    });
     for (let i = 0; i < 2000; i++) log.info(`line ${i}`);
     await log.close();
     expect(listFiles(dir)).toEqual(['X.log']);
@@ -72,7 +94,14 @@ describe('rollover', () => {
   test('history files are named by the time of rollover, later seconds without suffix', async () => {
     let now = Date.parse('2026-01-15T10:00:00Z');
     const stepping: Clock = { now: () => new Date((now += 1000)), offsetMs: 0 };
-    const log = new CmLog({ dir, name: 'CcmMessaging', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 5 }, clock: stepping, source: 't' });
+    const log = new CmLog({
+      dir,
+      name: 'CcmMessaging',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, maxSize: 10_000, maxHistory: 5 },
+      clock: stepping,
+      source: 't',
+    });
     for (let i = 0; i < 200; i++) log.info(`line ${i} ${'x'.repeat(100)}`.replace(/ x+$/, ''));
     await log.close();
     const names = listHistoryFiles(dir, 'CcmMessaging').map((h) => path.basename(h.path));
@@ -82,29 +111,61 @@ describe('rollover', () => {
   });
 
   test('CCMLOGLEVEL filters and CCMENABLELOGGING=FALSE writes nothing', async () => {
-    const quiet = new CmLog({ dir, name: 'Errors', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, level: 3 }, clock: frozen, source: 't' });
+    const quiet = new CmLog({
+      dir,
+      name: 'Errors',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, level: 3 },
+      clock: frozen,
+      source: 't',
+    });
     quiet.verbose('v');
     quiet.info('i');
     quiet.warn('w');
     quiet.error('e');
-    const off = new CmLog({ dir, name: 'Off', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, enabled: false }, clock: frozen, source: 't' });
+    const off = new CmLog({
+      dir,
+      name: 'Off',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, enabled: false },
+      clock: frozen,
+      source: 't',
+    });
     off.error('never');
-    const verbose = new CmLog({ dir, name: 'Verbose', rollover: 'history', settings: { ...CLIENT_LOG_DEFAULTS, level: 0 }, clock: frozen, source: 't' });
+    const verbose = new CmLog({
+      dir,
+      name: 'Verbose',
+      rollover: 'history',
+      settings: { ...CLIENT_LOG_DEFAULTS, level: 0 },
+      clock: frozen,
+      source: 't',
+    });
     verbose.verbose('v');
     verbose.debug('d');
     await Promise.all([quiet.close(), off.close(), verbose.close()]);
     expect(listFiles(dir)).toEqual(['Errors.log', 'Verbose.log']);
     const errors = parseCmTrace(fs.readFileSync(path.join(dir, 'Errors.log'), 'utf8')).entries;
     expect(errors.map((e) => [e.message, e.type])).toEqual([['e', 3]]);
-    expect(parseCmTrace(fs.readFileSync(path.join(dir, 'Verbose.log'), 'utf8')).entries.map((e) => e.message)).toEqual(['v']);
+    expect(parseCmTrace(fs.readFileSync(path.join(dir, 'Verbose.log'), 'utf8')).entries.map((e) => e.message)).toEqual([
+      'v',
+    ]);
   });
 
   test('the file is UTF-8 without BOM with CRLF line ends', async () => {
-    const log = new CmLog({ dir, name: 'Enc', rollover: 'history', settings: CLIENT_LOG_DEFAULTS, clock: frozen, source: 'x.cpp:1' });
+    const log = new CmLog({
+      dir,
+      name: 'Enc',
+      rollover: 'history',
+      settings: CLIENT_LOG_DEFAULTS,
+      clock: frozen,
+      source: 'x.cpp:1',
+    });
     log.warn('Å');
     await log.close();
     const bytes = fs.readFileSync(path.join(dir, 'Enc.log'));
     expect(bytes[0]).toBe('<'.charCodeAt(0));
-    expect(bytes.toString('utf8')).toMatch(/<!\[LOG\[Å\]LOG\]!><time="\d\d:\d\d:\d\d\.\d{3}[+-]\d+" date="\d\d-\d\d-\d{4}" component="Enc" context="" type="2" thread="\d+" file="x.cpp:1">\r\n$/);
+    expect(bytes.toString('utf8')).toMatch(
+      /<!\[LOG\[Å\]LOG\]!><time="\d\d:\d\d:\d\d\.\d{3}[+-]\d+" date="\d\d-\d\d-\d{4}" component="Enc" context="" type="2" thread="\d+" file="x.cpp:1">\r\n$/,
+    );
   });
 });

@@ -14,7 +14,14 @@ describe('--grep', () => {
   });
 
   test('a pattern RE2 cannot take is a usage error naming the option, control characters escaped', () => {
-    expect(() => compileGrep('(?<=a)b')).toThrow(expect.objectContaining({ code: 'CCMLAB_E_BAD_OPTION', message: expect.stringMatching(/^--grep '\(\?<=a\)b' is not a valid RE2 regular expression/) }));
-    expect(() => compileGrep('(\n')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^--grep '\(\\n'/) }));
+    expect(() => compileGrep('(?<=a)b')).toThrow(
+      expect.objectContaining({
+        code: 'CCMLAB_E_BAD_OPTION',
+        message: expect.stringMatching(/^--grep '\(\?<=a\)b' is not a valid RE2 regular expression/),
+      }),
+    );
+    expect(() => compileGrep('(\n')).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/^--grep '\(\\n'/) }),
+    );
   });
 });

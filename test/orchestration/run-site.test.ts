@@ -17,7 +17,16 @@ let siteDir: string;
 beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'lab', 'site');
-  await initSite({ dir: siteDir, siteCode: 'ABC', mpName: 'mp01.contoso.com', cmgName: 'CONTOSO.CLOUDAPP.NET', roleId: '72186325152220500', passive: false, force: false, clock: systemClock });
+  await initSite({
+    dir: siteDir,
+    siteCode: 'ABC',
+    mpName: 'mp01.contoso.com',
+    cmgName: 'CONTOSO.CLOUDAPP.NET',
+    roleId: '72186325152220500',
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
 });
 afterAll(() => removeDir(work));
 
@@ -62,7 +71,7 @@ test('a site outside every lab publishes no names', async () => {
   expect(fs.existsSync(hosts)).toBe(false);
 });
 
-test("a lab whose names cannot be read refuses the start before the site is claimed or its clock made", async () => {
+test('a lab whose names cannot be read refuses the start before the site is claimed or its clock made', async () => {
   const lab = labAt(path.join(work, 'bad-lab'));
   fs.mkdirSync(lab.root, { recursive: true });
   fs.writeFileSync(path.join(lab.root, 'hosts.json'), 'not json');
@@ -74,7 +83,9 @@ test("a lab whose names cannot be read refuses the start before the site is clai
 
 test('a missing site is refused before its clock is made', async () => {
   const clock = jest.fn(() => systemClock);
-  await expect(runSite(options({ siteDir: path.join(work, 'nowhere'), clock }))).rejects.toMatchObject({ code: 'CCMLAB_E_SITE_NOT_FOUND' });
+  await expect(runSite(options({ siteDir: path.join(work, 'nowhere'), clock }))).rejects.toMatchObject({
+    code: 'CCMLAB_E_SITE_NOT_FOUND',
+  });
   expect(clock).not.toHaveBeenCalled();
 });
 

@@ -9,7 +9,12 @@ const now = Date.now();
 const validity = { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000) };
 
 test('self-signed and issued certificates verify with node:crypto and forge, and keep what was asked', async () => {
-  const root = await issueCertificate({ commonName: 'SMS Issuing', ...validity, isCa: true, keyUsage: { keyCertSign: true, cRLSign: true } });
+  const root = await issueCertificate({
+    commonName: 'SMS Issuing',
+    ...validity,
+    isCa: true,
+    keyUsage: { keyCertSign: true, cRLSign: true },
+  });
   const rootX509 = new crypto.X509Certificate(root.certificatePem);
   expect(rootX509.verify(rootX509.publicKey)).toBe(true);
   expect(rootX509.ca).toBe(true);
@@ -31,14 +36,22 @@ test('self-signed and issued certificates verify with node:crypto and forge, and
   expect(crlDistributionPoints(x509.raw)).toEqual(['http://mp01.lab.test/CRL/sms-issuing.crl']);
   expect(x509.publicKey.export({ type: 'spki', format: 'pem' })).toBe(server.publicKeyPem);
   expect(x509.validFrom).toBe(rootX509.validFrom);
-  expect(forge.pki.certificateFromPem(root.certificatePem).verify(forge.pki.certificateFromPem(server.certificatePem))).toBe(true);
+  expect(
+    forge.pki.certificateFromPem(root.certificatePem).verify(forge.pki.certificateFromPem(server.certificatePem)),
+  ).toBe(true);
 });
 
 test('a PEM private key is parsed once while it is in use, and a certificate decodes to the DER that parsing gives', async () => {
   const issued = await issueCertificate({ commonName: 'SMS', ...validity });
   expect(privateKeyOf(issued.privateKeyPem)).toBe(privateKeyOf(issued.privateKeyPem));
   expect(privateKeyOf(issued.privateKeyPem).asymmetricKeyType).toBe('rsa');
-  expect(certificateDer(issued.certificatePem).equals(new crypto.X509Certificate(issued.certificatePem).raw)).toBe(true);
-  expect(certificateDer(issued.certificatePem.replace(/\n/g, '\r\n')).equals(new crypto.X509Certificate(issued.certificatePem).raw)).toBe(true);
+  expect(certificateDer(issued.certificatePem).equals(new crypto.X509Certificate(issued.certificatePem).raw)).toBe(
+    true,
+  );
+  expect(
+    certificateDer(issued.certificatePem.replace(/\n/g, '\r\n')).equals(
+      new crypto.X509Certificate(issued.certificatePem).raw,
+    ),
+  ).toBe(true);
   expect(() => certificateDer('not a certificate')).toThrow();
 });

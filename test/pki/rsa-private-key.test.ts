@@ -29,7 +29,8 @@ test('other keys and encrypted keys are not read (undefined), and privateKeyOf s
 });
 
 test('truncated, extended or damaged DER gives undefined, never a throw or a read past the end', () => {
-  for (let length = 0; length < der.length; length += 7) expect(rsaJwkFromPkcs8(der.subarray(0, length))).toBeUndefined();
+  for (let length = 0; length < der.length; length += 7)
+    expect(rsaJwkFromPkcs8(der.subarray(0, length))).toBeUndefined();
   expect(rsaJwkFromPkcs8(Buffer.concat([der, Buffer.from([0])]))).toBeUndefined();
   // Damage in any header byte (tags and lengths) before the modulus.
   for (let offset = 0; offset < 40; offset += 1) {

@@ -1,14 +1,12 @@
 import { parseStrictJson } from '../../src/protocol/strict-json';
 
 describe('strict JSON for tokens', () => {
-  test.each([
-    ['{"a":1,"b":[true,false,null,"x",-1.5e3],"c":{"d":"\\u00e9"}}'],
-    ['  {}  '],
-    ['[]'],
-    ['"text"'],
-  ])('reads what JSON.parse reads: %s', (text) => {
-    expect(parseStrictJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
-  });
+  test.each([['{"a":1,"b":[true,false,null,"x",-1.5e3],"c":{"d":"\\u00e9"}}'], ['  {}  '], ['[]'], ['"text"']])(
+    'reads what JSON.parse reads: %s',
+    (text) => {
+      expect(parseStrictJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
+    },
+  );
 
   test.each([
     ['{"Type":"a","Type":"b"}', /duplicate key "Type"/],

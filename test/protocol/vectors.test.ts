@@ -8,7 +8,10 @@ import { fixture } from '../support/paths';
 
 /** Vectors made by an encoder written independently of ccmlab (fixtures/vectors/README.md). */
 const dir = fixture('vectors');
-const expected = JSON.parse(fs.readFileSync(path.join(dir, 'vectors.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+const expected = JSON.parse(fs.readFileSync(path.join(dir, 'vectors.json'), 'utf8')) as Record<
+  string,
+  Record<string, unknown>
+>;
 const read = (name: string) => fs.readFileSync(path.join(dir, name));
 
 function decodeRequest(name: string) {
@@ -36,7 +39,9 @@ describe('independent test vectors', () => {
       hashAlgorithm: '1.2.840.113549.1.1.11',
     });
     expect(crypto.createHash('sha256').update(request.signedBytes).digest('hex')).toBe(want.signedBytesSha256);
-    expect(crypto.createHash('sha1').update(request.signingCertificateDer).digest('hex').toUpperCase()).toBe(want.signingCertSha1);
+    expect(crypto.createHash('sha1').update(request.signingCertificateDer).digest('hex').toUpperCase()).toBe(
+      want.signingCertSha1,
+    );
     const key = new crypto.X509Certificate(request.signingCertificateDer).publicKey;
     expect(verifyBytes(request.signedBytes, request.signatureHex, key)).toBe(want.signatureValid);
   });

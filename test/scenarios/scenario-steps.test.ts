@@ -4,7 +4,9 @@ import { keptValue, parseScenarioSteps, splitCommandLine, substitute } from '../
 import { CATALOGUE } from '../support/paths';
 
 test('every scenario folder has steps that parse', () => {
-  const names = fs.readdirSync(path.join(CATALOGUE, 'scenarios')).filter((n) => fs.statSync(path.join(CATALOGUE, 'scenarios', n)).isDirectory());
+  const names = fs
+    .readdirSync(path.join(CATALOGUE, 'scenarios'))
+    .filter((n) => fs.statSync(path.join(CATALOGUE, 'scenarios', n)).isDirectory());
   expect(names.length).toBeGreaterThanOrEqual(18);
   for (const name of names) {
     const file = path.join(CATALOGUE, 'scenarios', name, 'steps.json');
@@ -22,17 +24,30 @@ test('a step must run one of ccmlab’s programs, with an exit code 0-255 and we
     { steps: [] },
     [],
   ];
-  for (const json of bad) expect(() => parseScenarioSteps(json, 'steps.json')).toThrow(/steps\.json: .*fix the scenario's steps\.json/);
-  expect(parseScenarioSteps({ steps: [{ run: 'ccmsetup /?', exit: 0, keep: { T: { json: 'a.b' } } }] }, 'f').steps[0]).toEqual({ run: 'ccmsetup /?', exit: 0, keep: { T: { json: 'a.b' } }, say: undefined });
+  for (const json of bad)
+    expect(() => parseScenarioSteps(json, 'steps.json')).toThrow(/steps\.json: .*fix the scenario's steps\.json/);
+  expect(
+    parseScenarioSteps({ steps: [{ run: 'ccmsetup /?', exit: 0, keep: { T: { json: 'a.b' } } }] }, 'f').steps[0],
+  ).toEqual({ run: 'ccmsetup /?', exit: 0, keep: { T: { json: 'a.b' } }, say: undefined });
 });
 
 test('variables are substituted, and one used before it is kept is an error, not an empty string', () => {
-  expect(substitute('/regtoken:$TOKEN --netbios $NAME', { TOKEN: 'eyJ.x.y', NAME: 'PC01' }, 'f')).toBe('/regtoken:eyJ.x.y --netbios PC01');
+  expect(substitute('/regtoken:$TOKEN --netbios $NAME', { TOKEN: 'eyJ.x.y', NAME: 'PC01' }, 'f')).toBe(
+    '/regtoken:eyJ.x.y --netbios PC01',
+  );
   expect(() => substitute('/regtoken:$TOKEN', {}, 'f')).toThrow(/'\$TOKEN' is used before a step keeps it/);
 });
 
 test('command lines split on spaces, double quotes keeping a value whole', () => {
-  expect(splitCommandLine('ccmlab site init  --site-code ABC "--mp-name" "a b"')).toEqual(['ccmlab', 'site', 'init', '--site-code', 'ABC', '--mp-name', 'a b']);
+  expect(splitCommandLine('ccmlab site init  --site-code ABC "--mp-name" "a b"')).toEqual([
+    'ccmlab',
+    'site',
+    'init',
+    '--site-code',
+    'ABC',
+    '--mp-name',
+    'a b',
+  ]);
 });
 
 test('kept values: a line of stdout, or a field of its JSON', () => {

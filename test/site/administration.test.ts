@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { systemClock } from '../../src/core/clock';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { closeAllLogs } from '../../src/log/open-logs';
-import { changeSetting, changeTokenBlock, renewCertificate, revokeCertificate, siteSetting, tokenRows, type SiteAdmin } from '../../src/site/administration';
+import {
+  changeSetting,
+  changeTokenBlock,
+  renewCertificate,
+  revokeCertificate,
+  siteSetting,
+  tokenRows,
+  type SiteAdmin,
+} from '../../src/site/administration';
 import { initSite } from '../../src/site/site-dir';
 import { newBulkToken } from '../support/test-site';
 import { removeDir, tempDir } from '../support/paths';
@@ -15,7 +23,16 @@ let admin: SiteAdmin;
 beforeAll(async () => {
   work = tempDir();
   admin = { siteDir: path.join(work, 'site'), logDir: path.join(work, 'logs'), clock: systemClock };
-  await initSite({ dir: admin.siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: '72057594037927941', passive: false, force: false, clock: systemClock });
+  await initSite({
+    dir: admin.siteDir,
+    siteCode: 'LAB',
+    mpName: 'mp01.lab.test',
+    cmgName: 'cmg.lab.test',
+    roleId: '72057594037927941',
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
 });
 afterAll(async () => {
   await closeAllLogs();
@@ -30,12 +47,27 @@ const providerLines = (): string[] => {
 test('blocking a token is said once in SMSProv.log; blocking it again changes nothing and says so; an unknown GUID says nothing', () => {
   const { guid } = newBulkToken(admin.siteDir);
   const before = providerLines().length;
-  expect(changeTokenBlock(admin, guid, true)).toMatchObject({ changed: true, message: `Bulk registration token ${guid} is now blocked.` });
-  expect(changeTokenBlock(admin, guid, true)).toMatchObject({ changed: false, message: `Bulk registration token ${guid} was already blocked; nothing changed.` });
-  expect(() => changeTokenBlock(admin, '00000000-0000-0000-0000-000000000000', true)).toThrow(expect.objectContaining({ code: 'CCMLAB_E_TOKEN_NOT_FOUND' }));
-  expect(providerLines().slice(before)).toEqual([`Bulk registration token ${guid} is now blocked.`, `Bulk registration token ${guid} was already blocked; nothing changed.`]);
+  expect(changeTokenBlock(admin, guid, true)).toMatchObject({
+    changed: true,
+    message: `Bulk registration token ${guid} is now blocked.`,
+  });
+  expect(changeTokenBlock(admin, guid, true)).toMatchObject({
+    changed: false,
+    message: `Bulk registration token ${guid} was already blocked; nothing changed.`,
+  });
+  expect(() => changeTokenBlock(admin, '00000000-0000-0000-0000-000000000000', true)).toThrow(
+    expect.objectContaining({ code: 'CCMLAB_E_TOKEN_NOT_FOUND' }),
+  );
+  expect(providerLines().slice(before)).toEqual([
+    `Bulk registration token ${guid} is now blocked.`,
+    `Bulk registration token ${guid} was already blocked; nothing changed.`,
+  ]);
   expect(tokenRows(admin, false).find((row) => row.guid === guid)).toMatchObject({ status: 'Blocked' });
-  expect(tokenRows(admin, true).filter((row) => row.guid === null).map((row) => row.type)).toContain('SMS Token Signing Certificate');
+  expect(
+    tokenRows(admin, true)
+      .filter((row) => row.guid === null)
+      .map((row) => row.type),
+  ).toContain('SMS Token Signing Certificate');
 });
 
 test('a renewal and a revocation are each said once in SMSProv.log', async () => {
@@ -46,13 +78,20 @@ test('a renewal and a revocation are each said once in SMSProv.log', async () =>
     `SMS Token Signing Certificate renewed: ${renewed.previous} replaced by ${renewed.current}. Tokens signed by the old certificate are no longer accepted.`,
     revoked.message,
   ]);
-  expect(revoked.message).toBe(`CMG server certificate ${revoked.serial} is revoked: it is on the CRL the MP publishes.`);
+  expect(revoked.message).toBe(
+    `CMG server certificate ${revoked.serial} is revoked: it is on the CRL the MP publishes.`,
+  );
 });
 
 test('settings are read and changed by name; an unknown name changes nothing', () => {
   const { key, value } = siteSetting(admin.siteDir, 'listener.maxConnections');
   expect(key).toBe('listener.maxConnections');
-  expect(changeSetting(admin.siteDir, 'listener.maxConnections', String(Number(value) + 1))).toEqual({ key, value: Number(value) + 1 });
-  expect(() => changeSetting(admin.siteDir, 'nope', '1')).toThrow(expect.objectContaining({ code: 'CCMLAB_E_BAD_OPTION' }));
+  expect(changeSetting(admin.siteDir, 'listener.maxConnections', String(Number(value) + 1))).toEqual({
+    key,
+    value: Number(value) + 1,
+  });
+  expect(() => changeSetting(admin.siteDir, 'nope', '1')).toThrow(
+    expect.objectContaining({ code: 'CCMLAB_E_BAD_OPTION' }),
+  );
   expect(siteSetting(admin.siteDir, 'listener.maxConnections').value).toBe(Number(value) + 1);
 });

@@ -5,7 +5,11 @@ import { keyIdOf } from '../../src/site/clients';
 
 /** What the site keeps of clients' certificates, and the key id it records for them. */
 
-const spkiKeyId = (key: crypto.KeyObject) => crypto.createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+const spkiKeyId = (key: crypto.KeyObject) =>
+  crypto
+    .createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
 test("a key's id is SHA-256 of its SPKI DER as OpenSSL encodes it, for RSA keys of any size and exponent and for other keys", () => {
   const keys = [
@@ -19,7 +23,11 @@ test("a key's id is SHA-256 of its SPKI DER as OpenSSL encodes it, for RSA keys 
 });
 
 test('a certificate is parsed once; what is kept is what parsing it gives; bytes that are not a certificate throw and are not kept', async () => {
-  const issued = await issueCertificate({ commonName: 'FLEET00001', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+  const issued = await issueCertificate({
+    commonName: 'FLEET00001',
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+  });
   const der = new crypto.X509Certificate(issued.certificatePem).raw;
   const certificates = new ClientCertificates();
   const parsed = certificates.parse(der);

@@ -4,15 +4,24 @@ const limits: ListenerLimits = { headerTimeoutS: 30, requestTimeoutS: 60, idleTi
 
 describe('decideTimer', () => {
   test('reading a head: what is left of the header timeout', () => {
-    expect(decideTimer({ phase: 'head', elapsedMs: 10_000, pending: 0 }, limits)).toEqual({ delayMs: 20_000, reason: 'headers not complete within 30 s (header timeout)' });
+    expect(decideTimer({ phase: 'head', elapsedMs: 10_000, pending: 0 }, limits)).toEqual({
+      delayMs: 20_000,
+      reason: 'headers not complete within 30 s (header timeout)',
+    });
   });
 
   test('reading a head with a request timeout shorter than the header timeout: the request timeout', () => {
-    expect(decideTimer({ phase: 'head', elapsedMs: 0, pending: 0 }, { ...limits, requestTimeoutS: 5 })).toEqual({ delayMs: 5_000, reason: 'request not complete within 5 s (request timeout)' });
+    expect(decideTimer({ phase: 'head', elapsedMs: 0, pending: 0 }, { ...limits, requestTimeoutS: 5 })).toEqual({
+      delayMs: 5_000,
+      reason: 'request not complete within 5 s (request timeout)',
+    });
   });
 
   test('reading a body: what is left of the request timeout, counted from the head', () => {
-    expect(decideTimer({ phase: 'body', elapsedMs: 45_000, pending: 1 }, limits)).toEqual({ delayMs: 15_000, reason: 'request not complete within 60 s (request timeout)' });
+    expect(decideTimer({ phase: 'body', elapsedMs: 45_000, pending: 1 }, limits)).toEqual({
+      delayMs: 15_000,
+      reason: 'request not complete within 60 s (request timeout)',
+    });
   });
 
   test('a deadline already past fires at once', () => {
@@ -20,11 +29,20 @@ describe('decideTimer', () => {
   });
 
   test('a TLS handshake: the header timeout', () => {
-    expect(decideTimer({ phase: 'handshake', elapsedMs: 0, pending: 0 }, limits)).toEqual({ delayMs: 30_000, reason: 'TLS handshake not complete within 30 s (header timeout)' });
+    expect(decideTimer({ phase: 'handshake', elapsedMs: 0, pending: 0 }, limits)).toEqual({
+      delayMs: 30_000,
+      reason: 'TLS handshake not complete within 30 s (header timeout)',
+    });
   });
 
   test('between requests: the idle timeout, whether or not a response is still due', () => {
-    expect(decideTimer({ phase: 'between', elapsedMs: 500_000, pending: 0 }, limits)).toEqual({ delayMs: 120_000, reason: 'no request within 120 s (idle timeout)' });
-    expect(decideTimer({ phase: 'between', elapsedMs: 0, pending: 2 }, limits)).toEqual({ delayMs: 120_000, reason: 'response not finished within 120 s (idle timeout)' });
+    expect(decideTimer({ phase: 'between', elapsedMs: 500_000, pending: 0 }, limits)).toEqual({
+      delayMs: 120_000,
+      reason: 'no request within 120 s (idle timeout)',
+    });
+    expect(decideTimer({ phase: 'between', elapsedMs: 0, pending: 2 }, limits)).toEqual({
+      delayMs: 120_000,
+      reason: 'response not finished within 120 s (idle timeout)',
+    });
   });
 });

@@ -15,15 +15,25 @@ describe('the connection point chooses a client certificate only for an MP witho
   });
 
   test('HTTPS-only MP, no client authentication certificate: three from the root, none for client auth', () => {
-    expect(selectClientCertificate(settings({ 'mp.enhancedHttp': false }), siteStore)).toEqual({ withRootCa: 3, withClientAuth: 0 });
+    expect(selectClientCertificate(settings({ 'mp.enhancedHttp': false }), siteStore)).toEqual({
+      withRootCa: 3,
+      withClientAuth: 0,
+    });
   });
 
   test("HTTPS-only MP with the connection point's client authentication certificate: one to use", () => {
-    expect(selectClientCertificate(settings({ 'mp.enhancedHttp': false, 'connector.clientAuthCertificate': true }), siteStore)).toEqual({ withRootCa: 4, withClientAuth: 1 });
+    expect(
+      selectClientCertificate(
+        settings({ 'mp.enhancedHttp': false, 'connector.clientAuthCertificate': true }),
+        siteStore,
+      ),
+    ).toEqual({ withRootCa: 4, withClientAuth: 1 });
   });
 
   test('a store certificate that allows client authentication counts too', () => {
-    expect(selectClientCertificate(settings({ 'mp.enhancedHttp': false }), () => [[SERVER_AUTH, CLIENT_AUTH]])).toEqual({ withRootCa: 1, withClientAuth: 1 });
+    expect(selectClientCertificate(settings({ 'mp.enhancedHttp': false }), () => [[SERVER_AUTH, CLIENT_AUTH]])).toEqual(
+      { withRootCa: 1, withClientAuth: 1 },
+    );
   });
 });
 
@@ -39,9 +49,18 @@ describe('SMS_CLOUD_PROXYCONNECTOR.log lines (KB-CMG)', () => {
   });
 
   test('the response line; a value from the wire cannot break the line', () => {
-    expect(receivedResponseLine('https://InternalMP.contoso.com/SMS_MP/.sms_aut?SITESIGNCERT', id, 403, 'CMGConnector_Clientcertificaterequired')).toBe(
+    expect(
+      receivedResponseLine(
+        'https://InternalMP.contoso.com/SMS_MP/.sms_aut?SITESIGNCERT',
+        id,
+        403,
+        'CMGConnector_Clientcertificaterequired',
+      ),
+    ).toBe(
       `Received response https://InternalMP.contoso.com/SMS_MP/.sms_aut?SITESIGNCERT for message ${id}: HTTP/1.1 403 CMGConnector_Clientcertificaterequired`,
     );
-    expect(receivedResponseLine('https://mp/x?a\r\nb', id, 200, 'OK')).toBe(`Received response https://mp/x?a\\r\\nb for message ${id}: HTTP/1.1 200 OK`);
+    expect(receivedResponseLine('https://mp/x?a\r\nb', id, 200, 'OK')).toBe(
+      `Received response https://mp/x?a\\r\\nb for message ${id}: HTTP/1.1 200 OK`,
+    );
   });
 });

@@ -5,7 +5,11 @@ const DROP = 'x-ccmlab-original-method';
 describe('parseHead', () => {
   test('drops the original-method header in any case and keeps the rest as sent', () => {
     const parsed = parseHead('GET / HTTP/1.1\r\nHost: mp\r\nX-CCMLAB-Original-Method: CCM_POST\r\nAccept: */*', DROP);
-    expect(parsed).toEqual({ requestLine: 'GET / HTTP/1.1', headers: ['Host: mp', 'Accept: */*'], framing: { kind: 'none' } });
+    expect(parsed).toEqual({
+      requestLine: 'GET / HTTP/1.1',
+      headers: ['Host: mp', 'Accept: */*'],
+      framing: { kind: 'none' },
+    });
   });
 
   test.each([
@@ -33,7 +37,10 @@ describe('parseHead', () => {
   });
 
   test('a bare LF in the request line is refused', () => {
-    expect(parseHead('GET / HTTP/1.1\nHost: mp', DROP)).toEqual({ status: 400, reason: 'bare CR or LF in the request line' });
+    expect(parseHead('GET / HTTP/1.1\nHost: mp', DROP)).toEqual({
+      status: 400,
+      reason: 'bare CR or LF in the request line',
+    });
   });
 
   test('framingOf: no framing headers, no body', () => {
@@ -75,7 +82,10 @@ describe('ChunkedBody', () => {
   });
 
   test('a chunk-size line has a bounded length', () => {
-    expect(new ChunkedBody().feed(Buffer.from(`1;${'x'.repeat(2000)}`))).toEqual({ status: 400, reason: 'chunk-size line over 1024 bytes' });
+    expect(new ChunkedBody().feed(Buffer.from(`1;${'x'.repeat(2000)}`))).toEqual({
+      status: 400,
+      reason: 'chunk-size line over 1024 bytes',
+    });
   });
 
   test('trailers have a bounded size (431)', () => {

@@ -8,34 +8,86 @@ const FRESH = 'GUID:33333333-3333-4333-8333-333333333333';
 const now = new Date('2026-11-25T10:00:00Z');
 
 const request = (over: Partial<ParsedRegistrationRequest> = {}): ParsedRegistrationRequest => ({
-  hashAlgorithm: '1.2.840.113549.1.1.11', smsid: '', requestType: 'Registration', timeStamp: '2026-11-25T10:00:00Z', agentIdentity: 'CCMSetup.exe',
-  agentVersion: '5.00.9128.1000', encryptionCertificateDer: Buffer.from('enc'), signingCertificateDer: Buffer.from('sig'), netbiosName: 'PC01', fqdn: 'pc01.lab.test',
-  localeId: '1033', internetFlag: '1', signedBytes: Buffer.alloc(0), signatureHex: '00', ...over,
+  hashAlgorithm: '1.2.840.113549.1.1.11',
+  smsid: '',
+  requestType: 'Registration',
+  timeStamp: '2026-11-25T10:00:00Z',
+  agentIdentity: 'CCMSetup.exe',
+  agentVersion: '5.00.9128.1000',
+  encryptionCertificateDer: Buffer.from('enc'),
+  signingCertificateDer: Buffer.from('sig'),
+  netbiosName: 'PC01',
+  fqdn: 'pc01.lab.test',
+  localeId: '1033',
+  internetFlag: '1',
+  signedBytes: Buffer.alloc(0),
+  signatureHex: '00',
+  ...over,
 });
 
 const record = (over: Partial<ClientRecord> = {}): ClientRecord => ({
-  smsid: A, keyId: 'key-a', netbios: 'PC01', fqdn: 'pc01.lab.test', state: 'registered', approval: 'bulk-token', registeredBy: 'bulk-token', bulkTokenGuid: 'g1', account: null,
-  internetFlag: true, signingThumbprint: 'T', encryptionThumbprint: 'T', signingCertificate: Buffer.from('sig'), firstSeen: now.toISOString(), registeredAt: now.toISOString(), lastSeen: now.toISOString(), ...over,
+  smsid: A,
+  keyId: 'key-a',
+  netbios: 'PC01',
+  fqdn: 'pc01.lab.test',
+  state: 'registered',
+  approval: 'bulk-token',
+  registeredBy: 'bulk-token',
+  bulkTokenGuid: 'g1',
+  account: null,
+  internetFlag: true,
+  signingThumbprint: 'T',
+  encryptionThumbprint: 'T',
+  signingCertificate: Buffer.from('sig'),
+  firstSeen: now.toISOString(),
+  registeredAt: now.toISOString(),
+  lastSeen: now.toISOString(),
+  ...over,
 });
 
 const facts = (over: Partial<RegistrationFacts>): RegistrationFacts => ({
-  request: request(), proposed: '', keyId: 'key-a', byKey: undefined, owner: undefined, caller: { via: 'intranet' },
-  settings: { pending: true, approval: 'auto' }, now, freshSmsid: FRESH, remote: '127.0.0.1:1', accepted: false, ...over,
+  request: request(),
+  proposed: '',
+  keyId: 'key-a',
+  byKey: undefined,
+  owner: undefined,
+  caller: { via: 'intranet' },
+  settings: { pending: true, approval: 'auto' },
+  now,
+  freshSmsid: FRESH,
+  remote: '127.0.0.1:1',
+  accepted: false,
+  ...over,
 });
 
 const clientCaller = (smsid: string) => ({ via: 'cmg' as const, token: { kind: 'client' as const, smsid } });
 
 describe('registration decision', () => {
   test('a bulk token admits a new device, pending first, with its GUID recorded', () => {
-    const d = decideRegistration(facts({ caller: { via: 'cmg', token: { kind: 'bulk', guid: 'g9' } }, keyId: 'key-new' }));
-    expect(d).toMatchObject({ status: '1', smsid: FRESH, approved: true, record: { registeredBy: 'bulk-token', bulkTokenGuid: 'g9', approval: 'bulk-token', state: 'pending' } });
+    const d = decideRegistration(
+      facts({ caller: { via: 'cmg', token: { kind: 'bulk', guid: 'g9' } }, keyId: 'key-new' }),
+    );
+    expect(d).toMatchObject({
+      status: '1',
+      smsid: FRESH,
+      approved: true,
+      record: { registeredBy: 'bulk-token', bulkTokenGuid: 'g9', approval: 'bulk-token', state: 'pending' },
+    });
   });
 
   test.each([
     ['a new key with no SMSID', { keyId: 'key-new' }],
-    ['a new key proposing the token owner\'s SMSID', { keyId: 'key-new', proposed: A, owner: record() }],
-    ['another client\'s key and SMSID', { keyId: 'key-b', proposed: B, byKey: record({ smsid: B, keyId: 'key-b' }), owner: record({ smsid: B, keyId: 'key-b' }) }],
-    ['the owner\'s key proposing a new SMSID', { proposed: B, byKey: record() }],
+    ["a new key proposing the token owner's SMSID", { keyId: 'key-new', proposed: A, owner: record() }],
+    [
+      "another client's key and SMSID",
+      {
+        keyId: 'key-b',
+        proposed: B,
+        byKey: record({ smsid: B, keyId: 'key-b' }),
+        owner: record({ smsid: B, keyId: 'key-b' }),
+      },
+    ],
+    ["the owner's key proposing a new SMSID", { proposed: B, byKey: record() }],
   ])('a client token cannot register %s', (_name, over) => {
     const d = decideRegistration(facts({ caller: clientCaller(A), ...over }));
     expect(d.status).toBe('3');
@@ -45,18 +97,36 @@ describe('registration decision', () => {
 
   test('a client token re-registers its own SMSID with its own key, recorded as such', () => {
     const d = decideRegistration(facts({ caller: clientCaller(A), proposed: A, byKey: record(), owner: record() }));
-    expect(d).toMatchObject({ status: '0', smsid: A, record: { registeredBy: 'client-token', bulkTokenGuid: 'g1', approval: 'bulk-token' } });
+    expect(d).toMatchObject({
+      status: '0',
+      smsid: A,
+      record: { registeredBy: 'client-token', bulkTokenGuid: 'g1', approval: 'bulk-token' },
+    });
   });
 
   test('an SMSID that belongs to another key is rejected; a confirmation that never registered cannot be processed', () => {
     expect(decideRegistration(facts({ keyId: 'key-x', proposed: A, owner: record() })).status).toBe('3');
-    expect(decideRegistration(facts({ request: request({ requestType: 'Confirmation', smsid: A }), proposed: A, keyId: 'key-x' })).status).toBe('2');
+    expect(
+      decideRegistration(
+        facts({ request: request({ requestType: 'Confirmation', smsid: A }), proposed: A, keyId: 'key-x' }),
+      ).status,
+    ).toBe('2');
   });
 
   test('intranet: manual approval holds a new client; an approved one registers on confirmation', () => {
     const held = decideRegistration(facts({ settings: { pending: true, approval: 'manual' }, keyId: 'key-n' }));
-    expect(held).toMatchObject({ status: '1', approved: false, record: { approval: 'pending', registeredBy: 'intranet' } });
-    const confirmed = decideRegistration(facts({ request: request({ requestType: 'Confirmation' }), proposed: A, byKey: record({ state: 'pending', approval: 'auto', registeredBy: 'intranet', bulkTokenGuid: null }) }));
+    expect(held).toMatchObject({
+      status: '1',
+      approved: false,
+      record: { approval: 'pending', registeredBy: 'intranet' },
+    });
+    const confirmed = decideRegistration(
+      facts({
+        request: request({ requestType: 'Confirmation' }),
+        proposed: A,
+        byKey: record({ state: 'pending', approval: 'auto', registeredBy: 'intranet', bulkTokenGuid: null }),
+      }),
+    );
     expect(confirmed).toMatchObject({ status: '0', record: { state: 'registered' } });
   });
 });
@@ -71,16 +141,35 @@ function unchanged(d: ReturnType<typeof decideRegistration>) {
   expect(d.record).toBeUndefined();
   return d;
 }
-const channelFields = (r: ClientRecord | undefined) => r && { registeredBy: r.registeredBy, bulkTokenGuid: r.bulkTokenGuid, account: r.account, approval: r.approval, internetFlag: r.internetFlag };
+const channelFields = (r: ClientRecord | undefined) =>
+  r && {
+    registeredBy: r.registeredBy,
+    bulkTokenGuid: r.bulkTokenGuid,
+    account: r.account,
+    approval: r.approval,
+    internetFlag: r.internetFlag,
+  };
 
 describe('replay: the TimeStamp is judged on the site clock', () => {
   test.each([
-    ['two years old', at(-2 * 365 * 1440), /its TimeStamp 2024-11-25T10:00:00.000Z is 730 days before the site's clock \(2026-11-25T10:00:00.000Z\); 15 minutes either way are allowed/],
+    [
+      'two years old',
+      at(-2 * 365 * 1440),
+      /its TimeStamp 2024-11-25T10:00:00.000Z is 730 days before the site's clock \(2026-11-25T10:00:00.000Z\); 15 minutes either way are allowed/,
+    ],
     ['16 minutes old', at(-16), /is 16 minutes before the site's clock/],
     ['16 minutes ahead', at(16), /is 16 minutes after the site's clock/],
   ])('a registration signed %s cannot be processed and changes nothing, whoever sends it', (_name, timeStamp, why) => {
     for (const caller of [{ via: 'intranet' as const }, windows('LAB\\EVIL$'), bulk('g1'), clientCaller(A)]) {
-      const d = decideRegistration(facts({ request: request({ timeStamp, internetFlag: '0' }), proposed: A, byKey: cmgClient, owner: cmgClient, caller }));
+      const d = decideRegistration(
+        facts({
+          request: request({ timeStamp, internetFlag: '0' }),
+          proposed: A,
+          byKey: cmgClient,
+          owner: cmgClient,
+          caller,
+        }),
+      );
       expect(d).toMatchObject({ status: '2', smsid: A, approved: false, level: 'error' });
       expect(d.record).toBeUndefined();
       expect(d.rememberUntil).toBeUndefined();
@@ -109,7 +198,9 @@ describe('replay: the TimeStamp is judged on the site clock', () => {
   ])('a registration signed %s is within the window, remembered until it leaves it', (_name, timeStamp, minutes) => {
     const d = decideRegistration(facts({ request: request({ timeStamp }), keyId: 'key-new' }));
     expect(d.status).toBe('1');
-    expect(d.rememberUntil?.getTime()).toBe(now.getTime() + (minutes + 15) * 60_000 + (timeStamp.includes('.') ? 123 : 0));
+    expect(d.rememberUntil?.getTime()).toBe(
+      now.getTime() + (minutes + 15) * 60_000 + (timeStamp.includes('.') ? 123 : 0),
+    );
   });
 });
 
@@ -120,30 +211,66 @@ describe('replay: a request accepted before changes nothing', () => {
     ['with another bulk token', bulk('g2')],
     ['with the bulk token it came with', bulk('g1')],
   ])('the same signed request again, %s: the answer the site holds, nothing recorded', (_name, caller) => {
-    const d = decideRegistration(facts({ request: request({ internetFlag: '0' }), proposed: A, byKey: cmgClient, owner: cmgClient, caller, accepted: true }));
+    const d = decideRegistration(
+      facts({
+        request: request({ internetFlag: '0' }),
+        proposed: A,
+        byKey: cmgClient,
+        owner: cmgClient,
+        caller,
+        accepted: true,
+      }),
+    );
     expect(d).toMatchObject({ status: '0', smsid: A, approved: true, level: 'warn' });
     expect(d.record).toBeUndefined();
-    expect(d.message).toMatch(/accepted before \(a resend or a replay\), so it changes nothing; client GUID:1111.* is registered/);
+    expect(d.message).toMatch(
+      /accepted before \(a resend or a replay\), so it changes nothing; client GUID:1111.* is registered/,
+    );
   });
 
   test('a resent confirmation of a client still pending approval stays pending, even once approved', () => {
     const pending = record({ state: 'pending', approval: 'pending', registeredBy: 'intranet', bulkTokenGuid: null });
     const confirm = request({ requestType: 'Confirmation', smsid: A });
-    expect(unchanged(decideRegistration(facts({ request: confirm, proposed: A, byKey: pending, owner: pending, accepted: true })))).toMatchObject({ status: '1', approved: false });
+    expect(
+      unchanged(
+        decideRegistration(facts({ request: confirm, proposed: A, byKey: pending, owner: pending, accepted: true })),
+      ),
+    ).toMatchObject({ status: '1', approved: false });
     const approved = { ...pending, approval: 'manual' as const };
-    expect(unchanged(decideRegistration(facts({ request: confirm, proposed: A, byKey: approved, owner: approved, accepted: true })))).toMatchObject({ status: '1', approved: true });
+    expect(
+      unchanged(
+        decideRegistration(facts({ request: confirm, proposed: A, byKey: approved, owner: approved, accepted: true })),
+      ),
+    ).toMatchObject({ status: '1', approved: true });
   });
 
   test('a request accepted before whose client is gone cannot be processed; a blocked one is rejected', () => {
-    expect(unchanged(decideRegistration(facts({ keyId: 'key-gone', accepted: true })))).toMatchObject({ status: '2', level: 'error' });
+    expect(unchanged(decideRegistration(facts({ keyId: 'key-gone', accepted: true })))).toMatchObject({
+      status: '2',
+      level: 'error',
+    });
     const blocked = record({ state: 'rejected' });
-    expect(unchanged(decideRegistration(facts({ proposed: A, byKey: blocked, owner: blocked, accepted: true })))).toMatchObject({ status: '3' });
+    expect(
+      unchanged(decideRegistration(facts({ proposed: A, byKey: blocked, owner: blocked, accepted: true }))),
+    ).toMatchObject({ status: '3' });
   });
 });
 
 describe('a re-registration sets how the client registered only through its own channel or with its own client token', () => {
-  const windowsClient = record({ registeredBy: 'windows-auth', approval: 'trusted-domain', bulkTokenGuid: null, account: 'LAB\\PC01$', internetFlag: false });
-  const intranetPending = record({ state: 'pending', approval: 'pending', registeredBy: 'intranet', bulkTokenGuid: null, internetFlag: false });
+  const windowsClient = record({
+    registeredBy: 'windows-auth',
+    approval: 'trusted-domain',
+    bulkTokenGuid: null,
+    account: 'LAB\\PC01$',
+    internetFlag: false,
+  });
+  const intranetPending = record({
+    state: 'pending',
+    approval: 'pending',
+    registeredBy: 'intranet',
+    bulkTokenGuid: null,
+    internetFlag: false,
+  });
 
   test.each([
     ['a CMG client, anonymously on the intranet', cmgClient, { via: 'intranet' as const }],
@@ -156,27 +283,69 @@ describe('a re-registration sets how the client registered only through its own 
     ['a client-token client, anonymously', record({ registeredBy: 'client-token' }), { via: 'intranet' as const }],
   ])('%s: the method, bulk token, account, approval and internet flag are kept', (_name, client, caller) => {
     const flip = client.internetFlag ? '0' : '1';
-    const d = decideRegistration(facts({ request: request({ smsid: A, internetFlag: flip }), proposed: A, byKey: client, owner: client, caller, settings: { pending: true, approval: 'manual' } }));
+    const d = decideRegistration(
+      facts({
+        request: request({ smsid: A, internetFlag: flip }),
+        proposed: A,
+        byKey: client,
+        owner: client,
+        caller,
+        settings: { pending: true, approval: 'manual' },
+      }),
+    );
     expect(channelFields(d.record)).toEqual(channelFields(client));
     expect(d).toMatchObject({ level: 'warn', approved: client.approval !== 'pending' });
     expect(d.message).toMatch(/It registered .*, which a request through another channel does not change\./);
   });
 
   test.each([
-    ['an intranet client, on the intranet', intranetPending, { via: 'intranet' as const }, { registeredBy: 'intranet', internetFlag: true }],
-    ['a Windows-authenticated client, as its own account (any case)', windowsClient, windows('lab\\pc01$'), { account: 'lab\\pc01$', internetFlag: true }],
-    ['a CMG client, with the bulk token it came with', cmgClient, bulk('g1'), { registeredBy: 'bulk-token', internetFlag: false }],
-    ['a CMG client, with its own client token', cmgClient, clientCaller(A), { registeredBy: 'client-token', bulkTokenGuid: 'g1', internetFlag: false }],
+    [
+      'an intranet client, on the intranet',
+      intranetPending,
+      { via: 'intranet' as const },
+      { registeredBy: 'intranet', internetFlag: true },
+    ],
+    [
+      'a Windows-authenticated client, as its own account (any case)',
+      windowsClient,
+      windows('lab\\pc01$'),
+      { account: 'lab\\pc01$', internetFlag: true },
+    ],
+    [
+      'a CMG client, with the bulk token it came with',
+      cmgClient,
+      bulk('g1'),
+      { registeredBy: 'bulk-token', internetFlag: false },
+    ],
+    [
+      'a CMG client, with its own client token',
+      cmgClient,
+      clientCaller(A),
+      { registeredBy: 'client-token', bulkTokenGuid: 'g1', internetFlag: false },
+    ],
   ])('%s: the channel is its own and sets them', (_name, client, caller, changed) => {
     const flip = client.internetFlag ? '0' : '1';
-    const d = decideRegistration(facts({ request: request({ smsid: A, internetFlag: flip }), proposed: A, byKey: client, owner: client, caller }));
+    const d = decideRegistration(
+      facts({ request: request({ smsid: A, internetFlag: flip }), proposed: A, byKey: client, owner: client, caller }),
+    );
     expect(d.level).toBe('info');
     expect(d.record).toMatchObject(changed);
   });
 
   test('a confirmation through another channel still registers an approved client, its channel kept', () => {
     const approved = { ...intranetPending, approval: 'auto' as const };
-    const d = decideRegistration(facts({ request: request({ requestType: 'Confirmation', smsid: A }), proposed: A, byKey: approved, owner: approved, caller: windows('LAB\\EVIL$') }));
-    expect(d).toMatchObject({ status: '0', record: { state: 'registered', registeredBy: 'intranet', account: null, approval: 'auto', internetFlag: false } });
+    const d = decideRegistration(
+      facts({
+        request: request({ requestType: 'Confirmation', smsid: A }),
+        proposed: A,
+        byKey: approved,
+        owner: approved,
+        caller: windows('LAB\\EVIL$'),
+      }),
+    );
+    expect(d).toMatchObject({
+      status: '0',
+      record: { state: 'registered', registeredBy: 'intranet', account: null, approval: 'auto', internetFlag: false },
+    });
   });
 });

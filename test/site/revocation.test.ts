@@ -26,7 +26,17 @@ describe('PublishedCrl', () => {
   const rootKey = () => new crypto.X509Certificate(site.certificatePem('sms-issuing')).publicKey;
   beforeAll(async () => {
     dir = tempDir();
-    await initSite({ dir: path.join(dir, 'site'), siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: '72057594037927941', passive: false, force: false, clock: systemClock, crlDistributionPoint: true });
+    await initSite({
+      dir: path.join(dir, 'site'),
+      siteCode: 'LAB',
+      mpName: 'mp01.lab.test',
+      cmgName: 'cmg.lab.test',
+      roleId: '72057594037927941',
+      passive: false,
+      force: false,
+      clock: systemClock,
+      crlDistributionPoint: true,
+    });
     site = openSite(path.join(dir, 'site'));
     // Revocations come from the console: another connection to the database.
     other = openSite(path.join(dir, 'site'));

@@ -9,7 +9,12 @@ afterEach(() => db.close());
 
 describe('listener settings', () => {
   test('defaults: 30 s header, 60 s request, 120 s idle, 1024 connections', () => {
-    expect(listenerLimits(readSettings(db))).toEqual({ headerTimeoutS: 30, requestTimeoutS: 60, idleTimeoutS: 120, maxConnections: 1024 });
+    expect(listenerLimits(readSettings(db))).toEqual({
+      headerTimeoutS: 30,
+      requestTimeoutS: 60,
+      idleTimeoutS: 120,
+      maxConnections: 1024,
+    });
   });
 
   test('a whole number within the bounds is kept and read back', () => {
@@ -31,7 +36,7 @@ describe('listener settings', () => {
   });
 });
 
-describe('Enhanced HTTP and the connection point\'s client certificate', () => {
+describe("Enhanced HTTP and the connection point's client certificate", () => {
   test('defaults: Enhanced HTTP on, no client authentication certificate on the connection point', () => {
     expect(readSettings(db)).toMatchObject({ 'mp.enhancedHttp': true, 'connector.clientAuthCertificate': false });
   });

@@ -14,7 +14,8 @@ afterEach(() => removeDir(dir));
 
 /** Replaces `name` in `dir` from another process, as `ccmlab clock set` or `site certs renew` do: a write and a rename. */
 function replaceFromAnotherProcess(name: string, text: string): void {
-  const script = "const fs = require('fs'); const [dir, name, text] = process.argv.slice(1); fs.writeFileSync(`${dir}/.${name}.tmp`, text); fs.renameSync(`${dir}/.${name}.tmp`, `${dir}/${name}`);";
+  const script =
+    "const fs = require('fs'); const [dir, name, text] = process.argv.slice(1); fs.writeFileSync(`${dir}/.${name}.tmp`, text); fs.renameSync(`${dir}/.${name}.tmp`, `${dir}/${name}`);";
   execFileSync(process.execPath, ['-e', script, dir, name, text]);
 }
 

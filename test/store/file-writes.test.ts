@@ -3,7 +3,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../src/store/atomic-file';
-import { openForWrite, refuseIfNotRegular, refuseLinksBelow, removeFile, removeTree, renameEntry, setDirectoryMode, writeNewFile } from '../../src/store/file-writes';
+import {
+  openForWrite,
+  refuseIfNotRegular,
+  refuseLinksBelow,
+  removeFile,
+  removeTree,
+  renameEntry,
+  setDirectoryMode,
+  writeNewFile,
+} from '../../src/store/file-writes';
 import { openForRead } from '../../src/store/files';
 
 /**
@@ -47,7 +56,9 @@ function makeFifo(file: string): boolean {
 }
 
 function expectRefused(action: () => unknown, pattern: RegExp): void {
-  expect(action).toThrow(expect.objectContaining({ code: 'CCMLAB_E_LOG_WRITE', message: expect.stringMatching(pattern) }));
+  expect(action).toThrow(
+    expect.objectContaining({ code: 'CCMLAB_E_LOG_WRITE', message: expect.stringMatching(pattern) }),
+  );
 }
 
 describe('openForWrite', () => {
@@ -66,13 +77,19 @@ describe('openForWrite', () => {
     const { file, unchanged } = victim();
     const link = path.join(dir, 'ccmsetup.log');
     fs.symlinkSync(file, link);
-    expectRefused(() => openForWrite(link, 'append', 0o600, role), /^test file .*ccmsetup\.log is a symbolic link, which ccmlab does not follow here; give another one$/);
+    expectRefused(
+      () => openForWrite(link, 'append', 0o600, role),
+      /^test file .*ccmsetup\.log is a symbolic link, which ccmlab does not follow here; give another one$/,
+    );
     expectRefused(() => openForWrite(link, 'create', 0o600, role), /ccmsetup\.log already exists/);
     unchanged();
   });
 
   onPosix('a character device, named or linked to, is refused on its descriptor', () => {
-    expectRefused(() => openForWrite('/dev/null', 'append', 0o600, role), /^test file \/dev\/null is a character device, not a regular file; give another one$/);
+    expectRefused(
+      () => openForWrite('/dev/null', 'append', 0o600, role),
+      /^test file \/dev\/null is a character device, not a regular file; give another one$/,
+    );
     const link = path.join(dir, 'x.log');
     fs.symlinkSync('/dev/null', link);
     expectRefused(() => openForWrite(link, 'append', 0o600, role), /x\.log is a symbolic link/);
@@ -94,10 +111,16 @@ describe('openForWrite', () => {
 
   test('a directory, and a file with another hard link, are refused', () => {
     fs.mkdirSync(path.join(dir, 'd.log'));
-    expectRefused(() => openForWrite(path.join(dir, 'd.log'), 'append', 0o600, role), /d\.log is a directory, not a regular file/);
+    expectRefused(
+      () => openForWrite(path.join(dir, 'd.log'), 'append', 0o600, role),
+      /d\.log is a directory, not a regular file/,
+    );
     const { file, unchanged } = victim();
     fs.linkSync(file, path.join(dir, 'hard.log'));
-    expectRefused(() => openForWrite(path.join(dir, 'hard.log'), 'append', 0o600, role), /hard\.log is a hard link to a file with 1 other name/);
+    expectRefused(
+      () => openForWrite(path.join(dir, 'hard.log'), 'append', 0o600, role),
+      /hard\.log is a hard link to a file with 1 other name/,
+    );
     unchanged();
   });
 
@@ -153,7 +176,10 @@ describe('removals never reach through a link', () => {
     fs.writeFileSync(path.join(elsewhere, 'keep.txt'), 'x');
     fs.mkdirSync(path.join(dir, 'logs'));
     fs.symlinkSync(outside, path.join(dir, 'logs', 'clients'));
-    expectRefused(() => removeTree(path.join(dir, 'logs', 'clients', 'CLIENT01'), role, dir), /logs\/clients is a symbolic link, which ccmlab does not write or remove through/);
+    expectRefused(
+      () => removeTree(path.join(dir, 'logs', 'clients', 'CLIENT01'), role, dir),
+      /logs\/clients is a symbolic link, which ccmlab does not write or remove through/,
+    );
     expect(fs.readdirSync(elsewhere)).toEqual(['keep.txt']);
     expect(() => refuseLinksBelow(dir, path.join(dir, 'logs', 'clients'), role)).toThrow(/symbolic link/);
     expect(refuseLinksBelow(dir, path.join(dir, 'nothing', 'here'), role)).toBe(false);

@@ -24,7 +24,11 @@ test('a path that cannot be synced fails its caller only', async () => {
   const good = path.join(dir, 'good');
   fs.writeFileSync(good, 'x');
   const group = new GroupSync();
-  const results = await Promise.allSettled([group.sync([good]), group.sync([path.join(dir, 'missing')]), group.sync([good, dir])]);
+  const results = await Promise.allSettled([
+    group.sync([good]),
+    group.sync([path.join(dir, 'missing')]),
+    group.sync([good, dir]),
+  ]);
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ENOENT' });
 });

@@ -27,7 +27,9 @@ function runCharacters(source: string): string[] {
 
 /** The expression's literal text: runs of two or more characters that stand for themselves. */
 function literalRuns(source: string): string[] {
-  const runs = source.split(/\\[a-zA-Z]|\[[^\]]*\]|[()|?*+{}^$[\]]|\{\d+(?:,\d*)?\}/).map((r) => r.replace(/\\(.)/g, '$1'));
+  const runs = source
+    .split(/\\[a-zA-Z]|\[[^\]]*\]|[()|?*+{}^$[\]]|\{\d+(?:,\d*)?\}/)
+    .map((r) => r.replace(/\\(.)/g, '$1'));
   return [...new Set(runs.filter((r) => r.length >= 2))].slice(0, 12);
 }
 
@@ -49,7 +51,13 @@ export function adversarialInputs(source: string, n: number): string[] {
   };
   for (const c of runCharacters(source)) inputs.push(...runsOf(c));
   for (const lit of literalRuns(source)) {
-    inputs.push(...runsOf(lit), ...runsOf(`${lit} `), `${lit}${' '.repeat(n)}`, `${lit}${' '.repeat(n)}${lit}`, `${lead}${' '.repeat(n)}${lit}`);
+    inputs.push(
+      ...runsOf(lit),
+      ...runsOf(`${lit} `),
+      `${lit}${' '.repeat(n)}`,
+      `${lit}${' '.repeat(n)}${lit}`,
+      `${lead}${' '.repeat(n)}${lit}`,
+    );
   }
   return inputs;
 }
@@ -66,7 +74,11 @@ export function runOver(re: RegExp, input: string): void {
 }
 
 /** The inputs of `inputs` on which `work` takes longer than `limitMs`, each tried twice (a pause for garbage collection is not a finding). */
-export function slowInputs(inputs: readonly string[], work: (input: string) => void, limitMs: number): Array<{ input: string; ms: number }> {
+export function slowInputs(
+  inputs: readonly string[],
+  work: (input: string) => void,
+  limitMs: number,
+): Array<{ input: string; ms: number }> {
   const slow: Array<{ input: string; ms: number }> = [];
   for (const input of inputs) {
     let ms = Infinity;
@@ -102,7 +114,9 @@ function sourceFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    .flatMap((e) =>
+      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 function literalRegExp(node: ts.Node): RegExp | undefined {
@@ -116,11 +130,17 @@ function literalRegExp(node: ts.Node): RegExp | undefined {
 
 /** `new RegExp(x)` or `RegExp(x)`: its arguments, when it is one. */
 function regExpCall(node: ts.Node): readonly ts.Expression[] | undefined {
-  if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp') return node.arguments ?? [];
+  if (
+    (ts.isNewExpression(node) || ts.isCallExpression(node)) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'RegExp'
+  )
+    return node.arguments ?? [];
   return undefined;
 }
 
-const stringValue = (e: ts.Expression | undefined): string | undefined => (e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined);
+const stringValue = (e: ts.Expression | undefined): string | undefined =>
+  e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
 
 /** Every regular expression in the .ts files under `dir`: literals and constant `new RegExp('…')` as RegExps, the rest as written. */
 export function regExpsIn(dir: string, root: string): { statics: StaticRegExp[]; dynamics: DynamicRegExp[] } {
@@ -136,7 +156,8 @@ export function regExpsIn(dir: string, root: string): { statics: StaticRegExp[];
       const args = regExpCall(node);
       if (args) {
         const [pattern, flags] = [stringValue(args[0]), args.length > 1 ? stringValue(args[1]) : ''];
-        if (pattern !== undefined && flags !== undefined) statics.push({ file: rel, line: at, regex: new RegExp(pattern, flags) });
+        if (pattern !== undefined && flags !== undefined)
+          statics.push({ file: rel, line: at, regex: new RegExp(pattern, flags) });
         else dynamics.push({ file: rel, line: at, text: node.getText(sf).replace(/\s+/g, ' ') });
       }
       ts.forEachChild(node, visit);

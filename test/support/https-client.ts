@@ -13,7 +13,16 @@ export interface HttpResult {
 /** Node's own client: it sends any method (CCM_POST) and shows the reason phrase. */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: string; agent?: http.Agent; servername?: string; cert?: string; key?: string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    ca?: string;
+    agent?: http.Agent;
+    servername?: string;
+    cert?: string;
+    key?: string;
+  } = {},
 ): Promise<HttpResult> {
   const target = new URL(url);
   const lib = target.protocol === 'https:' ? https : http;
@@ -22,8 +31,13 @@ export function request(
       target,
       {
         method: options.method ?? 'GET',
-        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
-        ...(target.protocol === 'https:' ? { ca: options.ca, servername: options.servername, cert: options.cert, key: options.key } : {}),
+        headers: {
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
+        ...(target.protocol === 'https:'
+          ? { ca: options.ca, servername: options.servername, cert: options.cert, key: options.key }
+          : {}),
         agent: options.agent,
         timeout: 30_000,
       },
@@ -31,7 +45,14 @@ export function request(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }),
+          resolve({
+            status: res.statusCode ?? 0,
+            reason: res.statusMessage ?? '',
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks),
+            reusedSocket: req.reusedSocket,
+          }),
         );
         res.on('error', reject);
       },

@@ -43,7 +43,14 @@ export function utcSeconds(when: Date): string {
 }
 
 /** A signed registration request; its TimeStamp is `signedAt` (the machine's time unless given). */
-export function registration(id: Identity, type: 'Registration' | 'Confirmation', smsid: string, internet: boolean, sourceHost = id.netbios, signedAt = new Date()): Buffer {
+export function registration(
+  id: Identity,
+  type: 'Registration' | 'Confirmation',
+  smsid: string,
+  internet: boolean,
+  sourceHost = id.netbios,
+  signedAt = new Date(),
+): Buffer {
   const hex = id.certDer.toString('hex').toUpperCase();
   const data =
     `<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="${smsid}" RequestType="${type}" TimeStamp="${utcSeconds(signedAt)}">\r\n` +

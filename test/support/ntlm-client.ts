@@ -36,18 +36,30 @@ export function readChallenge(header: string | undefined): Challenge {
   const infoLength = b.readUInt16LE(40);
   const infoOffset = b.readUInt32LE(44);
   const avPairs = new Map<number, Buffer>();
-  for (let at = infoOffset; at + 4 <= infoOffset + infoLength; ) {
+  for (let at = infoOffset; at + 4 <= infoOffset + infoLength;) {
     const id = b.readUInt16LE(at);
     const length = b.readUInt16LE(at + 2);
     avPairs.set(id, b.subarray(at + 4, at + 4 + length));
     at += 4 + length;
     if (id === 0) break;
   }
-  return { flags: b.readUInt32LE(20), challenge: b.subarray(24, 32), targetName: b.subarray(nameOffset, nameOffset + nameLength).toString('utf16le'), avPairs };
+  return {
+    flags: b.readUInt32LE(20),
+    challenge: b.subarray(24, 32),
+    targetName: b.subarray(nameOffset, nameOffset + nameLength).toString('utf16le'),
+    avPairs,
+  };
 }
 
 export function authenticateMessage(domain: string, user: string, workstation: string): Buffer {
-  const fields = [Buffer.alloc(24), Buffer.alloc(24), Buffer.from(domain, 'utf16le'), Buffer.from(user, 'utf16le'), Buffer.from(workstation, 'utf16le'), Buffer.alloc(0)];
+  const fields = [
+    Buffer.alloc(24),
+    Buffer.alloc(24),
+    Buffer.from(domain, 'utf16le'),
+    Buffer.from(user, 'utf16le'),
+    Buffer.from(workstation, 'utf16le'),
+    Buffer.alloc(0),
+  ];
   const head = Buffer.alloc(64);
   SIGNATURE.copy(head);
   head.writeUInt32LE(3, 8);

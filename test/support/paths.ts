@@ -17,7 +17,9 @@ export function readFixture(...parts: string[]): string {
 
 /** The token printed in the source article (corrupted there: its payload is not JSON), as the bulk-token-malformed scenario ships it. */
 export function articleCorruptedToken(): string {
-  return fs.readFileSync(path.join(CATALOGUE, 'scenarios', 'bulk-token-malformed', 'article-corrupted.jwt'), 'utf8').trim();
+  return fs
+    .readFileSync(path.join(CATALOGUE, 'scenarios', 'bulk-token-malformed', 'article-corrupted.jwt'), 'utf8')
+    .trim();
 }
 
 /** A fresh directory under the OS temp dir, removed by the caller's afterEach/afterAll. */

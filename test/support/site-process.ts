@@ -9,8 +9,15 @@ export interface SiteProcess {
 }
 
 /** `ccmlab site start --json` as a real process, ready once it prints its URLs on stdout. */
-export function startSiteProcess(args: readonly string[], options: { cwd: string; nodeArgs?: string[] }): Promise<SiteProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--json', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startSiteProcess(
+  args: readonly string[],
+  options: { cwd: string; nodeArgs?: string[] },
+): Promise<SiteProcess> {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), path.join(ROOT, 'bin', 'ccmlab.js'), 'site', 'start', '--json', ...args],
+    { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -33,8 +33,25 @@ export async function startTestSite(): Promise<TestSite> {
   const work = tempDir();
   const siteDir = path.join(work, 'site');
   const logDir = path.join(work, 'logs');
-  await initSite({ dir: siteDir, siteCode: 'LAB', mpName: 'mp01.lab.test', cmgName: 'cmg.lab.test', roleId: ROLE, passive: false, force: false, clock: systemClock });
-  const running = await startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock: systemClock });
+  await initSite({
+    dir: siteDir,
+    siteCode: 'LAB',
+    mpName: 'mp01.lab.test',
+    cmgName: 'cmg.lab.test',
+    roleId: ROLE,
+    passive: false,
+    force: false,
+    clock: systemClock,
+  });
+  const running = await startSite({
+    siteDir,
+    host: '127.0.0.1',
+    mpPort: 0,
+    mpHttpsPort: 0,
+    cmgPort: 0,
+    logDir,
+    clock: systemClock,
+  });
   const ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
   const cmgBase = running.ready.cmg.replace('127.0.0.1', 'localhost');
   return {
@@ -77,11 +94,24 @@ export function siteClients(siteDir: string): ClientRecord[] {
 
 export async function testIdentity(netbios: string): Promise<Identity> {
   const now = Date.now();
-  const cert = await issueCertificate({ commonName: 'SMS', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 365 * 86_400_000), extendedKeyUsage: ['1.3.6.1.4.1.311.101'] });
-  return { key: crypto.createPrivateKey(cert.privateKeyPem), certDer: new crypto.X509Certificate(cert.certificatePem).raw, netbios };
+  const cert = await issueCertificate({
+    commonName: 'SMS',
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 365 * 86_400_000),
+    extendedKeyUsage: ['1.3.6.1.4.1.311.101'],
+  });
+  return {
+    key: crypto.createPrivateKey(cert.privateKeyPem),
+    certDer: new crypto.X509Certificate(cert.certificatePem).raw,
+    netbios,
+  };
 }
 
-export const ccmPost = (body: Buffer, extra: Record<string, string> = {}) => ({ method: 'CCM_POST', body, headers: { 'content-type': CONTENT_TYPE, ...extra } });
+export const ccmPost = (body: Buffer, extra: Record<string, string> = {}) => ({
+  method: 'CCM_POST',
+  body,
+  headers: { 'content-type': CONTENT_TYPE, ...extra },
+});
 
 export function registrationStatus(reply: Buffer): { Status: string; SMSID: string } {
   const text = replyText(reply);
@@ -91,8 +121,19 @@ export function registrationStatus(reply: Buffer): { Status: string; SMSID: stri
 /** Registers through the CMG with a bulk token (pending, then confirmed); returns the SMSID. */
 export async function registerWithBulkToken(site: TestSite, id: Identity, token: string): Promise<string> {
   const path = `/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`;
-  const first = registrationStatus((await site.cmg(path, ccmPost(registration(id, 'Registration', '', true), { authorization: `Bearer ${token}` }))).body);
-  const second = registrationStatus((await site.cmg(path, ccmPost(registration(id, 'Confirmation', first.SMSID, true), { authorization: `Bearer ${token}` }))).body);
-  if (second.Status !== '0') throw new Error(`registration through the CMG did not complete: ${JSON.stringify([first, second])}`);
+  const first = registrationStatus(
+    (await site.cmg(path, ccmPost(registration(id, 'Registration', '', true), { authorization: `Bearer ${token}` })))
+      .body,
+  );
+  const second = registrationStatus(
+    (
+      await site.cmg(
+        path,
+        ccmPost(registration(id, 'Confirmation', first.SMSID, true), { authorization: `Bearer ${token}` }),
+      )
+    ).body,
+  );
+  if (second.Status !== '0')
+    throw new Error(`registration through the CMG did not complete: ${JSON.stringify([first, second])}`);
   return second.SMSID;
 }

@@ -20,8 +20,12 @@ export function waitForOutput(stream: Readable, pattern: RegExp, timeoutMs = 30_
       text += chunk.toString('utf8');
       if (pattern.test(text)) finish();
     };
-    const onEnd = (): void => finish(new Error(`the process ended without printing ${String(pattern)}; it printed: ${text}`));
-    const timer = setTimeout(() => finish(new Error(`no ${String(pattern)} within ${timeoutMs} ms; printed so far: ${text}`)), timeoutMs);
+    const onEnd = (): void =>
+      finish(new Error(`the process ended without printing ${String(pattern)}; it printed: ${text}`));
+    const timer = setTimeout(
+      () => finish(new Error(`no ${String(pattern)} within ${timeoutMs} ms; printed so far: ${text}`)),
+      timeoutMs,
+    );
     stream.on('data', onData);
     stream.on('end', onEnd);
   });
@@ -40,7 +44,10 @@ export function waitForChange(dir: string, ready: () => boolean, timeoutMs = 60_
       return true;
     };
     const watcher = fs.watch(dir, { persistent: false }, () => void check());
-    const timer = setTimeout(() => finish(new Error(`nothing in ${dir} met the condition within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`nothing in ${dir} met the condition within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     function finish(error?: Error): void {
       clearTimeout(timer);
       watcher.close();

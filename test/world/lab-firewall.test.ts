@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { blockedEndpoints, blockEndpoint, isBlocked, parseEndpoint, unblockEndpoint } from '../../src/world/lab-firewall';
+import {
+  blockedEndpoints,
+  blockEndpoint,
+  isBlocked,
+  parseEndpoint,
+  unblockEndpoint,
+} from '../../src/world/lab-firewall';
 import { labAt } from '../../src/world/lab';
 import { removeDir, tempDir } from '../support/paths';
 
@@ -25,7 +31,11 @@ test('block, list, unblock: kept in <lab>/firewall.json; a port rule and a host 
   expect(blockEndpoint(lab, 'cmg.lab.test:*')).toBe(true);
   const blocked = blockedEndpoints(lab);
   expect(blocked).toEqual(['mp01.lab.test:80', 'cmg.lab.test:*']);
-  expect([isBlocked(blocked, 'MP01.lab.test', 80), isBlocked(blocked, 'mp01.lab.test', 443), isBlocked(blocked, 'cmg.lab.test', 8443)]).toEqual([true, false, true]);
+  expect([
+    isBlocked(blocked, 'MP01.lab.test', 80),
+    isBlocked(blocked, 'mp01.lab.test', 443),
+    isBlocked(blocked, 'cmg.lab.test', 8443),
+  ]).toEqual([true, false, true]);
   expect(unblockEndpoint(lab, 'mp01.lab.test:80')).toBe(true);
   expect(unblockEndpoint(lab, 'mp01.lab.test:80')).toBe(false);
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'firewall.json'), 'utf8'))).toEqual({ blocked: ['cmg.lab.test:*'] });

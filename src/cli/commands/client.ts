@@ -43,7 +43,9 @@ function agentOptions(args: ClientArgs, onKeep?: (message: string) => void): Age
 function humanStatus(s: Record<string, unknown>): string {
   const lines = Object.entries(s).map(([k, v]) => `${k.padEnd(20)} ${v === null ? '-' : String(v)}`);
   if (s.tokenState === 'expired') {
-    lines.push(`The CCM token expired at ${String(s.tokenExpiresAt)}: ${expiredTokenAdvice({ assignedMp: (s.assignedMp as string | null) ?? null })}.`);
+    lines.push(
+      `The CCM token expired at ${String(s.tokenExpiresAt)}: ${expiredTokenAdvice({ assignedMp: (s.assignedMp as string | null) ?? null })}.`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -61,12 +63,17 @@ function startMessage(action: StartAction, { config }: ClientState): string {
 function startCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'client start',
-    describe: 'CcmExec starting: refresh the MP location, finish a pending registration, renew the token once it is 30 days old',
+    describe:
+      'CcmExec starting: refresh the MP location, finish a pending registration, renew the token once it is 30 days old',
     options: CLIENT_OPTIONS,
     run: async (args) => {
       const options = agentOptions(args);
       const { action, state } = await agentStart(options);
-      printResult(args.json, { action, ...clientStatus(state, options.clientDir, options.clock.now()) }, startMessage(action, state));
+      printResult(
+        args.json,
+        { action, ...clientStatus(state, options.clientDir, options.clock.now()) },
+        startMessage(action, state),
+      );
       return 0;
     },
   });
@@ -116,11 +123,19 @@ function roamCommand(context: CommandContext): Command {
     options: ROAM_OPTIONS,
     conflicts: [['internet', 'intranet']],
     run: async (args) => {
-      if (!args.internet && !args.intranet) throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
+      if (!args.internet && !args.intranet)
+        throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
       const options = agentOptions(args);
       const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
-      const where = state.config.location === 'internet' ? `CMG (${state.config.internetMp ?? ''})` : `intranet MP (${state.config.assignedMp ?? ''})`;
-      printResult(args.json, clientStatus(state, options.clientDir, options.clock.now()), `The client now uses the ${where}.\n`);
+      const where =
+        state.config.location === 'internet'
+          ? `CMG (${state.config.internetMp ?? ''})`
+          : `intranet MP (${state.config.assignedMp ?? ''})`;
+      printResult(
+        args.json,
+        clientStatus(state, options.clientDir, options.clock.now()),
+        `The client now uses the ${where}.\n`,
+      );
       return 0;
     },
   });

@@ -17,7 +17,11 @@ import { printResult } from '../output';
 const DEMO_LAB = path.join('lab', 'demo');
 
 const DEMO_OPTIONS = {
-  lab: { ...GLOBAL_OPTIONS.lab, alias: 'lab-dir', describe: `the demo's lab root, made afresh (default ${DEMO_LAB}; --lab-dir is its old name)` },
+  lab: {
+    ...GLOBAL_OPTIONS.lab,
+    alias: 'lab-dir',
+    describe: `the demo's lab root, made afresh (default ${DEMO_LAB}; --lab-dir is its old name)`,
+  },
 } as const;
 
 /** How to watch the agent renew the demo client's token: the lab's clock past day 30, its site up again, the agent run. */
@@ -57,7 +61,9 @@ export function demoCommand(context: CommandContext): Command {
     options: DEMO_OPTIONS,
     run: async (args) => {
       const lab = path.resolve(args.lab ?? DEMO_LAB);
-      const { locationLog, ...summary } = await runDemo(lab, commandClock(args.now, labAt(lab)), (line) => process.stderr.write(`${line}\n`));
+      const { locationLog, ...summary } = await runDemo(lab, commandClock(args.now, labAt(lab)), (line) =>
+        process.stderr.write(`${line}\n`),
+      );
       printResult(args.json, summary, () => describeDemo({ ...summary, locationLog }, lab));
       return 0;
     },

@@ -25,48 +25,97 @@ const LOGS_MODES = ['all', 'failures', 'none'] as const;
 function fleetOptions(what: string) {
   return {
     'fleet-dir': FLEET_DIR_OPTION,
-    concurrency: { type: 'string', default: '8', requiresArg: true, describe: `${what} at once (1 to ${MAX_CONCURRENCY})` },
-    logs: { choices: LOGS_MODES, default: 'all' as LogsMode, describe: "client logs: all kept, only a failed client's, or none written" },
+    concurrency: {
+      type: 'string',
+      default: '8',
+      requiresArg: true,
+      describe: `${what} at once (1 to ${MAX_CONCURRENCY})`,
+    },
+    logs: {
+      choices: LOGS_MODES,
+      default: 'all' as LogsMode,
+      describe: "client logs: all kept, only a failed client's, or none written",
+    },
   } as const;
 }
 
 const ENROLL_OPTIONS = {
   ...fleetOptions('enrollments'),
-  count: { type: 'string', demandOption: true, requiresArg: true, describe: `clients in the fleet (1 to ${MAX_CLIENTS}); a rerun enrolls those not enrolled yet` },
-  regtoken: { type: 'string', requiresArg: true, describe: 'the bulk registration token (default: one issued by the lab site)' },
+  count: {
+    type: 'string',
+    demandOption: true,
+    requiresArg: true,
+    describe: `clients in the fleet (1 to ${MAX_CLIENTS}); a rerun enrolls those not enrolled yet`,
+  },
+  regtoken: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'the bulk registration token (default: one issued by the lab site)',
+  },
   'regtoken-file': { type: 'string', requiresArg: true, describe: 'read the bulk token from this file' },
   cmg: { type: 'string', requiresArg: true, describe: "NAME/CCM_Proxy_MutualAuth/<role ID> (default: the lab site's)" },
   'site-code': { type: 'string', requiresArg: true, describe: "SMSSITECODE (default: the lab site's)" },
   'connect-to': { ...CONNECT_TO, describe: 'HOST:PORT:ADDR:PORT2, as ccmsetup takes it (repeatable)' },
   'ca-file': { ...CA_FILE, describe: 'the root the clients trust, as ccmsetup takes it' },
-  'name-pattern': { type: 'string', requiresArg: true, describe: "computer names: {n} or {n:05} the client's number (default FLEET{n:05})" },
-  'key-cache': { type: 'string', requiresArg: true, describe: "take each client's keys from this cache ('fleet keys')" },
+  'name-pattern': {
+    type: 'string',
+    requiresArg: true,
+    describe: "computer names: {n} or {n:05} the client's number (default FLEET{n:05})",
+  },
+  'key-cache': {
+    type: 'string',
+    requiresArg: true,
+    describe: "take each client's keys from this cache ('fleet keys')",
+  },
 } as const;
 
 const KEYS_OPTIONS = {
-  count: { type: 'string', demandOption: true, requiresArg: true, describe: `clients to make keys for (1 to ${MAX_CLIENTS})` },
-  'key-cache': { type: 'string', demandOption: true, requiresArg: true, describe: 'the cache directory (made if new; added to if a cache)' },
+  count: {
+    type: 'string',
+    demandOption: true,
+    requiresArg: true,
+    describe: `clients to make keys for (1 to ${MAX_CLIENTS})`,
+  },
+  'key-cache': {
+    type: 'string',
+    demandOption: true,
+    requiresArg: true,
+    describe: 'the cache directory (made if new; added to if a cache)',
+  },
   'one-key': { type: 'boolean', describe: 'one key pair per client for both certificates, as public tools do' },
 } as const;
 
 function wholeNumber(value: string, option: string, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 1 && n <= max)) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${value}' is not a whole number from 1 to ${max}`);
+  if (!(n >= 1 && n <= max))
+    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${value}' is not a whole number from 1 to ${max}`);
   return n;
 }
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise. */
 function progressBar(label: string): ProgressSink | undefined {
   if (!process.stderr.isTTY) return undefined;
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} |{bar}| {value}/{total}, {failed} failed, {eta_formatted} left`, hideCursor: true }, cliProgress.Presets.shades_classic);
-  return { start: (total) => bar.start(total, 0, { failed: 0 }), update: (done, failed) => bar.update(done + failed, { failed }), stop: () => bar.stop() };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} |{bar}| {value}/{total}, {failed} failed, {eta_formatted} left`,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0, { failed: 0 }),
+    update: (done, failed) => bar.update(done + failed, { failed }),
+    stop: () => bar.stop(),
+  };
 }
 
 /** SIGINT or SIGTERM: no new client starts, those in work finish, the summary is printed. */
 function stopSignal(): AbortSignal {
   const controller = new AbortController();
   const stop = () => {
-    if (!controller.signal.aborted) process.stderr.write('\nccmlab fleet: stopping: no new client starts; the clients in work finish\n');
+    if (!controller.signal.aborted)
+      process.stderr.write('\nccmlab fleet: stopping: no new client starts; the clients in work finish\n');
     controller.abort();
   };
   process.once('SIGINT', stop);
@@ -75,17 +124,29 @@ function stopSignal(): AbortSignal {
 }
 
 function labGiven(args: LabArgs): boolean {
-  return (args.lab !== undefined && args.lab !== '') || (process.env.CCMLAB_LAB !== undefined && process.env.CCMLAB_LAB !== '');
+  return (
+    (args.lab !== undefined && args.lab !== '') ||
+    (process.env.CCMLAB_LAB !== undefined && process.env.CCMLAB_LAB !== '')
+  );
 }
 
 function latencyTable(summary: EnrollSummary): string {
   const rows = Object.entries(summary.latencyMs).flatMap(([phase, p]) => (p ? [{ phase, ...p }] : []));
-  return formatTable([['phase', 'latency (ms)'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']], rows).replace(/^/gm, '  ');
+  return formatTable(
+    [
+      ['phase', 'latency (ms)'],
+      ['p50', 'p50'],
+      ['p95', 'p95'],
+      ['p99', 'p99'],
+    ],
+    rows,
+  ).replace(/^/gm, '  ');
 }
 
 /** The headline: what this run did, or that there was nothing left for it to do. */
 function enrollHeadline(s: EnrollSummary): string {
-  if (s.attempted === 0 && !s.interrupted) return `nothing to do: the ${countOf(s.alreadyEnrolled, 'client')} asked for were all enrolled by earlier runs`;
+  if (s.attempted === 0 && !s.interrupted)
+    return `nothing to do: the ${countOf(s.alreadyEnrolled, 'client')} asked for were all enrolled by earlier runs`;
   const before = s.alreadyEnrolled > 0 ? ` (${s.alreadyEnrolled} enrolled by earlier runs, skipped)` : '';
   return `${s.enrolled} of ${countOf(s.attempted, 'client')} enrolled in ${s.seconds} s${before}: ${s.clientsPerSecond} clients/s, ${s.concurrency} at once, keys ${s.keys === 'cache' ? 'from the key cache' : 'made on the spot'}`;
 }
@@ -93,7 +154,11 @@ function enrollHeadline(s: EnrollSummary): string {
 function describeEnroll(s: EnrollSummary): string {
   const lines = [
     enrollHeadline(s),
-    ...(s.interrupted ? [`  stopped with ${countOf(s.count - s.alreadyEnrolled - s.attempted, 'client')} not tried: run the same command again to continue`] : []),
+    ...(s.interrupted
+      ? [
+          `  stopped with ${countOf(s.count - s.alreadyEnrolled - s.attempted, 'client')} not tried: run the same command again to continue`,
+        ]
+      : []),
     ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
     ...(s.failed > 0 ? ['  failed clients are tried again, with the same identity, by the next run'] : []),
     ...(s.enrolled > 0 ? [latencyTable(s).trimEnd()] : []),
@@ -132,7 +197,8 @@ function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>): EnrollRequest {
 function enrollCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'fleet enroll',
-    describe: "enroll many clients through ccmsetup's own path, resumable: into a lab's running site, any site (--regtoken, --cmg), or an embedded lab",
+    describe:
+      "enroll many clients through ccmsetup's own path, resumable: into a lab's running site, any site (--regtoken, --cmg), or an embedded lab",
     options: ENROLL_OPTIONS,
     conflicts: [['regtoken', 'regtoken-file']],
     run: async (args) => {
@@ -146,7 +212,10 @@ function enrollCommand(context: CommandContext): Command {
 }
 
 function describeKeys(s: KeysSummary): string {
-  const per = s.keysPerClient === 1 ? 'one key pair each (signing and encryption share it)' : 'two key pairs each (signing, encryption)';
+  const per =
+    s.keysPerClient === 1
+      ? 'one key pair each (signing and encryption share it)'
+      : 'two key pairs each (signing, encryption)';
   return `Made keys for ${countOf(s.made, 'client')} in ${s.seconds} s (${s.keyPairsPerSecond} RSA-2048 key pairs/s on ${s.threads} threads), ${per}${s.interrupted ? '; stopped early' : ''}\n  ${s.keyCache}: keys for ${countOf(s.ready, 'client')} ready\n`;
 }
 
@@ -158,7 +227,14 @@ function keysCommand(context: CommandContext): Command {
     run: async (args) => {
       const threads = useEveryCore();
       const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
-      const summary = await makeFleetKeys({ keyCache: args['key-cache'], count, oneKey: args['one-key'] === true, threads, progress: progressBar('fleet keys'), signal: stopSignal() });
+      const summary = await makeFleetKeys({
+        keyCache: args['key-cache'],
+        count,
+        oneKey: args['one-key'] === true,
+        threads,
+        progress: progressBar('fleet keys'),
+        signal: stopSignal(),
+      });
       printResult(args.json, summary, () => describeKeys(summary));
       return summary.interrupted ? 1 : 0;
     },
@@ -166,11 +242,15 @@ function keysCommand(context: CommandContext): Command {
 }
 
 function describeStart(s: StartSummary): string {
-  const outcomes = Object.entries(s.outcomes).map(([action, n]) => `${n} ${action}`).join(', ');
+  const outcomes = Object.entries(s.outcomes)
+    .map(([action, n]) => `${n} ${action}`)
+    .join(', ');
   const lines = [
     `Agent started on ${countOf(s.started, 'client')} at ${s.at} in ${s.seconds} s: ${outcomes}, ${s.failed} failed`,
     ...s.failures.map((f) => `  failed ${f.count}: ${f.code} (first ${f.first.name}: ${f.first.message})`),
-    ...(s.notEnrolled > 0 ? [`  ${countOf(s.notEnrolled, 'client dir')} with no enrolled client: run 'fleet enroll' again`] : []),
+    ...(s.notEnrolled > 0
+      ? [`  ${countOf(s.notEnrolled, 'client dir')} with no enrolled client: run 'fleet enroll' again`]
+      : []),
     ...(s.interrupted ? ['  stopped before every client was started'] : []),
   ];
   return `${lines.join('\n')}\n`;
@@ -179,11 +259,19 @@ function describeStart(s: StartSummary): string {
 function startCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'fleet start',
-    describe: "CcmExec starting on every client of the fleet: location refresh, renewal once a token is 30 days old (the lab's clock or --now)",
+    describe:
+      "CcmExec starting on every client of the fleet: location refresh, renewal once a token is 30 days old (the lab's clock or --now)",
     options: fleetOptions('clients'),
     run: async (args) => {
       boundHeapGrowth();
-      const summary = await runFleetStart({ lab: labOf(args), fleetDir: args['fleet-dir'], concurrency: wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY), logs: args.logs, now: args.now, signal: stopSignal() });
+      const summary = await runFleetStart({
+        lab: labOf(args),
+        fleetDir: args['fleet-dir'],
+        concurrency: wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY),
+        logs: args.logs,
+        now: args.now,
+        signal: stopSignal(),
+      });
       printResult(args.json, summary, () => describeStart(summary));
       return summary.failed === 0 && !summary.interrupted ? 0 : 1;
     },
@@ -203,7 +291,8 @@ function describeStatus(s: StatusSummary): string {
 function statusCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'fleet status',
-    describe: "the fleet's clients by registration state and token expiry (valid, renewal due, expired), from their state alone",
+    describe:
+      "the fleet's clients by registration state and token expiry (valid, renewal due, expired), from their state alone",
     options: { 'fleet-dir': FLEET_DIR_OPTION },
     run: async (args) => {
       const summary = fleetStatus({ lab: labOf(args), fleetDir: args['fleet-dir'], now: args.now });

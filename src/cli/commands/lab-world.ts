@@ -21,16 +21,36 @@ export function describeOffset(ms: number): string {
   let rest = Math.round(Math.abs(ms) / 60_000);
   const days = Math.floor(rest / 1440);
   rest -= days * 1440;
-  const parts = [days ? `${days}d` : '', Math.floor(rest / 60) ? `${Math.floor(rest / 60)}h` : '', rest % 60 ? `${rest % 60}m` : ''].filter(Boolean);
+  const parts = [
+    days ? `${days}d` : '',
+    Math.floor(rest / 60) ? `${Math.floor(rest / 60)}h` : '',
+    rest % 60 ? `${rest % 60}m` : '',
+  ].filter(Boolean);
   return `${sign}${parts.join(' ')}`;
 }
 
 /** What `clock show` and `site show` say about the time a command runs on. */
-export function labTimeSummary(args: LabArgs & { inLab?: boolean }): { labTime: string; offsetMs: number; offset: string; source: string } {
+export function labTimeSummary(args: LabArgs & { inLab?: boolean }): {
+  labTime: string;
+  offsetMs: number;
+  offset: string;
+  source: string;
+} {
   const clock = clockOf(args);
   const lab = siteLabOf(args);
-  const source = args.now ? '--now' : process.env.CCMLAB_NOW ? 'CCMLAB_NOW' : lab ? `the lab clock (${path.resolve(clockFile(lab))})` : "this machine's clock (a site outside any lab)";
-  return { labTime: clock.now().toISOString(), offsetMs: clock.offsetMs, offset: describeOffset(clock.offsetMs), source };
+  const source = args.now
+    ? '--now'
+    : process.env.CCMLAB_NOW
+      ? 'CCMLAB_NOW'
+      : lab
+        ? `the lab clock (${path.resolve(clockFile(lab))})`
+        : "this machine's clock (a site outside any lab)";
+  return {
+    labTime: clock.now().toISOString(),
+    offsetMs: clock.offsetMs,
+    offset: describeOffset(clock.offsetMs),
+    source,
+  };
 }
 
 function showClock(args: LabArgs & { inLab?: boolean }): number {
@@ -40,9 +60,17 @@ function showClock(args: LabArgs & { inLab?: boolean }): number {
 }
 
 function setClock(args: LabArgs & { when?: string }, group: 'clock' | 'site clock'): number {
-  if (args.when === undefined || args.when === '') throw new CcmlabError('CCMLAB_E_USAGE', `say where to move the clock: ccmlab ${group} set <ISO|+Nd|-Nd|+Nh|-Nh|reset>`);
+  if (args.when === undefined || args.when === '')
+    throw new CcmlabError(
+      'CCMLAB_E_USAGE',
+      `say where to move the clock: ccmlab ${group} set <ISO|+Nd|-Nd|+Nh|-Nh|reset>`,
+    );
   const { now, offsetMs } = setLabClock(labOf(args), args.when);
-  printResult(args.json, { labTime: now.toISOString(), offsetMs, offset: describeOffset(offsetMs) }, `The lab clock now shows ${now.toISOString()} (offset ${describeOffset(offsetMs)}).\n`);
+  printResult(
+    args.json,
+    { labTime: now.toISOString(), offsetMs, offset: describeOffset(offsetMs) },
+    `The lab clock now shows ${now.toISOString()} (offset ${describeOffset(offsetMs)}).\n`,
+  );
   return 0;
 }
 
@@ -56,8 +84,19 @@ export function clockCommand(context: CommandContext): Command {
     path: 'clock',
     describe: 'the lab clock every process in the lab follows (the role NTP plays)',
     commands: [
-      leafCommand(context, { path: 'clock show', describe: SHOW_CLOCK, options: {}, run: async (args) => showClock(args) }),
-      leafCommand(context, { path: 'clock set', describe: SET_CLOCK, options: WHEN, positionals: ['when'], run: async (args) => setClock(args, 'clock') }),
+      leafCommand(context, {
+        path: 'clock show',
+        describe: SHOW_CLOCK,
+        options: {},
+        run: async (args) => showClock(args),
+      }),
+      leafCommand(context, {
+        path: 'clock set',
+        describe: SET_CLOCK,
+        options: WHEN,
+        positionals: ['when'],
+        run: async (args) => setClock(args, 'clock'),
+      }),
     ],
   });
 }
@@ -68,13 +107,27 @@ export function siteClockCommand(context: CommandContext): Command {
     path: 'site clock',
     describe: "the lab clock (same as 'ccmlab clock')",
     commands: [
-      leafCommand(context, { path: 'site clock show', describe: SHOW_CLOCK, options: SITE_OPTIONS, run: async (args) => showClock(resolveSite(args)) }),
-      leafCommand(context, { path: 'site clock set', describe: SET_CLOCK, options: { ...SITE_OPTIONS, ...WHEN }, positionals: ['when'], run: async (args) => setClock(args, 'site clock') }),
+      leafCommand(context, {
+        path: 'site clock show',
+        describe: SHOW_CLOCK,
+        options: SITE_OPTIONS,
+        run: async (args) => showClock(resolveSite(args)),
+      }),
+      leafCommand(context, {
+        path: 'site clock set',
+        describe: SET_CLOCK,
+        options: { ...SITE_OPTIONS, ...WHEN },
+        positionals: ['when'],
+        run: async (args) => setClock(args, 'site clock'),
+      }),
     ],
   });
 }
 
-const FILE = { file: { type: 'string', demandOption: true, describe: 'the root certificate (PEM)' }, name: { type: 'string', requiresArg: true, describe: 'the name to keep it under (default: the file name)' } } as const;
+const FILE = {
+  file: { type: 'string', demandOption: true, describe: 'the root certificate (PEM)' },
+  name: { type: 'string', requiresArg: true, describe: 'the name to keep it under (default: the file name)' },
+} as const;
 
 function trustCommand(context: CommandContext): Command {
   const list = leafCommand(context, {
@@ -84,7 +137,16 @@ function trustCommand(context: CommandContext): Command {
     run: async (args) => {
       const roots = listRoots(labOf(args));
       const header = `${'NAME'.padEnd(20)} ${'THUMBPRINT'.padEnd(40)} SUBJECT\n`;
-      printResult(args.json, roots, roots.length === 0 ? 'The lab trusts no root.\n' : header + roots.map((r) => `${r.name.padEnd(20)} ${r.thumbprint.padEnd(40)} ${r.subject.replace(/\n/g, ', ')}\n`).join(''));
+      printResult(
+        args.json,
+        roots,
+        roots.length === 0
+          ? 'The lab trusts no root.\n'
+          : header +
+              roots
+                .map((r) => `${r.name.padEnd(20)} ${r.thumbprint.padEnd(40)} ${r.subject.replace(/\n/g, ', ')}\n`)
+                .join(''),
+      );
       return 0;
     },
   });
@@ -94,7 +156,11 @@ function trustCommand(context: CommandContext): Command {
     options: FILE,
     positionals: ['file'],
     run: async (args) => {
-      const pem = readBoundedText(args.file, MAX_ROOT_FILE, { label: 'root certificate file', code: 'CCMLAB_E_FILE_UNREADABLE', fix: 'give a PEM certificate file' });
+      const pem = readBoundedText(args.file, MAX_ROOT_FILE, {
+        label: 'root certificate file',
+        code: 'CCMLAB_E_FILE_UNREADABLE',
+        fix: 'give a PEM certificate file',
+      });
       const root = trustRoot(labOf(args), args.name ?? path.basename(args.file).replace(/\.[^.]*$/, ''), pem);
       printResult(args.json, root, `The lab trusts ${root.subject} as '${root.name}'.\n`);
       return 0;
@@ -107,25 +173,47 @@ function trustCommand(context: CommandContext): Command {
     positionals: ['name'],
     run: async (args) => {
       const removed = distrustRoot(labOf(args), args.name);
-      printResult(args.json, { name: args.name, removed }, removed ? `The lab no longer trusts '${args.name}'.\n` : `The lab did not trust '${args.name}'; nothing changed.\n`);
+      printResult(
+        args.json,
+        { name: args.name, removed },
+        removed
+          ? `The lab no longer trusts '${args.name}'.\n`
+          : `The lab did not trust '${args.name}'; nothing changed.\n`,
+      );
       return 0;
     },
   });
-  return commandGroup(context, { path: 'lab trust', describe: 'the root certificates every client in the lab trusts (the role a GPO plays)', commands: [list, add, remove] });
+  return commandGroup(context, {
+    path: 'lab trust',
+    describe: 'the root certificates every client in the lab trusts (the role a GPO plays)',
+    commands: [list, add, remove],
+  });
 }
 
-const ENDPOINT = { endpoint: { type: 'string', demandOption: true, describe: 'HOST:PORT, or HOST:* for every port' } } as const;
+const ENDPOINT = {
+  endpoint: { type: 'string', demandOption: true, describe: 'HOST:PORT, or HOST:* for every port' },
+} as const;
 
 function firewallChange(context: CommandContext, verb: 'block' | 'unblock'): Command {
   return leafCommand(context, {
     path: `lab firewall ${verb}`,
-    describe: verb === 'block' ? "refuse the lab's clients' connections to HOST:PORT (HOST:* for every port)" : 'let them through again',
+    describe:
+      verb === 'block'
+        ? "refuse the lab's clients' connections to HOST:PORT (HOST:* for every port)"
+        : 'let them through again',
     options: ENDPOINT,
     positionals: ['endpoint'],
     run: async (args) => {
       const endpoint = parseEndpoint(args.endpoint);
       const changed = verb === 'block' ? blockEndpoint(labOf(args), endpoint) : unblockEndpoint(labOf(args), endpoint);
-      const said = verb === 'block' ? (changed ? `The lab's firewall now refuses ${endpoint}.` : `${endpoint} was blocked already; nothing changed.`) : changed ? `The lab's firewall lets ${endpoint} through again.` : `${endpoint} was not blocked; nothing changed.`;
+      const said =
+        verb === 'block'
+          ? changed
+            ? `The lab's firewall now refuses ${endpoint}.`
+            : `${endpoint} was blocked already; nothing changed.`
+          : changed
+            ? `The lab's firewall lets ${endpoint} through again.`
+            : `${endpoint} was not blocked; nothing changed.`;
       printResult(args.json, { endpoint, blocked: verb === 'block', changed }, `${said}\n`);
       return 0;
     },
@@ -139,13 +227,25 @@ function firewallCommand(context: CommandContext): Command {
     options: {},
     run: async (args) => {
       const blocked = blockedEndpoints(labOf(args));
-      printResult(args.json, blocked, blocked.length === 0 ? 'The lab blocks no endpoint.\n' : blocked.map((b) => `${b}\n`).join(''));
+      printResult(
+        args.json,
+        blocked,
+        blocked.length === 0 ? 'The lab blocks no endpoint.\n' : blocked.map((b) => `${b}\n`).join(''),
+      );
       return 0;
     },
   });
-  return commandGroup(context, { path: 'lab firewall', describe: "endpoints the lab's clients cannot reach (connection refused)", commands: [list, firewallChange(context, 'block'), firewallChange(context, 'unblock')] });
+  return commandGroup(context, {
+    path: 'lab firewall',
+    describe: "endpoints the lab's clients cannot reach (connection refused)",
+    commands: [list, firewallChange(context, 'block'), firewallChange(context, 'unblock')],
+  });
 }
 
 export function labCommand(context: CommandContext): Command {
-  return commandGroup(context, { path: 'lab', describe: "the lab's shared world: trusted roots and the firewall (see also 'ccmlab clock')", commands: [trustCommand(context), firewallCommand(context)] });
+  return commandGroup(context, {
+    path: 'lab',
+    describe: "the lab's shared world: trusted roots and the firewall (see also 'ccmlab clock')",
+    commands: [trustCommand(context), firewallCommand(context)],
+  });
 }

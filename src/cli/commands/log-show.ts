@@ -1,6 +1,16 @@
 import { parseIsoInstant } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
-import { collectLogFiles, describeUnread, followTimeline, LOG_SET_LIMITS, mergeTimeline, type LogRecord, type LogSet, type LogTail, type SkippedFile } from '../../log/log-set';
+import {
+  collectLogFiles,
+  describeUnread,
+  followTimeline,
+  LOG_SET_LIMITS,
+  mergeTimeline,
+  type LogRecord,
+  type LogSet,
+  type LogTail,
+  type SkippedFile,
+} from '../../log/log-set';
 import { compileGrep, entryJson, formatEntry, logLabels, matches, type LogFilter } from '../../log/viewer';
 import { countOf, escapeControl } from '../../core/text';
 import { usageHint } from '../command-line';
@@ -8,10 +18,17 @@ import { leafCommand, type Command, type ParsedArgs } from '../command-tree';
 import type { CommandContext } from '../context';
 
 const SHOW_OPTIONS = {
-  paths: { type: 'string', array: true, describe: '.log files (their .lo_ and history files are read first) and folders of logs' },
+  paths: {
+    type: 'string',
+    array: true,
+    describe: '.log files (their .lo_ and history files are read first) and folders of logs',
+  },
   type: { choices: ['info', 'warning', 'error'], describe: 'only lines of this type' },
   component: { type: 'string', describe: 'only lines of this component' },
-  grep: { type: 'string', describe: 'only lines whose message matches this regular expression (RE2 syntax, matched in linear time)' },
+  grep: {
+    type: 'string',
+    describe: 'only lines whose message matches this regular expression (RE2 syntax, matched in linear time)',
+  },
   since: { type: 'string', describe: 'only lines at or after this ISO-8601 instant' },
   follow: { type: 'boolean', describe: 'keep printing new lines of every log until interrupted' },
 } as const;
@@ -30,18 +47,26 @@ function useColour(): boolean {
 /** Files and folders passed over, on stderr: the first few by name, the rest counted. */
 export function noteSkipped(skipped: readonly SkippedFile[]): void {
   for (const s of skipped.slice(0, MAX_SKIP_NOTES)) process.stderr.write(`ccmlab: skipped ${s.path}: ${s.reason}\n`);
-  if (skipped.length > MAX_SKIP_NOTES) process.stderr.write(`ccmlab: skipped ${skipped.length - MAX_SKIP_NOTES} more files or folders\n`);
+  if (skipped.length > MAX_SKIP_NOTES)
+    process.stderr.write(`ccmlab: skipped ${skipped.length - MAX_SKIP_NOTES} more files or folders\n`);
 }
 
 /** The log paths a log command was given; yargs takes none as an empty list, which the command refuses in its own words. */
 export function logPaths(paths: readonly string[] | undefined, command: 'log show' | 'log diagnose'): string[] {
-  if (paths === undefined || paths.length === 0) throw new CcmlabError('CCMLAB_E_USAGE', `name the logs to read: one or more log files or folders (${usageHint('ccmlab', command)})`);
+  if (paths === undefined || paths.length === 0)
+    throw new CcmlabError(
+      'CCMLAB_E_USAGE',
+      `name the logs to read: one or more log files or folders (${usageHint('ccmlab', command)})`,
+    );
   return [...paths];
 }
 
 /** The error for paths that exist but hold no log. */
 export function noLogsUnder(paths: readonly string[]): CcmlabError {
-  return new CcmlabError('CCMLAB_E_FILE_NOT_FOUND', `no logs (*.log, *.lo_) under ${paths.join(', ')}; give a .log file or a folder that holds logs`);
+  return new CcmlabError(
+    'CCMLAB_E_FILE_NOT_FOUND',
+    `no logs (*.log, *.lo_) under ${paths.join(', ')}; give a .log file or a folder that holds logs`,
+  );
 }
 
 function logsToShow(paths: readonly string[], follow: boolean | undefined): LogSet[] {
@@ -49,7 +74,10 @@ function logsToShow(paths: readonly string[], follow: boolean | undefined): LogS
   noteSkipped(collected.skipped);
   if (collected.sets.length === 0) throw noLogsUnder(paths);
   if (follow && collected.sets.length > MAX_FOLLOWED_LOGS) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--follow follows at most ${MAX_FOLLOWED_LOGS} logs and the paths named hold ${collected.sets.length}; name fewer or narrower folders`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--follow follows at most ${MAX_FOLLOWED_LOGS} logs and the paths named hold ${collected.sets.length}; name fewer or narrower folders`,
+    );
   }
   return collected.sets;
 }
@@ -75,7 +103,9 @@ function writeJsonArray(records: readonly LogRecord[]): void {
   }
   const slice = 1000;
   for (let i = 0; i < records.length; i += slice) {
-    const items = records.slice(i, i + slice).map((r) => `  ${JSON.stringify(entryJson(r), null, 2).replace(/\n/g, '\n  ')}`);
+    const items = records
+      .slice(i, i + slice)
+      .map((r) => `  ${JSON.stringify(entryJson(r), null, 2).replace(/\n/g, '\n  ')}`);
     process.stdout.write(`${i === 0 ? '[\n' : ',\n'}${items.join(',\n')}`);
   }
   process.stdout.write('\n]\n');
@@ -99,7 +129,11 @@ function filterOf(args: ShowArgs): LogFilter {
 }
 
 /** Until a signal: every line appended to the logs that passes the filter. */
-async function follow(tails: readonly LogTail[], filter: LogFilter, print: (record: LogRecord) => string): Promise<void> {
+async function follow(
+  tails: readonly LogTail[],
+  filter: LogFilter,
+  print: (record: LogRecord) => string,
+): Promise<void> {
   // The ready line: from here on every appended line is shown and a signal stops cleanly.
   process.stderr.write(`ccmlab: following ${tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);
   await followTimeline(tails, {
@@ -121,14 +155,17 @@ export function logShowCommand(context: CommandContext): Command {
       const paths = logPaths(args.paths, 'log show');
       const filter = filterOf(args);
       // One JSON document cannot grow forever: --json with --follow prints one JSON line per entry.
-      if (args.json && args.follow) process.stderr.write('ccmlab: --json with --follow prints one JSON object per line\n');
+      if (args.json && args.follow)
+        process.stderr.write('ccmlab: --json with --follow prints one JSON object per line\n');
       const sets = logsToShow(paths, args.follow);
       const timeline = mergeTimeline(sets, { keep: (e) => matches(e, filter) });
       const print = recordPrinter(sets, args.json === true);
       if (args.json && !args.follow) writeJsonArray(timeline.records);
       else for (const e of timeline.records) process.stdout.write(`${print(e)}\n`);
-      if (timeline.unparsed > 0) process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
-      if (timeline.unread) process.stderr.write(`ccmlab: ${escapeControl(describeUnread(timeline.unread, LOG_SET_LIMITS.maxReadMs))}\n`);
+      if (timeline.unparsed > 0)
+        process.stderr.write(`ccmlab: skipped ${countOf(timeline.unparsed, 'block')} of text that is not CMTrace\n`);
+      if (timeline.unread)
+        process.stderr.write(`ccmlab: ${escapeControl(describeUnread(timeline.unread, LOG_SET_LIMITS.maxReadMs))}\n`);
       if (!args.follow) return timeline.unread ? 1 : 0;
       await follow(timeline.tails, filter, print);
       return 0;

@@ -21,13 +21,17 @@ function pick(catalogue: Catalogue, args: { names?: string[]; all?: boolean }): 
   const names = args.names ?? [];
   if (args.all && names.length > 0) throw new CcmlabError('CCMLAB_E_USAGE', 'name scenarios or give --all, not both');
   if (args.all) return catalogue.scenarios;
-  if (names.length === 0) throw new CcmlabError('CCMLAB_E_USAGE', "name a scenario ('ccmlab scenario list' shows them) or give --all");
+  if (names.length === 0)
+    throw new CcmlabError('CCMLAB_E_USAGE', "name a scenario ('ccmlab scenario list' shows them) or give --all");
   const known = catalogue.scenarios.map((s) => s.name);
   return [...new Set(names)].map((name) => {
     const scenario = catalogue.scenarios.find((s) => s.name === name);
     if (scenario) return scenario;
     const near = nearest(name, known);
-    throw new CcmlabError('CCMLAB_E_UNKNOWN_SCENARIO', `'${printable(name)}' is not a scenario${near ? ` (did you mean '${near}'?)` : ''}; 'ccmlab scenario list' shows them`);
+    throw new CcmlabError(
+      'CCMLAB_E_UNKNOWN_SCENARIO',
+      `'${printable(name)}' is not a scenario${near ? ` (did you mean '${near}'?)` : ''}; 'ccmlab scenario list' shows them`,
+    );
   });
 }
 
@@ -35,13 +39,21 @@ function pick(catalogue: Catalogue, args: { names?: string[]; all?: boolean }): 
 function expectationNote(r: ExpectationResult): string {
   const wanted = r.expect.text ?? `/${r.expect.pattern}/`;
   const seen = r.found ?? r.nearest;
-  const where = seen ? `${r.found ? 'found' : 'nearest'}: ${path.basename(seen.file)}:${seen.line} ${printable(seen.text, 160)}` : 'no line of that log';
+  const where = seen
+    ? `${r.found ? 'found' : 'nearest'}: ${path.basename(seen.file)}:${seen.line} ${printable(seen.text, 160)}`
+    : 'no line of that log';
   return `    ✗ ${r.expect.log}: ${printable(wanted, 160)} — ${r.why ?? 'missing'}; ${where}`;
 }
 
 function runNotes(run: ScenarioRun): string[] {
-  const steps = run.steps.filter((s) => !s.ok).map((s) => `    ✗ step \`${s.command}\` exited ${s.exit ?? '(killed)'}, expected ${s.expectedExit}`);
-  const diagnosis = run.diagnosisOk ? [] : [`    ✗ log diagnose named ${run.diagnosedAs.length > 0 ? run.diagnosedAs.join(', ') : 'nothing'}${run.outcome === 'failure' ? `, not ${run.name}` : ' in a success'}`];
+  const steps = run.steps
+    .filter((s) => !s.ok)
+    .map((s) => `    ✗ step \`${s.command}\` exited ${s.exit ?? '(killed)'}, expected ${s.expectedExit}`);
+  const diagnosis = run.diagnosisOk
+    ? []
+    : [
+        `    ✗ log diagnose named ${run.diagnosedAs.length > 0 ? run.diagnosedAs.join(', ') : 'nothing'}${run.outcome === 'failure' ? `, not ${run.name}` : ' in a success'}`,
+      ];
   return [...steps, ...run.expectations.filter((r) => !r.ok).map(expectationNote), ...diagnosis];
 }
 
@@ -52,7 +64,15 @@ function human(runs: readonly ScenarioRun[]): string {
     checks: `${r.expectations.filter((e) => e.ok).length}/${r.expectations.length} lines, ${r.steps.filter((s) => s.ok).length}/${r.steps.length} steps`,
     answer: r.answer.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), r.answer) : r.answer,
   }));
-  const table = formatTable([['name', 'SCENARIO'], ['result', 'RESULT'], ['checks', 'CHECKS'], ['answer', 'ANSWER KEY']], rows).split('\n');
+  const table = formatTable(
+    [
+      ['name', 'SCENARIO'],
+      ['result', 'RESULT'],
+      ['checks', 'CHECKS'],
+      ['answer', 'ANSWER KEY'],
+    ],
+    rows,
+  ).split('\n');
   const lines = [table[0]];
   runs.forEach((run, i) => lines.push(table[i + 1], ...runNotes(run)));
   const failed = runs.filter((r) => !r.ok).length;
@@ -62,7 +82,17 @@ function human(runs: readonly ScenarioRun[]): string {
 function runJson(run: ScenarioRun): Record<string, unknown> {
   return {
     ...run,
-    expectations: run.expectations.map((r) => ({ log: r.expect.log, text: r.expect.text ?? null, pattern: r.expect.pattern ?? null, type: r.expect.type, key: r.expect.key, ok: r.ok, why: r.why ?? null, found: r.found ?? null, nearest: r.nearest ?? null })),
+    expectations: run.expectations.map((r) => ({
+      log: r.expect.log,
+      text: r.expect.text ?? null,
+      pattern: r.expect.pattern ?? null,
+      type: r.expect.type,
+      key: r.expect.key,
+      ok: r.ok,
+      why: r.why ?? null,
+      found: r.found ?? null,
+      nearest: r.nearest ?? null,
+    })),
   };
 }
 
@@ -73,7 +103,19 @@ function listCommand(context: CommandContext): Command {
     options: {},
     run: async (args) => {
       const scenarios = loadCatalogue().scenarios;
-      printResult(args.json, scenarios.map((s) => ({ name: s.name, title: s.title })), () => formatTable([['name', 'SCENARIO'], ['outcome', 'OUTCOME'], ['title', 'TITLE']], scenarios.map((s) => ({ name: s.name, outcome: s.outcome, title: s.title }))));
+      printResult(
+        args.json,
+        scenarios.map((s) => ({ name: s.name, title: s.title })),
+        () =>
+          formatTable(
+            [
+              ['name', 'SCENARIO'],
+              ['outcome', 'OUTCOME'],
+              ['title', 'TITLE'],
+            ],
+            scenarios.map((s) => ({ name: s.name, outcome: s.outcome, title: s.title })),
+          ),
+      );
       return 0;
     },
   });
@@ -94,7 +136,15 @@ function runCommand(context: CommandContext): Command {
         process.stderr.write(`ccmlab: running ${scenario.name} in ${path.join(out, scenario.name)}\n`);
         runs.push(await runScenario(scenario, catalogue, out));
       }
-      printResult(args.json, { scenarios: runs.map(runJson), passed: runs.filter((r) => r.ok).length, failed: runs.filter((r) => !r.ok).length }, () => human(runs));
+      printResult(
+        args.json,
+        {
+          scenarios: runs.map(runJson),
+          passed: runs.filter((r) => r.ok).length,
+          failed: runs.filter((r) => !r.ok).length,
+        },
+        () => human(runs),
+      );
       return runs.every((r) => r.ok) ? 0 : 1;
     },
   });

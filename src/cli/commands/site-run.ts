@@ -31,24 +31,45 @@ const CLIENT_COLUMNS = [
 function port(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d{1,5}$/.test(String(value)) || n > 65535) throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${String(value)}' is not a port from 0 to 65535 (0 = any free port, not recorded)`);
+  if (!/^\d{1,5}$/.test(String(value)) || n > 65535)
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--${option} '${String(value)}' is not a port from 0 to 65535 (0 = any free port, not recorded)`,
+    );
   return n;
 }
 
 const START_OPTIONS = {
   ...SITE_OPTIONS,
-  host: { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'the address every listener binds (loopback by default)' },
-  'mp-port': { type: 'string', requiresArg: true, describe: 'MP over HTTP (default: the recorded port; 0 = any free port)' },
+  host: {
+    type: 'string',
+    default: '127.0.0.1',
+    requiresArg: true,
+    describe: 'the address every listener binds (loopback by default)',
+  },
+  'mp-port': {
+    type: 'string',
+    requiresArg: true,
+    describe: 'MP over HTTP (default: the recorded port; 0 = any free port)',
+  },
   'mp-https-port': { type: 'string', requiresArg: true, describe: 'MP over HTTPS' },
   'cmg-port': { type: 'string', requiresArg: true, describe: 'CMG over HTTPS' },
-  'ready-file': { type: 'string', requiresArg: true, describe: 'also write the URLs here (always in <site dir>/ready.json)' },
-  detach: { type: 'boolean', describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'" },
+  'ready-file': {
+    type: 'string',
+    requiresArg: true,
+    describe: 'also write the URLs here (always in <site dir>/ready.json)',
+  },
+  detach: {
+    type: 'boolean',
+    describe: "run in the background: return once it listens; stop it with 'ccmlab site stop'",
+  },
 } as const;
 
 function startCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'site start',
-    describe: 'run the MP (HTTP and HTTPS) and the CMG (HTTPS) on the ports recorded at init, until SIGINT, SIGTERM or site stop',
+    describe:
+      'run the MP (HTTP and HTTPS) and the CMG (HTTPS) on the ports recorded at init, until SIGINT, SIGTERM or site stop',
     options: START_OPTIONS,
     run: onSite(async (args) => {
       // Options first: a usage error is exit 2 whatever the site.
@@ -65,7 +86,11 @@ function startCommand(context: CommandContext): Command {
       };
       if (args.detach) {
         const { ready, consoleFile } = await startDetachedSite(options, process.argv.slice(1));
-        printResult(args.json, { ...ready, console: consoleFile }, `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`);
+        printResult(
+          args.json,
+          { ...ready, console: consoleFile },
+          `Site ${ready.siteCode} is running in the background (pid ${ready.pid}): MP ${ready.mp}, CMG ${ready.cmg}; its messages go to ${consoleFile}. Stop it with '${stopHint(args)}'.\n`,
+        );
         return 0;
       }
       await serveSite(options, {
@@ -93,7 +118,10 @@ function stopCommand(context: CommandContext): Command {
     options: SITE_OPTIONS,
     run: onSite(async (args) => {
       const pid = await stopRunningSite(args['site-dir']);
-      const message = pid === undefined ? `No site is running in ${path.resolve(args['site-dir'])}; nothing to stop.` : `The site (process ${pid}) has stopped.`;
+      const message =
+        pid === undefined
+          ? `No site is running in ${path.resolve(args['site-dir'])}; nothing to stop.`
+          : `The site (process ${pid}) has stopped.`;
       printResult(args.json, { stopped: pid !== undefined, pid: pid ?? null }, `${message}\n`);
       return 0;
     }),
@@ -114,7 +142,13 @@ function configCommand(context: CommandContext): Command {
         printResult(args.json, { [key]: value }, `${String(value)}\n`);
       } else {
         const settings = siteSettings(args['site-dir']);
-        printResult(args.json, settings, Object.entries(settings).map(([k, v]) => `${k} = ${String(v)}\n`).join(''));
+        printResult(
+          args.json,
+          settings,
+          Object.entries(settings)
+            .map(([k, v]) => `${k} = ${String(v)}\n`)
+            .join(''),
+        );
       }
       return 0;
     }),
@@ -130,7 +164,11 @@ function configCommand(context: CommandContext): Command {
       return 0;
     }),
   });
-  return commandGroup(context, { path: 'site config', describe: 'site settings, read by the running site at once', commands: [get, set] });
+  return commandGroup(context, {
+    path: 'site config',
+    describe: 'site settings, read by the running site at once',
+    commands: [get, set],
+  });
 }
 
 function clientsCommand(context: CommandContext): Command {
@@ -140,7 +178,9 @@ function clientsCommand(context: CommandContext): Command {
     options: SITE_OPTIONS,
     run: onSite(async (args) => {
       const clients = siteClients(args['site-dir']).map(clientJson);
-      printResult(args.json, clients, () => (clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients)));
+      printResult(args.json, clients, () =>
+        clients.length === 0 ? 'No clients.\n' : formatTable(CLIENT_COLUMNS, clients),
+      );
       return 0;
     }),
   });
@@ -152,15 +192,27 @@ function clientsCommand(context: CommandContext): Command {
     run: onSite(async (args) => {
       const smsid = requireSmsid(args.smsid);
       const { client, changed } = approveSiteClient(args['site-dir'], smsid);
-      const message = changed ? `Client ${smsid} is approved; it registers at its next confirmation.` : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
+      const message = changed
+        ? `Client ${smsid} is approved; it registers at its next confirmation.`
+        : `Client ${smsid} needed no approval (approval ${client.approval}); nothing changed.`;
       printResult(args.json, { ...clientJson(client), changed }, `${message}\n`);
       return 0;
     }),
   });
-  return commandGroup(context, { path: 'site clients', describe: 'clients the MP has recorded', commands: [list, approve] });
+  return commandGroup(context, {
+    path: 'site clients',
+    describe: 'clients the MP has recorded',
+    commands: [list, approve],
+  });
 }
 
 /** The running site and what changes it while it runs, in the order `ccmlab site --help` lists them. */
 export function siteRunCommands(context: CommandContext): Command[] {
-  return [startCommand(context), stopCommand(context), clientsCommand(context), configCommand(context), siteClockCommand(context)];
+  return [
+    startCommand(context),
+    stopCommand(context),
+    clientsCommand(context),
+    configCommand(context),
+    siteClockCommand(context),
+  ];
 }

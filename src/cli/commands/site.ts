@@ -2,7 +2,13 @@ import * as path from 'node:path';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
 import { cmgHostName } from '../../protocol/cmg-address';
-import { changeTokenBlock, renewCertificate, revokeCertificate, tokenRows, type SiteAdmin } from '../../site/administration';
+import {
+  changeTokenBlock,
+  renewCertificate,
+  revokeCertificate,
+  tokenRows,
+  type SiteAdmin,
+} from '../../site/administration';
 import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type Site } from '../../site/site-dir';
 import { commandGroup, leafCommand, type Command } from '../command-tree';
 import type { CommandContext } from '../context';
@@ -66,7 +72,10 @@ function humanSummary(s: ReturnType<typeof siteSummary>): string {
 function initPort(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-    throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--${option} '${value}' is not a port from 1 to 65535 (leave it out for a free one)`);
+    throw new CcmlabError(
+      'CCMLAB_E_BAD_OPTION',
+      `--${option} '${value}' is not a port from 1 to 65535 (leave it out for a free one)`,
+    );
   }
   return Number(value);
 }
@@ -76,9 +85,19 @@ const INIT_OPTIONS = {
   'site-code': { type: 'string', default: 'LAB', requiresArg: true, describe: '3-character site code' },
   'mp-name': { type: 'string', default: 'mp01.lab.test', requiresArg: true, describe: 'management point FQDN' },
   'cmg-name': { type: 'string', default: 'cmg.lab.test', requiresArg: true, describe: 'CMG service name' },
-  'role-id': { type: 'string', default: DEFAULT_ROLE_ID, requiresArg: true, describe: 'MP role ID (decimal, may exceed 2^53)' },
+  'role-id': {
+    type: 'string',
+    default: DEFAULT_ROLE_ID,
+    requiresArg: true,
+    describe: 'MP role ID (decimal, may exceed 2^53)',
+  },
   passive: { type: 'boolean', default: false, describe: 'the site server is in passive mode' },
-  'crl-distribution-point': { type: 'boolean', default: false, describe: "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates" },
+  'crl-distribution-point': {
+    type: 'boolean',
+    default: false,
+    describe:
+      "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates",
+  },
   force: { type: 'boolean', default: false, describe: 'replace an existing site' },
   'mp-port': { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' },
   'mp-https-port': { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' },
@@ -102,12 +121,18 @@ function initCommand(context: CommandContext): Command {
         force: args.force,
         crlDistributionPoint: args['crl-distribution-point'],
         clock,
-        ports: { mp: initPort(args['mp-port'], 'mp-port'), mpHttps: initPort(args['mp-https-port'], 'mp-https-port'), cmg: initPort(args['cmg-port'], 'cmg-port') },
+        ports: {
+          mp: initPort(args['mp-port'], 'mp-port'),
+          mpHttps: initPort(args['mp-https-port'], 'mp-https-port'),
+          cmg: initPort(args['cmg-port'], 'cmg-port'),
+        },
       });
       withSite(args, (site) => {
         // As a GPO would deploy it: every client in the lab trusts the site's root. A site outside a lab touches no lab.
         const lab = siteLabOf(args);
-        const root = lab ? trustRoot(lab, `site-${site.config.siteCode}`, site.certificatePem('sms-issuing')) : undefined;
+        const root = lab
+          ? trustRoot(lab, `site-${site.config.siteCode}`, site.certificatePem('sms-issuing'))
+          : undefined;
         const summary = { ...siteSummary(site, args), trustedAs: root?.name ?? null };
         process.stderr.write(
           `ccmlab: site ${summary.siteCode} created in ${summary.siteDir}; ${root ? `the lab trusts its root as '${root.name}'` : `no lab trusts its root (--site-dir outside a lab): give clients --ca-file ${summary.rootCaFile}`}\n`,
@@ -150,7 +175,9 @@ function listCommand(context: CommandContext): Command {
     options: { ...SITE_OPTIONS, all: { type: 'boolean', default: false, describe: 'add the site certificates' } },
     run: onSite(async (args) => {
       const rows = tokenRows(adminOf(args), args.all);
-      printResult(args.json, rows, () => (rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows)));
+      printResult(args.json, rows, () =>
+        rows.length === 0 ? 'No bulk registration tokens.\n' : formatTable(TOKEN_COLUMNS, rows),
+      );
       return 0;
     }),
   });
@@ -159,7 +186,9 @@ function listCommand(context: CommandContext): Command {
 function blockCommand(context: CommandContext, blocked: boolean): Command {
   return leafCommand(context, {
     path: blocked ? 'site tokens block' : 'site tokens unblock',
-    describe: blocked ? 'block a bulk registration token: the site refuses it from now on' : 'unblock a blocked bulk registration token',
+    describe: blocked
+      ? 'block a bulk registration token: the site refuses it from now on'
+      : 'unblock a blocked bulk registration token',
     options: { ...SITE_OPTIONS, guid: { type: 'string', demandOption: true, describe: "the token's tracking GUID" } },
     positionals: ['guid'],
     run: onSite(async (args) => {
@@ -175,13 +204,23 @@ function renewCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'site certs renew',
     describe: 'replace a site certificate and its key (token-signing: every token it signed stops working)',
-    options: { ...SITE_OPTIONS, certificate: { choices: ['token-signing', 'role-ssl', 'cmg'] as const, demandOption: true, describe: 'the certificate' } },
+    options: {
+      ...SITE_OPTIONS,
+      certificate: {
+        choices: ['token-signing', 'role-ssl', 'cmg'] as const,
+        demandOption: true,
+        describe: 'the certificate',
+      },
+    },
     positionals: ['certificate'],
     run: onSite(async (args) => {
       const name = args.certificate;
       const { title, previous, current, consequence } = await renewCertificate(adminOf(args), name);
-      printResult(args.json, { certificate: name, previousThumbprint: previous, thumbprint: current }, () =>
-        `${title} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
+      printResult(
+        args.json,
+        { certificate: name, previousThumbprint: previous, thumbprint: current },
+        () =>
+          `${title} renewed: ${current} (was ${previous}).\n${name === 'token-signing' ? 'Every token signed by the old certificate stops working; clients need a new one.' : consequence}\n`,
       );
       return 0;
     }),
@@ -192,12 +231,19 @@ function revokeCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'site certs revoke',
     describe: "put a site certificate on the root's CRL (the site keeps serving it until 'site certs renew')",
-    options: { ...SITE_OPTIONS, certificate: { choices: ['cmg', 'role-ssl'] as const, demandOption: true, describe: 'the certificate' } },
+    options: {
+      ...SITE_OPTIONS,
+      certificate: { choices: ['cmg', 'role-ssl'] as const, demandOption: true, describe: 'the certificate' },
+    },
     positionals: ['certificate'],
     run: onSite(async (args) => {
       const name = args.certificate;
       const { message, ...revoked } = revokeCertificate(adminOf(args), name);
-      printResult(args.json, { certificate: name, ...revoked }, `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`);
+      printResult(
+        args.json,
+        { certificate: name, ...revoked },
+        `${message}${revoked.crlDistributionPoint ? '' : '\nThis site publishes no CRL (site init --crl-distribution-point), so no client will notice.'}\n`,
+      );
       return 0;
     }),
   });
@@ -210,7 +256,11 @@ export function siteCommand(context: CommandContext): Command {
     describe: 'bulk registration tokens (the console Certificates node)',
     commands: [listCommand(context), blockCommand(context, true), blockCommand(context, false)],
   });
-  const certs = commandGroup(context, { path: 'site certs', describe: 'site certificates', commands: [renewCommand(context), revokeCommand(context)] });
+  const certs = commandGroup(context, {
+    path: 'site certs',
+    describe: 'site certificates',
+    commands: [renewCommand(context), revokeCommand(context)],
+  });
   return commandGroup(context, {
     path: 'site',
     describe: 'the site: hierarchy, PKI, database, tokens',
