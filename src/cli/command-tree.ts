@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, InferredOptionTypes, Omit as Without } from 'yargs';
+import { CcmlabError } from '../core/errors';
 import type { CommandContext } from './context';
 import { withExamples, type CommandPath } from './help-examples';
 import type { GlobalArgs, OptionTable } from './options';
@@ -33,6 +34,8 @@ export interface LeafSpec<O extends OptionTable> {
   usage?: string;
   conflicts?: ReadonlyArray<readonly [keyof O & string, keyof O & string]>;
   run: (args: ParsedArgs<O>) => Promise<number>;
+  /** For a command that works in no lab: why, said when --lab is given (it is refused, never ignored). */
+  noLab?: string;
 }
 
 const lastWord = (path: string): string => path.split(' ').pop() ?? path;
@@ -56,7 +59,13 @@ export function leafCommand<O extends OptionTable>(context: CommandContext, spec
       const shown = spec.usage === undefined ? built : built.usage(`$0 ${spec.path} ${spec.usage}\n\n${spec.describe}`);
       return positionals.length > 0 ? shown.group([...positionals], 'Positionals:') : shown;
     },
-    handler: (args) => context.run(() => spec.run(args)),
+    handler: (args) =>
+      context.run(() => {
+        if (spec.noLab !== undefined && args.lab !== undefined) {
+          throw new CcmlabError('CCMLAB_E_BAD_OPTION', `--lab does not apply to ccmlab ${spec.path}: ${spec.noLab}`);
+        }
+        return spec.run(args);
+      }),
   };
   return { name: lastWord(spec.path), addTo: (y) => y.command(module) };
 }

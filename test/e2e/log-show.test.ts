@@ -87,6 +87,18 @@ describe('ccmlab log show (process)', () => {
     expect(unknown.stderr).toMatch(
       /CCMLAB_E_USAGE: --colour is not an option here.*; ccmlab log show --help shows usage/,
     );
+    // --lab is refused where it cannot apply, never silently ignored.
+    for (const command of [
+      ['log', 'show', live],
+      ['log', 'diagnose', live],
+      ['scenario', 'list'],
+    ]) {
+      const lab = await runCli('ccmlab', [...command, '--lab', dir]);
+      expect(lab.code).toBe(2);
+      expect(lab.stderr).toMatch(
+        /^ccmlab: error CCMLAB_E_BAD_OPTION: --lab does not apply to ccmlab (log show|log diagnose|scenario list): /,
+      );
+    }
   });
 
   test('--follow prints lines appended later, through a rollover, and stops on SIGTERM', async () => {

@@ -43,6 +43,7 @@ export function logDiagnoseCommand(context: CommandContext): Command {
       "name the documented failures client and site logs show (ccmlab's or real ones), with evidence, cause and fix; exit 1 when one is found",
     options: DIAGNOSE_OPTIONS,
     positionals: ['paths'],
+    noLab: "it reads the logs it is given; name the lab's logs (<lab>/logs)",
     usage: '<paths..>',
     run: async (args) => {
       const paths = logPaths(args.paths, 'log diagnose');

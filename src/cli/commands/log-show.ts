@@ -150,6 +150,7 @@ export function logShowCommand(context: CommandContext): Command {
     describe: 'print CMTrace logs (with their history files), merged by time, filtered, coloured by type on a terminal',
     options: SHOW_OPTIONS,
     positionals: ['paths'],
+    noLab: "it reads the logs it is given; name the lab's logs (<lab>/logs)",
     usage: '<paths..>',
     run: async (args) => {
       const paths = logPaths(args.paths, 'log show');

@@ -100,6 +100,7 @@ function listCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'scenario list',
     describe: 'the scenarios: documented failures (and the successes they are told from)',
+    noLab: 'the catalogue is the same in every lab',
     options: {},
     run: async (args) => {
       const scenarios = loadCatalogue().scenarios;
