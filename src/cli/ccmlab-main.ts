@@ -1,15 +1,7 @@
 import yargs from 'yargs';
-import { clockCommand, labCommand } from './commands/lab-world';
-import { logDiagnoseCommand } from './commands/log-diagnose';
-import { logShowCommand } from './commands/log-show';
-import { scenarioCommand } from './commands/scenario';
-import { siteCommand } from './commands/site';
-import { clientCommand } from './commands/client';
-import { demoCommand } from './commands/demo';
-import { fleetCommand } from './commands/fleet';
-import { benchCommand } from './commands/bench';
+import { TOP_COMMANDS, type TopCommand } from './command-index';
 import { CommandLine, HELP_ALIAS, VERSION_ALIAS } from './command-line';
-import { commandGroup, type Command } from './command-tree';
+import type { Command } from './command-tree';
 import { CommandContext } from './context';
 import { runMain } from './exit';
 import { withExamples } from './help-examples';
@@ -24,32 +16,39 @@ function protectNegativeOffsets(argv: readonly string[]): string[] {
   return out;
 }
 
-function logCommand(context: CommandContext): Command {
-  return commandGroup(context, {
-    path: 'log',
-    describe: 'read CMTrace logs',
-    commands: [logShowCommand(context), logDiagnoseCommand(context)],
-  });
+/* eslint-disable @typescript-eslint/no-require-imports -- a command's module is loaded when it is named, not at start */
+const LOADERS: Record<TopCommand, () => (context: CommandContext) => Command> = {
+  site: () => (require('./commands/site') as typeof import('./commands/site')).siteCommand,
+  clock: () => (require('./commands/lab-world') as typeof import('./commands/lab-world')).clockCommand,
+  lab: () => (require('./commands/lab-world') as typeof import('./commands/lab-world')).labCommand,
+  client: () => (require('./commands/client') as typeof import('./commands/client')).clientCommand,
+  log: () => (require('./commands/log') as typeof import('./commands/log')).logCommand,
+  scenario: () => (require('./commands/scenario') as typeof import('./commands/scenario')).scenarioCommand,
+  demo: () => (require('./commands/demo') as typeof import('./commands/demo')).demoCommand,
+  fleet: () => (require('./commands/fleet') as typeof import('./commands/fleet')).fleetCommand,
+  bench: () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The command the line names (its first word that is not an option), if it is one of ccmlab's. */
+function namedCommand(tokens: readonly string[]): TopCommand | undefined {
+  const first = tokens.find((t) => !t.startsWith('-'));
+  return first !== undefined && Object.hasOwn(TOP_COMMANDS, first) ? (first as TopCommand) : undefined;
 }
 
-/** ccmlab's commands, in the order its help and its refusals list them. */
-const COMMANDS = [
-  siteCommand,
-  clockCommand,
-  labCommand,
-  clientCommand,
-  logCommand,
-  scenarioCommand,
-  demoCommand,
-  fleetCommand,
-  benchCommand,
-];
+/** Every top-level command: the one named, loaded; the others as their name and description (for help and refusals). */
+function topCommands(context: CommandContext, tokens: readonly string[]): Command[] {
+  const named = namedCommand(tokens);
+  return (Object.keys(TOP_COMMANDS) as TopCommand[]).map((name) =>
+    name === named ? LOADERS[name]()(context) : { name, addTo: (y) => y.command(name, TOP_COMMANDS[name]) },
+  );
+}
 
 async function main(argv: string[]): Promise<number> {
   const tokens = protectNegativeOffsets(argv);
   const commandLine = new CommandLine('ccmlab', tokens, GLOBAL_OPTIONS);
   const context = new CommandContext(commandLine);
-  const commands = COMMANDS.map((make) => make(context));
+  const commands = topCommands(context, tokens);
   commandLine.enter({ path: '', subcommands: commands.map((c) => c.name) });
   let helpShown = false;
   const root = withExamples(yargs(), 'ccmlab')

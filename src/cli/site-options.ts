@@ -1,5 +1,4 @@
 import type { Clock } from '../core/clock';
-import { openSite, type Site } from '../site/site-dir';
 import { labAt, labInUse, type Lab } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 
@@ -56,14 +55,4 @@ export function onSite<A extends GivenSiteArgs>(
   work: (args: A & SiteArgs) => Promise<number>,
 ): (args: A) => Promise<number> {
   return (args) => work(resolveSite(args));
-}
-
-/** Opens the site for one command and closes it whatever happens. */
-export function withSite<T>(args: SiteArgs, work: (site: Site) => T): T {
-  const site = openSite(args['site-dir']);
-  try {
-    return work(site);
-  } finally {
-    site.close();
-  }
 }

@@ -26,7 +26,8 @@ export const CERTIFICATE_TITLES: Record<RenewableCertificate, string> = {
   cmg: 'CMG server certificate',
 };
 
-function withSite<T>(siteDir: string, work: (site: Site) => T): T {
+/** Opens the site for one piece of work and closes it whatever happens. */
+export function withSite<T>(siteDir: string, work: (site: Site) => T): T {
   const site = openSite(siteDir);
   try {
     return work(site);

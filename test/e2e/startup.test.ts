@@ -37,3 +37,20 @@ test('a real ccmsetup run still loads what it needs (a dry run parses its option
   const loaded = JSON.parse(r.stderr.trimEnd().split('\n').pop() as string) as string[];
   expect(loaded.some((file) => /node_modules[\\/]yargs[\\/]/.test(file))).toBe(true);
 });
+
+/** What a ccmlab command must not load unless it is the command named: the roles and their packages. */
+const ROLES =
+  /(dist[\\/](site|client|orchestration|fleet|bench|scenarios|diagnose)[\\/])|node_modules[\\/](winston|node-forge|undici|fast-xml-parser|better-sqlite3)[\\/]/;
+
+test.each([[['--version']], [['--help']], [['clock', 'show']], [['clock', '--help']]])(
+  'ccmlab %p loads only the command it names',
+  async (args) => {
+    const r = await runCli('ccmlab', [...args, '--lab', dir], { nodeArgs: ['--require', probe] });
+    expect(r.code).toBe(0);
+    const loaded = JSON.parse(r.stderr.trimEnd().split('\n').pop() as string) as string[];
+    expect(loaded.filter((file) => ROLES.test(file))).toEqual([]);
+    expect(
+      loaded.some((file) => /dist[\\/]cli[\\/]commands[\\/](site|client|fleet|bench|demo|scenario)\.js$/.test(file)),
+    ).toBe(false);
+  },
+);

@@ -1,3 +1,4 @@
+import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
 import { MAX_CLIENTS } from '../../fleet/limits';
 import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../bench/bench';
@@ -81,8 +82,7 @@ function benchText(report: BenchReport, smoke: boolean): string {
 export function benchCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'bench',
-    describe:
-      'measure key generation, enrollment, startup, logging, token checks and MP requests, each against a limit measured in the same run',
+    describe: TOP_COMMANDS.bench,
     options: BENCH_OPTIONS,
     // --smoke uses a throwaway pool of its own.
     conflicts: [

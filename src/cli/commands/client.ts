@@ -1,3 +1,4 @@
+import { TOP_COMMANDS } from '../command-index';
 import { agentRoam, agentRun, agentStart, type AgentOptions, type StartAction } from '../../client/agent';
 import { clientStatus, expiredTokenAdvice, loadClient, type ClientState } from '../../client/client-state';
 import { parseConnectTo } from '../../core/connect-to';
@@ -144,7 +145,7 @@ function roamCommand(context: CommandContext): Command {
 export function clientCommand(context: CommandContext): Command {
   return commandGroup(context, {
     path: 'client',
-    describe: 'the client agent: start (renew when due), run, status, roam',
+    describe: TOP_COMMANDS.client,
     commands: [startCommand(context), runCommand(context), statusCommand(context), roamCommand(context)],
   });
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { TOP_COMMANDS } from '../command-index';
 import { runDemo, type DemoSummary } from '../../orchestration/embedded-lab';
 import { labAt } from '../../world/lab';
 import { commandClock } from '../../world/lab-clock';
@@ -57,7 +58,7 @@ function describeDemo(summary: DemoSummary, lab: string): string {
 export function demoCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'demo',
-    describe: "end-to-end demo: a site and CMG on loopback, a bulk token, ccmsetup with the article's command line",
+    describe: TOP_COMMANDS.demo,
     options: DEMO_OPTIONS,
     run: async (args) => {
       const lab = path.resolve(args.lab ?? DEMO_LAB);

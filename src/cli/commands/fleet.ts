@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { TOP_COMMANDS } from '../command-index';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
 import { countOf } from '../../core/text';
@@ -305,7 +306,7 @@ function statusCommand(context: CommandContext): Command {
 export function fleetCommand(context: CommandContext): Command {
   return commandGroup(context, {
     path: 'fleet',
-    describe: 'many clients at once: enroll (resumable), keys (a key cache), start (the agent on each), status',
+    describe: TOP_COMMANDS.fleet,
     commands: [enrollCommand(context), keysCommand(context), startCommand(context), statusCommand(context)],
   });
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
 import { readBoundedText } from '../../store/files';
 import { clockFile, setLabClock } from '../../world/lab-clock';
@@ -82,7 +83,7 @@ const WHEN = { when: { type: 'string', describe: 'the instant, the offset from t
 export function clockCommand(context: CommandContext): Command {
   return commandGroup(context, {
     path: 'clock',
-    describe: 'the lab clock every process in the lab follows (the role NTP plays)',
+    describe: TOP_COMMANDS.clock,
     commands: [
       leafCommand(context, {
         path: 'clock show',
@@ -245,7 +246,7 @@ function firewallCommand(context: CommandContext): Command {
 export function labCommand(context: CommandContext): Command {
   return commandGroup(context, {
     path: 'lab',
-    describe: "the lab's shared world: trusted roots and the firewall (see also 'ccmlab clock')",
+    describe: TOP_COMMANDS.lab,
     commands: [trustCommand(context), firewallCommand(context)],
   });
 }

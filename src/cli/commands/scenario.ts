@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
 import { nearest, printable } from '../../core/text';
 import { loadCatalogue, type Catalogue, type Scenario } from '../../diagnose/catalogue';
@@ -154,7 +155,7 @@ function runCommand(context: CommandContext): Command {
 export function scenarioCommand(context: CommandContext): Command {
   return commandGroup(context, {
     path: 'scenario',
-    describe: 'reproduce documented CMG token-auth failures, with their log signatures and answer keys',
+    describe: TOP_COMMANDS.scenario,
     commands: [listCommand(context), runCommand(context)],
   });
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
 import { requireGuid } from '../../core/guid';
 import { cmgHostName } from '../../protocol/cmg-address';
@@ -7,6 +8,7 @@ import {
   renewCertificate,
   revokeCertificate,
   tokenRows,
+  withSite,
   type SiteAdmin,
 } from '../../site/administration';
 import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type Site } from '../../site/site-dir';
@@ -15,7 +17,7 @@ import type { CommandContext } from '../context';
 import { SITE_OPTIONS } from '../options';
 import { siteRunCommands } from './site-run';
 import { formatTable, printResult } from '../output';
-import { clockOf, onSite, siteLabOf, withSite, type SiteArgs } from '../site-options';
+import { clockOf, onSite, siteLabOf, type SiteArgs } from '../site-options';
 import { trustRoot } from '../../world/lab-roots';
 import { labTimeSummary } from './lab-world';
 
@@ -127,7 +129,7 @@ function initCommand(context: CommandContext): Command {
           cmg: initPort(args['cmg-port'], 'cmg-port'),
         },
       });
-      withSite(args, (site) => {
+      withSite(args['site-dir'], (site) => {
         // As a GPO would deploy it: every client in the lab trusts the site's root. A site outside a lab touches no lab.
         const lab = siteLabOf(args);
         const root = lab
@@ -150,7 +152,7 @@ function showCommand(context: CommandContext): Command {
     describe: 'print the site: code, hierarchy, names, role ID, certificates, rootCaFile',
     options: SITE_OPTIONS,
     run: onSite(async (args) => {
-      withSite(args, (site) => {
+      withSite(args['site-dir'], (site) => {
         const summary = siteSummary(site, args);
         printResult(args.json, summary, () => humanSummary(summary));
       });
@@ -263,7 +265,7 @@ export function siteCommand(context: CommandContext): Command {
   });
   return commandGroup(context, {
     path: 'site',
-    describe: 'the site: hierarchy, PKI, database, tokens',
+    describe: TOP_COMMANDS.site,
     commands: [initCommand(context), showCommand(context), start, stop, tokens, clients, config, clock, certs],
   });
 }
