@@ -76,8 +76,8 @@ async function finish(exitCode: number): Promise<void> {
   await bounded(Promise.all([drain(process.stdout), drain(process.stderr)]), DRAIN_MS);
   // A write that failed (EPIPE) may be reported a turn later: wait that turn, so output that was lost is never exit 0.
   await new Promise((resolve) => setImmediate(resolve));
-  if (process.stdout.errored || process.stderr.errored)
-    endNow(running, new CcmlabError('CCMLAB_E_OUTPUT_CLOSED', 'the output was closed while the command ran'), false);
+  const outputError = process.stdout.errored ?? process.stderr.errored;
+  if (outputError) onOutputError(running, outputError);
   process.exit(exiting.code);
 }
 
@@ -100,8 +100,8 @@ function endNow(program: ProgramInfo, error: CcmlabError, report: boolean): neve
 }
 
 /** A stream of ours that fails (EPIPE: its reader went away): nothing more can be said there, so the command ends. */
-function onOutputError(program: ProgramInfo, error: NodeJS.ErrnoException): void {
-  endNow(
+function onOutputError(program: ProgramInfo, error: NodeJS.ErrnoException): never {
+  return endNow(
     program,
     new CcmlabError(
       'CCMLAB_E_OUTPUT_CLOSED',

@@ -26,9 +26,8 @@ export const WRITE_FLAGS: Readonly<Record<WriteOpen, number>> = {
   create: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK,
 };
 
-/** Refuses, on the open descriptor, anything but a regular file with this one name. */
-function checkWritable(fd: number, file: string, role: FileRole): void {
-  const stat = fs.fstatSync(fd);
+/** Refuses anything but a regular file with this one name, from its stat (an lstat, or fstat of an open descriptor). */
+function refuseUnlessSoleRegular(stat: fs.Stats, file: string, role: FileRole): void {
   if (!stat.isFile()) fileFailure(role, file, `is ${kindOf(stat)}, not a regular file`);
   if (stat.nlink > 1)
     fileFailure(
@@ -46,13 +45,7 @@ function checkWritable(fd: number, file: string, role: FileRole): void {
 export function refuseIfNotRegular(file: string, role: FileRole): void {
   const entry = entryAt(file);
   if (entry?.isSymbolicLink()) fileFailure(role, file, 'is a symbolic link, which ccmlab does not follow here');
-  if (entry && !entry.isFile()) fileFailure(role, file, `is ${kindOf(entry)}, not a regular file`);
-  if (entry && entry.nlink > 1)
-    fileFailure(
-      role,
-      file,
-      `is a hard link to a file with ${entry.nlink - 1} other name(s), which ccmlab does not write through`,
-    );
+  if (entry) refuseUnlessSoleRegular(entry, file, role);
 }
 
 /**
@@ -67,7 +60,7 @@ export function openForWrite(file: string, how: WriteOpen, mode: number, role: F
     return fileFailure(role, file, openFailureReason(file, error, 'written', true), error);
   }
   try {
-    checkWritable(fd, file, role);
+    refuseUnlessSoleRegular(fs.fstatSync(fd), file, role);
     return fd;
   } catch (error) {
     fs.closeSync(fd);
