@@ -8,6 +8,8 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
   },
+  // Real-process tests run dist/: rebuilt first when src/ is newer.
+  globalSetup: '<rootDir>/test/support/fresh-build.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60000,
   maxWorkers: 2,

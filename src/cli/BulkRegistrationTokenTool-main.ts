@@ -8,7 +8,7 @@ import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
-import { runMain } from './exit';
+import type { ProgramInfo } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
 import { versionLine } from './version';
@@ -35,7 +35,7 @@ function tokenOutput(record: BulkTokenRecord, token: string, json: boolean): str
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let logDir = peekOption(argv, 'log-dir') ?? labAt(peekOption(argv, 'lab')).siteLogDir;
   let clock: Clock = systemClock;
   let opened: CmLog | undefined;
@@ -68,4 +68,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-void runMain({ name: 'BulkRegistrationTokenTool' }, () => main(process.argv.slice(2)));
+export const program: ProgramInfo = { name: 'BulkRegistrationTokenTool' };

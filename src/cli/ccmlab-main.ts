@@ -3,7 +3,7 @@ import { TOP_COMMANDS, type TopCommand } from './command-index';
 import { CommandLine, HELP_ALIAS, VERSION_ALIAS } from './command-line';
 import type { Command } from './command-tree';
 import { CommandContext } from './context';
-import { runMain } from './exit';
+import type { ProgramInfo } from './exit';
 import { withExamples } from './help-examples';
 import { GLOBAL_OPTIONS } from './options';
 import { versionLine } from './version';
@@ -44,7 +44,7 @@ function topCommands(context: CommandContext, tokens: readonly string[]): Comman
   );
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const tokens = protectNegativeOffsets(argv);
   const commandLine = new CommandLine('ccmlab', tokens, GLOBAL_OPTIONS);
   const context = new CommandContext(commandLine);
@@ -84,4 +84,4 @@ async function main(argv: string[]): Promise<number> {
   return helpShown ? 0 : 2;
 }
 
-void runMain({ name: 'ccmlab' }, () => main(process.argv.slice(2)));
+export const program: ProgramInfo = { name: 'ccmlab' };

@@ -3,13 +3,13 @@ import { AGENT_VERSION } from '../protocol/agent-version';
 import { splitArgv } from './ccmsetup-argv';
 import { HELP_ALIAS, VERSION_ALIAS } from './command-line';
 import { ccmsetupUsage } from './ccmsetup-usage';
-import { runMain } from './exit';
+import type { ProgramInfo } from './exit';
 import { versionLine } from './version';
 
 /** ccmsetup's documented return codes; anything else it reports is 6 (error). */
 const CCMSETUP_RETURN_CODES = new Set([0, 6, 7, 8, 9, 10]);
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const { setupArgs, emulatorArgs } = splitArgv(argv);
   if (emulatorArgs.includes('--version') || emulatorArgs.includes(`-${VERSION_ALIAS}`)) {
     process.stdout.write(`${versionLine('ccmsetup')} (emulated client version ${AGENT_VERSION})\n`);
@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   return runCcmsetup(setupArgs, emulatorArgs);
 }
 
-void runMain({ name: 'ccmsetup', mapExitCode: (code) => (CCMSETUP_RETURN_CODES.has(code) ? code : 6) }, () =>
-  main(process.argv.slice(2)),
-);
+export const program: ProgramInfo = {
+  name: 'ccmsetup',
+  mapExitCode: (code) => (CCMSETUP_RETURN_CODES.has(code) ? code : 6),
+};

@@ -142,24 +142,44 @@ function failIfAbandoned(program: ProgramInfo, settled: () => boolean): void {
   });
 }
 
-export async function runMain(program: ProgramInfo, main: () => Promise<number>): Promise<void> {
+/**
+ * A command run to its exit code, without touching the process: an error reported (stderr, or
+ * one JSON document on stdout with --json) and mapped to its code, every log closed (bounded).
+ * runMain's core, and what the tests' in-process harness runs.
+ */
+export async function completeCommand(
+  program: ProgramInfo,
+  argv: readonly string[],
+  main: () => Promise<number>,
+): Promise<number> {
+  let exitCode: number;
+  try {
+    exitCode = await main();
+  } catch (error) {
+    exitCode = reportError(program, toCcmlabError(error), wantsJson(argv));
+  }
+  await bounded(closeAllLogs(), CLOSE_LOGS_MS);
+  return exitCode;
+}
+
+/** Runs a program's main as this process's one command: owns its signals, uncaught errors, output failures and exit. */
+export async function runMain(
+  program: ProgramInfo,
+  argv: readonly string[],
+  main: (argv: readonly string[]) => Promise<number>,
+): Promise<void> {
   running = program;
   // Any failure of our own output ends the command (it would otherwise fail again on every write).
   process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
   process.stderr.on('error', (error: NodeJS.ErrnoException) => onOutputError(program, error));
   process.on('SIGINT', () => onSignal(program, 'SIGINT'));
   process.on('SIGTERM', () => onSignal(program, 'SIGTERM'));
-  const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(process.argv.slice(2)));
+  const fail = (error: unknown): number => reportError(program, toCcmlabError(error), wantsJson(argv));
   process.on('uncaughtException', (error) => void finish(fail(error)));
   process.on('unhandledRejection', (reason) => void finish(fail(reason)));
   let settled = false;
   failIfAbandoned(program, () => settled);
-  let exitCode: number;
-  try {
-    exitCode = await main();
-  } catch (error) {
-    exitCode = fail(error);
-  }
+  const exitCode = await completeCommand(program, argv, () => main(argv));
   settled = true;
   await finish(exitCode);
 }
