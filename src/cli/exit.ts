@@ -2,7 +2,7 @@ import { CcmlabError, toCcmlabError } from '../core/errors';
 import { sayLastWords } from '../core/last-words';
 import { redactTokens } from '../core/secrets';
 import { escapeControl } from '../core/text';
-import { closeAllLogs } from '../log/open-logs';
+import { closeAllLogs, closeLogsOpenedSince, openLogs } from '../log/open-logs';
 
 /**
  * The one exit path of every command: map an error to its exit code, report it on
@@ -144,7 +144,8 @@ function failIfAbandoned(program: ProgramInfo, settled: () => boolean): void {
 
 /**
  * A command run to its exit code, without touching the process: an error reported (stderr, or
- * one JSON document on stdout with --json) and mapped to its code, every log closed (bounded).
+ * one JSON document on stdout with --json) and mapped to its code, every log it opened closed
+ * (bounded; a log of the process's that was open before it is not the command's to close).
  * runMain's core, and what the tests' in-process harness runs.
  */
 export async function completeCommand(
@@ -152,13 +153,14 @@ export async function completeCommand(
   argv: readonly string[],
   main: () => Promise<number>,
 ): Promise<number> {
+  const openBefore = openLogs();
   let exitCode: number;
   try {
     exitCode = await main();
   } catch (error) {
     exitCode = reportError(program, toCcmlabError(error), wantsJson(argv));
   }
-  await bounded(closeAllLogs(), CLOSE_LOGS_MS);
+  await bounded(closeLogsOpenedSince(openBefore), CLOSE_LOGS_MS);
   return exitCode;
 }
 

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { removeDir, ROOT, tempDir } from '../support/paths';
-import { runCli, type CliResult } from '../support/run-cli';
+import { type CliResult } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * Paths that cannot be used: each is one line on stderr with its code and the tool's
@@ -33,14 +34,14 @@ function fileAt(name: string): string {
 
 describe('a log directory that cannot be made', () => {
   test('ccmsetup: below a file (ENOTDIR) exits 6 with CCMLAB_E_LOG_DIR', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(fileAt('f'), 'logs')], {
+    const r = await runCommand('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(fileAt('f'), 'logs')], {
       cwd: work,
     });
     expectOneLine(r, 6, /^ccmsetup: error CCMLAB_E_LOG_DIR: log directory .*f\/logs cannot be made \(ENOTDIR/);
   });
 
   test('ccmsetup: a name too long (ENAMETOOLONG) exits 6 with CCMLAB_E_LOG_DIR', async () => {
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(work, 'x'.repeat(300))], {
+    const r = await runCommand('ccmsetup', [...intranet, '--dry-run', '--log-dir', path.join(work, 'x'.repeat(300))], {
       cwd: work,
     });
     expectOneLine(r, 6, /^ccmsetup: error CCMLAB_E_LOG_DIR: .*ENAMETOOLONG/);
@@ -49,7 +50,7 @@ describe('a log directory that cannot be made', () => {
   onLinux(
     'ccmsetup: --log-dir /proc/self/nope ends at once with CCMLAB_E_LOG_DIR (Node’s recursive mkdir spins there)',
     async () => {
-      const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', '/proc/self/nope'], {
+      const r = await runCommand('ccmsetup', [...intranet, '--dry-run', '--log-dir', '/proc/self/nope'], {
         cwd: work,
         timeoutMs: 15_000,
       });
@@ -60,17 +61,17 @@ describe('a log directory that cannot be made', () => {
   test('ccmsetup: a log file that is a directory exits 6 with CCMLAB_E_LOG_WRITE', async () => {
     const logDir = path.join(work, 'logs');
     fs.mkdirSync(path.join(logDir, 'ccmsetup.log'), { recursive: true });
-    const r = await runCli('ccmsetup', [...intranet, '--dry-run', '--log-dir', logDir], { cwd: work });
+    const r = await runCommand('ccmsetup', [...intranet, '--dry-run', '--log-dir', logDir], { cwd: work });
     expectOneLine(r, 6, /CCMLAB_E_LOG_WRITE: log file .*ccmsetup\.log is a directory, not a regular file/);
   });
 
   onLinux('ccmlab site init and demo under /proc/self/nope end at once with CCMLAB_E_STATE_WRITE', async () => {
-    const init = await runCli('ccmlab', ['site', 'init', '--site-dir', '/proc/self/nope/site'], {
+    const init = await runCommand('ccmlab', ['site', 'init', '--site-dir', '/proc/self/nope/site'], {
       cwd: work,
       timeoutMs: 15_000,
     });
     expectOneLine(init, 1, /^ccmlab: error CCMLAB_E_STATE_WRITE: directory \/proc\/self\/nope cannot be made/);
-    const demo = await runCli('ccmlab', ['demo', '--lab-dir', '/proc/self/nope'], { cwd: work, timeoutMs: 15_000 });
+    const demo = await runCommand('ccmlab', ['demo', '--lab-dir', '/proc/self/nope'], { cwd: work, timeoutMs: 15_000 });
     expect(demo.stderr).toMatch(
       /^ccmlab: error CCMLAB_E_STATE_WRITE: lab directory \/proc\/self\/nope cannot be made/m,
     );
@@ -78,7 +79,7 @@ describe('a log directory that cannot be made', () => {
   });
 
   test('BulkRegistrationTokenTool: exits 1 before making a token', async () => {
-    const r = await runCli(
+    const r = await runCommand(
       'BulkRegistrationTokenTool',
       ['/new', '--site-dir', path.join(work, 'site'), '--log-dir', path.join(fileAt('f'), 'logs')],
       { cwd: work },
@@ -90,7 +91,7 @@ describe('a log directory that cannot be made', () => {
 
 describe('files the tools read: regular files, size-capped', () => {
   onLinux('--ca-file /dev/zero is refused, not read', async () => {
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [
         ...intranet,
@@ -107,7 +108,7 @@ describe('files the tools read: regular files, size-capped', () => {
   });
 
   test('--ca-file naming a directory is refused', async () => {
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [...intranet, '--ca-file', work, '--client-dir', path.join(work, 'client'), '--log-dir', path.join(work, 'logs')],
       { cwd: work },
@@ -116,7 +117,7 @@ describe('files the tools read: regular files, size-capped', () => {
   });
 
   onLinux('/config:/dev/zero is refused, not read', async () => {
-    const r = await runCli('ccmsetup', ['/config:/dev/zero', '--dry-run', '--log-dir', path.join(work, 'logs')], {
+    const r = await runCommand('ccmsetup', ['/config:/dev/zero', '--dry-run', '--log-dir', path.join(work, 'logs')], {
       cwd: work,
     });
     expectOneLine(r, 6, /CCMSETUP_E_BAD_CONFIG_FILE: \/config:\/dev\/zero is a character device, not a regular file/);
@@ -125,7 +126,7 @@ describe('files the tools read: regular files, size-capped', () => {
   test('/config: over 1 MiB is refused', async () => {
     const big = path.join(work, 'big.tcf');
     fs.writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 0x20));
-    const r = await runCli('ccmsetup', [`/config:${big}`, '--dry-run', '--log-dir', path.join(work, 'logs')], {
+    const r = await runCommand('ccmsetup', [`/config:${big}`, '--dry-run', '--log-dir', path.join(work, 'logs')], {
       cwd: work,
     });
     expectOneLine(
@@ -143,7 +144,7 @@ describe('the exit handler', () => {
       const { runMain } = require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'exit.js'))});
       const { CmLog, CLIENT_LOG_DEFAULTS } = require(${JSON.stringify(path.join(ROOT, 'dist', 'log', 'logger.js'))});
       const { systemClock } = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'clock.js'))});
-      void runMain({ name: 'probe' }, async () => { ${body} });`;
+      void runMain({ name: 'probe' }, [], async () => { ${body} });`;
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', script, work], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 let work: string;
 beforeAll(() => {
@@ -11,7 +12,7 @@ afterAll(() => removeDir(work));
 
 describe('ccmlab command line (process)', () => {
   test('--help lists the commands and exits 0', async () => {
-    const r = await runCli('ccmlab', ['--help'], { cwd: work });
+    const r = await runCommand('ccmlab', ['--help'], { cwd: work });
     expect(r.code).toBe(0);
     for (const name of ['log', 'site', 'client', 'demo', 'fleet']) expect(r.stdout).toContain(`ccmlab ${name}`);
   });
@@ -27,7 +28,7 @@ describe('ccmlab command line (process)', () => {
     ],
     [['site', 'start', '--mp-port', '70000'], /--mp-port '70000' is not a port/],
   ])('usage errors exit 2 with one line: %p', async (args, message) => {
-    const r = await runCli('ccmlab', args, { cwd: work });
+    const r = await runCommand('ccmlab', args, { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^ccmlab: error CCMLAB_E_(USAGE|BAD_OPTION): /);
@@ -36,16 +37,17 @@ describe('ccmlab command line (process)', () => {
 
   test('a client command without a client is a clear error (exit 1), as JSON with --json', async () => {
     const dir = path.join(work, 'no-client');
-    const r = await runCli('ccmlab', ['client', 'status', '--client-dir', dir], { cwd: work });
+    const r = await runCommand('ccmlab', ['client', 'status', '--client-dir', dir], { cwd: work });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CCMCLIENT_E_NO_STATE: no client is installed in .*no-client; install one with ccmsetup/);
-    const json = await runCli('ccmlab', ['client', 'start', '--client-dir', dir, '--json'], { cwd: work });
+    const json = await runCommand('ccmlab', ['client', 'start', '--client-dir', dir, '--json'], { cwd: work });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'CCMCLIENT_E_NO_STATE', exitCode: 1 } });
     expect(json.stderr).toBe('');
   });
 });
 
+// The bench measures its own process: it runs as one.
 describe('ccmlab bench (process)', () => {
   test('--smoke runs every measurement; --json is one document of plain numbers: machine, figures, limits, ratios (no timing asserted)', async () => {
     const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], { cwd: work, timeoutMs: 140_000 });
@@ -117,7 +119,7 @@ describe('ccmlab bench (process)', () => {
       for (const key of ['seconds', 'clientsPerSecond', 'peakRssMb', 'clientCpuMs'])
         expect(run[key]).toBeGreaterThan(0);
     expect(fs.readdirSync(path.join(pool, 'ready'))).toHaveLength(3);
-    const bad = await runCli('ccmlab', ['bench', '--scale', '100,0', '--key-pool', path.join(work, 'other-pool')], {
+    const bad = await runCommand('ccmlab', ['bench', '--scale', '100,0', '--key-pool', path.join(work, 'other-pool')], {
       cwd: work,
     });
     expect(bad.code).toBe(2);
@@ -144,7 +146,7 @@ describe('ccmlab bench (process)', () => {
       [['bench', '--smoke', '--key-pool', 'pool'], 2, /CCMLAB_E_USAGE: give --smoke or --key-pool, not both/],
     ];
     for (const [args, exit, message] of cases) {
-      const r = await runCli('ccmlab', args, { cwd });
+      const r = await runCommand('ccmlab', args, { cwd });
       expect([args, r.code]).toEqual([args, exit]);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

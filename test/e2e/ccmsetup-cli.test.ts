@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { articleCorruptedToken, listFiles, readFixture, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 const token = readFixture('tokens', 'bulk-shape-only.jwt').trim();
 const corrupted = articleCorruptedToken();
@@ -28,9 +29,13 @@ function setupLog(dir: string) {
 describe('ccmsetup (process)', () => {
   test('a CR or LF inside a refused value is shown escaped: the error stays one line', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', ['/mp:http://mp\r\n01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', logDir], {
-      cwd: work,
-    });
+    const r = await runCommand(
+      'ccmsetup',
+      ['/mp:http://mp\r\n01', 'SMSSITECODE=ABC', '--dry-run', '--log-dir', logDir],
+      {
+        cwd: work,
+      },
+    );
     expect(r.code).toBe(6);
     expect(r.stderr.split('\n')).toEqual([
       expect.stringMatching(
@@ -38,7 +43,7 @@ describe('ccmsetup (process)', () => {
       ),
       '',
     ]);
-    const connect = await runCli(
+    const connect = await runCommand(
       'ccmsetup',
       ['/mp:http://mp01', 'SMSSITECODE=ABC', '--connect-to', 'a\n:::', '--dry-run', '--log-dir', logDir],
       { cwd: work },
@@ -52,7 +57,7 @@ describe('ccmsetup (process)', () => {
 
   test('--dry-run --json on the article command line gives the parsed model', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [...articleArgs(token), '--dry-run', '--json', '--log-dir', logDir, '--netbios', 'client01'],
       { cwd: work },
@@ -89,7 +94,7 @@ describe('ccmsetup (process)', () => {
 
   test('the article corrupted token exits 6 with one line naming /regtoken, logged, nothing else written', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [...articleArgs(corrupted), '--log-dir', logDir, '--client-dir', path.join(work, 'client')],
       { cwd: work },
@@ -115,9 +120,13 @@ describe('ccmsetup (process)', () => {
   });
 
   test('--json refusal is one JSON error document on stdout', async () => {
-    const r = await runCli('ccmsetup', [...articleArgs(corrupted), '--json', '--log-dir', path.join(work, 'logs')], {
-      cwd: work,
-    });
+    const r = await runCommand(
+      'ccmsetup',
+      [...articleArgs(corrupted), '--json', '--log-dir', path.join(work, 'logs')],
+      {
+        cwd: work,
+      },
+    );
     expect(r.code).toBe(6);
     const doc = JSON.parse(r.stdout) as { error: { code: string; exitCode: number; message: string } };
     expect(doc.error).toMatchObject({ code: 'CCMSETUP_E_BAD_REGTOKEN', exitCode: 6 });
@@ -129,6 +138,7 @@ describe('ccmsetup (process)', () => {
     ['UTC', '+00', '2026-01-15T18:00:00Z', '18:00:'],
   ])('TZ=%s in January: ccmsetup.log lines carry %s and parse back', async (tz, bias, now, clock) => {
     const logDir = path.join(work, 'logs');
+    // A process of its own: the time zone is the process's.
     const r = await runCli('ccmsetup', [...articleArgs(token), '--dry-run', '--now', now, '--log-dir', logDir], {
       cwd: work,
       env: { TZ: tz },
@@ -143,7 +153,7 @@ describe('ccmsetup (process)', () => {
   });
 
   test('/? prints usage with the documented examples and exits 0', async () => {
-    const r = await runCli('ccmsetup', ['/?'], { cwd: work });
+    const r = await runCommand('ccmsetup', ['/?'], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('/regtoken:<value>');
     expect(r.stdout).toContain(`CCMHOSTNAME=${CMG} SMSSITECODE=ABC /NoCRLCheck /RegToken:<token> --dry-run`);
@@ -151,7 +161,7 @@ describe('ccmsetup (process)', () => {
   });
 
   test('an unknown switch suggests the nearest real one', async () => {
-    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '/UsePKICer', '--log-dir', path.join(work, 'logs')], {
+    const r = await runCommand('ccmsetup', ['/mp:SMSMP01', '/UsePKICer', '--log-dir', path.join(work, 'logs')], {
       cwd: work,
     });
     expect(r.code).toBe(6);
@@ -159,7 +169,7 @@ describe('ccmsetup (process)', () => {
   });
 
   test('a mistyped emulator option suggests the nearest one', async () => {
-    const r = await runCli('ccmsetup', ['/mp:SMSMP01', '--dry-rn', '--log-dir', path.join(work, 'logs')], {
+    const r = await runCommand('ccmsetup', ['/mp:SMSMP01', '--dry-rn', '--log-dir', path.join(work, 'logs')], {
       cwd: work,
     });
     expect(r.code).toBe(6);
@@ -170,7 +180,7 @@ describe('ccmsetup (process)', () => {
 
   test('a bad emulator option is refused with 6 and still logged where --log-dir says', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], {
+    const r = await runCommand('ccmsetup', [...articleArgs(token), '--log-dir', logDir, '--now', 'yesterday'], {
       cwd: work,
     });
     expect(r.code).toBe(6);
@@ -180,7 +190,7 @@ describe('ccmsetup (process)', () => {
 
   test('an unknown property is passed on with a warning line in ccmsetup.log', async () => {
     const logDir = path.join(work, 'logs');
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       ['/mp:SMSMP01', 'SMSSITECODE=S01', 'FOO=bar', '--dry-run', '--log-dir', logDir],
       { cwd: work },
@@ -198,7 +208,9 @@ describe('ccmsetup (process)', () => {
   test('/uninstall with no client installed says so, logs it, exits 0 and leaves no client dir', async () => {
     const logDir = path.join(work, 'logs');
     const clientDir = path.join(work, 'lab', 'clients', 'NOBODY');
-    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir], { cwd: work });
+    const r = await runCommand('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir], {
+      cwd: work,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       new RegExp(
@@ -212,9 +224,13 @@ describe('ccmsetup (process)', () => {
     expect(messages[messages.length - 1]).toBe('CcmSetup is exiting with return code 0');
     expect(listFiles(work)).toEqual(['logs/ccmsetup.log']);
     expect(fs.existsSync(path.join(work, 'lab'))).toBe(false);
-    const json = await runCli('ccmsetup', ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir, '--json'], {
-      cwd: work,
-    });
+    const json = await runCommand(
+      'ccmsetup',
+      ['/uninstall', '--client-dir', clientDir, '--log-dir', logDir, '--json'],
+      {
+        cwd: work,
+      },
+    );
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ action: 'not-installed', smsid: null });
   });
@@ -225,7 +241,7 @@ describe('ccmsetup (process)', () => {
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const install = (clientDir: string) =>
-      runCli(
+      runCommand(
         'ccmsetup',
         [
           ...articleArgs(token),

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /** What every command shares: --version and -V, help pages with examples (--help and -h), one usage hint. */
 
@@ -52,7 +53,7 @@ describe('-h and -V', () => {
     async (page) => {
       const words = page.split(' ').filter(Boolean);
       const [long, short, version] = await Promise.all(
-        [['--help'], ['-h'], ['-V']].map((flag) => runCli('ccmlab', [...words, ...flag], { cwd: work })),
+        [['--help'], ['-h'], ['-V']].map((flag) => runCommand('ccmlab', [...words, ...flag], { cwd: work })),
       );
       expect([short.code, short.stderr]).toEqual([0, '']);
       expect(short.stdout).toBe(long.stdout);
@@ -68,8 +69,8 @@ describe('-h and -V', () => {
     ['BulkRegistrationTokenTool', /^Usage: BulkRegistrationTokenTool /, `BulkRegistrationTokenTool ${VERSION}\n`],
   ] as const)('%s -h prints its usage and -V its version, exit 0, nothing written', async (name, usage, line) => {
     const [help, version] = await Promise.all([
-      runCli(name, ['-h'], { cwd: work }),
-      runCli(name, ['-V'], { cwd: work }),
+      runCommand(name, ['-h'], { cwd: work }),
+      runCommand(name, ['-V'], { cwd: work }),
     ]);
     expect([help.code, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(usage);
@@ -87,7 +88,7 @@ describe('help pages', () => {
       const pages = await Promise.all(
         level.map(async (page) => ({
           page,
-          r: await runCli('ccmlab', [...page.split(' ').filter(Boolean), '--help'], { cwd: work }),
+          r: await runCommand('ccmlab', [...page.split(' ').filter(Boolean), '--help'], { cwd: work }),
         })),
       );
       level = [];
@@ -118,7 +119,7 @@ describe('help pages', () => {
   });
 
   test.each([['/?'], ['--help']])('ccmsetup %s shows two or three examples', async (arg) => {
-    const r = await runCli('ccmsetup', [arg], { cwd: work });
+    const r = await runCommand('ccmsetup', [arg], { cwd: work });
     expect(r.code).toBe(0);
     const shown = examples(r.stdout, 'ccmsetup');
     expect(shown.length).toBeGreaterThanOrEqual(2);
@@ -128,7 +129,7 @@ describe('help pages', () => {
   test.each([['/?'], ['/help'], ['/HELP'], ['--help'], ['/new', '/?']])(
     'BulkRegistrationTokenTool %s prints its usage with examples and exits 0',
     async (...args) => {
-      const r = await runCli('BulkRegistrationTokenTool', args, { cwd: work });
+      const r = await runCommand('BulkRegistrationTokenTool', args, { cwd: work });
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^Usage: BulkRegistrationTokenTool \/new \[\/lifetime <minutes>\]/);
@@ -140,12 +141,12 @@ describe('help pages', () => {
 
 describe('usage hints', () => {
   test('a mistyped command is named as a command, with the nearest one; a missing log path is asked for', async () => {
-    const typo = await runCli('ccmlab', ['senario', 'list']);
+    const typo = await runCommand('ccmlab', ['senario', 'list']);
     expect([typo.code, typo.stdout]).toEqual([2, '']);
     expect(typo.stderr).toBe(
       "ccmlab: error CCMLAB_E_USAGE: 'senario' is not a ccmlab command (did you mean 'scenario'?); the commands are site, clock, lab, client, log, scenario, demo, fleet, bench\n",
     );
-    const noPath = await runCli('ccmlab', ['log', 'diagnose']);
+    const noPath = await runCommand('ccmlab', ['log', 'diagnose']);
     expect([noPath.code, noPath.stderr]).toEqual([
       2,
       'ccmlab: error CCMLAB_E_USAGE: name the logs to read: one or more log files or folders (ccmlab log diagnose --help shows usage)\n',
@@ -153,17 +154,17 @@ describe('usage hints', () => {
   });
 
   test('a mistyped option is named with the nearest option of that command; a bad choice lists the choices; an unknown subcommand is named as one', async () => {
-    const option = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurency', '4'], { cwd: work });
+    const option = await runCommand('ccmlab', ['fleet', 'enroll', '--count', '3', '--concurency', '4'], { cwd: work });
     expect([option.code, option.stderr]).toEqual([
       2,
       'ccmlab: error CCMLAB_E_USAGE: --concurency is not an option here (did you mean --concurrency?); ccmlab fleet enroll --help shows usage\n',
     ]);
-    const choice = await runCli('ccmlab', ['fleet', 'enroll', '--count', '3', '--logs', 'bogus'], { cwd: work });
+    const choice = await runCommand('ccmlab', ['fleet', 'enroll', '--count', '3', '--logs', 'bogus'], { cwd: work });
     expect([choice.code, choice.stderr]).toEqual([
       2,
       'ccmlab: error CCMLAB_E_USAGE: --logs "bogus" is not one of "all", "failures", "none"; ccmlab fleet enroll --help shows usage\n',
     ]);
-    const sub = await runCli('ccmlab', ['site', 'bogus'], { cwd: work });
+    const sub = await runCommand('ccmlab', ['site', 'bogus'], { cwd: work });
     expect([sub.code, sub.stderr]).toEqual([
       2,
       "ccmlab: error CCMLAB_E_USAGE: 'bogus' is not a 'ccmlab site' command; ccmlab site --help lists them\n",
@@ -172,7 +173,7 @@ describe('usage hints', () => {
   });
 
   test('bare ccmlab prints one line with one usage hint and exits 2', async () => {
-    const r = await runCli('ccmlab', [], { cwd: work });
+    const r = await runCommand('ccmlab', [], { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -188,7 +189,7 @@ describe('counts with units', () => {
     const record =
       '<![LOG[hello]LOG]!><time="10:00:00.000+00" date="01-15-2026" component="Test" context="" type="1" thread="1" file="t">';
     fs.writeFileSync(file, `not a record\r\n${record}\r\n`);
-    const r = await runCli('ccmlab', ['log', 'show', file], { cwd: work });
+    const r = await runCommand('ccmlab', ['log', 'show', file], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hello');
     expect(r.stderr).toBe('ccmlab: skipped 1 block of text that is not CMTrace\n');

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 
 /**
@@ -18,7 +18,7 @@ let work: string;
 let lab: string;
 let site: SiteProcess;
 const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', args: string[], timeoutMs?: number) =>
-  runCli(bin, [...args, '--lab', lab], { cwd: work, timeoutMs });
+  runCommand(bin, [...args, '--lab', lab], { cwd: work, timeoutMs });
 const setupLog = (netbios: string) =>
   parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map(
     (e) => e.message,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 
 /** The client checks the CMG certificate's CRL unless /NoCRLCheck, as WinHTTP does. */
@@ -12,7 +12,7 @@ let work: string;
 let lab: string;
 let site: SiteProcess;
 const run = (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', ...args: string[]) =>
-  runCli(bin, [...args, '--lab', lab], { cwd: work });
+  runCommand(bin, [...args, '--lab', lab], { cwd: work });
 const setupLog = (netbios: string) =>
   parseCmTrace(fs.readFileSync(path.join(lab, 'logs', 'clients', netbios, 'ccmsetup.log'), 'utf8')).entries.map(
     (e) => e.message,

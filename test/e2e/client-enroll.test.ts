@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { articleCorruptedToken, listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli, type CliResult } from '../support/run-cli';
-import { runInProcess } from '../support/run-in-process';
+import { runCommand } from '../support/run-command';
 import { waitForOutput } from '../support/wait-for';
 
 const CMG = 'CONTOSO.CLOUDAPP.NET';
@@ -20,10 +20,10 @@ let ready: { mp: string; cmg: string };
 let rootCa: string;
 
 const cwd = () => work;
-const site = (...args: string[]) => runInProcess('ccmlab', ['site', ...args, '--site-dir', siteDir], { cwd: cwd() });
+const site = (...args: string[]) => runCommand('ccmlab', ['site', ...args, '--site-dir', siteDir], { cwd: cwd() });
 
 async function bulkToken(...extra: string[]): Promise<{ token: string; guid: string }> {
-  const r = await runInProcess('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir, ...extra], { cwd: cwd() });
+  const r = await runCommand('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir, ...extra], { cwd: cwd() });
   expect(r.code).toBe(0);
   return { token: r.stdout.split('\n')[4], guid: /[0-9a-f-]{36}/.exec(r.stdout)?.[0] ?? '' };
 }
@@ -65,7 +65,7 @@ function clientJson(name: string): Record<string, any> {
 
 /** Each test installs the clients it uses, so it passes alone (`jest -t`) and in any order. */
 async function installClient(name: string, token: string): Promise<void> {
-  const r = await runInProcess('ccmsetup', [...article(token), ...emulator(name)], { cwd: work });
+  const r = await runCommand('ccmsetup', [...article(token), ...emulator(name)], { cwd: work });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
 }
@@ -87,7 +87,7 @@ beforeAll(async () => {
   process.env.CCMLAB_LAB = path.join(work, 'lab');
   expect(
     (
-      await runInProcess(
+      await runCommand(
         'ccmlab',
         ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE],
         { cwd: work },
@@ -132,7 +132,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   });
 
   test('enrolls: exit 0, the documented ClientLocation.log line, token 0600 for 90 days, no bulk token anywhere', async () => {
-    const r = await runInProcess('ccmsetup', [...article(token), ...emulator('CLIENT01')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(token), ...emulator('CLIENT01')], { cwd: work });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const raw = fs.readFileSync(path.join(dirs('CLIENT01').logDir, 'ClientLocation.log'), 'utf8');
@@ -233,7 +233,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   test('the agent renews at day 31 and stores the new token; status shows it', async () => {
     await installClient('RENEW01', token);
     const before = clientJson('RENEW01');
-    const notYet = await runInProcess('ccmlab', ['client', 'start', '--client-dir', dirs('RENEW01').clientDir], {
+    const notYet = await runCommand('ccmlab', ['client', 'start', '--client-dir', dirs('RENEW01').clientDir], {
       cwd: work,
     });
     expect(notYet.code).toBe(0);
@@ -241,7 +241,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     const later = new Date(Date.parse(before.token.issuedAt) + 31 * DAY).toISOString();
     expect((await site('clock', 'set', '+31d')).code).toBe(0);
     try {
-      const renewed = await runInProcess(
+      const renewed = await runCommand(
         'ccmlab',
         ['client', 'start', '--client-dir', dirs('RENEW01').clientDir, '--now', later, '--json'],
         { cwd: work },
@@ -256,8 +256,11 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     expect(after.token.jti).not.toBe(before.token.jti);
     expect(Date.parse(after.token.issuedAt)).toBeGreaterThanOrEqual(Date.parse(later) - 60_000);
     const status = JSON.parse(
-      (await runInProcess('ccmlab', ['client', 'status', '--json', '--client-dir', dirs('RENEW01').clientDir], { cwd: work }))
-        .stdout,
+      (
+        await runCommand('ccmlab', ['client', 'status', '--json', '--client-dir', dirs('RENEW01').clientDir], {
+          cwd: work,
+        })
+      ).stdout,
     ) as Record<string, unknown>;
     expect(status).toMatchObject({
       smsid: after.smsid,
@@ -272,7 +275,7 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     await installClient('EXPIRE01', token);
     const tokenFile = path.join(dirs('EXPIRE01').clientDir, 'token.jwt');
     const kept = fs.readFileSync(tokenFile, 'utf8');
-    const r = await runInProcess(
+    const r = await runCommand(
       'ccmlab',
       [
         'client',
@@ -301,7 +304,10 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
     const { clientDir } = dirs('STATE01');
     const issued = Date.parse(clientJson('STATE01').token.issuedAt);
     const status = async (env: Record<string, string>, ...extra: string[]) => {
-      const r = await runInProcess('ccmlab', ['client', 'status', '--client-dir', clientDir, ...extra], { cwd: work, env });
+      const r = await runCommand('ccmlab', ['client', 'status', '--client-dir', clientDir, ...extra], {
+        cwd: work,
+        env,
+      });
       expect(r.code).toBe(0);
       return r;
     };
@@ -319,17 +325,17 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
   test('a rerun keeps the identity; /logon does nothing; /forceinstall starts afresh; /uninstall keeps the logs', async () => {
     await installClient('CLIENT02', token);
     const smsid = clientJson('CLIENT02').smsid as string;
-    expect((await runInProcess('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);
+    expect((await runCommand('ccmsetup', [...article(token), ...emulator('CLIENT02')], { cwd: work })).code).toBe(0);
     expect(clientJson('CLIENT02').smsid).toBe(smsid);
     const before = fs.readFileSync(path.join(dirs('CLIENT02').clientDir, 'client.json'), 'utf8');
-    const logon = await runInProcess('ccmsetup', [...article(token), '/logon', ...emulator('CLIENT02')], { cwd: work });
+    const logon = await runCommand('ccmsetup', [...article(token), '/logon', ...emulator('CLIENT02')], { cwd: work });
     expect(logon.code).toBe(0);
     expect(fs.readFileSync(path.join(dirs('CLIENT02').clientDir, 'client.json'), 'utf8')).toBe(before);
     expect(
-      (await runInProcess('ccmsetup', [...article(token), '/forceinstall', ...emulator('CLIENT02')], { cwd: work })).code,
+      (await runCommand('ccmsetup', [...article(token), '/forceinstall', ...emulator('CLIENT02')], { cwd: work })).code,
     ).toBe(0);
     expect(clientJson('CLIENT02').smsid).not.toBe(smsid);
-    const uninstall = await runInProcess('ccmsetup', ['/uninstall', ...emulator('CLIENT02')], { cwd: work });
+    const uninstall = await runCommand('ccmsetup', ['/uninstall', ...emulator('CLIENT02')], { cwd: work });
     expect(uninstall.code).toBe(0);
     expect(listFiles(dirs('CLIENT02').clientDir)).toEqual([]);
     expect(fs.existsSync(path.join(dirs('CLIENT02').logDir, 'ClientLocation.log'))).toBe(true);
@@ -341,11 +347,11 @@ describe('ccmsetup with the article command line, against ccmlab site start', ()
       entries('RESETKEY01', 'LocationServices').filter((e) => e.message.startsWith('Retrieved MPKEYINFORMATION'))
         .length;
     const before = fetched();
-    expect((await runInProcess('ccmsetup', [...article(token), ...emulator('RESETKEY01')], { cwd: work })).code).toBe(0);
+    expect((await runCommand('ccmsetup', [...article(token), ...emulator('RESETKEY01')], { cwd: work })).code).toBe(0);
     expect(fetched()).toBe(before);
     expect(
       (
-        await runInProcess('ccmsetup', [...article(token), 'RESETKEYINFORMATION=TRUE', ...emulator('RESETKEY01')], {
+        await runCommand('ccmsetup', [...article(token), 'RESETKEYINFORMATION=TRUE', ...emulator('RESETKEY01')], {
           cwd: work,
         })
       ).code,
@@ -373,7 +379,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
   test('a blocked bulk token', async () => {
     const { token, guid } = await bulkToken();
     expect((await site('tokens', 'block', guid)).code).toBe(0);
-    const r = await runInProcess('ccmsetup', [...article(token), ...emulator('BLOCKED1')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(token), ...emulator('BLOCKED1')], { cwd: work });
     expectRefused(r, 'BLOCKED1', /CMGService_Invalid_Token/);
     const lines = entries('BLOCKED1', 'ccmsetup').map((e) => e.message);
     expect(lines).toContain(
@@ -384,7 +390,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
 
   test('an expired bulk token', async () => {
     const { token } = await bulkToken('/lifetime', '1', '--now', new Date(Date.now() - 3_600_000).toISOString());
-    const r = await runInProcess('ccmsetup', [...article(token), ...emulator('EXPIRED1')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(token), ...emulator('EXPIRED1')], { cwd: work });
     expectRefused(
       r,
       'EXPIRED1',
@@ -398,7 +404,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
 
   test('the CMG is down (connection refused)', async () => {
     const { token } = await bulkToken();
-    const r = await runInProcess('ccmsetup', [...article(token), ...emulator('DOWN1', { port: '1' })], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(token), ...emulator('DOWN1', { port: '1' })], { cwd: work });
     expectRefused(r, 'DOWN1', /CCMCLIENT_E_CANNOT_CONNECT/);
     expect(entries('DOWN1', 'ccmsetup').map((e) => e.message)).toContain(
       `[CCMHTTP] ERROR: URL=https://${CMG}/CCM_Proxy_ServerAuth/ServiceMetadata, Port=443, Options=63, Code=12029, Text=ERROR_WINHTTP_CANNOT_CONNECT`,
@@ -408,7 +414,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
   test('an untrusted CMG certificate', async () => {
     const { token } = await bulkToken();
     // A machine of a lab that does not trust the site's root (no --ca-file either).
-    const r = await runInProcess(
+    const r = await runCommand(
       'ccmsetup',
       [...article(token), ...emulator('UNTRUST1', { ca: false }), '--lab', path.join(work, 'untrusting-lab')],
       { cwd: work },
@@ -429,7 +435,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
     const { token } = await bulkToken();
     // The MP's HTTPS listener presents the SMS Role SSL Certificate (mp01.lab.test), trusted but for another name.
     const ready2 = JSON.parse(fs.readFileSync(path.join(work, 'ready.json'), 'utf8')) as { mpHttps: string };
-    const r = await runInProcess(
+    const r = await runCommand(
       'ccmsetup',
       [...article(token), ...emulator('CNBAD1', { port: new URL(ready2.mpHttps).port })],
       { cwd: work },
@@ -448,7 +454,9 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
 
   test('a role ID the site does not know', async () => {
     const { token } = await bulkToken();
-    const r = await runInProcess('ccmsetup', [...article(token, '72186325152220999'), ...emulator('ROLE1')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(token, '72186325152220999'), ...emulator('ROLE1')], {
+      cwd: work,
+    });
     expectRefused(
       r,
       'ROLE1',
@@ -462,7 +470,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
       mp: string;
       mpHttps: string;
     };
-    const tlsToHttp = await runInProcess(
+    const tlsToHttp = await runCommand(
       'ccmsetup',
       [...article(token), ...emulator('PROTO1', { port: new URL(ready2.mp).port })],
       { cwd: work },
@@ -472,7 +480,7 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
       'PROTO1',
       /CCMCLIENT_E_PROTOCOL: .* does not speak TLS there .*Use http:\/\/ for it, or the HTTPS port/,
     );
-    const httpToTls = await runInProcess(
+    const httpToTls = await runCommand(
       'ccmsetup',
       [
         `/mp:http://127.0.0.1:${new URL(ready2.mpHttps).port}`,
@@ -511,13 +519,13 @@ describe('errors end to end: exit 6, one line, the [CCMHTTP] lines, nothing stor
     ],
   ])('a /regtoken value %s is named for what it is', async (_name, wrap, message) => {
     const { token } = await bulkToken();
-    const r = await runInProcess('ccmsetup', [...article(wrap(token)), ...emulator('WRAP1')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(wrap(token)), ...emulator('WRAP1')], { cwd: work });
     expectRefused(r, 'WRAP1', message);
   });
 
   test('the article corrupted token', async () => {
     const corrupted = articleCorruptedToken();
-    const r = await runInProcess('ccmsetup', [...article(corrupted), ...emulator('CORRUPT1')], { cwd: work });
+    const r = await runCommand('ccmsetup', [...article(corrupted), ...emulator('CORRUPT1')], { cwd: work });
     expectRefused(r, 'CORRUPT1', /\/regtoken is not a bulk registration token: its payload is not valid JSON/);
   });
 });
@@ -530,7 +538,7 @@ describe('internal-network registration', () => {
       `CCMHOSTNAME=${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,
       ...emulator('INTRA1'),
     ];
-    const r = await runInProcess('ccmsetup', args, { cwd: work });
+    const r = await runCommand('ccmsetup', args, { cwd: work });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(clientJson('INTRA1')).toMatchObject({
@@ -540,9 +548,13 @@ describe('internal-network registration', () => {
       assignedMp: ready.mp,
     });
     expect(entries('INTRA1', 'ClientLocation').map((e) => e.message)).toContain(ROTATION);
-    const roam = await runInProcess('ccmlab', ['client', 'roam', '--internet', '--client-dir', dirs('INTRA1').clientDir], {
-      cwd: work,
-    });
+    const roam = await runCommand(
+      'ccmlab',
+      ['client', 'roam', '--internet', '--client-dir', dirs('INTRA1').clientDir],
+      {
+        cwd: work,
+      },
+    );
     expect(roam.stderr).toBe('');
     expect(roam.code).toBe(0);
     expect(clientJson('INTRA1').location).toBe('internet');
@@ -551,7 +563,7 @@ describe('internal-network registration', () => {
 
 describe('the demo', () => {
   test('ccmlab demo --lab DIR exits 0, prints the rotation line and makes its lab in DIR', async () => {
-    const r = await runInProcess('ccmlab', ['demo', '--lab', path.join(work, 'demo')], { cwd: work });
+    const r = await runCommand('ccmlab', ['demo', '--lab', path.join(work, 'demo')], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(ROTATION);
     expect(fs.existsSync(path.join(work, 'demo', 'site', 'site.json'))).toBe(true);
@@ -569,7 +581,7 @@ describe('the demo', () => {
       const mine = path.join(cwd, 'mine');
       fs.mkdirSync(mine, { recursive: true });
       fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine\n');
-      const r = await runInProcess('ccmlab', ['demo', option, mine], { cwd });
+      const r = await runCommand('ccmlab', ['demo', option, mine], { cwd });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/CCMLAB_E_SITE_EXISTS: .*mine exists and is not a ccmlab lab; choose another --lab/);
       expect(fs.readdirSync(cwd)).toEqual(['mine']);
@@ -582,7 +594,7 @@ describe('ccmlab fleet', () => {
   test('enroll without a running site: an embedded lab of its own, each client with its own identity and logs', async () => {
     const fleetDir = path.join(work, 'fleet');
     // No lab named: the fleet makes an embedded lab of its own.
-    const r = await runInProcess(
+    const r = await runCommand(
       'ccmlab',
       ['fleet', 'enroll', '--count', '3', '--concurrency', '2', '--fleet-dir', fleetDir, '--json'],
       { cwd: work, env: { CCMLAB_LAB: '' } },
@@ -607,10 +619,10 @@ describe('ccmlab fleet', () => {
       ).entries.map((e) => e.message);
       expect(lines).toContain(ROTATION);
     }
-    const bad = await runInProcess('ccmlab', ['fleet', 'enroll', '--count', '0', '--fleet-dir', fleetDir], { cwd: work });
+    const bad = await runCommand('ccmlab', ['fleet', 'enroll', '--count', '0', '--fleet-dir', fleetDir], { cwd: work });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 100000/);
-    const bare = await runInProcess('ccmlab', ['fleet', '--count', '3'], { cwd: work });
+    const bare = await runCommand('ccmlab', ['fleet', '--count', '3'], { cwd: work });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toBe(
       'ccmlab: error CCMLAB_E_USAGE: name a fleet command: enroll, keys, start, status (ccmlab fleet --help shows usage)\n',
@@ -632,10 +644,10 @@ describe('ccmlab client run', () => {
       expect(stderr).toMatch(/ccmlab client: not-due; next renewal in \d+ h/);
       // The lab clock moves to day 31 (the site follows it too): the waiting agent renews at once.
       const renewed = waitForOutput(child.stderr, /renewed/);
-      expect((await runInProcess('ccmlab', ['clock', 'set', '+31d'], { cwd: work })).code).toBe(0);
+      expect((await runCommand('ccmlab', ['clock', 'set', '+31d'], { cwd: work })).code).toBe(0);
       expect(await renewed).toMatch(/ccmlab client: renewed; next renewal in \d+ h/);
     } finally {
-      await runInProcess('ccmlab', ['clock', 'set', 'reset'], { cwd: work });
+      await runCommand('ccmlab', ['clock', 'set', 'reset'], { cwd: work });
       child.kill('SIGTERM');
     }
     expect(await closed).toBe(0);

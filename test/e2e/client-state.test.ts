@@ -4,7 +4,8 @@ import { systemClock } from '../../src/core/clock';
 import { initSite } from '../../src/site/site-dir';
 import { startSite, type RunningSite } from '../../src/site/site-server';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli, type CliResult } from '../support/run-cli';
+import { type CliResult } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * The client's and the site's state on disk, through real processes: a rerun keeps what it
@@ -52,7 +53,7 @@ beforeAll(async () => {
     clock: systemClock,
   });
   baseClient = path.join(work, 'clients', 'BASE01');
-  const r = await runCli('ccmsetup', ccmsetupArgs('BASE01', baseClient), { cwd: work });
+  const r = await runCommand('ccmsetup', ccmsetupArgs('BASE01', baseClient), { cwd: work });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
 });
@@ -79,7 +80,7 @@ describe('a rerun of an intranet ccmsetup', () => {
   test('keeps the site code it learnt from MPKEYINFORMATION when it reuses the MP key information', async () => {
     const dir = copyClient('RERUN01');
     expect(clientJson(dir).siteCode).toBe('LAB');
-    const r = await runCli('ccmsetup', ccmsetupArgs('BASE01', dir), { cwd: work });
+    const r = await runCommand('ccmsetup', ccmsetupArgs('BASE01', dir), { cwd: work });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(clientJson(dir)).toMatchObject({ siteCode: 'LAB', smsid: clientJson(baseClient).smsid });
@@ -111,19 +112,19 @@ describe('damaged client state: one line naming the file and ccmsetup /forceinst
       fs.writeFileSync(target, content);
     }
     const name = file.split('/').pop() as string;
-    const status = await runCli('ccmlab', ['client', 'status', '--client-dir', dir], { cwd: work });
+    const status = await runCommand('ccmlab', ['client', 'status', '--client-dir', dir], { cwd: work });
     expectOneLine(
       status,
       1,
       new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`),
     );
-    const rerun = await runCli('ccmsetup', ccmsetupArgs('BASE01', dir), { cwd: work });
+    const rerun = await runCommand('ccmsetup', ccmsetupArgs('BASE01', dir), { cwd: work });
     expectOneLine(
       rerun,
       6,
       new RegExp(`CCMCLIENT_E_CORRUPT_STATE: .*${name.replace('.', '\\.')}.*ccmsetup /forceinstall`),
     );
-    const force = await runCli('ccmsetup', [...ccmsetupArgs('BASE01', dir), '/forceinstall'], { cwd: work });
+    const force = await runCommand('ccmsetup', [...ccmsetupArgs('BASE01', dir), '/forceinstall'], { cwd: work });
     expect(force.stderr).toBe('');
     expect(force.code).toBe(0);
   });
@@ -144,11 +145,15 @@ describe("damaged site state: one line naming the file and 'site init --force'",
     const dir = copySite(`site-${label.replace(/\W+/g, '-')}`);
     for (const extra of ['site.db-wal', 'site.db-shm']) fs.rmSync(path.join(dir, extra), { force: true });
     fs.writeFileSync(path.join(dir, file), content);
-    const r = await runCli('ccmlab', [...command, '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')], {
-      cwd: work,
-    });
+    const r = await runCommand(
+      'ccmlab',
+      [...command, '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')],
+      {
+        cwd: work,
+      },
+    );
     expectOneLine(r, 1, new RegExp(`CCMLAB_E_SITE_CORRUPT: .*${file.replace('.', '\\.')}.*site init --force`));
-    const tool = await runCli(
+    const tool = await runCommand(
       'BulkRegistrationTokenTool',
       ['/new', '--site-dir', dir, '--log-dir', path.join(work, 'logs', 'site')],
       { cwd: work },

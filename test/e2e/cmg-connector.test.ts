@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { listFiles, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 
 /**
@@ -23,7 +24,7 @@ let siteLogs: string;
 let rootCa: string;
 let site: SiteProcess;
 
-const ccmlab = (...args: string[]) => runCli('ccmlab', args, { cwd: work });
+const ccmlab = (...args: string[]) => runCommand('ccmlab', args, { cwd: work });
 const setting = (key: string, value: string) => ccmlab('site', 'config', 'set', key, value, '--site-dir', siteDir);
 const dirs = (name: string) => ({ clientDir: path.join(work, 'clients', name), logDir: path.join(work, 'logs', name) });
 const clientStart = (name: string) => ccmlab('client', 'start', '--client-dir', dirs(name).clientDir);
@@ -36,10 +37,10 @@ const connectorLog = () => messages(path.join(siteLogs, 'SMS_CLOUD_PROXYCONNECTO
 
 async function ccmsetup(name: string): Promise<ReturnType<typeof runCli>> {
   const token = (
-    await runCli('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir], { cwd: work })
+    await runCommand('BulkRegistrationTokenTool', ['/new', '--site-dir', siteDir], { cwd: work })
   ).stdout.split('\n')[4];
   const { clientDir, logDir } = dirs(name);
-  return runCli(
+  return runCommand(
     'ccmsetup',
     [
       `/mp:https://${CMG}/CCM_Proxy_MutualAuth/${ROLE}`,

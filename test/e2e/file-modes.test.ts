@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess } from '../support/site-process';
 
 /** Under umask 000 every file and directory still gets its explicit mode. */
@@ -34,7 +34,7 @@ test('site, token tool, site start and ccmsetup under umask 000 leave no group- 
   const common = { cwd: work, nodeArgs: UMASK_000 };
   expect(
     (
-      await runCli(
+      await runCommand(
         'ccmlab',
         [
           'site',
@@ -54,7 +54,7 @@ test('site, token tool, site start and ccmsetup under umask 000 leave no group- 
       )
     ).code,
   ).toBe(0);
-  const tool = await runCli(
+  const tool = await runCommand(
     'BulkRegistrationTokenTool',
     ['/new', '--site-dir', siteDir, '--log-dir', siteLogs],
     common,
@@ -63,7 +63,7 @@ test('site, token tool, site start and ccmsetup under umask 000 leave no group- 
   const site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', siteLogs], common);
   try {
     const port = new URL(site.ready.cmg).port;
-    const setup = await runCli(
+    const setup = await runCommand(
       'ccmsetup',
       [
         `/mp:https://${CMG}`,

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, removeDir, ROOT, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { waitForChange } from '../support/wait-for';
 
 /**
@@ -17,7 +17,7 @@ const ROLE = '72186325152220500';
 
 let work: string;
 
-const ccmlab = (args: string[], cwd = work) => runCli('ccmlab', args, { cwd, timeoutMs: 180_000 });
+const ccmlab = (args: string[], cwd = work) => runCommand('ccmlab', args, { cwd, timeoutMs: 180_000 });
 
 interface SiteClient {
   smsid: string;
@@ -245,7 +245,7 @@ describe('fleet enroll against any running site: --regtoken-file, --cmg, --site-
   test('enrolls there; the bulk token is written nowhere in the fleet dir', async () => {
     const other = tempDir();
     try {
-      const tool = await runCli('BulkRegistrationTokenTool', ['/new', '--json'], { cwd: work });
+      const tool = await runCommand('BulkRegistrationTokenTool', ['/new', '--json'], { cwd: work });
       const { token } = JSON.parse(tool.stdout) as { token: string };
       fs.writeFileSync(path.join(other, 'token.txt'), `${token}\n`);
       const ready = JSON.parse(fs.readFileSync(path.join(work, 'lab', 'site', 'ready.json'), 'utf8')) as {

@@ -4,7 +4,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { listFiles, removeDir, tempDir } from '../support/paths';
-import { runCli, type CliResult } from '../support/run-cli';
+import { type CliResult } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * Names planted in the directories the tools write to (logs, client dirs, fleet dirs): a
@@ -68,7 +69,7 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     const logDir = path.join(work, 'logs');
     fs.mkdirSync(logDir);
     fs.symlinkSync(file, path.join(logDir, 'ccmsetup.log'));
-    const r = await runCli('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], { cwd: work });
+    const r = await runCommand('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], { cwd: work });
     expectOneLine(
       r,
       6,
@@ -82,7 +83,7 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     fs.mkdirSync(logDir);
     if (!makeFifo(path.join(logDir, 'ccmsetup.log'))) return;
     // Generous: the refusal is at once; before, the open waited for a reader for ever.
-    const r = await runCli('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], {
+    const r = await runCommand('ccmsetup', [...intranet(9), '--dry-run', '--log-dir', logDir], {
       cwd: work,
       timeoutMs: 30_000,
     });
@@ -95,7 +96,7 @@ onPosix('client logs: a link or a pipe in a log name', () => {
     fs.mkdirSync(logDir);
     fs.symlinkSync(file, path.join(logDir, 'ClientLocation.log'));
     const clientDir = path.join(work, 'client');
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [...intranet(await closedPort()), '--client-dir', clientDir, '--log-dir', logDir],
       { cwd: work },
@@ -114,7 +115,7 @@ onPosix('the client dir', () => {
       fs.writeFileSync(path.join(dir, name), name);
     fs.chmodSync(dir, 0o755);
     const logDir = path.join(work, 'logs');
-    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', logDir], { cwd: work });
+    const r = await runCommand('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', logDir], { cwd: work });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`No client is installed in ${dir}; nothing to uninstall.`);
@@ -137,7 +138,7 @@ onPosix('the client dir', () => {
     fs.symlinkSync(certs, path.join(dir, 'certs'));
     const { file, unchanged } = victim('token.jwt');
     fs.symlinkSync(file, path.join(dir, 'token.jwt'));
-    const r = await runCli('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', path.join(work, 'logs')], {
+    const r = await runCommand('ccmsetup', ['/uninstall', '--client-dir', dir, '--log-dir', path.join(work, 'logs')], {
       cwd: work,
     });
     expect(r.code).toBe(0);
@@ -151,7 +152,7 @@ onPosix('the client dir', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     fs.chmodSync(dir, 0o755);
-    const r = await runCli(
+    const r = await runCommand(
       'ccmsetup',
       [...intranet(await closedPort()), '--client-dir', dir, '--log-dir', path.join(work, 'logs')],
       { cwd: work },
@@ -164,7 +165,7 @@ onPosix('the client dir', () => {
 });
 
 onPosix('site logs: site start --detach', () => {
-  const site = (args: string[]) => runCli('ccmlab', [...args, '--lab', 'lab'], { cwd: work, timeoutMs: 45_000 });
+  const site = (args: string[]) => runCommand('ccmlab', [...args, '--lab', 'lab'], { cwd: work, timeoutMs: 45_000 });
 
   async function initSite(): Promise<string> {
     expect((await site(['site', 'init'])).code).toBe(0);
@@ -198,7 +199,7 @@ onPosix('site logs: site start --detach', () => {
 });
 
 onPosix('fleet dirs', () => {
-  const ccmlab = (args: string[]) => runCli('ccmlab', args, { cwd: work, timeoutMs: 180_000 });
+  const ccmlab = (args: string[]) => runCommand('ccmlab', args, { cwd: work, timeoutMs: 180_000 });
   let base: string;
   let baseWork: string;
 
@@ -206,7 +207,7 @@ onPosix('fleet dirs', () => {
   beforeAll(async () => {
     baseWork = tempDir();
     base = path.join(baseWork, 'fleet');
-    const r = await runCli(
+    const r = await runCommand(
       'ccmlab',
       ['fleet', 'enroll', '--count', '1', '--fleet-dir', base, '--name-pattern', 'HF-{n:02}', '--json'],
       { cwd: baseWork, timeoutMs: 180_000 },

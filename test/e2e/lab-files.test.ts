@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { request } from '../support/https-client';
 import { listFiles, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess } from '../support/site-process';
 
 /**
@@ -28,7 +28,7 @@ afterEach(() => removeDir(work));
 
 test('a running site keeps its last good lab clock when clock.json turns bad, says so, and stops cleanly', async () => {
   const lab = path.join(work, 'lab');
-  const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+  const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
   expect((await ccmlab('site', 'init', '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE)).code).toBe(0);
   expect((await ccmlab('clock', 'set', '+31d')).code).toBe(0);
   const site = await startSiteProcess(['--lab', lab], { cwd: work });
@@ -36,7 +36,9 @@ test('a running site keeps its last good lab clock when clock.json turns bad, sa
   site.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
     // A token valid for an hour of lab time, 31 days from now: the site accepts it only while it keeps day 31.
-    const issued = await runCli('BulkRegistrationTokenTool', ['/new', '/lifetime', '60', '--lab', lab], { cwd: work });
+    const issued = await runCommand('BulkRegistrationTokenTool', ['/new', '/lifetime', '60', '--lab', lab], {
+      cwd: work,
+    });
     const token = issued.stdout.split('\n')[4];
     const ca = fs.readFileSync(path.join(lab, 'site', 'pki', 'sms-issuing.pem'), 'utf8');
     const metadata = () =>
@@ -67,7 +69,7 @@ test('a running site keeps its last good lab clock when clock.json turns bad, sa
 
 test('clock set beyond ±100 years is refused and leaves the clock as it was', async () => {
   const lab = path.join(work, 'lab');
-  const clock = (...args: string[]) => runCli('ccmlab', ['clock', ...args, '--lab', lab, '--json'], { cwd: work });
+  const clock = (...args: string[]) => runCommand('ccmlab', ['clock', ...args, '--lab', lab, '--json'], { cwd: work });
   expect((await clock('set', '+36000d')).code).toBe(0);
   const refused = await clock('set', '+999999d');
   expect(refused.code).toBe(2);
@@ -77,13 +79,13 @@ test('clock set beyond ±100 years is refused and leaves the clock as it was', a
 
 test('clients trust only what lab trust list shows: a root file with a second certificate is refused everywhere', async () => {
   const lab = path.join(work, 'lab');
-  const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+  const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
   expect((await ccmlab('site', 'init', '--site-code', 'ABC')).code).toBe(0);
   const rootFile = path.join(lab, 'trusted-roots', 'site-ABC.pem');
   const root = fs.readFileSync(rootFile, 'utf8');
   const other = path.join(work, 'other');
   expect(
-    (await runCli('ccmlab', ['site', 'init', '--site-dir', other, '--site-code', 'XYZ'], { cwd: work })).code,
+    (await runCommand('ccmlab', ['site', 'init', '--site-dir', other, '--site-code', 'XYZ'], { cwd: work })).code,
   ).toBe(0);
   const otherRoot = fs.readFileSync(path.join(other, 'pki', 'sms-issuing.pem'), 'utf8');
 
@@ -98,14 +100,14 @@ test('clients trust only what lab trust list shows: a root file with a second ce
   const list = await ccmlab('lab', 'trust', 'list');
   expect(list.code).toBe(1);
   expect(list.stderr).toMatch(/CCMLAB_E_LAB_CORRUPT: .*site-ABC\.pem .*holds 2 PEM blocks.*lab trust remove site-ABC/);
-  const setup = await runCli('ccmsetup', [...article('a.b.c'), '--lab', lab, '--netbios', 'PC1'], { cwd: work });
+  const setup = await runCommand('ccmsetup', [...article('a.b.c'), '--lab', lab, '--netbios', 'PC1'], { cwd: work });
   expect(setup.code).toBe(6);
   expect(setup.stderr).toMatch(/CCMLAB_E_LAB_CORRUPT/);
 });
 
 test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of the working directory', async () => {
   const siteDir = path.join(work, 'site');
-  const init = await runCli(
+  const init = await runCommand(
     'ccmlab',
     ['site', 'init', '--site-dir', siteDir, '--site-code', 'ABC', '--cmg-name', CMG, '--role-id', ROLE, '--json'],
     { cwd: work },
@@ -115,9 +117,10 @@ test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of
   // The working directory's lab trusts this site's root and runs a clock 40 days ahead: none of it may leak in.
   const lab = path.join(work, 'lab');
   expect(
-    (await runCli('ccmlab', ['lab', 'trust', 'add', path.join(siteDir, 'pki', 'sms-issuing.pem')], { cwd: work })).code,
+    (await runCommand('ccmlab', ['lab', 'trust', 'add', path.join(siteDir, 'pki', 'sms-issuing.pem')], { cwd: work }))
+      .code,
   ).toBe(0);
-  expect((await runCli('ccmlab', ['clock', 'set', '+40d'], { cwd: work })).code).toBe(0);
+  expect((await runCommand('ccmlab', ['clock', 'set', '+40d'], { cwd: work })).code).toBe(0);
   const labBefore = listFiles(lab);
 
   const site = await startSiteProcess(['--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs')], {
@@ -126,10 +129,10 @@ test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of
   try {
     expect(listFiles(lab)).toEqual(labBefore);
     const shown = JSON.parse(
-      (await runCli('ccmlab', ['site', 'show', '--site-dir', siteDir, '--json'], { cwd: work })).stdout,
+      (await runCommand('ccmlab', ['site', 'show', '--site-dir', siteDir, '--json'], { cwd: work })).stdout,
     ) as { labTime: string };
     expect(Math.abs(Date.parse(shown.labTime) - Date.now())).toBeLessThan(86_400_000);
-    const issued = await runCli(
+    const issued = await runCommand(
       'BulkRegistrationTokenTool',
       ['/new', '--site-dir', siteDir, '--log-dir', path.join(work, 'site-logs'), '--json'],
       { cwd: work },
@@ -151,17 +154,19 @@ test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of
       caFile,
     ];
     // A wrong --ca-file enrolls no client, though the working directory's lab trusts the right root.
-    const wrong = await runCli(
+    const wrong = await runCommand(
       'ccmsetup',
       client('PC1', path.join(lab, '..', 'site', 'pki', 'sms-token-signing.pem')),
       { cwd: work },
     );
     expect(wrong.code).toBe(6);
     expect(wrong.stderr).toMatch(/CCMCLIENT_E_SECURE_FAILURE|CCMSETUP_E_BAD_CA_FILE/);
-    const right = await runCli('ccmsetup', client('PC2', path.join(siteDir, 'pki', 'sms-issuing.pem')), { cwd: work });
+    const right = await runCommand('ccmsetup', client('PC2', path.join(siteDir, 'pki', 'sms-issuing.pem')), {
+      cwd: work,
+    });
     expect(right.stderr).toBe('');
     expect(right.code).toBe(0);
-    const status = await runCli(
+    const status = await runCommand(
       'ccmlab',
       ['client', 'status', '--client-dir', path.join(work, 'clients', 'PC2'), '--json'],
       { cwd: work },
@@ -175,9 +180,13 @@ test('--site-dir, --client-dir and --ca-file outside a named lab touch no lab of
 
 test('client commands check --netbios as ccmsetup does: it names a directory', async () => {
   for (const command of ['status', 'start']) {
-    const r = await runCli('ccmlab', ['client', command, '--netbios', '../../../X', '--lab', path.join(work, 'lab')], {
-      cwd: work,
-    });
+    const r = await runCommand(
+      'ccmlab',
+      ['client', command, '--netbios', '../../../X', '--lab', path.join(work, 'lab')],
+      {
+        cwd: work,
+      },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /^ccmlab: error CCMLAB_E_BAD_OPTION: --netbios '\.\.\/\.\.\/\.\.\/X' is not a NetBIOS name/,
@@ -188,7 +197,7 @@ test('client commands check --netbios as ccmsetup does: it names a directory', a
 
 test('a start refused by a bad lab file changes nothing, detached or not; a second detached start leaves the running one alone', async () => {
   const lab = path.join(work, 'lab');
-  const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+  const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
   expect((await ccmlab('site', 'init', '--site-code', 'ABC')).code).toBe(0);
   fs.writeFileSync(path.join(lab, 'hosts.json'), 'garbage');
   const before = listFiles(lab);

@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 
 /** One lab, one world: a clock every process follows, names, trusted roots, stable addresses. */
 
 let work: string;
 let lab: string;
-const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
-const tool = (...args: string[]) => runCli('BulkRegistrationTokenTool', [...args, '--lab', lab], { cwd: work });
+const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
+const tool = (...args: string[]) => runCommand('BulkRegistrationTokenTool', [...args, '--lab', lab], { cwd: work });
 
 beforeAll(async () => {
   work = tempDir();

@@ -1,11 +1,11 @@
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /** `ccmlab log diagnose` as a process, over the logs in fixtures/diagnose (run from the repository root, paths relative). */
 
 const EXPIRED = 'fixtures/diagnose/expired-bulk-token';
 
 test('--json prints one document, {"findings": [...]}, and exits 1 when a failure is found', async () => {
-  const r = await runCli('ccmlab', ['log', 'diagnose', EXPIRED, '--json']);
+  const r = await runCommand('ccmlab', ['log', 'diagnose', EXPIRED, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(1);
   const document = JSON.parse(r.stdout);
@@ -28,7 +28,7 @@ test('--json prints one document, {"findings": [...]}, and exits 1 when a failur
 });
 
 test('human output: a block per finding (title, cause, fix, evidence file:line time text), then a summary', async () => {
-  const r = await runCli('ccmlab', ['log', 'diagnose', `${EXPIRED}/clients`]);
+  const r = await runCommand('ccmlab', ['log', 'diagnose', `${EXPIRED}/clients`]);
   expect(r.code).toBe(1);
   const lines = r.stdout.split('\n');
   expect(lines.slice(0, 4)).toEqual([
@@ -46,12 +46,12 @@ test('human output: a block per finding (title, cause, fix, evidence file:line t
 });
 
 test('logs of a success: nothing found, exit 0', async () => {
-  const r = await runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/bulk-token-success']);
+  const r = await runCommand('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/bulk-token-success']);
   expect(r).toEqual({ code: 0, stdout: 'No known failure and no error found in 10 log files.\n', stderr: '' });
 });
 
 test('real-format folders: every failure found, files that are not logs skipped with a note on stderr', async () => {
-  const r = await runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/real-world', '--json']);
+  const r = await runCommand('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/real-world', '--json']);
   expect(r.code).toBe(1);
   expect(r.stderr).toBe(
     'ccmlab: skipped fixtures/diagnose/real-world/pasted/ticket-excerpt.txt: not a log (*.log, *.lo_)\n',
@@ -61,7 +61,7 @@ test('real-format folders: every failure found, files that are not logs skipped 
     'cmg-invalid-token',
   ]);
   // Named alone, a file is read whatever its name.
-  const pasted = await runCli('ccmlab', [
+  const pasted = await runCommand('ccmlab', [
     'log',
     'diagnose',
     'fixtures/diagnose/real-world/pasted/ticket-excerpt.txt',
@@ -72,8 +72,8 @@ test('real-format folders: every failure found, files that are not logs skipped 
 
 test('a path that does not exist: the error log show gives, exit 1', async () => {
   const [diagnose, show] = await Promise.all([
-    runCli('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/nope.log']),
-    runCli('ccmlab', ['log', 'show', 'fixtures/diagnose/nope.log']),
+    runCommand('ccmlab', ['log', 'diagnose', 'fixtures/diagnose/nope.log']),
+    runCommand('ccmlab', ['log', 'show', 'fixtures/diagnose/nope.log']),
   ]);
   expect(diagnose.code).toBe(1);
   expect(diagnose.stdout).toBe('');

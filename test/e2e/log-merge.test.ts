@@ -5,7 +5,7 @@ import type { Clock } from '../../src/core/clock';
 import { formatCmTraceLine } from '../../src/log/cmtrace-format';
 import { CLIENT_LOG_DEFAULTS, CmLog, SITE_LOG_DEFAULTS, type LogSettings } from '../../src/log/logger';
 import { ROOT, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /** `ccmlab log show` over several logs: a lab's client and site folders merged into one timeline. */
 
@@ -91,7 +91,13 @@ const TIMELINE = [
 
 describe('ccmlab log show PATH… (process)', () => {
   test('a client folder and a site folder merge into one timeline, each record tagged with its log', async () => {
-    const r = await runCli('ccmlab', ['log', 'show', path.join(logs, 'clients'), path.join(logs, 'site'), '--json']);
+    const r = await runCommand('ccmlab', [
+      'log',
+      'show',
+      path.join(logs, 'clients'),
+      path.join(logs, 'site'),
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const records = JSON.parse(r.stdout) as JsonRecord[];
     expect(records.map((e) => e.message)).toEqual(TIMELINE);
@@ -118,7 +124,7 @@ describe('ccmlab log show PATH… (process)', () => {
   });
 
   test('the human view shows each log in a column, base names told apart by their folders', async () => {
-    const r = await runCli('ccmlab', ['log', 'show', logs]);
+    const r = await runCommand('ccmlab', ['log', 'show', logs]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(TIMELINE.length);
@@ -140,7 +146,7 @@ describe('ccmlab log show PATH… (process)', () => {
 
   test('--type, --component, --grep and --since apply across the logs', async () => {
     const show = async (...options: string[]): Promise<string[]> => {
-      const r = await runCli('ccmlab', ['log', 'show', logs, '--json', ...options]);
+      const r = await runCommand('ccmlab', ['log', 'show', logs, '--json', ...options]);
       expect(r.code).toBe(0);
       return (JSON.parse(r.stdout) as JsonRecord[]).map((e) => e.message);
     };
@@ -155,7 +161,7 @@ describe('ccmlab log show PATH… (process)', () => {
   });
 
   test('files named one by one merge too; a folder without logs is an error', async () => {
-    const r = await runCli('ccmlab', [
+    const r = await runCommand('ccmlab', [
       'log',
       'show',
       path.join(logs, 'site', 'CCM_STS.log'),
@@ -170,7 +176,7 @@ describe('ccmlab log show PATH… (process)', () => {
     ).toEqual(['CCM_STS ', 'ccmsetup', 'CCM_STS ']);
     const empty = path.join(dir, 'empty');
     fs.mkdirSync(empty);
-    const none = await runCli('ccmlab', ['log', 'show', empty]);
+    const none = await runCommand('ccmlab', ['log', 'show', empty]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(
       /^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: no logs \(\*\.log, \*\.lo_\) under .*empty; give a \.log file or a folder that holds logs/,

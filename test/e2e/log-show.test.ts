@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { clockStartingAt } from '../../src/core/clock';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../../src/log/logger';
 import { ROOT, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { waitForOutput } from '../support/wait-for';
 
 let dir: string;
@@ -35,7 +35,7 @@ afterEach(() => removeDir(dir));
 
 describe('ccmlab log show (process)', () => {
   test('reads history files then the live log, in order', async () => {
-    const r = await runCli('ccmlab', ['log', 'show', live, '--json']);
+    const r = await runCommand('ccmlab', ['log', 'show', live, '--json']);
     expect(r.code).toBe(0);
     const entries = JSON.parse(r.stdout) as Array<{
       message: string;
@@ -60,29 +60,29 @@ describe('ccmlab log show (process)', () => {
   });
 
   test('filters by type, component, grep and since', async () => {
-    const errors = await runCli('ccmlab', ['log', 'show', live, '--type', 'error']);
+    const errors = await runCommand('ccmlab', ['log', 'show', live, '--type', 'error']);
     expect(errors.stdout.trim().split('\n')).toHaveLength(1);
     expect(errors.stdout).toMatch(/error {4}ClientLocation {2}Failed to send location request/);
-    const warnings = await runCli('ccmlab', ['log', 'show', live, '--type', 'warning', '--json']);
+    const warnings = await runCommand('ccmlab', ['log', 'show', live, '--type', 'warning', '--json']);
     expect((JSON.parse(warnings.stdout) as unknown[]).length).toBe(1);
-    const grep = await runCli('ccmlab', ['log', 'show', live, '--grep', '^entry 14[0-9]$', '--json']);
+    const grep = await runCommand('ccmlab', ['log', 'show', live, '--grep', '^entry 14[0-9]$', '--json']);
     expect((JSON.parse(grep.stdout) as unknown[]).length).toBe(10);
-    const none = await runCli('ccmlab', ['log', 'show', live, '--component', 'CcmMessaging', '--json']);
+    const none = await runCommand('ccmlab', ['log', 'show', live, '--component', 'CcmMessaging', '--json']);
     expect(JSON.parse(none.stdout)).toEqual([]);
-    const later = await runCli('ccmlab', ['log', 'show', live, '--since', '2030-01-01T00:00:00Z', '--json']);
+    const later = await runCommand('ccmlab', ['log', 'show', live, '--since', '2030-01-01T00:00:00Z', '--json']);
     expect(JSON.parse(later.stdout)).toEqual([]);
   });
 
   test('bad input: missing file, bad regex, bad --since, unknown option', async () => {
-    const missing = await runCli('ccmlab', ['log', 'show', path.join(dir, 'nope.log')]);
+    const missing = await runCommand('ccmlab', ['log', 'show', path.join(dir, 'nope.log')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ccmlab: error CCMLAB_E_FILE_NOT_FOUND: log file .*nope\.log does not exist/);
-    const regex = await runCli('ccmlab', ['log', 'show', live, '--grep', '(']);
+    const regex = await runCommand('ccmlab', ['log', 'show', live, '--grep', '(']);
     expect(regex.code).toBe(2);
     expect(regex.stderr).toMatch(/CCMLAB_E_BAD_OPTION: --grep '\(' is not a valid RE2 regular expression/);
-    const since = await runCli('ccmlab', ['log', 'show', live, '--since', 'noon']);
+    const since = await runCommand('ccmlab', ['log', 'show', live, '--since', 'noon']);
     expect(since.code).toBe(2);
-    const unknown = await runCli('ccmlab', ['log', 'show', live, '--colour']);
+    const unknown = await runCommand('ccmlab', ['log', 'show', live, '--colour']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
       /CCMLAB_E_USAGE: --colour is not an option here.*; ccmlab log show --help shows usage/,
@@ -93,7 +93,7 @@ describe('ccmlab log show (process)', () => {
       ['log', 'diagnose', live],
       ['scenario', 'list'],
     ]) {
-      const lab = await runCli('ccmlab', [...command, '--lab', dir]);
+      const lab = await runCommand('ccmlab', [...command, '--lab', dir]);
       expect(lab.code).toBe(2);
       expect(lab.stderr).toMatch(
         /^ccmlab: error CCMLAB_E_BAD_OPTION: --lab does not apply to ccmlab (log show|log diagnose|scenario list): /,

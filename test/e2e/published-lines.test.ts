@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCmTrace, type ParsedEntry } from '../../src/log/cmtrace-parse';
 import { readFixture, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * Golden lines: a bulk-token enrollment through the CMG and its renewal on lab day 31 write
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const lab = path.join(work, 'lab');
   logs = path.join(lab, 'logs');
   const run = async (bin: 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool', ...args: string[]) => {
-    const r = await runCli(bin, [...args], { cwd: work, env: { CCMLAB_LAB: lab }, timeoutMs: 60_000 });
+    const r = await runCommand(bin, [...args], { cwd: work, env: { CCMLAB_LAB: lab }, timeoutMs: 60_000 });
     if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   };

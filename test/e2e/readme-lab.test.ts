@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDir, ROOT, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * The README's lab lines, run as written (each `npx X args` is the built bin X with those
@@ -33,7 +33,7 @@ beforeAll(() => {
   work = tempDir();
 });
 afterAll(async () => {
-  await runCli('ccmlab', ['site', 'stop'], { cwd: work });
+  await runCommand('ccmlab', ['site', 'stop'], { cwd: work });
   removeDir(work);
 });
 
@@ -46,7 +46,7 @@ test("the README's lab lines run as written: the documented ClientLocation.log l
     const [bin, ...args] = (substitution ? `${substitution[1]} ${substitution[2]}` : line.replace(/^npx /, '')).split(
       ' ',
     );
-    const r = await runCli(
+    const r = await runCommand(
       bin as 'ccmlab',
       args.map((a) => a.replace('$TOKEN', token)),
       { cwd: work, timeoutMs: 60_000 },

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /**
  * `ccmlab scenario list|run` as a trainer uses it: each run a fresh lab of its own, its
@@ -16,7 +16,7 @@ beforeAll(() => {
 afterAll(() => removeDir(out));
 
 test('scenario list --json is an array of {name, title}, one per catalogue folder', async () => {
-  const r = await runCli('ccmlab', ['scenario', 'list', '--json']);
+  const r = await runCommand('ccmlab', ['scenario', 'list', '--json']);
   expect(r.code).toBe(0);
   const list = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
   expect(list.length).toBe(18);
@@ -27,7 +27,7 @@ test('scenario list --json is an array of {name, title}, one per catalogue folde
 });
 
 test('an unknown name is refused with the nearest one, and nothing is run', async () => {
-  const r = await runCli('ccmlab', ['scenario', 'run', 'bulk-token-expird', '--out', out]);
+  const r = await runCommand('ccmlab', ['scenario', 'run', 'bulk-token-expird', '--out', out]);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(
     /CCMLAB_E_UNKNOWN_SCENARIO: 'bulk-token-expird' is not a scenario \(did you mean 'bulk-token-expired'\?\)/,
@@ -36,7 +36,7 @@ test('an unknown name is refused with the nearest one, and nothing is run', asyn
 });
 
 test('a failure and a success run, pass, leave their answer keys, and diagnose as themselves', async () => {
-  const r = await runCli(
+  const r = await runCommand(
     'ccmlab',
     ['scenario', 'run', 'bulk-token-expired', 'bulk-token-success', '--out', out, '--json'],
     { timeoutMs: 180_000 },
@@ -59,12 +59,17 @@ test('a failure and a success run, pass, leave their answer keys, and diagnose a
   // The answer key and the transcript hold no token.
   for (const file of ['ANSWER.md', 'transcript.txt'])
     expect(fs.readFileSync(path.join(out, 'bulk-token-expired', file), 'utf8')).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
-  const failed = await runCli('ccmlab', ['log', 'diagnose', path.join(out, 'bulk-token-expired', 'logs'), '--json']);
+  const failed = await runCommand('ccmlab', [
+    'log',
+    'diagnose',
+    path.join(out, 'bulk-token-expired', 'logs'),
+    '--json',
+  ]);
   expect(failed.code).toBe(1);
   expect((JSON.parse(failed.stdout) as { findings: Array<{ id: string }> }).findings.map((f) => f.id)).toEqual([
     'bulk-token-expired',
   ]);
-  const fine = await runCli('ccmlab', ['log', 'diagnose', path.join(out, 'bulk-token-success', 'logs'), '--json']);
+  const fine = await runCommand('ccmlab', ['log', 'diagnose', path.join(out, 'bulk-token-success', 'logs'), '--json']);
   expect([fine.code, fine.stdout.trim()]).toEqual([0, JSON.stringify({ findings: [] }, null, 2)]);
 }, 200_000);
 
@@ -72,7 +77,7 @@ test('a rerun replaces its own folder, but never a folder that is not a scenario
   const foreign = path.join(out, 'crl-unreachable');
   fs.mkdirSync(foreign, { recursive: true });
   fs.writeFileSync(path.join(foreign, 'keep.txt'), 'mine');
-  const r = await runCli('ccmlab', ['scenario', 'run', 'crl-unreachable', '--out', out]);
+  const r = await runCommand('ccmlab', ['scenario', 'run', 'crl-unreachable', '--out', out]);
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/CCMLAB_E_SCENARIO_DIR: .*crl-unreachable exists and is not a scenario run's folder/);
   expect(fs.readFileSync(path.join(foreign, 'keep.txt'), 'utf8')).toBe('mine');

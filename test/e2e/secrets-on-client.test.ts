@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, readFixture, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 
 /** A bulk token is never written on the client, whatever switch or property it was typed after. */
 
@@ -34,7 +34,7 @@ describe('ccmsetup never writes a bulk token', () => {
   ])('%s', async (_name, args) => {
     const logDir = path.join(work, 'logs');
     for (const json of [false, true]) {
-      const r = await runCli(
+      const r = await runCommand(
         'ccmsetup',
         [...base, ...args, '--log-dir', logDir, '--client-dir', path.join(work, 'client'), ...(json ? ['--json'] : [])],
         { cwd: work },

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { crlDistributionPoints, readCrl } from '../../src/pki/crl';
 import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 
 /** The site's CRL: published at the MP, naming revoked certificates, signed by the root. */
@@ -12,7 +12,7 @@ import { startSiteProcess, type SiteProcess } from '../support/site-process';
 let work: string;
 let lab: string;
 let site: SiteProcess;
-const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
 const pki = (file: string) => path.join(lab, 'site', 'pki', file);
 const cert = (file: string) => new crypto.X509Certificate(fs.readFileSync(pki(file), 'utf8'));
 

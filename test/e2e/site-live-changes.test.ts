@@ -10,8 +10,8 @@ import { labAt } from '../../src/world/lab';
 import { labClock } from '../../src/world/lab-clock';
 import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
 import { newBulkToken } from '../support/test-site';
+import { runCli } from '../support/run-cli';
 
 /**
  * The running site keeps what it derives from its files (keys, certificates, the lab clock,

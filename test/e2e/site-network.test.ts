@@ -26,7 +26,7 @@ import {
 } from '../support/independent-encoder';
 import { request } from '../support/https-client';
 import { fixture, removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { newBulkToken as issueBulkTokenIn } from '../support/test-site';
 import { waitForOutput } from '../support/wait-for';
 
@@ -287,7 +287,7 @@ describe('management point', () => {
     expect(status(second.body)).toEqual({ Status: '0', SMSID: pending.SMSID });
     const again = await mp('/ccm_system/request', post(registration(id, 'Registration', '', false)));
     expect(status(again.body)).toEqual({ Status: '0', SMSID: pending.SMSID });
-    const list = await runCli('ccmlab', ['site', 'clients', 'list', '--json', '--site-dir', siteDir]);
+    const list = await runCommand('ccmlab', ['site', 'clients', 'list', '--json', '--site-dir', siteDir]);
     const client = (JSON.parse(list.stdout) as Array<Record<string, unknown>>).find((c) => c.smsid === pending.SMSID);
     expect(client).toMatchObject({
       netbios: 'INDEP01',
@@ -333,7 +333,7 @@ describe('management point', () => {
       expect(
         status((await mp('/ccm_system/request', post(registration(id, 'Confirmation', smsid, false)))).body).Status,
       ).toBe('1');
-      const approve = await runCli('ccmlab', ['site', 'clients', 'approve', smsid, '--site-dir', siteDir]);
+      const approve = await runCommand('ccmlab', ['site', 'clients', 'approve', smsid, '--site-dir', siteDir]);
       expect(approve.code).toBe(0);
       // Signed a second later: the same bytes again would be a replay, which changes nothing.
       const later = new Date(Date.now() + 1000);
@@ -458,7 +458,7 @@ describe('CCM_STS: the unique client token', () => {
       headers: { authorization: `Bearer ${bulk}` },
     });
     expect(bulkOnLocation.status).toBe(401);
-    const list = await runCli('ccmlab', ['site', 'clients', 'list', '--json', '--site-dir', siteDir]);
+    const list = await runCommand('ccmlab', ['site', 'clients', 'list', '--json', '--site-dir', siteDir]);
     expect((JSON.parse(list.stdout) as Array<Record<string, unknown>>).find((c) => c.smsid === smsid)).toMatchObject({
       registeredBy: 'bulk-token',
       bulkTokenGuid: guid,
@@ -576,7 +576,7 @@ describe('site start (process)', () => {
       const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Record<string, unknown>;
       expect(ready).toMatchObject({ roleId: ROLE, cmgName: 'cmg.lab.test', pid: child.pid });
       for (const key of ['mp', 'mpHttps', 'cmg']) expect(ready[key]).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
-      const made = await runCli('BulkRegistrationTokenTool', [
+      const made = await runCommand('BulkRegistrationTokenTool', [
         '/new',
         '/lifetime',
         '5',

@@ -8,7 +8,7 @@ import { clientTokenHeaders, registration, type Identity } from '../support/inde
 import { request } from '../support/https-client';
 import { authenticateMessage, negotiateMessage } from '../support/ntlm-client';
 import { removeDir, tempDir } from '../support/paths';
-import { runCli } from '../support/run-cli';
+import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
 import { ccmPost, newBulkToken, registrationStatus, ROLE, siteClients } from '../support/test-site';
 
@@ -23,7 +23,7 @@ let work: string;
 let lab: string;
 let site: SiteProcess;
 const siteDir = () => path.join(lab, 'site');
-const ccmlab = (...args: string[]) => runCli('ccmlab', [...args, '--lab', lab], { cwd: work });
+const ccmlab = (...args: string[]) => runCommand('ccmlab', [...args, '--lab', lab], { cwd: work });
 const TOKEN_AUTH = `/CCM_Proxy_ServerAuth/${ROLE}/ccm_system_tokenauth/request`;
 
 beforeAll(async () => {

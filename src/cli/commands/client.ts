@@ -1,3 +1,4 @@
+import { untilStopped } from '../stop-signal';
 import { TOP_COMMANDS } from '../command-index';
 import { agentRoam, agentRun, agentStart, type AgentOptions, type StartAction } from '../../client/agent';
 import { clientStatus, expiredTokenAdvice, loadClient, type ClientState } from '../../client/client-state';
@@ -86,11 +87,8 @@ function runCommand(context: CommandContext): Command {
     describe: 'keep the agent running: renew on schedule until SIGINT or SIGTERM',
     options: CLIENT_OPTIONS,
     run: async (args) => {
-      const stop = new AbortController();
-      process.once('SIGINT', () => stop.abort());
-      process.once('SIGTERM', () => stop.abort());
       const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
-      await agentRun(agentOptions(args, say), stop.signal, say);
+      await untilStopped((signal) => agentRun(agentOptions(args, say), signal, say));
       return 0;
     },
   });

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { untilStopped } from '../stop-signal';
 import { TOP_COMMANDS } from '../command-index';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -111,18 +112,10 @@ function progressBar(label: string): ProgressSink | undefined {
   };
 }
 
-/** SIGINT or SIGTERM: no new client starts, those in work finish, the summary is printed. */
-function stopSignal(): AbortSignal {
-  const controller = new AbortController();
-  const stop = () => {
-    if (!controller.signal.aborted)
-      process.stderr.write('\nccmlab fleet: stopping: no new client starts; the clients in work finish\n');
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return controller.signal;
-}
+/** What the first SIGINT or SIGTERM does to a fleet run: no new client starts, those in work finish, the summary is printed. */
+const sayStopping = (): void => {
+  process.stderr.write('\nccmlab fleet: stopping: no new client starts; the clients in work finish\n');
+};
 
 function labGiven(args: LabArgs): boolean {
   return (
@@ -172,7 +165,7 @@ function describeEnroll(s: EnrollSummary): string {
 }
 
 /** What `fleet enroll` asks of the fleet runner: its options, checked, as the runner takes them. */
-function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>): EnrollRequest {
+function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>, signal: AbortSignal): EnrollRequest {
   const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
   return {
     count,
@@ -191,7 +184,7 @@ function enrollRequest(args: ParsedArgs<typeof ENROLL_OPTIONS>): EnrollRequest {
     caFile: args['ca-file'],
     now: args.now,
     progress: progressBar('fleet enroll'),
-    signal: stopSignal(),
+    signal,
   };
 }
 
@@ -205,7 +198,7 @@ function enrollCommand(context: CommandContext): Command {
     run: async (args) => {
       useEveryCore();
       boundHeapGrowth();
-      const summary = await runFleetEnroll(enrollRequest(args));
+      const summary = await untilStopped((signal) => runFleetEnroll(enrollRequest(args, signal)), sayStopping);
       printResult(args.json, summary, () => describeEnroll(summary));
       return summary.failed === 0 && !summary.interrupted ? 0 : 1;
     },
@@ -228,14 +221,18 @@ function keysCommand(context: CommandContext): Command {
     run: async (args) => {
       const threads = useEveryCore();
       const count = wholeNumber(args.count, 'count', MAX_CLIENTS);
-      const summary = await makeFleetKeys({
-        keyCache: args['key-cache'],
-        count,
-        oneKey: args['one-key'] === true,
-        threads,
-        progress: progressBar('fleet keys'),
-        signal: stopSignal(),
-      });
+      const summary = await untilStopped(
+        (signal) =>
+          makeFleetKeys({
+            keyCache: args['key-cache'],
+            count,
+            oneKey: args['one-key'] === true,
+            threads,
+            progress: progressBar('fleet keys'),
+            signal,
+          }),
+        sayStopping,
+      );
       printResult(args.json, summary, () => describeKeys(summary));
       return summary.interrupted ? 1 : 0;
     },
@@ -265,14 +262,19 @@ function startCommand(context: CommandContext): Command {
     options: fleetOptions('clients'),
     run: async (args) => {
       boundHeapGrowth();
-      const summary = await runFleetStart({
-        lab: labOf(args),
-        fleetDir: args['fleet-dir'],
-        concurrency: wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY),
-        logs: args.logs,
-        now: args.now,
-        signal: stopSignal(),
-      });
+      const concurrency = wholeNumber(args.concurrency, 'concurrency', MAX_CONCURRENCY);
+      const summary = await untilStopped(
+        (signal) =>
+          runFleetStart({
+            lab: labOf(args),
+            fleetDir: args['fleet-dir'],
+            concurrency,
+            logs: args.logs,
+            now: args.now,
+            signal,
+          }),
+        sayStopping,
+      );
       printResult(args.json, summary, () => describeStart(summary));
       return summary.failed === 0 && !summary.interrupted ? 0 : 1;
     },

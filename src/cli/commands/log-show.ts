@@ -1,3 +1,4 @@
+import { untilStopped } from '../stop-signal';
 import { parseIsoInstant } from '../../core/clock';
 import { CcmlabError } from '../../core/errors';
 import {
@@ -111,14 +112,6 @@ function writeJsonArray(records: readonly LogRecord[]): void {
   process.stdout.write('\n]\n');
 }
 
-function untilSignal(): AbortSignal {
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return stop.signal;
-}
-
 function filterOf(args: ShowArgs): LogFilter {
   return {
     type: args.type,
@@ -136,12 +129,14 @@ async function follow(
 ): Promise<void> {
   // The ready line: from here on every appended line is shown and a signal stops cleanly.
   process.stderr.write(`ccmlab: following ${tails.map((t) => t.file).join(', ')}; Ctrl+C stops\n`);
-  await followTimeline(tails, {
-    signal: untilSignal(),
-    onRecords: (records) => {
-      for (const e of records) if (matches(e, filter)) process.stdout.write(`${print(e)}\n`);
-    },
-  });
+  await untilStopped((signal) =>
+    followTimeline(tails, {
+      signal,
+      onRecords: (records) => {
+        for (const e of records) if (matches(e, filter)) process.stdout.write(`${print(e)}\n`);
+      },
+    }),
+  );
 }
 
 export function logShowCommand(context: CommandContext): Command {

@@ -1,16 +1,19 @@
 import type { ProgramInfo } from '../../src/cli/exit';
 import { completeCommand } from '../../src/cli/exit';
-import type { CliResult } from './run-cli';
+import { runCli, type CliResult } from './run-cli';
 import { ROOT } from './paths';
 
 /**
- * A command run inside the test's own process, from the TypeScript source (never a stale
- * build): the same main and the same exit-code path (completeCommand) as bin/NAME.js, with
- * its cwd, environment, stdout and stderr the test's for the run. For tests where the process
- * boundary is not what is tested; signals, detach, stdin, exit codes as a shell sees them and
- * ready lines keep real processes (run-cli.ts).
+ * A command for a test where the process boundary is not what is tested: run inside the
+ * test's own process, from the TypeScript source (never a stale build), through the same
+ * main and the same exit-code path (completeCommand) as bin/NAME.js, with its cwd,
+ * environment, stdout and stderr the test's for the run. A command whose process is its
+ * behaviour (a site or agent that runs until a signal, --detach, --follow, stdin) runs as a
+ * real process (run-cli.ts), as do tests of signals, exit codes as a shell sees them and ready
+ * lines, which call runCli themselves.
  *
- * Runs are serialized: the working directory, environment and output streams are the process's.
+ * In-process runs are serialized: the working directory, environment and output streams are
+ * the process's.
  */
 
 type Program = 'ccmlab' | 'ccmsetup' | 'BulkRegistrationTokenTool';
@@ -43,9 +46,9 @@ function capture(stream: NodeJS.WriteStream, sink: (text: string) => void): () =
   };
 }
 
-/** Sets `changes` in process.env (undefined deletes); returns the restore. */
+/** Sets `changes` in process.env (undefined deletes); returns the restore of the whole environment as it was. */
 function setEnv(changes: NodeJS.ProcessEnv): () => void {
-  const before = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
+  const before = { ...process.env };
   const apply = (values: NodeJS.ProcessEnv) => {
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) delete process.env[key];
@@ -53,7 +56,11 @@ function setEnv(changes: NodeJS.ProcessEnv): () => void {
     }
   };
   apply(changes);
-  return () => apply(before);
+  return () => {
+    // A command may set variables of its own (the fleet sizes libuv's pool): none outlives the run.
+    for (const key of Object.keys(process.env)) if (!(key in before)) delete process.env[key];
+    apply(before);
+  };
 }
 
 async function runOnce(
@@ -80,14 +87,28 @@ async function runOnce(
   }
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Runs `name args` in this process (see above); resolves with its exit code and output. */
-export function runInProcess(
+/** Whether a run needs a process of its own: it runs until a signal, leaves a process behind, reads stdin or takes Node options. */
+function needsOwnProcess(
   name: Program,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: NonNullable<Parameters<typeof runCli>[2]>,
+): boolean {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const runsOn = name === 'ccmlab' && ['site start', 'client run'].includes(words.slice(0, 2).join(' '));
+  const ownProcess = options.input !== undefined || options.nodeArgs !== undefined;
+  return runsOn || args.includes('--detach') || args.includes('--follow') || ownProcess;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `name args` (see above); resolves with its exit code and output. */
+export function runCommand(
+  name: Program,
+  args: readonly string[],
+  options: Parameters<typeof runCli>[2] = {},
 ): Promise<CliResult> {
+  if (needsOwnProcess(name, args, options)) return runCli(name, args, options);
+  // In process, the test's own timeout bounds the run.
   const run = queue.then(() => runOnce(name, args, options));
   queue = run.catch(() => undefined);
   return run;
