@@ -30,9 +30,13 @@ module.exports = function freshBuild() {
   const stale = staleSource(SRC, DIST);
   if (stale === undefined) return;
   process.stderr.write(`\ndist/ is older than src/${stale}: building first (npm run build)\n`);
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 };
 module.exports.staleSource = staleSource;
