@@ -1,5 +1,5 @@
 import { TOP_COMMANDS } from '../command-index';
-import { agentRoam, agentRun, agentStart, type AgentOptions, type StartAction } from '../../client/agent';
+import type { AgentOptions, StartAction } from '../../client/agent';
 import { clientStatus, expiredTokenAdvice, loadClient, type ClientState } from '../../client/client-state';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -17,6 +17,13 @@ import { printResult } from '../output';
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
 
 type ClientArgs = ParsedArgs<typeof CLIENT_OPTIONS>;
+
+/**
+ * The agent (its TLS transport, logs, enrollment), loaded by the commands that run it: status
+ * reads the client's files and needs none of it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by start, run and roam, not by status
+const agent = (): typeof import('../../client/agent') => require('../../client/agent');
 
 /** --client-dir, or the lab's dir of --netbios (default: this machine's name). */
 function clientDirOf(args: ClientArgs): string {
@@ -69,7 +76,7 @@ function startCommand(context: CommandContext): Command {
     options: CLIENT_OPTIONS,
     run: async (args) => {
       const options = agentOptions(args);
-      const { action, state } = await agentStart(options);
+      const { action, state } = await agent().agentStart(options);
       printResult(
         args.json,
         { action, ...clientStatus(state, options.clientDir, options.clock.now()) },
@@ -90,7 +97,7 @@ function runCommand(context: CommandContext): Command {
       process.once('SIGINT', () => stop.abort());
       process.once('SIGTERM', () => stop.abort());
       const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
-      await agentRun(agentOptions(args, say), stop.signal, say);
+      await agent().agentRun(agentOptions(args, say), stop.signal, say);
       return 0;
     },
   });
@@ -127,7 +134,7 @@ function roamCommand(context: CommandContext): Command {
       if (!args.internet && !args.intranet)
         throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
       const options = agentOptions(args);
-      const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
+      const state = await agent().agentRoam(options, args.internet ? 'internet' : 'intranet');
       const where =
         state.config.location === 'internet'
           ? `CMG (${state.config.internetMp ?? ''})`
