@@ -44,9 +44,10 @@ export function startupCommands(lab: string): Record<string, [program: Program, 
 }
 
 /**
- * The state an enrolled client keeps, written without a site: its two certificates (from
- * `keys`) and a unique token signed by a throwaway key. `client status` reads and checks every
- * file of it as it would a client installed by ccmsetup; nothing here is ever sent to a site.
+ * The state an enrolled client keeps, written without a site (a few milliseconds, where an
+ * enrollment would need a site started): its two certificates (from `keys`) and a unique token
+ * signed with its own signing key, which no site checks here. `client status` reads and checks
+ * every file of it as it would those of a client ccmsetup installed.
  */
 export async function writeEnrolledClient(lab: string, keys: readonly [KeyPairPem, KeyPairPem]): Promise<void> {
   const now = new Date();
