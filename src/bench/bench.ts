@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -11,7 +10,8 @@ import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
 import { issueBulkToken, verifySiteToken } from '../site/token-service';
 import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
-import { measured, merge, round, type BenchPart, type BenchReport } from './bench-report';
+import { measured, median, merge, round, type BenchPart, type BenchReport } from './bench-report';
+import { startupTimes } from './bench-startup';
 import { startEmbeddedLab } from '../orchestration/embedded-lab';
 import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
 import { enrollmentWire } from './bench-wire';
@@ -30,7 +30,7 @@ export interface BenchCounts {
   keyPairs: number;
   /** Enrollments' worth of RSA operations for enroll_crypto_limit. */
   enrollments: number;
-  /** Cold starts of each program for startup. */
+  /** Cold starts of each command for the startup_* ratios (bench-startup.ts). */
   starts: number;
   /** Fleet clients enrolled with fresh keys for enroll_fresh (the issue: at least 300, 600 pairs). */
   freshClients: number;
@@ -76,11 +76,6 @@ const BENCH_DIR = {
 /** The project's git-ignored lab/: the bench's pool of client keys stays there, so only its first run pays for them. */
 const PROJECT_KEY_POOL = path.join(__dirname, '..', '..', 'lab', 'bench-key-cache');
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 /** Runs `block` calls of `work`, awaiting only those that return a promise, and what they deferred: calls per second. */
 async function blockRate(block: number, work: () => unknown): Promise<number> {
   const start = process.hrtime.bigint();
@@ -117,31 +112,6 @@ export function machine(): Record<string, number> {
     memory_mb: Math.round(os.totalmem() / 2 ** 20),
     node_major: Number(process.versions.node.split('.')[0]),
   };
-}
-
-/** Milliseconds from spawning `node args` to its exit. */
-function coldStart(args: string[]): Promise<number> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(Number(process.hrtime.bigint() - start) / 1e6)
-        : reject(new Error(`node ${args.join(' ')} exited ${code}`)),
-    );
-  });
-}
-
-/** ccmsetup's usage, a cold start, against Node doing nothing: the median of each, alternating. */
-async function startup(counts: BenchCounts): Promise<BenchPart> {
-  const ccmsetup = path.join(__dirname, '..', '..', 'bin', 'ccmsetup.js');
-  const times = { ccmsetup: [] as number[], node: [] as number[] };
-  for (let i = 0; i < counts.starts; i++) {
-    times.node.push(await coldStart(['-e', '0']));
-    times.ccmsetup.push(await coldStart([ccmsetup, '/?']));
-  }
-  return measured('startup', median(times.ccmsetup), median(times.node));
 }
 
 async function logWrite(dir: string, counts: BenchCounts): Promise<BenchPart> {
@@ -296,7 +266,8 @@ function steps(
       'the wire of an enrollment alone (TLS and six HTTPS requests), server in another process',
       (report) => enrollWire(counts, keys.slice(2), report),
     ],
-    ['startup', () => startup(counts)],
+    // Two of the kept pairs: the certificates of the enrolled client whose status is read.
+    ['startup', () => startupTimes(dir, counts.starts, [keys[2], keys[3]])],
     ['logging', () => logWrite(dir, counts)],
     ['token verification', () => tokenVerify(counts, keys[0])],
     ['MP requests', () => mpRequest(dir, counts, keys)],

@@ -1,10 +1,7 @@
 import { systemClock, type Clock } from '../core/clock';
 import { toCcmlabError } from '../core/errors';
-import { countOf, printable } from '../core/text';
+import { printable } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { issueToolToken } from '../site/token-tool';
-import type { BulkTokenRecord } from '../site/bulk-tokens';
-import { openSite } from '../site/site-dir';
 import { openSiteLog } from '../site/site-logs';
 import { labAt } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
@@ -12,28 +9,6 @@ import type { ProgramInfo } from './exit';
 import { peekOption } from './peek-option';
 import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
 import { versionLine } from './version';
-
-/** `MM/dd/yyyy HH:mm:ss` local: no '.', since wrapper scripts cut the expiry at the next '.'. */
-function localDateTime(time: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(time.getMonth() + 1)}/${p(time.getDate())}/${time.getFullYear()} ${p(time.getHours())}:${p(time.getMinutes())}:${p(time.getSeconds())}`;
-}
-
-/** The lines wrapper scripts parse (GUID first, the token alone on line 5), or one JSON document. */
-function tokenOutput(record: BulkTokenRecord, token: string, json: boolean): string {
-  if (json) {
-    const { guid, validFrom, validTo, lifetimeMinutes } = record;
-    return `${JSON.stringify({ guid, validFrom, validTo, lifetimeMinutes, token }, null, 2)}\n`;
-  }
-  return [
-    `Token ID (tracking GUID): ${record.guid}`,
-    `Token is valid until ${localDateTime(new Date(record.validTo))}.`,
-    `Lifetime: ${countOf(record.lifetimeMinutes, 'minute')}, from ${localDateTime(new Date(record.validFrom))} (UTC ${record.validFrom} to ${record.validTo})`,
-    'Token (copy it now: it is stored neither on the site nor on the client):',
-    token,
-    '',
-  ].join('\n');
-}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let logDir = peekOption(argv, 'log-dir') ?? labAt(peekOption(argv, 'lab')).siteLogDir;
@@ -53,13 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     // A log that cannot be written refuses the run before a token exists.
     log();
-    const site = openSite(args.siteDir);
-    try {
-      const { record, token } = issueToolToken(site, args.lifetimeMinutes, clock.now(), log());
-      process.stdout.write(tokenOutput(record, token, args.json));
-    } finally {
-      site.close();
-    }
+    // Loaded here, not above: usage and version answer without opening a site.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the site is loaded when a token is issued
+    const { issueAndPrint } = require('./token-tool-run') as typeof import('./token-tool-run');
+    issueAndPrint(args, clock, log());
     return 0;
   } catch (error) {
     const failure = toCcmlabError(error);

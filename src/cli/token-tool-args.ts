@@ -1,7 +1,6 @@
 import { CcmlabError } from '../core/errors';
 import { nearest } from '../core/text';
-import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
-import { MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-service';
+import { DEFAULT_LIFETIME_MINUTES, MAX_BULK_LIFETIME_MINUTES as MAX_LIFETIME_MINUTES } from '../site/token-lifetimes';
 import { labAt, labInUse } from '../world/lab';
 import { HELP_ALIAS, VERSION_ALIAS } from './command-line';
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { PhaseTimer } from './enroll';
-import { install, type ClientIdentity, type InstallResult } from './install';
+import type { ClientIdentity, InstallResult } from './install';
 import { parseSetupCommand, redactedCommandLine, type SetupCommand } from './setup-command';
 import { SetupLog } from './setup-log';
 import type { Clock } from '../core/clock';
@@ -65,6 +65,9 @@ async function setupRun(request: SetupRequest, setupLog: SetupLog): Promise<Setu
       setupLog.exiting(0);
       return { kind: 'dry-run', command, logFile: setupLog.path };
     }
+    // Loaded here: a dry run or a refused command line needs no transport, certificates or client state.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the install is loaded when one runs
+    const { install } = require('./install') as typeof import('./install');
     const result = await install({ ...request, command, regToken, setupLog });
     setupLog.exiting(0);
     return {

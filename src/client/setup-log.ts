@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock';
 import { formatHresult, type CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
-import { AGENT_VERSION } from '../protocol/registration';
+import { AGENT_VERSION } from '../protocol/agent-version';
 import type { SetupCommand } from './setup-command';
 
 /** The client version this ccmsetup installs, as `CcmSetup version:` names it (5.0.x, not 5.00.x). */

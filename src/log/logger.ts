@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import * as winston from 'winston';
+import type * as winston from 'winston';
 import type { Clock } from '../core/clock';
+import { onFirstUse } from '../core/on-first-use';
 import { makeDirectory } from '../store/files';
 import type { CmTraceType } from './cmtrace-format';
-import { checkLogFile, CmTraceFileTransport, LOG_DIR_ROLE, type CmTraceInfo } from './cmtrace-transport';
+import type { CmTraceFileTransport, CmTraceInfo } from './cmtrace-transport';
 import type { RolloverStyle } from './log-files';
 import type { CcmLogLevel, LogSettings } from './log-settings';
 import { logClosed, logOpened } from './open-logs';
@@ -24,7 +25,8 @@ export {
 type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
 
 const WINSTON_LEVEL: Record<CcmLogLevel, Level> = { 0: 'verbose', 1: 'info', 2: 'warn', 3: 'error' };
-const LEVELS = winston.config.npm.levels as Record<Level, number>;
+/** Those of winston's npm levels (winston.config.npm.levels) a CmLog writes, with their values there. */
+const LEVELS: Readonly<Record<Level, number>> = { error: 0, warn: 1, info: 2, verbose: 4, debug: 5 };
 const TYPE_BY_LEVEL: Partial<Record<Level, CmTraceType>> = { error: 3, warn: 2 };
 /** winston's own key for an info object's level (triple-beam's LEVEL): set here, it is not added to each line's object later. */
 const LEVEL = Symbol.for('level');
@@ -59,10 +61,18 @@ export function threadOf(component: string): number {
 }
 
 /**
- * The transport writes the CMTrace line itself: winston's default format (JSON of every
- * info object, which no transport here reads) would cost more than formatting the line.
+ * winston and the transport, loaded when the first log that is written opens: a command that
+ * writes no log (a status, a usage) does not load winston. The transport writes the CMTrace
+ * line itself: winston's default format (JSON of every info object, which no transport here
+ * reads) would cost more than formatting the line, so lines pass through.
  */
-const PASS_THROUGH = winston.format((info) => info)();
+const logging = onFirstUse(() => {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded when a log is opened, not when its module is */
+  const winstonModule = require('winston') as typeof winston;
+  const transport = require('./cmtrace-transport') as typeof import('./cmtrace-transport');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { winston: winstonModule, transport, passThrough: winstonModule.format((info) => info)() };
+});
 
 /** What a message's shape leaves out; without a URL in it, the same minus the URL pattern, which costs most. */
 const VALUES_AND_URLS = /'[^']*'|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\S*:\/\/\S*|GUID:\S*|\d+/g;
@@ -101,10 +111,11 @@ export class CmLog {
     const level = options.settings.debug ? 'debug' : WINSTON_LEVEL[options.settings.level];
     this.maxLevel = LEVELS[level];
     if (!options.settings.enabled) return;
+    const { winston, transport, passThrough } = logging();
     // A log that cannot be written is refused before anything happens, not at its first line.
-    makeDirectory(options.dir, LOG_DIR_ROLE);
-    checkLogFile(this.path);
-    this.transport = new CmTraceFileTransport({
+    makeDirectory(options.dir, transport.LOG_DIR_ROLE);
+    transport.checkLogFile(this.path);
+    this.transport = new transport.CmTraceFileTransport({
       dir: options.dir,
       name: options.name,
       rollover: options.rollover,
@@ -114,8 +125,8 @@ export class CmLog {
     });
     this.logger = winston.createLogger({
       level,
-      levels: LEVELS,
-      format: PASS_THROUGH,
+      levels: winston.config.npm.levels,
+      format: passThrough,
       exitOnError: false,
       transports: [this.transport],
     });

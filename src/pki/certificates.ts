@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 import { BoundedMemo } from '../core/bounded-memo';
+import { onFirstUse } from '../core/on-first-use';
 import { rsaJwkFromPkcs8 } from './rsa-private-key';
 
 /**
@@ -54,6 +55,9 @@ export interface CertificateRequest {
   issuer?: { certificatePem: string; privateKeyPem: string };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a certificate is issued: reading keys and certificates (a status, a TLS check) does without it
+const nodeForge = onFirstUse(() => require('node-forge') as typeof forge);
+
 const parsedKeys = new BoundedMemo<crypto.KeyObject>(256);
 
 const PEM_PRIVATE_KEY_BODY = /^-----BEGIN PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PRIVATE KEY-----\r?\n?$/;
@@ -83,21 +87,22 @@ function serialNumber(): string {
 
 export async function issueCertificate(request: CertificateRequest, keys?: KeyPairPem): Promise<IssuedCertificate> {
   const pair = keys ?? (await generateRsaKeyPair());
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKeyPem);
+  const { pki } = nodeForge();
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(pair.publicKeyPem);
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = request.notBefore;
   cert.validity.notAfter = request.notAfter;
   const subject = [{ name: 'commonName', value: request.commonName }];
   cert.setSubject(subject);
-  const issuerCert = request.issuer ? forge.pki.certificateFromPem(request.issuer.certificatePem) : undefined;
+  const issuerCert = request.issuer ? pki.certificateFromPem(request.issuer.certificatePem) : undefined;
   cert.setIssuer(issuerCert ? issuerCert.subject.attributes : subject);
   const extensions: object[] = [{ name: 'basicConstraints', cA: request.isCa === true, critical: true }];
   if (request.keyUsage) extensions.push({ name: 'keyUsage', critical: true, ...request.keyUsage });
   if (request.extendedKeyUsage && request.extendedKeyUsage.length > 0) {
     // forge wants its own name for a usage it knows (serverAuth) and the dotted OID otherwise.
     const usage: Record<string, boolean> = {};
-    for (const oid of request.extendedKeyUsage) usage[(forge.pki.oids[oid] as string | undefined) ?? oid] = true;
+    for (const oid of request.extendedKeyUsage) usage[(pki.oids[oid] as string | undefined) ?? oid] = true;
     extensions.push({ name: 'extKeyUsage', ...usage });
   }
   const altNames = [
@@ -113,7 +118,7 @@ export async function issueCertificate(request: CertificateRequest, keys?: KeyPa
   extensions.push({ name: 'subjectKeyIdentifier' });
   cert.setExtensions(extensions);
   signSha256Rsa(cert, request.issuer ? request.issuer.privateKeyPem : pair.privateKeyPem);
-  return { ...pair, certificatePem: forge.pki.certificateToPem(cert) };
+  return { ...pair, certificatePem: pki.certificateToPem(cert) };
 }
 
 /**
@@ -121,13 +126,14 @@ export async function issueCertificate(request: CertificateRequest, keys?: KeyPa
  * signs in JavaScript, tens of milliseconds per certificate, most of a client's enrollment.
  */
 function signSha256Rsa(cert: forge.pki.Certificate, privateKeyPem: string): void {
-  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  const { pki, asn1 } = nodeForge();
+  cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption;
   // forge's own (x509.js), missing from its type declarations.
-  const { getTBSCertificate } = forge.pki as unknown as {
+  const { getTBSCertificate } = pki as unknown as {
     getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1;
   };
   cert.tbsCertificate = getTBSCertificate(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
+  const tbs = Buffer.from(asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
   cert.signature = crypto.sign('sha256', tbs, privateKeyOf(privateKeyPem)).toString('binary');
 }
 

@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { onFirstUse } from '../core/on-first-use';
 
 /**
  * XML in, bounded and without a DTD: any DOCTYPE or ENTITY declaration is refused before
@@ -10,14 +11,20 @@ export type XmlValue = string | XmlNode | XmlValue[];
 
 export type XmlResult = { ok: true; doc: XmlNode } | { ok: false; defect: string };
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  processEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  allowBooleanAttributes: false,
+/** The parser, made at the first parse: a module that only builds or reads names of XML does not load it. */
+const xml = onFirstUse(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first parse, not at start
+  const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof FastXmlParser;
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    processEntities: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    allowBooleanAttributes: false,
+  });
+  return { parser, validator: XMLValidator };
 });
 
 export function parseXml(text: string, what: string, maxLength: number): XmlResult {
@@ -25,7 +32,8 @@ export function parseXml(text: string, what: string, maxLength: number): XmlResu
     return { ok: false, defect: `${what} is ${text.length} characters, more than the ${maxLength} allowed` };
   if (/<!DOCTYPE|<!ENTITY/i.test(text))
     return { ok: false, defect: `${what} declares a DOCTYPE or ENTITY, which is refused` };
-  const valid = XMLValidator.validate(text);
+  const { parser, validator } = xml();
+  const valid = validator.validate(text);
   if (valid !== true)
     return { ok: false, defect: `${what} is not well-formed XML (${valid.err.msg} at line ${valid.err.line})` };
   return { ok: true, doc: parser.parse(text) as XmlNode };

@@ -11,7 +11,7 @@ import { issueBulkToken, type IssuedBulkToken } from './token-service';
  * site database).
  */
 
-export const DEFAULT_LIFETIME_MINUTES = 4320;
+export { DEFAULT_LIFETIME_MINUTES } from './token-lifetimes';
 
 export type TokenStatus = 'Active' | 'Blocked' | 'Expired';
 

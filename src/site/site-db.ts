@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CcmlabError } from '../core/errors';
+import { onFirstUse } from '../core/on-first-use';
 import { SECRET_FILE_MODE } from '../store/atomic-file';
 import { openForWrite, refuseIfNotRegular } from '../store/file-writes';
 import type { FileRole } from '../store/files';
@@ -12,6 +13,9 @@ import type { FileRole } from '../store/files';
  */
 
 export type SiteDb = Database.Database;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a database is opened: a usage or a refusal does without it
+const sqlite = onFirstUse(() => require('better-sqlite3') as typeof Database);
 
 const MIGRATIONS: ReadonlyArray<(db: SiteDb) => void> = [
   (db) =>
@@ -140,9 +144,10 @@ export function openSiteDb(file: string, options: { create?: boolean } = {}): Si
   // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
   if (options.create === true && file !== ':memory:')
     fs.closeSync(openForWrite(file, 'create', SECRET_FILE_MODE, DB_ROLE));
+  const Sqlite = sqlite();
   let db: SiteDb;
   try {
-    db = new Database(file, { fileMustExist: options.create !== true, timeout: 15_000 });
+    db = new Sqlite(file, { fileMustExist: options.create !== true, timeout: 15_000 });
   } catch (error) {
     throw new CcmlabError(
       'CCMLAB_E_SITE_CORRUPT',

@@ -13,6 +13,7 @@ import {
   type DecodedJwt,
 } from '../protocol/jwt';
 import { isCanonicalSmsid } from '../protocol/smsid';
+import { MAX_BULK_LIFETIME_MINUTES } from './token-lifetimes';
 
 /**
  * Issues and verifies site tokens (RS256 JWTs signed by the SMS Token Signing
@@ -32,8 +33,6 @@ export interface TokenVerifier {
   publicKey: crypto.KeyObject;
 }
 
-/** The token tool's longest lifetime (the article: 10080 minutes, 7 days). */
-export const MAX_BULK_LIFETIME_MINUTES = 10080;
 export const CLOCK_SKEW_SECONDS = 300;
 export const AUDIENCE = 'urn:sccm:service';
 export const CLIENT_TOKEN_DAYS = 90;

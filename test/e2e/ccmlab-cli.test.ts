@@ -58,7 +58,14 @@ describe('ccmlab bench (process)', () => {
       for (const value of Object.values(part))
         expect(typeof value === 'number' && Number.isFinite(value) && value > 0).toBe(true);
     expect(Object.keys(report.machine)).toEqual(['cpus', 'memory_mb', 'node_major']);
-    const measured = ['startup', 'log_write', 'token_verify', 'mp_request'];
+    const startup = [
+      'startup_version',
+      'startup_clock_show',
+      'startup_client_status',
+      'startup_ccmsetup_dry_run',
+      'startup_token_tool',
+    ];
+    const measured = [...startup, 'log_write', 'token_verify', 'mp_request'];
     expect(Object.keys(report.limits)).toEqual([
       'keygen_limit',
       'enroll_crypto_limit',

@@ -1,6 +1,6 @@
 import { untilStopped } from '../stop-signal';
 import { TOP_COMMANDS } from '../command-index';
-import { agentRoam, agentRun, agentStart, type AgentOptions, type StartAction } from '../../client/agent';
+import type { AgentOptions, StartAction } from '../../client/agent';
 import { clientStatus, expiredTokenAdvice, loadClient, type ClientState } from '../../client/client-state';
 import { parseConnectTo } from '../../core/connect-to';
 import { CcmlabError } from '../../core/errors';
@@ -18,6 +18,13 @@ import { printResult } from '../output';
 /** `ccmlab client …`: the emulated client agent (CcmExec) working on a client dir. */
 
 type ClientArgs = ParsedArgs<typeof CLIENT_OPTIONS>;
+
+/**
+ * The agent (its TLS transport, logs, enrollment), loaded by the commands that run it: status
+ * reads the client's files and needs none of it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by start, run and roam, not by status
+const agent = (): typeof import('../../client/agent') => require('../../client/agent');
 
 /** --client-dir, or the lab's dir of --netbios (default: this machine's name). */
 function clientDirOf(args: ClientArgs): string {
@@ -70,7 +77,7 @@ function startCommand(context: CommandContext): Command {
     options: CLIENT_OPTIONS,
     run: async (args) => {
       const options = agentOptions(args);
-      const { action, state } = await agentStart(options);
+      const { action, state } = await agent().agentStart(options);
       printResult(
         args.json,
         { action, ...clientStatus(state, options.clientDir, options.clock.now()) },
@@ -88,7 +95,7 @@ function runCommand(context: CommandContext): Command {
     options: CLIENT_OPTIONS,
     run: async (args) => {
       const say = (event: string) => process.stderr.write(`ccmlab client: ${escapeControl(event)}\n`);
-      await untilStopped((signal) => agentRun(agentOptions(args, say), signal, say));
+      await untilStopped((signal) => agent().agentRun(agentOptions(args, say), signal, say));
       return 0;
     },
   });
@@ -125,7 +132,7 @@ function roamCommand(context: CommandContext): Command {
       if (!args.internet && !args.intranet)
         throw new CcmlabError('CCMLAB_E_USAGE', 'say where the client goes: --internet or --intranet');
       const options = agentOptions(args);
-      const state = await agentRoam(options, args.internet ? 'internet' : 'intranet');
+      const state = await agent().agentRoam(options, args.internet ? 'internet' : 'intranet');
       const where =
         state.config.location === 'internet'
           ? `CMG (${state.config.internetMp ?? ''})`
