@@ -26,7 +26,7 @@ export function decideRange(header: string | undefined, size: number, ifRangeMat
     return { kind: 'range', start: Math.max(0, size - length), end: size - 1 };
   }
   const start = Number(m[1]);
-  const last = m[2] === '' ? size - 1 : Number(m[2]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
   if (last < start) return { kind: 'whole' };
   if (start >= size) return { kind: 'unsatisfiable' };
   return { kind: 'range', start, end: Math.min(last, size - 1) };

@@ -63,6 +63,8 @@ function nameInAnyCase(dir: string, name: string): string | { kind: 'missing' } 
 export function findBelow(root: string, names: readonly string[]): TreeLookup {
   let current = entryOf(root, path.basename(root));
   for (const name of names) {
+    if (name === '' || name === '.' || name === '..' || /[/\0]/.test(name))
+      return { kind: 'refused', reason: `'${name}' is not a single name` };
     if (current.kind !== 'directory') return current.kind === 'file' ? { kind: 'missing' } : current;
     let next = entryOf(path.join(current.path, name), name);
     if (next.kind === 'missing') {
@@ -95,7 +97,7 @@ export function listDirectory(dir: string): TreeEntry[] | undefined {
 
 /**
  * Bytes `start` to `end` (inclusive) of the file a lookup found, or undefined if the name
- * now holds another file or none. Opened without following a link or blocking; the stream
+ * now holds another file, a changed one, or none. Opened without following a link or blocking; the stream
  * reads no more than asked, and ends short if the file shrank (the caller counts).
  */
 export function openFileRange(
@@ -110,7 +112,14 @@ export function openFileRange(
     return undefined;
   }
   const stat = fs.fstatSync(fd);
-  if (!stat.isFile() || stat.ino !== entry.stat.ino || stat.dev !== entry.stat.dev) {
+  const was = entry.stat;
+  if (
+    !stat.isFile() ||
+    stat.ino !== was.ino ||
+    stat.dev !== was.dev ||
+    stat.size !== was.size ||
+    stat.mtimeMs !== was.mtimeMs
+  ) {
     fs.closeSync(fd);
     return undefined;
   }
