@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { readCabinet } from '../../src/protocol/cab';
 import { parseManifest, type ClientManifest } from '../../src/protocol/client-manifest';
 import { parseMultistatus, PROPFIND_ALLPROP } from '../../src/protocol/webdav';
+import { systemClock } from '../../src/core/clock';
+import { startSite } from '../../src/site/site-server';
 import { request } from '../support/https-client';
+import { removeDir, tempDir } from '../support/paths';
+import { runCommand } from '../support/run-command';
 import { ROLE, startTestSite, type TestSite } from '../support/test-site';
 
 /** A real site on loopback: its MP serves <site dir>/Client as CCM_Client, over HTTP, HTTPS and through the CMG. */
@@ -185,5 +189,48 @@ describe('CCM_Client through the CMG', () => {
       headers: { ...propfind('1').headers, ...auth },
     });
     expect(listing(patches.body)).toEqual([{ href: `${CMG}/CCM_Client/x64/ClientPatch/`, collection: true }]);
+  });
+});
+
+describe('site init --content-size, and a site made before the client source', () => {
+  let work: string;
+  beforeEach(() => (work = tempDir()));
+  afterEach(() => removeDir(work));
+
+  test('--content-size takes small or real; another value is refused before anything is made', async () => {
+    const dir = path.join(work, 'site');
+    const refused = await runCommand('ccmlab', ['site', 'init', '--site-dir', dir, '--content-size', 'huge'], {
+      cwd: work,
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/content-size/);
+    expect(fs.existsSync(dir)).toBe(false);
+    const made = await runCommand('ccmlab', ['site', 'init', '--site-dir', dir, '--content-size', 'small'], {
+      cwd: work,
+    });
+    expect(made.code).toBe(0);
+    expect(fs.statSync(path.join(dir, 'Client', 'x64', 'client.msi')).size).toBeLessThan(8192);
+  });
+
+  test('a site without a Client folder gets one when it starts, and serves it', async () => {
+    const dir = path.join(work, 'site');
+    expect((await runCommand('ccmlab', ['site', 'init', '--site-dir', dir], { cwd: work })).code).toBe(0);
+    fs.rmSync(path.join(dir, 'Client'), { recursive: true });
+    const running = await startSite({
+      siteDir: dir,
+      host: '127.0.0.1',
+      mpPort: 0,
+      mpHttpsPort: 0,
+      cmgPort: 0,
+      logDir: path.join(work, 'logs'),
+      clock: systemClock,
+    });
+    try {
+      const r = await request(`${running.ready.mp}/CCM_Client/ccmsetup.cab`);
+      expect(r.status).toBe(200);
+      expect(manifestOf(r.body).items.length).toBeGreaterThan(0);
+    } finally {
+      await running.stop();
+    }
   });
 });
