@@ -1,3 +1,4 @@
+import { readCabinet, type CabDefect } from './cab';
 import { attribute, child, children, escapeXml, parseXml, type XmlNode } from './xml';
 
 /**
@@ -49,7 +50,8 @@ export interface ClientManifest {
 
 export type ManifestResult =
   { ok: true; manifest: ClientManifest } | { ok: false; code: ManifestDefectCode; defect: string };
-export type ManifestDefectCode = 'MANIFEST_NOT_XML' | 'MANIFEST_BAD_ROOT' | 'MANIFEST_BAD_ITEM' | 'MANIFEST_TOO_MANY';
+export type ManifestDefectCode =
+  'MANIFEST_MISSING' | 'MANIFEST_NOT_XML' | 'MANIFEST_BAD_ROOT' | 'MANIFEST_BAD_ITEM' | 'MANIFEST_TOO_MANY';
 
 export const MAX_MANIFEST_CHARS = 1024 * 1024;
 export const MAX_MANIFEST_ITEMS = 256;
@@ -211,4 +213,31 @@ export function parseManifest(text: string): ManifestResult {
     items.push(item.value);
   }
   return { ok: true, manifest: { version, items } };
+}
+
+/** The name of the manifest inside ccmsetup.cab. */
+export const MANIFEST_NAME = 'ccmsetup.xml';
+
+/**
+ * The manifest ccmsetup.cab carries: the cabinet read (or refused with its CAB_ code), its
+ * ccmsetup.xml found in any case (MANIFEST_MISSING if none), read as UTF-8 (a BOM dropped), parsed.
+ */
+export function manifestFromCabinet(cabinet: Uint8Array): ManifestResult | CabDefect {
+  const cab = readCabinet(cabinet, {
+    maxBytes: 4 * MAX_MANIFEST_CHARS,
+    maxFolders: 1,
+    maxFiles: 16,
+    maxFileBytes: 4 * MAX_MANIFEST_CHARS,
+  });
+  if (!cab.ok) return cab;
+  const file = cab.files.find((f) => f.name.toLowerCase() === MANIFEST_NAME);
+  if (file === undefined)
+    return { ok: false, code: 'MANIFEST_MISSING', defect: `the cabinet holds no ${MANIFEST_NAME}` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(file.data);
+  } catch {
+    return { ok: false, code: 'MANIFEST_NOT_XML', defect: `${MANIFEST_NAME} is not UTF-8 text` };
+  }
+  return parseManifest(text);
 }

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { AGENT_VERSION } from '../protocol/agent-version';
 import { buildCabinet } from '../protocol/cab';
-import { buildManifest, type ManifestItem } from '../protocol/client-manifest';
+import { buildManifest, MANIFEST_NAME, type ManifestItem } from '../protocol/client-manifest';
 import { PUBLIC_DIR_MODE, PUBLIC_FILE_MODE, syncPaths, writeChunksAtomic, writeFileAtomic } from '../store/atomic-file';
 import { removeTree, renameEntry } from '../store/file-writes';
 import { entryAt, makeDirectory } from '../store/files';
@@ -19,7 +19,6 @@ import { CCMSETUP_EXE, CLIENT_ITEMS, manifestItem, sizeOf, type ContentSize } fr
 
 export const CLIENT_DIR = 'Client';
 export const CCMSETUP_CAB = 'ccmsetup.cab';
-export const MANIFEST_FILE = 'ccmsetup.xml';
 const FOLDERS = ['x64', 'i386', 'x64/ClientPatch', 'x64/LanguagePack', 'x64/ClientUpdate'];
 const CHUNK = 256 * 1024;
 const ROLE = {
@@ -69,7 +68,7 @@ export async function buildClientSource(dir: string, contentSize: ContentSize, m
   const cab = path.join(dir, CCMSETUP_CAB);
   writeFileAtomic(
     cab,
-    buildCabinet([{ name: MANIFEST_FILE, data: manifest }], modified),
+    buildCabinet([{ name: MANIFEST_NAME, data: manifest }], modified),
     PUBLIC_FILE_MODE,
     PUBLIC_DIR_MODE,
     false,

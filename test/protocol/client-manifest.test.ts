@@ -1,5 +1,7 @@
+import { buildCabinet } from '../../src/protocol/cab';
 import {
   buildManifest,
+  manifestFromCabinet,
   isApplicable,
   parseManifest,
   MAX_MANIFEST_ITEMS,
@@ -116,5 +118,24 @@ describe('ccmsetup.xml (ccmlab shape)', () => {
     expect(isApplicable(dism, { platform: 'x64', osVersion: '6.1' })).toBe(true);
     expect(isApplicable(wua, { platform: 'x64', osVersion: '6.3' })).toBe(true);
     expect(isApplicable(wua, { platform: 'x64', osVersion: '10.0' })).toBe(false);
+  });
+});
+
+describe('the manifest in ccmsetup.cab', () => {
+  const cab = (name: string, data: Buffer) => buildCabinet([{ name, data }], new Date());
+  const xml = Buffer.from(buildManifest(MANIFEST));
+  const outcome = (r: ReturnType<typeof manifestFromCabinet>) => (r.ok ? 'ok' : r.code);
+
+  test('ccmsetup.xml found in any case, a UTF-8 BOM dropped', () => {
+    expect(manifestFromCabinet(cab('CCMSETUP.XML', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), xml])))).toEqual({
+      ok: true,
+      manifest: MANIFEST,
+    });
+  });
+
+  test('a cabinet without it, one that is no cabinet, one whose manifest is not UTF-8', () => {
+    expect(outcome(manifestFromCabinet(cab('other.xml', xml)))).toBe('MANIFEST_MISSING');
+    expect(outcome(manifestFromCabinet(xml))).toBe('CAB_BAD_SIGNATURE');
+    expect(outcome(manifestFromCabinet(cab('ccmsetup.xml', Buffer.from([0xff, 0xfe, 0x3c]))))).toBe('MANIFEST_NOT_XML');
   });
 });
