@@ -27,7 +27,24 @@ const xml = onFirstUse(() => {
   return { parser, validator: XMLValidator };
 });
 
-export function parseXml(text: string, what: string, maxLength: number): XmlResult {
+// The same, with namespace prefixes dropped from names (`D:href` is `href`): for documents whose prefixes vary by sender (WebDAV).
+const prefixFreeParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  processEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  allowBooleanAttributes: false,
+  removeNSPrefix: true,
+});
+
+export function parseXml(
+  text: string,
+  what: string,
+  maxLength: number,
+  options: { stripPrefixes?: boolean } = {},
+): XmlResult {
   if (text.length > maxLength)
     return { ok: false, defect: `${what} is ${text.length} characters, more than the ${maxLength} allowed` };
   if (/<!DOCTYPE|<!ENTITY/i.test(text))
@@ -36,7 +53,7 @@ export function parseXml(text: string, what: string, maxLength: number): XmlResu
   const valid = validator.validate(text);
   if (valid !== true)
     return { ok: false, defect: `${what} is not well-formed XML (${valid.err.msg} at line ${valid.err.line})` };
-  return { ok: true, doc: parser.parse(text) as XmlNode };
+  return { ok: true, doc: (options.stripPrefixes ? prefixFreeParser : parser).parse(text) as XmlNode };
 }
 
 export function escapeXml(text: string): string {

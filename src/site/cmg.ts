@@ -12,13 +12,15 @@ import { verifySiteToken, type TokenFailure } from './token-service';
  * The Cloud Management Gateway: it checks the bearer token before anything else and hands
  * `/CCM_Proxy_*Auth/<role id>/<MP path>` to its connection point (connection-point.ts), which
  * forwards it to the MP in-process, prefix stripped. A bulk registration token opens only
- * ServiceMetadata, registration and the first CCM token; everything else needs the client's
- * unique token and proof that the caller holds the key the token is bound to. Every refusal
+ * ServiceMetadata, registration, the first CCM token and the client source (CCM_Client);
+ * everything else needs the client's unique token and proof that the caller holds the key
+ * the token is bound to. Every refusal
  * of a token is HTTP 401 with the reason phrase CMGService_Invalid_Token.
  */
 
 const PROXY = /^\/CCM_Proxy_(ServerAuth|MutualAuth)\/([^/]+)(\/.*)?$/i;
-const BULK_TOKEN_PATHS = /^\/(ccm_system_tokenauth\/request|ccm_sts)$/i;
+// A bulk token also opens the client source: ccmsetup /regtoken downloads it before the client registers.
+const BULK_TOKEN_PATHS = /^\/(ccm_system_tokenauth\/request|ccm_sts|ccm_client(\/.*)?)$/i;
 
 function bearer(req: http.IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -92,7 +94,9 @@ function authenticate(
       return {
         refusal: {
           description: 'PreAuth token not accepted here',
-          lines: [`Bulk registration token ${guid} only opens ServiceMetadata, registration and the first CCM token.`],
+          lines: [
+            `Bulk registration token ${guid} only opens ServiceMetadata, registration, the first CCM token and the client source.`,
+          ],
           summary: 'bulk token on a client-token path',
         },
       };

@@ -38,9 +38,10 @@ export function decideTimer(view: ConnectionView, limits: ListenerLimits): Timer
     return { delayMs: left(header), reason: `headers not complete within ${header} s (header timeout)` };
   if (view.phase !== 'between')
     return { delayMs: left(request), reason: `request not complete within ${request} s (request timeout)` };
-  // A response that cannot finish (a client that stops reading) is bounded like silence.
+  // A response that stops moving (a client that stops reading) is bounded like silence; one
+  // that moves (a large download) is re-armed by each write.
   if (view.pending > 0)
-    return { delayMs: idle * 1000, reason: `response not finished within ${idle} s (idle timeout)` };
+    return { delayMs: idle * 1000, reason: `response made no progress for ${idle} s (idle timeout)` };
   return { delayMs: idle * 1000, reason: `no request within ${idle} s (idle timeout)` };
 }
 
@@ -69,6 +70,11 @@ export class ConnectionGuard {
   requestStarted(): void {
     this.pending++;
     this.arm();
+  }
+
+  /** Bytes of a response reached the socket: the idle timer starts again. */
+  responseProgress(): void {
+    if (this.pending > 0 && this.phase === 'between') this.arm();
   }
 
   responseFinished(): void {

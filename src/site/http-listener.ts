@@ -72,6 +72,7 @@ function acceptor(
   const hand = (socket: net.Socket | tls.TLSSocket, guard: ConnectionGuard): void => {
     const rewriting = new MethodRewritingSocket(socket, {
       phase: (phase) => guard.setPhase(phase),
+      wrote: () => guard.responseProgress(),
       refused: (refusal) =>
         options.log(
           `Refused a request from ${remoteOf(socket)}: ${refusal.status} (${refusal.reason}); connection closed.`,

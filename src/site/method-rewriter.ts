@@ -25,6 +25,8 @@ export type ReadPhase = 'between' | 'head' | 'body';
 export interface RewriterObserver {
   phase(phase: ReadPhase): void;
   refused(refusal: Refusal): void;
+  /** What the http server wrote has been handed to the socket. */
+  wrote(): void;
 }
 
 type HeadState = { kind: 'head'; parts: Buffer[]; length: number; tail: Buffer };
@@ -88,12 +90,22 @@ export class MethodRewritingSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.raw.write(chunk, callback);
+    this.raw.write(chunk, this.written(callback));
   }
 
   /** What the http server wrote while corked (a response's head and body) goes out in one write: one TLS record, one system call. */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.raw.write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
+    this.raw.write(
+      chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)),
+      this.written(callback),
+    );
+  }
+
+  private written(callback: (error?: Error | null) => void): (error?: Error | null) => void {
+    return (error) => {
+      if (!error) this.observer.wrote();
+      callback(error);
+    };
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -28,10 +28,12 @@ import { checkProof, INVALID_TOKEN_REASON, send, sendText, type Reply, type Site
 import { issueClientToken } from './token-service';
 import { windowsAccount } from './windows-auth';
 import { CRL_PATH } from './site-dir';
+import { serveClientContent } from './client-content';
+import { isClientContentPath } from '../protocol/client-content-path';
 
 /**
  * The management point: registration and policy over CCM_POST, location over GET, the
- * token service (CCM_STS), and the windowsauth probe. Requests that came through the CMG
+ * token service (CCM_STS), the windowsauth probe, and the client source (CCM_Client). Requests that came through the CMG
  * carry what the CMG established about the caller; nothing a client sends is trusted
  * for that.
  */
@@ -79,6 +81,7 @@ export function handleMp(
   request: MpRequest,
 ): void {
   const path = request.path.toLowerCase();
+  if (isClientContentPath(path)) return serveClientContent(runtime, req, res, request);
   if (path === '/ccm_system_windowsauth' || path.startsWith('/ccm_system_windowsauth/'))
     return windowsAuthenticated(runtime, req, res, request);
   if (path === '/sms_mp/.sms_aut' && request.method === 'GET') return location(runtime, res, request);

@@ -20,11 +20,14 @@ import { noteDirectoryChanged } from '../store/directory-changes';
 import { removeTree, renameEntry } from '../store/file-writes';
 import { makeDirectory, readBoundedText } from '../store/files';
 import { openSiteDb, type SiteDb } from './site-db';
+import type { ContentSize } from './client-items';
+import { buildClientSource, CLIENT_DIR } from './client-source';
 import type { TokenSigner, TokenVerifier } from './token-service';
 
 /**
  * A site lives in one directory: `site.json` (hierarchy, names, role ID), `pki/` (the
- * site's certificates and keys) and `site.db` (SQLite). The token tool and the console
+ * site's certificates and keys), `site.db` (SQLite) and `Client/` (the client source, as
+ * client-source.ts builds it). The token tool and the console
  * commands work on it directly, as the real ones run on the site server.
  *
  * A certificate the site may renew (token signing, MP role SSL, CMG) is kept with its key
@@ -86,6 +89,8 @@ export interface InitOptions {
   crlDistributionPoint?: boolean;
   /** Key pairs made beforehand (the bench's), used before any is generated. */
   keys?: readonly KeyPairPem[];
+  /** Sizes of the client source's generated files (default small). */
+  contentSize?: ContentSize;
 }
 
 /** The root's CRL, as the MP serves it over HTTP. */
@@ -318,6 +323,7 @@ export async function initSite(options: InitOptions): Promise<SiteConfig> {
   try {
     await createPki(staging, config, options.clock, options.keys);
     openSiteDb(path.join(staging, DB_FILE), { create: true }).close();
+    await buildClientSource(path.join(staging, CLIENT_DIR), options.contentSize ?? 'small', options.clock.now());
     writeFileAtomic(
       path.join(staging, SITE_FILE),
       `${JSON.stringify(config, null, 2)}\n`,

@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { Clock } from '../core/clock';
 import { handleCmg } from './cmg';
+import { ensureClientSource } from './client-source';
 import { listen, type Listener } from './http-listener';
 import { handleMp, type MpRequest } from './mp';
 import { openSite } from './site-dir';
@@ -100,6 +101,7 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
 export async function startSite(options: StartOptions): Promise<RunningSite> {
   const site = openSite(options.siteDir);
   const { clock } = options;
+  await ensureClientSource(site.dir, clock.now());
   const log = (name: string, source: string) => openSiteLog(options.logDir, name, clock, source);
   const runtime = new SiteRuntime(
     site,

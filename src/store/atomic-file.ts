@@ -50,9 +50,37 @@ export function writeFileAtomic(
   sync = true,
 ): void {
   try {
-    writeAtomically(file, data, mode, dirMode, sync);
+    writeAtomically(file, (fd) => fs.writeFileSync(fd, data), mode, dirMode, sync);
   } catch (error) {
     throw stateWriteError(file, error);
+  }
+}
+
+/**
+ * writeFileAtomic for data made as it is written: each chunk is written and let go, so a
+ * file of any size costs the memory of one chunk.
+ */
+export function writeChunksAtomic(
+  file: string,
+  chunks: Iterable<Uint8Array>,
+  mode = PUBLIC_FILE_MODE,
+  dirMode = PUBLIC_DIR_MODE,
+  sync = true,
+): void {
+  try {
+    writeAtomically(file, (fd) => writeAll(fd, chunks), mode, dirMode, sync);
+  } catch (error) {
+    throw stateWriteError(file, error);
+  }
+}
+
+function writeAll(fd: number, chunks: Iterable<Uint8Array>): void {
+  for (const chunk of chunks) {
+    for (let written = 0; written < chunk.length;) {
+      const n = fs.writeSync(fd, chunk, written);
+      if (n === 0) throw new Error('the file system accepted no bytes');
+      written += n;
+    }
   }
 }
 
@@ -77,7 +105,7 @@ function tempPath(file: string): string {
  * The temp file is made new (a name already there, link or not, is refused). The rename
  * replaces whatever entry `file` is, a link included, and never writes through one.
  */
-function writeAtomically(file: string, data: string | Buffer, mode: number, dirMode: number, sync: boolean): void {
+function writeAtomically(file: string, fill: (fd: number) => void, mode: number, dirMode: number, sync: boolean): void {
   const dir = path.dirname(file);
   makeDir(dir, dirMode);
   const temp = tempPath(file);
@@ -89,7 +117,7 @@ function writeAtomically(file: string, data: string | Buffer, mode: number, dirM
     throw stateWriteError(file, (error as Error).cause ?? error);
   }
   try {
-    fs.writeFileSync(fd, data);
+    fill(fd);
     fs.fchmodSync(fd, mode);
     if (sync) fs.fsyncSync(fd);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { decideTimer, type ListenerLimits } from '../../src/site/connection-guard';
+import { ConnectionGuard, decideTimer, type ListenerLimits } from '../../src/site/connection-guard';
 
 const limits: ListenerLimits = { headerTimeoutS: 30, requestTimeoutS: 60, idleTimeoutS: 120, maxConnections: 1024 };
 
@@ -42,7 +42,36 @@ describe('decideTimer', () => {
     });
     expect(decideTimer({ phase: 'between', elapsedMs: 0, pending: 2 }, limits)).toEqual({
       delayMs: 120_000,
-      reason: 'response not finished within 120 s (idle timeout)',
+      reason: 'response made no progress for 120 s (idle timeout)',
     });
+  });
+});
+
+describe('ConnectionGuard', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('a response that keeps writing is not cut by the idle timeout; one that stops is', () => {
+    const expired: string[] = [];
+    const guard = new ConnectionGuard({ ...limits, idleTimeoutS: 1 }, 'between', (reason) => expired.push(reason));
+    guard.requestStarted();
+    for (let i = 0; i < 5; i++) {
+      jest.advanceTimersByTime(800);
+      guard.responseProgress();
+    }
+    expect(expired).toEqual([]);
+    jest.advanceTimersByTime(1000);
+    expect(expired).toEqual(['response made no progress for 1 s (idle timeout)']);
+    guard.stop();
+  });
+
+  test('progress between requests, with no response due, does not hold a connection open', () => {
+    const expired: string[] = [];
+    const guard = new ConnectionGuard({ ...limits, idleTimeoutS: 1 }, 'between', (reason) => expired.push(reason));
+    jest.advanceTimersByTime(800);
+    guard.responseProgress();
+    jest.advanceTimersByTime(200);
+    expect(expired).toEqual(['no request within 1 s (idle timeout)']);
+    guard.stop();
   });
 });

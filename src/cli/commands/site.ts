@@ -12,6 +12,7 @@ import {
   type SiteAdmin,
 } from '../../site/administration';
 import { DEFAULT_ROLE_ID, initSite, SITE_CERTIFICATES, type Site } from '../../site/site-dir';
+import { CONTENT_SIZES } from '../../site/client-items';
 import { commandGroup, leafCommand, type Command } from '../command-tree';
 import type { CommandContext } from '../context';
 import { SITE_OPTIONS } from '../options';
@@ -101,6 +102,12 @@ const INIT_OPTIONS = {
       "publish the root's CRL at the MP (http://<mp>/CRL/sms-issuing.crl) and name it in the MP's and the CMG's certificates",
   },
   force: { type: 'boolean', default: false, describe: 'replace an existing site' },
+  'content-size': {
+    choices: CONTENT_SIZES,
+    default: 'small',
+    describe:
+      "sizes of the client source's generated files in <site dir>/Client: small (2 to 8 KiB each) or real (the real downloads' sizes, about 210 MB in all)",
+  },
   'mp-port': { type: 'string', requiresArg: true, describe: 'MP HTTP port to record (default: a free one)' },
   'mp-https-port': { type: 'string', requiresArg: true, describe: 'MP HTTPS port to record' },
   'cmg-port': { type: 'string', requiresArg: true, describe: 'CMG port to record' },
@@ -109,7 +116,7 @@ const INIT_OPTIONS = {
 function initCommand(context: CommandContext): Command {
   return leafCommand(context, {
     path: 'site init',
-    describe: 'create a site: hierarchy ID, site PKI, site database',
+    describe: 'create a site: hierarchy ID, site PKI, site database, client source',
     options: INIT_OPTIONS,
     run: onSite(async (args) => {
       const clock = clockOf(args);
@@ -122,6 +129,7 @@ function initCommand(context: CommandContext): Command {
         passive: args.passive,
         force: args.force,
         crlDistributionPoint: args['crl-distribution-point'],
+        contentSize: args['content-size'],
         clock,
         ports: {
           mp: initPort(args['mp-port'], 'mp-port'),
