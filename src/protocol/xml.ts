@@ -11,11 +11,15 @@ export type XmlValue = string | XmlNode | XmlValue[];
 
 export type XmlResult = { ok: true; doc: XmlNode } | { ok: false; defect: string };
 
-/** The parser, made at the first parse: a module that only builds or reads names of XML does not load it. */
+/**
+ * The parsers, made at the first parse: a module that only builds or reads names of XML does
+ * not load fast-xml-parser. The second drops namespace prefixes from names (`D:href` is
+ * `href`): for documents whose prefixes vary by sender (WebDAV).
+ */
 const xml = onFirstUse(() => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first parse, not at start
   const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof FastXmlParser;
-  const parser = new XMLParser({
+  const options = {
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
     processEntities: false,
@@ -23,20 +27,12 @@ const xml = onFirstUse(() => {
     parseAttributeValue: false,
     trimValues: false,
     allowBooleanAttributes: false,
-  });
-  return { parser, validator: XMLValidator };
-});
-
-// The same, with namespace prefixes dropped from names (`D:href` is `href`): for documents whose prefixes vary by sender (WebDAV).
-const prefixFreeParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  processEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  allowBooleanAttributes: false,
-  removeNSPrefix: true,
+  };
+  return {
+    parser: new XMLParser(options),
+    prefixFreeParser: new XMLParser({ ...options, removeNSPrefix: true }),
+    validator: XMLValidator,
+  };
 });
 
 export function parseXml(
@@ -49,7 +45,7 @@ export function parseXml(
     return { ok: false, defect: `${what} is ${text.length} characters, more than the ${maxLength} allowed` };
   if (/<!DOCTYPE|<!ENTITY/i.test(text))
     return { ok: false, defect: `${what} declares a DOCTYPE or ENTITY, which is refused` };
-  const { parser, validator } = xml();
+  const { parser, prefixFreeParser, validator } = xml();
   const valid = validator.validate(text);
   if (valid !== true)
     return { ok: false, defect: `${what} is not well-formed XML (${valid.err.msg} at line ${valid.err.line})` };
