@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../core/clock';
-import { toCcmlabError } from '../core/errors';
+import { logTextOf, toCcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import type { CmLog } from '../log/logger';
 import { openSiteLog } from '../site/site-logs';
@@ -7,7 +7,7 @@ import { labAt } from '../world/lab';
 import { commandClock } from '../world/lab-clock';
 import type { ProgramInfo } from './exit';
 import { peekOption } from './peek-option';
-import { parseTokenToolArgs, tokenToolUsage } from './token-tool-args';
+import { parseTokenToolArgs, tokenToolUsage, toolArguments } from './token-tool-args';
 import { versionLine } from './version';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,7 +35,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const failure = toCcmlabError(error);
-    log().error(`BulkRegistrationTokenTool ${printable(argv.join(' '), 1024)} failed: ${failure.message}`);
+    // The log states the failure in the tool's words (the terminal's message carries the fix and the emulator's options).
+    const commandLine = printable(['BulkRegistrationTokenTool', ...toolArguments(argv)].join(' '), 1024);
+    log().error(`${commandLine} failed: ${logTextOf(failure)}`);
     throw failure;
   }
 }

@@ -79,7 +79,7 @@ async function refuseOptions(setupArgs: string[], emulatorArgs: string[], error:
   const lab = labAt(peekOption(emulatorArgs, 'lab'));
   const log = new SetupLog(peekOption(emulatorArgs, 'log-dir') ?? lab.clientLogDir(defaultNetbiosName()), systemClock);
   const failure = toCcmlabError(error);
-  log.started(redactedCommandLine(setupArgs));
+  log.started(redactedCommandLine(setupArgs), defaultNetbiosName());
   log.refused(failure);
   await log.log.close();
   throw failure;

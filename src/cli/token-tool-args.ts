@@ -40,12 +40,14 @@ export function parseLifetime(text: string | undefined): number {
     throw new CcmlabError(
       'BRTT_E_BAD_LIFETIME',
       `/lifetime needs a number of minutes: /lifetime ${DEFAULT_LIFETIME_MINUTES} (1 to ${MAX_LIFETIME_MINUTES})`,
+      { logText: '/lifetime needs a number of minutes' },
     );
   }
   if (!/^\d+$/.test(text)) {
     throw new CcmlabError(
       'BRTT_E_BAD_LIFETIME',
       `/lifetime ${text} is not a whole number of minutes; give 1 to ${MAX_LIFETIME_MINUTES} (default ${DEFAULT_LIFETIME_MINUTES}, 3 days)`,
+      { logText: `/lifetime ${text} is not a whole number of minutes` },
     );
   }
   const minutes = Number(text);
@@ -53,6 +55,7 @@ export function parseLifetime(text: string | undefined): number {
     throw new CcmlabError(
       'BRTT_E_BAD_LIFETIME',
       `/lifetime ${text} is out of range; give 1 to ${MAX_LIFETIME_MINUTES} minutes (${MAX_LIFETIME_MINUTES} is 7 days, the maximum)`,
+      { logText: `/lifetime ${text} is out of range` },
     );
   }
   return minutes;
@@ -79,6 +82,19 @@ function parseDoubleDash(
   if (value === undefined || value === '') usageError(`--${name} needs a value`);
   options[name] = value;
   return inline === undefined ? 2 : 1;
+}
+
+/** The tool's own arguments, as its log records the command line: the emulator's --options, their values, -h and -V left out. */
+export function toolArguments(argv: readonly string[]): string[] {
+  const own: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+      if (OPTIONS.includes(name) && inline === undefined) i++;
+    } else if (!SHORT_FLAGS.has(arg)) own.push(arg);
+  }
+  return own;
 }
 
 export function parseTokenToolArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TokenToolArgs {

@@ -15,7 +15,7 @@ import { identityOf } from './identity';
 import { clientTrust, transportFor } from './install';
 import { cmgOrigin } from './install-plan';
 import type { NetworkEnvironment } from '../world/environment';
-import { stsTime } from '../protocol/jwt';
+import { messageTime, stsTime } from '../protocol/jwt';
 import { MpSession, SYSTEM_SID, type Route } from './mp-session';
 import { ClientHttp } from './transport';
 
@@ -219,7 +219,7 @@ async function renew(
 ): Promise<StartResult> {
   const { route, token: info } = plan;
   logs.idManager.info(
-    `[RegTask] - The CCM token issued at ${info.issuedAt} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`,
+    `[RegTask] - The CCM token issued at ${messageTime(info.issuedAt)} is due for renewal; renewing through ${route.kind === 'cmg' ? 'the CMG' : 'the intranet MP'}.`,
   );
   logs.messaging.info(
     `CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`,
@@ -227,7 +227,7 @@ async function renew(
   const token = await session(route).ccmToken(route.kind === 'cmg' ? (state.token ?? undefined) : undefined, 'renewal');
   const next = save(options, state, { token: tokenInfo(token) }, token, now);
   logs.idManager.info(
-    `[RegTask] - CCM token renewed; valid until ${next.config.token?.expiresAt}, next renewal due ${next.config.token?.renewalDue}.`,
+    `[RegTask] - CCM token renewed; valid until ${messageTime(next.config.token?.expiresAt ?? '')}, next renewal due ${messageTime(next.config.token?.renewalDue ?? '')}.`,
   );
   return { action: 'renewed', state: next };
 }
@@ -236,11 +236,11 @@ export function agentStart(options: AgentOptions): Promise<StartResult> {
   return withClient(options, async (context) => {
     const { state, logs, clock } = context;
     const now = clock.now();
-    logs.idManager.info(`CcmExec starting for ${state.config.smsid} at ${now.toISOString()}.`);
+    logs.idManager.info(`CcmExec starting for ${state.config.smsid} at ${stsTime(now.getTime() / 1000)}.`);
     const plan = planStart(state, now);
     if ((plan.step === 'renew' && plan.expired) || plan.step === 'token-expired') {
       logs.idManager.error(
-        `[RegTask] - The CCM token expired at ${plan.token.expiresAt}. Only an intranet management point can issue a new one: bring the client to the intranet, or reinstall it with a new bulk registration token (ccmsetup /regtoken).`,
+        `[RegTask] - The CCM token expired at ${messageTime(plan.token.expiresAt)}. Only an intranet management point can issue a new one.`,
       );
     }
     if (plan.step === 'not-assigned' || plan.step === 'needs-bulk-token' || plan.step === 'token-expired')
@@ -250,7 +250,7 @@ export function agentStart(options: AgentOptions): Promise<StartResult> {
     if (plan.step === 'register') return register(options, context, plan.route, now);
     if (plan.step === 'wait') {
       logs.idManager.info(
-        `[RegTask] - The CCM token is valid until ${plan.token.expiresAt}; renewal is due at ${plan.token.renewalDue}.`,
+        `[RegTask] - The CCM token is valid until ${messageTime(plan.token.expiresAt)}; renewal is due at ${messageTime(plan.token.renewalDue)}.`,
       );
       return { action: 'not-due', state };
     }

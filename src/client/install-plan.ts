@@ -54,6 +54,7 @@ export function planInstall(
       throw new CcmlabError(
         'CCMSETUP_E_NO_CLIENT',
         'this command line names only a CMG, and the client has no unique token yet: add /regtoken:<bulk token> or install on the intranet first',
+        { logText: 'this command line names only a CMG, and the client has no unique token yet' },
       );
     }
     bearer = { kind: 'client', token: keep.token };

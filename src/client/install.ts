@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { printable } from '../core/text';
-import { CcmlabError, isCcmlabError } from '../core/errors';
+import { CcmlabError, isCcmlabError, logTextOf } from '../core/errors';
 import { readBoundedText } from '../store/files';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
 import {
@@ -17,6 +17,7 @@ import {
 } from './client-state';
 import { enroll, timed, type EnrollResult, type PhaseTimer } from './enroll';
 import { configAfterInstall, planInstall, type InstallPlan } from './install-plan';
+import { messageTime } from '../protocol/jwt';
 import { newSmsid } from '../protocol/smsid';
 import { createCertificates, identityOf } from './identity';
 import { MpSession } from './mp-session';
@@ -25,6 +26,7 @@ import type { SetupCommand } from './setup-command';
 import type { SetupLog } from './setup-log';
 import { ClientHttp, type TransportOptions } from './transport';
 import { NO_ENVIRONMENT, type NetworkEnvironment } from '../world/environment';
+import { CLIENT_DIR, CLIENT_LOG_DIR } from '../world/windows-machine';
 
 /**
  * ccmsetup's work after the command line is accepted: the client's identity, registration
@@ -114,7 +116,7 @@ function siteAssignmentFailed(logs: ClientLogs, setupLog: CmLog, wanted: string,
     `Failed to assign the client to site <${wanted}> (SMSCLIENT_E_INVALIDSITECODE). The client is installed but not assigned to a site; it will not register or receive policy.`,
   );
   setupLog.warn(
-    `The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}. Reinstall it with SMSSITECODE=${printable(served, 16)} (or AUTO on the intranet).`,
+    `The client is installed, but its assignment to site ${wanted} failed: its management point serves site ${printable(served, 16)}.`,
   );
 }
 
@@ -158,7 +160,7 @@ function existingClient(options: InstallOptions, removing: boolean): ClientState
     return loadClient(options.clientDir);
   } catch (error) {
     if (!removing || !isCcmlabError(error) || error.code !== 'CCMCLIENT_E_CORRUPT_STATE') throw error;
-    options.setupLog.log.warn(`The installed client's state is damaged (${error.message}); removing it.`);
+    options.setupLog.log.warn(`The installed client's state is damaged (${logTextOf(error)}); removing it.`);
     return undefined;
   }
 }
@@ -174,7 +176,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
     // Uninstalled meanwhile (by another ccmsetup before this one took the lock): nothing to remove.
     if (!installed) return nothingToUninstall(options);
     removeClient(options.clientDir);
-    log.info(`Client uninstalled from ${options.clientDir}; its logs are kept in ${options.logDir}.`);
+    log.info(`Client uninstalled from ${CLIENT_DIR}; its logs are kept in ${CLIENT_LOG_DIR}.`);
     return { action: 'uninstalled' };
   }
   if (plan.kind === 'nothing-to-do') {
@@ -204,7 +206,7 @@ async function installLocked(options: InstallOptions): Promise<InstallResult> {
 }
 
 function nothingToUninstall(options: InstallOptions): InstallResult {
-  options.setupLog.log.info(`No client is installed in ${options.clientDir}; nothing to uninstall.`);
+  options.setupLog.log.info(`No client is installed in ${CLIENT_DIR}; nothing to uninstall.`);
   return { action: 'not-installed' };
 }
 
@@ -297,9 +299,7 @@ function reportInstall(
     return { action: 'unassigned', state };
   }
   if (!result.registered) {
-    log.warn(
-      `Client ${result.smsid} is installed but its registration is pending approval; approve it on the site ('ccmlab site clients approve ${result.smsid}'), then run 'ccmlab client start'.`,
-    );
+    log.warn(`Client ${result.smsid} is installed but its registration is pending approval.`);
     return { action: 'pending-approval', state };
   }
   if (config.assignedMp) logs.location.info(`Assigned MP changed from <> to <${new URL(config.assignedMp).host}>.`);
@@ -309,8 +309,9 @@ function reportInstall(
     log.info(`Found a valid online MP '${config.cmg.url}'.`);
     log.info('CCMSETUP bootstrap from Internet: 1');
   }
+  const token = config.token;
   log.info(
-    `Client ${result.smsid} is registered; its CCM token is valid until ${config.token?.expiresAt}, renewal due ${config.token?.renewalDue}.`,
+    `Client ${result.smsid} is registered${token ? `; its CCM token is valid until ${messageTime(token.expiresAt)}, renewal due ${messageTime(token.renewalDue)}` : ''}.`,
   );
   return { action: 'installed', state, rotationLine: line };
 }

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { Clock } from '../core/clock';
-import { CcmlabError } from '../core/errors';
+import { statedError } from '../core/errors';
 import { printable } from '../core/text';
 import { newGuid } from '../core/guid';
 import type { CmLog } from '../log/logger';
@@ -116,7 +116,7 @@ export class MpSession {
     );
     const parsed = parseXml(reply.body.toString('utf8'), 'ServiceMetadata', 64 * 1024);
     if (!parsed.ok)
-      throw new CcmlabError(
+      throw statedError(
         'CCMCLIENT_E_BAD_REPLY',
         `the CMG's ServiceMetadata is not usable: ${printable(parsed.defect)}`,
       );
@@ -203,7 +203,7 @@ export class MpSession {
     const parsed = decoded.ok ? parseRegistrationResponse(decoded.message.bodyText) : decoded;
     if (!parsed.ok) {
       this.o.logs.idManager.error(`[RegTask] - Could not read the registration reply: ${printable(parsed.defect)}`);
-      throw new CcmlabError(
+      throw statedError(
         'CCMCLIENT_E_BAD_REPLY',
         `the MP's registration reply is not usable: ${printable(parsed.defect)}`,
       );
@@ -213,7 +213,7 @@ export class MpSession {
       this.o.logs.idManager.error(
         `[RegTask] - The registration reply assigns '${printable(response.smsid, 64)}', which is not a client ID.`,
       );
-      throw new CcmlabError(
+      throw statedError(
         'CCMCLIENT_E_BAD_REPLY',
         `the MP's registration reply assigns '${printable(response.smsid, 64)}', which is not a client ID (GUID:<GUID>)`,
       );
@@ -241,7 +241,7 @@ export class MpSession {
       if (response.status !== '1') {
         const why = response.status === '3' ? 'rejected the registration' : 'could not process the registration';
         log.error(`[RegTask] - Registration failed: the MP ${why} (Status ${response.status}).`);
-        throw new CcmlabError(
+        throw statedError(
           'CCMCLIENT_E_REGISTRATION',
           `the MP ${why} (Status ${response.status}) for ${this.o.identity.smsid}`,
         );
@@ -285,14 +285,12 @@ export class MpSession {
       log.error(
         `The CCM token from ${url} is not a token for ${this.o.identity.smsid} bound to this client's certificate.`,
       );
-      throw new CcmlabError(
+      throw statedError(
         'CCMCLIENT_E_BAD_REPLY',
         `CCM_STS did not return a token for ${this.o.identity.smsid} bound to this client's certificate`,
       );
     }
-    log.info(
-      `Received CCM Token for ${this.o.identity.smsid}, valid until ${new Date(Number(claims.exp) * 1000).toISOString()}.`,
-    );
+    log.info(`Received CCM Token for ${this.o.identity.smsid}, valid until ${stsTime(Number(claims.exp))}.`);
     // The published line: the token is the machine's (LocalSystem), expiry as MM/dd/yyyy HH:mm:ss.
     log.info(`Cached encrypted token for '${SYSTEM_SID}'. Will expire at '${stsTime(Number(claims.exp))}'`);
     return token as string;
@@ -309,7 +307,7 @@ export class MpSession {
     const text = reply.body.toString('utf8');
     const parsed = parseXml(text, query, 256 * 1024);
     if (!parsed.ok)
-      throw new CcmlabError('CCMCLIENT_E_BAD_REPLY', `the MP's ${query} reply is not usable: ${parsed.defect}`);
+      throw statedError('CCMCLIENT_E_BAD_REPLY', `the MP's ${query} reply is not usable: ${parsed.defect}`);
     locationServices.info(`Retrieved ${query} from ${this.mpBase}.`);
     return text;
   }

@@ -48,7 +48,7 @@ export type SetupOutcome =
 
 export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
   const setupLog = new SetupLog(request.logDir, request.clock, request.writeLogs !== false);
-  setupLog.started(redactedCommandLine(request.setupArgs));
+  setupLog.started(redactedCommandLine(request.setupArgs), request.netbios);
   // Ended early (Ctrl+C, its output gone), ccmsetup.log still ends with the failure exit line.
   return withLastWords(
     (reason) => setupLog.refused(reason),

@@ -67,8 +67,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 const CMG_PATH = /^\/CCM_Proxy_MutualAuth\/(\d+)\/?$/i;
 
-function fail(code: ConstructorParameters<typeof CcmlabError>[0], message: string): never {
-  throw new CcmlabError(code, message);
+/** A refused command line; ccmsetup.log states it as `logText` (the message less a command to run). */
+function fail(code: ConstructorParameters<typeof CcmlabError>[0], message: string, logText = message): never {
+  throw new CcmlabError(code, message, { logText });
 }
 
 export function classifyArgument(text: string): SetupArgument {
@@ -83,6 +84,7 @@ export function classifyArgument(text: string): SetupArgument {
       fail(
         'CCMSETUP_E_UNKNOWN_SWITCH',
         `'/${name}' is not a ccmsetup parameter${suggestion ? `; did you mean /${suggestion}?` : ''} (ccmsetup /? lists them)`,
+        `'/${name}' is not a ccmsetup parameter`,
       );
     }
     return { kind: 'switch', spec, value, text };
@@ -390,13 +392,13 @@ function tokenWrappingDefect(token: string): string | undefined {
 
 function decodeRegToken(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const hint = "pass the whole token printed on the 5th line of 'BulkRegistrationTokenTool /new'";
+  const refuse: (what: string) => never = (what) => fail('CCMSETUP_E_BAD_REGTOKEN', `${what}; ${hint}`, what);
   const wrapping = tokenWrappingDefect(token);
-  if (wrapping) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken ${wrapping}; ${hint}`);
+  if (wrapping) refuse(`/regtoken ${wrapping}`);
   const decoded = decodeJwt(token);
-  if (!decoded.ok)
-    fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${decoded.defect}; ${hint}`);
+  if (!decoded.ok) refuse(`/regtoken is not a bulk registration token: ${decoded.defect}`);
   const defect = headerShapeDefect(decoded.jwt.header) ?? claimShapeDefect(decoded.jwt.payload, BULK_TOKEN_CLAIMS);
-  if (defect) fail('CCMSETUP_E_BAD_REGTOKEN', `/regtoken is not a bulk registration token: ${defect}; ${hint}`);
+  if (defect) refuse(`/regtoken is not a bulk registration token: ${defect}`);
   return { header: decoded.jwt.header, claims: decoded.jwt.payload };
 }
 
@@ -454,6 +456,7 @@ function chooseMode(
   return fail(
     'CCMSETUP_E_NO_MP',
     'no management point given: add /mp:<MP name or URL> (ccmlab has no Active Directory to look one up)',
+    'no management point given',
   );
 }
 

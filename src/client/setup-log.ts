@@ -4,6 +4,7 @@ import { formatHresult, type CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
 import { AGENT_VERSION } from '../protocol/agent-version';
+import { LAUNCH_FOLDER, runningOnLine } from '../world/windows-machine';
 import type { SetupCommand } from './setup-command';
 
 /** The client version this ccmsetup installs, as `CcmSetup version:` names it (5.0.x, not 5.00.x). */
@@ -52,14 +53,15 @@ export class SetupLog {
     return path.resolve(this.log.path);
   }
 
-  started(commandLine: string): void {
-    // file= values of the real 5.0.8458 ccmsetup.log for its first and last lines (LOG-LINES.md).
+  /** The opening lines of REAL (CONTENT-PHASE.md 1.1), on the emulated Windows machine `netbios`. */
+  started(commandLine: string, netbios: string): void {
+    // file= values of the real 5.0.8458 ccmsetup.log (LOG-LINES.md, CONTENT-PHASE.md 1.1).
     this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`, 'ccmsetup.cpp:9498');
-    this.log.info(`CcmSetup version: ${SETUP_VERSION}`);
-    this.log.info(`Running on 'ccmlab' (${process.platform} ${process.arch}, node ${process.version})`);
-    this.log.info(`Launch from folder ${process.cwd()}${path.sep}`);
+    this.log.info(`Launch from folder ${LAUNCH_FOLDER}`, 'ccmsetup.cpp:627');
+    this.log.info(`CcmSetup version: ${SETUP_VERSION}`, 'ccmsetup.cpp:633');
+    this.log.info(runningOnLine(netbios), 'util.cpp:2075');
     // Two spaces, as REAL writes it: the program, then the raw rest of the command line.
-    this.log.info(`Ccmsetup command line: ccmsetup.exe  ${commandLine}`.trimEnd());
+    this.log.info(`Ccmsetup command line: ccmsetup.exe  ${commandLine}`.trimEnd(), 'ccmsetup.cpp:3813');
   }
 
   commandAccepted(command: SetupCommand): void {
@@ -82,8 +84,9 @@ export class SetupLog {
     this.log.info(`Setup mode: ${command.mode}`);
   }
 
+  /** A failure: its own line where the product's words for it are known (never the terminal's message), then the exit line. */
   refused(error: CcmlabError): void {
-    this.log.error(error.message);
+    if (error.logText !== undefined) this.log.error(error.logText);
     // The real exit line is type 1 even when setup failed.
     this.log.info(`CcmSetup failed with error code ${formatHresult(error.hresult)}`, 'ccmsetup.cpp:10711');
   }

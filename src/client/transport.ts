@@ -76,16 +76,24 @@ function errorCode(error: unknown): string {
 }
 
 /** What to do about each TLS failure: the advice follows the cause. */
-const TLS_ADVICE: Record<string, string> = {
-  INVALID_CA:
-    "the client does not trust the root that issued it: trust the site's root (the lab's roots: 'ccmlab lab trust list'; or --ca-file with the rootCaFile of 'ccmlab site show --json')",
-  CERT_CN_INVALID:
-    'the certificate is not issued to that name: check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
-  CERT_DATE_INVALID:
-    "the certificate is not valid at the client's time: check the lab clock ('ccmlab clock show') or --now",
-  CERT_REVOKED: "the certificate is revoked: renew it on the site ('ccmlab site certs renew cmg')",
-  CERT_REV_FAILED:
-    'its revocation could not be checked (the CRL is unreachable or stale): make the CRL reachable, or install with /NoCRLCheck',
+const TLS_ADVICE: Record<string, { what: string; fix: string }> = {
+  INVALID_CA: {
+    what: 'the client does not trust the root that issued it',
+    fix: "trust the site's root (the lab's roots: 'ccmlab lab trust list'; or --ca-file with the rootCaFile of 'ccmlab site show --json')",
+  },
+  CERT_CN_INVALID: {
+    what: 'the certificate is not issued to that name',
+    fix: 'check the CMG or MP name in /mp and CCMHOSTNAME against the name the site was made with',
+  },
+  CERT_DATE_INVALID: {
+    what: "the certificate is not valid at the client's time",
+    fix: "check the lab clock ('ccmlab clock show') or --now",
+  },
+  CERT_REVOKED: { what: 'the certificate is revoked', fix: "renew it on the site ('ccmlab site certs renew cmg')" },
+  CERT_REV_FAILED: {
+    what: 'its revocation could not be checked (the CRL is unreachable or stale)',
+    fix: 'make the CRL reachable, or install with /NoCRLCheck',
+  },
 };
 
 /** A server that answered in another protocol: TLS to a plain HTTP port, or HTTP to a TLS one. */
@@ -105,24 +113,35 @@ function protocolMismatch(code: string, target: URL): string | undefined {
   return undefined;
 }
 
-/** An HTTP status the client cannot go on from, said as the client can know it. */
-function statusMessage(method: string, url: string, reply: HttpReply, authorization: string | undefined): string {
+/** An HTTP status the client cannot go on from, said as the client can know it; `fix` is the terminal's alone. */
+function statusFailure(
+  method: string,
+  url: string,
+  reply: HttpReply,
+  authorization: string | undefined,
+): { what: string; fix?: string } {
   const status = `${reply.status} ${printable(reply.statusText)}`;
   if (reply.status === 401 && reply.statusText === 'CMGService_Invalid_Token') {
     const kind =
       decodeJwtPayload(authorization?.replace(/^Bearer\s+/i, '') ?? '')?.Type === 'ClientToken'
         ? "the client's CCM token"
         : 'the bulk token';
-    return `the CMG refused ${kind} (${status}); the site's CCM_STS.log gives the reason`;
+    return { what: `the CMG refused ${kind} (${status})`, fix: "the site's CCM_STS.log gives the reason" };
   }
   if (reply.status === 403 && reply.statusText === 'CMGConnector_Clientcertificaterequired') {
-    return `the CMG connection point could not reach the management point (${status}): the MP requires HTTPS client certificates and the connection point has no client authentication certificate; turn on Enhanced HTTP ('ccmlab site config set mp.enhancedHttp true') or give the connection point one ('ccmlab site config set connector.clientAuthCertificate true')`;
+    return {
+      what: `the CMG connection point could not reach the management point (${status}): the MP requires HTTPS client certificates and the connection point has no client authentication certificate`,
+      fix: "turn on Enhanced HTTP ('ccmlab site config set mp.enhancedHttp true') or give the connection point one ('ccmlab site config set connector.clientAuthCertificate true')",
+    };
   }
   const roleId = /\/CCM_Proxy_(?:ServerAuth|MutualAuth)\/(\d+)\//i.exec(url)?.[1];
   if (reply.status === 404 && roleId) {
-    return `the CMG fronts no management point with role ID ${roleId} (${status}); check the role ID in /mp and CCMHOSTNAME ('ccmlab site show' names it)`;
+    return {
+      what: `the CMG fronts no management point with role ID ${roleId} (${status})`,
+      fix: "check the role ID in /mp and CCMHOSTNAME ('ccmlab site show' names it)",
+    };
   }
-  return `${method} ${url} answered ${status}`;
+  return { what: `${method} ${url} answered ${status}` };
 }
 
 /**
@@ -365,6 +384,7 @@ function replyHandler(
           new CcmlabError(
             'CCMCLIENT_E_BAD_REPLY',
             `${target.href} sent more than ${maxBody} bytes; is --connect-to pointing at the site?`,
+            { logText: `${target.href} sent more than ${maxBody} bytes` },
           ),
         );
         return false;
@@ -541,13 +561,11 @@ export class ClientHttp {
         printable(reply.statusText),
       ))
         log.error(line);
-      throw new CcmlabError(
-        'CCMCLIENT_E_BAD_HTTP_STATUS',
-        statusMessage(init.method, url, reply, init.headers?.authorization),
-        {
-          details: { status: reply.status, statusText: reply.statusText },
-        },
-      );
+      const { what, fix } = statusFailure(init.method, url, reply, init.headers?.authorization);
+      throw new CcmlabError('CCMCLIENT_E_BAD_HTTP_STATUS', fix === undefined ? what : `${what}; ${fix}`, {
+        details: { status: reply.status, statusText: reply.statusText },
+        logText: what,
+      });
     }
     return reply;
   }
@@ -585,11 +603,12 @@ export class ClientHttp {
     if (error instanceof CcmlabError) return error;
     const code = errorCode(error);
     const port = portOf(target);
-    const fail = (errorName: ErrorCode, winhttp: number, text: string, message: string) => {
+    // `logText`: the failure as ccmsetup.log states it, without the host's error codes and the terminal's advice.
+    const fail = (errorName: ErrorCode, winhttp: number, text: string, message: string, logText: string) => {
       log.error(
         `[CCMHTTP] ERROR: URL=${url}, Port=${port}, Options=${target.protocol === 'https:' ? 63 : 0}, Code=${winhttp}, Text=${text}`,
       );
-      return new CcmlabError(errorName, message, { cause: error });
+      return new CcmlabError(errorName, message, { cause: error, logText });
     };
     const tls =
       WINHTTP_FLAGS[code] ?? (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY|SIGNATURE/.test(code) ? INVALID_CA : undefined);
@@ -600,15 +619,24 @@ export class ClientHttp {
       // As the KB prints it: the WINHTTP_CALLBACK_STATUS_FLAG_* bits that are set (0x8 INVALID_CA, 0x9 with REV_FAILED).
       log.info(`[CCMHTTP]            : lpvStatusInformation is 0x${tls.value.toString(16)}`);
       log.info(`[CCMHTTP]            : WINHTTP_CALLBACK_STATUS_FLAG_${tls.flag} is set`);
+      const advice = TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA;
       return fail(
         'CCMCLIENT_E_SECURE_FAILURE',
         12175,
         'ERROR_WINHTTP_SECURE_FAILURE',
-        `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${TLS_ADVICE[tls.flag] ?? TLS_ADVICE.INVALID_CA}`,
+        `TLS with ${target.host} failed (${tls.flag}: ${(error as Error).message}); ${advice.what}: ${advice.fix}`,
+        `TLS with ${target.host} failed (${tls.flag}); ${advice.what}`,
       );
     }
     const protocol = protocolMismatch(code, target);
-    if (protocol) return fail('CCMCLIENT_E_PROTOCOL', 12152, 'ERROR_WINHTTP_INVALID_SERVER_RESPONSE', protocol);
+    if (protocol)
+      return fail(
+        'CCMCLIENT_E_PROTOCOL',
+        12152,
+        'ERROR_WINHTTP_INVALID_SERVER_RESPONSE',
+        protocol,
+        `${target.host} did not answer in the protocol asked for`,
+      );
     const firewall =
       (error as { firewall?: string; cause?: { firewall?: string } }).cause?.firewall ??
       (error as { firewall?: string }).firewall;
@@ -618,6 +646,7 @@ export class ClientHttp {
         12029,
         'ERROR_WINHTTP_CANNOT_CONNECT',
         `cannot connect to ${target.host}: the lab's firewall blocks ${firewall} ('ccmlab lab firewall unblock ${firewall}' opens it)`,
+        `cannot connect to ${target.host}`,
       );
     }
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET') {
@@ -626,6 +655,7 @@ export class ClientHttp {
         12029,
         'ERROR_WINHTTP_CANNOT_CONNECT',
         `cannot connect to ${target.host} (${code}); is the site running ('ccmlab site start'), and does any --connect-to point at its port?`,
+        `cannot connect to ${target.host}`,
       );
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
@@ -634,6 +664,7 @@ export class ClientHttp {
         12007,
         'ERROR_WINHTTP_NAME_NOT_RESOLVED',
         `${target.hostname} does not resolve: start the lab's site ('ccmlab site start' publishes its names), or map it with --connect-to ${target.hostname}:${port}:127.0.0.1:<port>`,
+        `${target.hostname} does not resolve`,
       );
     }
     if (code.includes('TIMEOUT')) {
@@ -643,6 +674,7 @@ export class ClientHttp {
         12002,
         'ERROR_WINHTTP_TIMEOUT',
         `${target.host} did not answer in time (${why})`,
+        `${target.host} did not answer in time`,
       );
     }
     return fail(
@@ -650,6 +682,7 @@ export class ClientHttp {
       12030,
       'ERROR_WINHTTP_CONNECTION_ERROR',
       `${target.host}: ${(error as Error).message} (${code})`,
+      `the connection to ${target.host} failed`,
     );
   }
 }

@@ -102,14 +102,26 @@ export class CcmlabError extends Error {
   readonly hresult: number;
   /** Extra machine-readable facts for --json output (never secrets). */
   readonly details: Record<string, unknown> | undefined;
+  /**
+   * The failure as a CMTrace log states it: what went wrong, in the product's words and the
+   * emulated machine's Windows paths. `message` is the terminal's, with the fix (commands,
+   * emulator options, host paths); a log never carries those. Undefined: the log names the
+   * failure by its HRESULT alone (the exit line), as for the emulator's own failures.
+   */
+  readonly logText: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown>; logText?: string } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CcmlabError';
     this.code = code;
     this.exitCode = ERRORS[code].exit;
     this.hresult = ERRORS[code].hresult;
     this.details = options.details;
+    this.logText = options.logText;
   }
 
   toJSON(): Record<string, unknown> {
@@ -122,6 +134,11 @@ export class CcmlabError extends Error {
   }
 }
 
+/** A failure the terminal and the log state alike: what went wrong, with no fix, command, option or host path to keep from the log. */
+export function statedError(code: ErrorCode, what: string): CcmlabError {
+  return new CcmlabError(code, what, { logText: what });
+}
+
 export function isCcmlabError(value: unknown): value is CcmlabError {
   return value instanceof CcmlabError;
 }
@@ -129,6 +146,12 @@ export function isCcmlabError(value: unknown): value is CcmlabError {
 /** `0x80070057` form, as ccmsetup.log prints HRESULTs. */
 export function formatHresult(hresult: number): `0x${string}` {
   return `0x${(hresult >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+/** What a log states for any failure: its logText, else its HRESULT (`error 0x80004005`); never the terminal's message. */
+export function logTextOf(error: unknown): string {
+  const failure = toCcmlabError(error);
+  return failure.logText ?? `error ${formatHresult(failure.hresult)}`;
 }
 
 /** Any error as one of ours: an unexpected one is CCMLAB_E_INTERNAL, with the original kept as its cause. */

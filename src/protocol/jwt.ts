@@ -139,3 +139,8 @@ export function stsTime(seconds: number): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
+
+/** An ISO-8601 instant in stsTime's form: log messages print times as the product's do, never ISO. */
+export function messageTime(iso: string): string {
+  return stsTime(Date.parse(iso) / 1000);
+}

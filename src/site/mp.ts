@@ -17,7 +17,7 @@ import {
   type ParsedRegistrationRequest,
   type RegistrationStatus,
 } from '../protocol/registration';
-import { decodeJwtPayload } from '../protocol/jwt';
+import { decodeJwtPayload, stsTime } from '../protocol/jwt';
 import { newSmsid, parseSmsid } from '../protocol/smsid';
 import { printable } from '../core/text';
 import { findClientByKey, findClientBySmsid, saveClient, touchClient } from './clients';
@@ -379,9 +379,7 @@ function tokenService(
   const sts = runtime.logs.sts;
   sts.info('ProcessRequest - Start');
   sts.info(`Incoming request URL: https://${runtime.site.config.mpName.toUpperCase()}/CCM_STS`);
-  sts.info(
-    `Issued CCM token ${jti} to ${client.smsid} ${how}, valid until ${new Date(claims.exp * 1000).toISOString()}.`,
-  );
+  sts.info(`Issued CCM token ${jti} to ${client.smsid} ${how}, valid until ${stsTime(claims.exp)}.`);
   sts.info('Issued token');
   sts.info('Return token to client');
   send(res, {

@@ -17,6 +17,7 @@ import {
   type SiteLimits,
 } from './site-runtime';
 import { printable } from '../core/text';
+import { logTextOf } from '../core/errors';
 
 /**
  * A running site: one process, three listeners (MP over HTTP, MP over HTTPS with the
@@ -90,7 +91,7 @@ function requestHandler(runtime: SiteRuntime, route: Route): http.RequestListene
       })
       .catch((error: unknown) => {
         runtime.logs.registration.error(
-          `Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} failed: ${printable((error as Error).message)}.`,
+          `Request ${printable(requestMethod(req))} ${printable(url.pathname)} from ${remote} failed: ${printable(logTextOf(error))}.`,
         );
         if (!res.headersSent) sendText(res, 500, 'internal error');
         else res.destroy();
@@ -121,7 +122,7 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
   const tlsOf = (name: 'role-ssl' | 'cmg') => () =>
     runtime.credentials.tls(name, (error) =>
       runtime.logs.cmg.error(
-        `The ${name} certificate could not be reloaded (${printable(error.message)}); the previous one stays in use.`,
+        `The ${name} certificate could not be reloaded (${printable(logTextOf(error))}); the previous one stays in use.`,
       ),
     );
   const mpTls = tlsOf('role-ssl');
@@ -188,8 +189,13 @@ export async function startSite(options: StartOptions): Promise<RunningSite> {
     siteCode: config.siteCode,
     pid: process.pid,
   };
-  runtime.logs.registration.info(`MP for site ${config.siteCode} listening on ${mp.url} and ${mpHttps.url}.`);
-  runtime.logs.cmg.info(`CMG ${config.cmgName} listening on ${cmg.url}, fronting MP role ${config.roleId}.`);
+  // Under the names the lab publishes for them (the loopback ports are the terminal's, in the ready line).
+  runtime.logs.registration.info(
+    `MP for site ${config.siteCode} listening on http://${config.mpName} and https://${config.mpName}.`,
+  );
+  runtime.logs.cmg.info(
+    `CMG ${config.cmgName} listening on https://${config.cmgName}, fronting MP role ${config.roleId}.`,
+  );
   let stopping: Promise<void> | undefined;
   return {
     ready,

@@ -1,6 +1,7 @@
 import { CcmlabError } from '../core/errors';
 import { countOf } from '../core/text';
 import type { CmLog } from '../log/logger';
+import { stsTime } from '../protocol/jwt';
 import { createBulkToken, type CreatedBulkToken } from './bulk-tokens';
 import type { Site } from './site-dir';
 
@@ -11,15 +12,15 @@ import type { Site } from './site-dir';
  */
 export function issueToolToken(site: Site, lifetimeMinutes: number, now: Date, log: CmLog): CreatedBulkToken {
   if (site.config.passive) {
-    throw new CcmlabError(
-      'BRTT_E_PASSIVE_SITE',
-      `site ${site.config.siteCode} has its site server in passive mode, and a bulk registration token cannot be created there (a known issue); run the tool on the active site server`,
-    );
+    const what = `site ${site.config.siteCode} has its site server in passive mode, and a bulk registration token cannot be created there (a known issue)`;
+    throw new CcmlabError('BRTT_E_PASSIVE_SITE', `${what}; run the tool on the active site server`, { logText: what });
   }
   const created = createBulkToken(site, lifetimeMinutes, now);
   const { record } = created;
+  // Times as the product's messages print them; who made it (a host account) is the site's record, not the log's.
+  const at = (iso: string) => stsTime(Date.parse(iso) / 1000);
   log.info(
-    `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${record.validFrom} to ${record.validTo} (${countOf(record.lifetimeMinutes, 'minute')}), by ${record.createdBy}.`,
+    `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${at(record.validFrom)} to ${at(record.validTo)} (${countOf(record.lifetimeMinutes, 'minute')}).`,
   );
   return created;
 }

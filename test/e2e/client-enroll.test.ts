@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
+import { emulatorWordsIn } from '../support/emulator-words';
 import { articleCorruptedToken, listFiles, removeDir, ROOT, tempDir } from '../support/paths';
 import { runCli, type CliResult } from '../support/run-cli';
 import { runCommand } from '../support/run-command';
@@ -572,6 +573,7 @@ describe('the demo', () => {
     // The token tool's GUID is called a GUID, never "token <guid>".
     expect(r.stderr).toMatch(/^3\. BulkRegistrationTokenTool \/new: tracking GUID [0-9a-f-]{36}, valid until /m);
     expect(r.stderr).not.toMatch(/token [0-9a-f]{8}-/);
+    expect(emulatorWordsIn(path.join(work, 'demo'))).toEqual([]);
   });
 
   test.each([['--lab'], ['--lab-dir']])(
@@ -619,6 +621,7 @@ describe('ccmlab fleet', () => {
       ).entries.map((e) => e.message);
       expect(lines).toContain(ROTATION);
     }
+    expect(emulatorWordsIn(fleetDir)).toEqual([]);
     const bad = await runCommand('ccmlab', ['fleet', 'enroll', '--count', '0', '--fleet-dir', fleetDir], { cwd: work });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--count '0' is not a whole number from 1 to 100000/);

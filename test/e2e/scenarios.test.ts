@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { emulatorWordsIn } from '../support/emulator-words';
 import { removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
 
@@ -71,6 +72,8 @@ test('a failure and a success run, pass, leave their answer keys, and diagnose a
   ]);
   const fine = await runCommand('ccmlab', ['log', 'diagnose', path.join(out, 'bulk-token-success', 'logs'), '--json']);
   expect([fine.code, fine.stdout.trim()]).toEqual([0, JSON.stringify({ findings: [] }, null, 2)]);
+  // Every log of both runs (client and site, the token tool's, a failure's) reads as a Windows machine's.
+  expect(emulatorWordsIn(out)).toEqual([]);
 }, 200_000);
 
 test('a rerun replaces its own folder, but never a folder that is not a scenario run', async () => {

@@ -5,6 +5,7 @@ import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { openSite } from '../../src/site/site-dir';
 import { issuedBulkToken } from '../../src/site/bulk-tokens';
 import { verifySiteToken } from '../../src/site/token-service';
+import { emulatorWordsIn } from '../support/emulator-words';
 import { removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
 import { runCommand } from '../support/run-command';
@@ -136,6 +137,8 @@ describe('site init and show', () => {
     expect(missing.stderr).toMatch(
       /CCMLAB_E_SITE_NOT_FOUND: site directory .*nowhere does not exist; create a site with 'ccmlab site init/,
     );
+    // The refusal is logged without the emulator's options, paths or hints.
+    expect(emulatorWordsIn(logDir)).toEqual([]);
     const notSite = await runCommand('ccmlab', ['site', 'tokens', 'list', '--site-dir', work], { cwd: work });
     expect(notSite.code).toBe(1);
     expect(notSite.stderr).toMatch(/CCMLAB_E_NOT_A_SITE: .* is not a site directory/);
@@ -315,7 +318,7 @@ describe('BulkRegistrationTokenTool', () => {
     const last = parseCmTrace(
       fs.readFileSync(path.join(logDir, 'BulkRegistrationTokenTool.log'), 'utf8'),
     ).entries.pop();
-    expect(last?.message).toMatch(/ \(1 minute\), by /);
+    expect(last?.message).toMatch(/ \(1 minute\)\.$/);
   });
 
   test('a passive site refuses /new with the known issue', async () => {
