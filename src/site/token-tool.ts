@@ -1,7 +1,7 @@
 import { CcmlabError } from '../core/errors';
 import { countOf } from '../core/text';
 import type { CmLog } from '../log/logger';
-import { stsTime } from '../protocol/jwt';
+import { messageTime } from '../protocol/jwt';
 import { createBulkToken, type CreatedBulkToken } from './bulk-tokens';
 import type { Site } from './site-dir';
 
@@ -18,9 +18,8 @@ export function issueToolToken(site: Site, lifetimeMinutes: number, now: Date, l
   const created = createBulkToken(site, lifetimeMinutes, now);
   const { record } = created;
   // Times as the product's messages print them; who made it (a host account) is the site's record, not the log's.
-  const at = (iso: string) => stsTime(Date.parse(iso) / 1000);
   log.info(
-    `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${at(record.validFrom)} to ${at(record.validTo)} (${countOf(record.lifetimeMinutes, 'minute')}).`,
+    `Created bulk registration token ${record.guid} for site ${site.config.siteCode}, valid from ${messageTime(record.validFrom)} to ${messageTime(record.validTo)} (${countOf(record.lifetimeMinutes, 'minute')}).`,
   );
   return created;
 }
