@@ -120,6 +120,10 @@ function onSignal(program: ProgramInfo, signal: 'SIGINT' | 'SIGTERM'): void {
     new CcmlabError(
       'CCMLAB_E_CANCELLED',
       `${program.name} was ${what} before it finished; run it again to finish the work`,
+      {
+        // The log's words: no host signal name, no advice.
+        logText: `${program.name} was ${signal === 'SIGINT' ? 'cancelled' : 'stopped'} before it finished`,
+      },
     ),
     true,
   );
