@@ -116,13 +116,13 @@ function keyedOf(clientDir: string, value: IdentityDocument, store: GroupedFiles
 /** The identity fixed for the client in `clientDir`, checked; `store` holds its files as read (the install does not write them again). */
 export function loadIdentity(clientDir: string, store: GroupedFiles): ClientIdentity {
   const file = identityFile(clientDir);
-  let value: IdentityDocument;
+  let parsed: unknown;
   try {
-    value = JSON.parse(readBoundedText(file, MAX_IDENTITY_BYTES, IDENTITY_ROLE)) as IdentityDocument;
+    parsed = JSON.parse(readBoundedText(file, MAX_IDENTITY_BYTES, IDENTITY_ROLE));
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    value = {};
   }
+  const value: IdentityDocument = typeof parsed === 'object' && parsed !== null ? parsed : {};
   const { signing, encryption } = keyedOf(clientDir, value, store);
   if (typeof value.smsid !== 'string' || !isCanonicalSmsid(value.smsid) || !isKeyed(signing) || !isKeyed(encryption))
     damaged(file);

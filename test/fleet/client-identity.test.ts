@@ -53,11 +53,15 @@ test.each([
   ['names files outside certs/', { signing: { certificate: '../x.pem', key: 'certs/signing.key' } }],
   ['of an unknown schema', { schemaVersion: 3 }],
   ['without a canonical SMSID', { smsid: 'GUID:not-one' }],
+  ['that is not an object', null],
 ])('an identity %s is damaged: remove the client dir', async (what, change) => {
   const dir = path.join(work, what.replace(/\W/g, '-'));
   await saveIdentity(dir, identity, new GroupedFiles(syncPaths));
   const document = JSON.parse(read(dir, 'fleet-identity.json')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(dir, 'fleet-identity.json'), JSON.stringify({ ...document, ...change }));
+  fs.writeFileSync(
+    path.join(dir, 'fleet-identity.json'),
+    JSON.stringify(change === null ? null : { ...document, ...change }),
+  );
   expect(() => loadIdentity(dir, new GroupedFiles(syncPaths))).toThrow(
     `fleet client identity ${path.join(dir, 'fleet-identity.json')} is damaged; remove that client dir to enroll it afresh (if the site registered it, as a new device)`,
   );
