@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CcmlabError } from '../core/errors';
@@ -52,8 +53,40 @@ function enrolledAll(summary: EnrollSummary, where: string): EnrollSummary {
   return summary;
 }
 
-/** enroll_fresh: in an embedded lab of the fleet's own in `dir` (a temporary dir, never a lab of the user's). */
-export async function enrollFresh(dir: string, clients: number, report: BenchReport): Promise<BenchPart> {
+/** Threads of this process, from /proc (Linux); undefined elsewhere. */
+function threadCount(): number | undefined {
+  try {
+    return fs.readdirSync('/proc/self/task').length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts libuv's thread pool and returns how many threads that started: the pool's size, which
+ * enroll_fresh makes its keys on. The pool starts all its threads within the call that queues
+ * its first task. Undefined where /proc is not, and when the pool had started already (its size
+ * is then unknown).
+ */
+export async function startThreadPool(): Promise<number | undefined> {
+  const before = threadCount();
+  const firstTask = new Promise((resolve) => fs.stat(os.tmpdir(), resolve));
+  const after = threadCount();
+  await firstTask;
+  return before !== undefined && after !== undefined && after > before ? after - before : undefined;
+}
+
+/**
+ * enroll_fresh: in an embedded lab of the fleet's own in `dir` (a temporary dir, never a lab of
+ * the user's), its keys made on libuv's pool of `threads` (as `fleet enroll` sets it: one a
+ * core, at least 4), reported with it.
+ */
+export async function enrollFresh(
+  dir: string,
+  clients: number,
+  report: BenchReport,
+  threads: number | undefined,
+): Promise<BenchPart> {
   const lab = labAt(path.join(dir, 'fleet-fresh'));
   const summary = enrolledAll(
     await runFleetEnroll(fleetRequest(lab, clients, Math.max(2, 2 * os.availableParallelism()), undefined, false)),
@@ -61,7 +94,7 @@ export async function enrollFresh(dir: string, clients: number, report: BenchRep
   );
   const rate = summary.clientsPerSecond;
   return {
-    figures: { enroll_fresh: round(rate) },
+    figures: { enroll_fresh: round(rate), ...(threads !== undefined ? { enroll_fresh_threads: threads } : {}) },
     ratios: { enroll_fresh: round((2 * rate) / report.limits.keygen_limit) },
   };
 }

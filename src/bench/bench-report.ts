@@ -41,6 +41,10 @@ export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: stri
     limit: "enrollments/s if an enrollment's RSA operations were all it cost, all cores",
   },
   enroll_fresh: { figure: 'fleet enrollments/s, fresh keys (ratio: key pairs used/s)', limit: 'keygen_limit' },
+  enroll_fresh_threads: {
+    figure: "libuv threads enroll_fresh's keys were made on (counted as the pool started)",
+    limit: '',
+  },
   enroll_cached: { figure: 'fleet enrollments/s, cached keys, site in another process', limit: 'enroll_crypto_limit' },
   enroll_cached_site_cpu_ms: { figure: 'site CPU ms per enrollment (Linux)', limit: '' },
   enroll_cached_client_cpu_ms: { figure: 'fleet (client) CPU ms per enrollment', limit: '' },
@@ -57,7 +61,10 @@ export const DESCRIPTIONS: Readonly<Record<string, { figure: string; limit: stri
   },
   startup_token_tool: { figure: 'BulkRegistrationTokenTool /? cold start, ms', limit: 'node -e 0, ms' },
   log_write: { figure: 'CMTrace lines/s through the logger (winston)', limit: 'formatted + fs.writeSync' },
-  token_verify: { figure: 'bulk tokens/s, every check', limit: 'RSA-SHA256 verifications/s' },
+  token_verify: {
+    figure: "bulk tokens/s, every check: the signature each time, the token's record in the site's SQLite database",
+    limit: 'RSA-SHA256 verifications/s',
+  },
   mp_request: { figure: 'MP MPLIST requests/s over keep-alive, logged', limit: 'bare node:http server, same client' },
 };
 

@@ -85,7 +85,7 @@ export async function writeEnrolledClient(lab: string, keys: readonly [KeyPairPe
     installedAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  saveClient(labAt(lab).clientDir(NETBIOS), { config, ...certificates, trustedRoot: null, token });
+  await saveClient(labAt(lab).clientDir(NETBIOS), { config, ...certificates, trustedRoot: null, token });
 }
 
 /** Milliseconds from spawning `node args` to its exit; a start that fails fails the bench. */

@@ -1,4 +1,3 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -7,13 +6,20 @@ import * as undici from 'undici';
 import { systemClock } from '../core/clock';
 import { formatCmTraceLine } from '../log/cmtrace-format';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
-import { issueBulkToken, verifySiteToken } from '../site/token-service';
 import type { KeyPairPem } from '../pki/certificates';
 import { enrollmentCryptoRate, keygenRate } from './bench-crypto';
 import { measured, median, merge, round, type BenchPart, type BenchReport } from './bench-report';
 import { startupTimes } from './bench-startup';
 import { startEmbeddedLab } from '../orchestration/embedded-lab';
-import { enrollCached, enrollCachedRun, enrollFresh, fillKeyPool, type CachedRun } from './bench-fleet';
+import {
+  enrollCached,
+  enrollCachedRun,
+  enrollFresh,
+  fillKeyPool,
+  startThreadPool,
+  type CachedRun,
+} from './bench-fleet';
+import { tokenVerify } from './bench-token';
 import { enrollmentWire } from './bench-wire';
 import { prepareKeyCache } from '../fleet/key-cache';
 import { openForWrite, removeTree } from '../store/file-writes';
@@ -149,30 +155,6 @@ async function logWrite(dir: string, counts: BenchCounts): Promise<BenchPart> {
   }
 }
 
-async function tokenVerify(counts: BenchCounts, key: KeyPairPem): Promise<BenchPart> {
-  const [privateKey, publicKey] = [
-    crypto.createPrivateKey(key.privateKeyPem),
-    crypto.createPublicKey(key.publicKeyPem),
-  ];
-  const hierarchyId = crypto.randomUUID();
-  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const token = issueBulkToken(
-    { x5t: 'X5T', privateKey },
-    { hierarchyId, guid: crypto.randomUUID(), notBefore, lifetimeMinutes: 60 },
-  );
-  const issued = { nbf: notBefore.getTime() / 1000, exp: notBefore.getTime() / 1000 + 3600, blocked: false };
-  const dot = token.lastIndexOf('.');
-  const [input, signature] = [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')];
-  const verifier = { x5t: 'X5T', publicKey };
-  const rates = await alternating(
-    counts.tokens,
-    () =>
-      verifySiteToken(token, { kind: 'bulk', verifier, hierarchyId, now: new Date(), lookupBulkToken: () => issued }),
-    () => crypto.verify('sha256', input, publicKey, signature),
-  );
-  return measured('token_verify', rates.figure, rates.limit);
-}
-
 /** An MP request of the bench takes well under a millisecond: one that takes this long fails the bench. */
 const MP_REQUEST_DEADLINE_MS = 30_000;
 
@@ -241,6 +223,7 @@ function steps(
   dir: string,
   counts: BenchCounts,
   keyPool: string,
+  poolThreads: number | undefined,
 ): Array<[label: string, run: (report: BenchReport) => Promise<BenchPart>]> {
   let keys: KeyPairPem[] = [];
   return [
@@ -256,7 +239,7 @@ function steps(
       'RSA operations of an enrollment',
       async () => limit('enroll_crypto_limit', await enrollmentCryptoRate(counts.enrollments, keys[0].privateKeyPem)),
     ],
-    ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report)],
+    ['fleet enrollment, fresh keys', (report) => enrollFresh(dir, counts.freshClients, report, poolThreads)],
     [
       'fleet enrollment, cached keys, site in another process',
       (report) =>
@@ -269,7 +252,7 @@ function steps(
     // Two of the kept pairs: the certificates of the enrolled client whose status is read.
     ['startup', () => startupTimes(dir, counts.starts, [keys[2], keys[3]])],
     ['logging', () => logWrite(dir, counts)],
-    ['token verification', () => tokenVerify(counts, keys[0])],
+    ['token verification', () => tokenVerify(dir, keys, (figure, limit) => alternating(counts.tokens, figure, limit))],
     ['MP requests', () => mpRequest(dir, counts, keys)],
   ];
 }
@@ -281,10 +264,12 @@ export async function runBench(
 ): Promise<BenchReport> {
   // A pool that cannot be one is refused before minutes of work, not at the step that uses it.
   if (counts.keepKeyCache) prepareKeyCache(keyPool, '--key-pool');
+  // libuv's pool takes its size when it starts: started here, before any step, and its threads counted.
+  const poolThreads = await startThreadPool();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccmlab-bench-'));
   let report: BenchReport = { machine: machine(), figures: {}, limits: {}, ratios: {} };
   try {
-    for (const [label, run] of steps(dir, counts, keyPool)) {
+    for (const [label, run] of steps(dir, counts, keyPool, poolThreads)) {
       progress(label);
       report = merge(report, await run(report));
     }

@@ -100,7 +100,7 @@ export async function runCcmsetup(setupArgs: string[], emulatorArgs: string[]): 
   }
   const defaults = labAt(options.lab);
   const outcome = await runSetup({
-    setupArgs,
+    settings: { argv: setupArgs },
     netbios: options.netbios,
     clientDir: options.clientDir ?? defaults.clientDir(options.netbios),
     logDir: options.logDir ?? defaults.clientLogDir(options.netbios),

@@ -109,15 +109,15 @@ function currentRoute(state: ClientState): Route {
   return route;
 }
 
-function save(
+async function save(
   options: AgentOptions,
   state: ClientState,
   changes: Partial<ClientState['config']>,
   token: string | null,
   now: Date,
-): ClientState {
+): Promise<ClientState> {
   const next: ClientState = { ...state, token, config: { ...state.config, ...changes, updatedAt: now.toISOString() } };
-  saveClient(options.clientDir, next);
+  await saveClient(options.clientDir, next);
   return next;
 }
 
@@ -196,7 +196,7 @@ async function register(
     keyInformation: state.config.mpKeyInformation,
   });
   if (!result.registered) return { action: 'pending-approval', state };
-  const next = save(
+  const next = await save(
     options,
     state,
     {
@@ -225,7 +225,7 @@ async function renew(
     `CCM Token for '${SYSTEM_SID}' (${stsTime(Date.parse(info.expiresAt) / 1000)}) is already expired or close to expire`,
   );
   const token = await session(route).ccmToken(route.kind === 'cmg' ? (state.token ?? undefined) : undefined, 'renewal');
-  const next = save(options, state, { token: tokenInfo(token) }, token, now);
+  const next = await save(options, state, { token: tokenInfo(token) }, token, now);
   logs.idManager.info(
     `[RegTask] - CCM token renewed; valid until ${messageTime(next.config.token?.expiresAt ?? '')}, next renewal due ${messageTime(next.config.token?.renewalDue ?? '')}.`,
   );

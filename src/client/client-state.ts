@@ -5,10 +5,11 @@ import { CcmlabError } from '../core/errors';
 import { decodeJwtPayload } from '../protocol/jwt';
 import { privateKeyOf } from '../pki/certificates';
 import type { LogSettings } from '../log/logger';
-import { PRIVATE_DIR_MODE, SECRET_FILE_MODE, syncPaths, writeFileAtomic, type Syncer } from '../store/atomic-file';
+import { PRIVATE_DIR_MODE, SECRET_FILE_MODE } from '../store/atomic-file';
 import { narrowDirectory, refuseLinksBelow, removeFile, removeTree } from '../store/file-writes';
 import { makeDirectory, readBoundedText, removeEmptyDirs, type FileRole } from '../store/files';
 import { livePidIn, releasedAtExit, takePidLock } from '../store/pid-lock';
+import { durableFiles, type StateStore } from '../store/state-store';
 
 /**
  * The client's state, as files in the client dir: what Windows keeps in SMSCFG.ini, the
@@ -247,51 +248,46 @@ function keyedCertificate(dir: string, certificateFile: string, keyFile: string)
   return { certificatePem, privateKeyPem };
 }
 
+/** The certificates with their keys, as the client keeps them (the fleet writes them first, as the identity it fixes). */
+export function writeCertificates(
+  dir: string,
+  identity: Pick<ClientState, 'signing' | 'encryption'>,
+  store: StateStore,
+): void {
+  const write = (file: string, data: string) =>
+    store.write(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  write(CLIENT_FILES.signingKey, identity.signing.privateKeyPem);
+  write(CLIENT_FILES.signingCert, identity.signing.certificatePem);
+  write(CLIENT_FILES.encryptionKey, identity.encryption.privateKeyPem);
+  write(CLIENT_FILES.encryptionCert, identity.encryption.certificatePem);
+}
+
 /**
- * Writes every file atomically, all private (0600 in 0700 directories), client.json last.
- * `sync` false leaves them to be made durable by `syncClientFiles` (the fleet does it off the
- * event loop, many clients at once).
+ * Writes every file through `store` (ccmsetup's syncs each one; the fleet's shares rounds of
+ * fsyncs among its clients), all private (0600 in 0700 directories), client.json last, and
+ * resolves once they are durable.
  */
-export function saveClient(dir: string, state: ClientState, sync = true): void {
+export async function saveClient(dir: string, state: ClientState, store: StateStore = durableFiles): Promise<void> {
   // A client dir made earlier under another umask is narrowed: nobody else may replace its files.
   makeDirectory(dir, CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   narrowDirectory(dir, PRIVATE_DIR_MODE, CLIENT_DIR_ROLE);
   makeDirectory(path.join(dir, 'certs'), CLIENT_DIR_ROLE, PRIVATE_DIR_MODE);
   refuseCertsLink(dir);
   const write = (file: string, data: string) =>
-    writeFileAtomic(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE, sync);
-  write(CLIENT_FILES.signingKey, state.signing.privateKeyPem);
-  write(CLIENT_FILES.signingCert, state.signing.certificatePem);
-  write(CLIENT_FILES.encryptionKey, state.encryption.privateKeyPem);
-  write(CLIENT_FILES.encryptionCert, state.encryption.certificatePem);
+    store.write(path.join(dir, file), data, SECRET_FILE_MODE, PRIVATE_DIR_MODE);
+  writeCertificates(dir, state, store);
   if (state.trustedRoot) write(CLIENT_FILES.trustedRoot, state.trustedRoot);
-  else removeFile(path.join(dir, CLIENT_FILES.trustedRoot), CLIENT_DIR_ROLE);
+  else store.remove(path.join(dir, CLIENT_FILES.trustedRoot), CLIENT_DIR_ROLE);
   if (state.token) write(CLIENT_FILES.token, `${state.token}\n`);
-  else removeFile(path.join(dir, CLIENT_FILES.token), CLIENT_DIR_ROLE);
+  else store.remove(path.join(dir, CLIENT_FILES.token), CLIENT_DIR_ROLE);
   write(CLIENT_FILES.smscfg, `[Configuration - Client Properties]\r\nSMS Unique Identifier=${state.config.smsid}\r\n`);
   write(CLIENT_FILES.config, `${JSON.stringify(state.config, null, 2)}\n`);
+  await store.flush();
 }
 
 /** certs/ is written into: a link in its place would take the client's keys elsewhere. */
 export function refuseCertsLink(dir: string): void {
   refuseLinksBelow(dir, path.join(dir, 'certs'), CLIENT_DIR_ROLE);
-}
-
-/** fsync of every file saveClient wrote and of their directories. */
-export async function syncClientFiles(dir: string, sync: Syncer = syncPaths): Promise<void> {
-  const files = Object.values(CLIENT_FILES)
-    .map((file) => path.join(dir, file))
-    .filter((file) => fs.existsSync(file));
-  try {
-    await sync([...files, path.join(dir, 'certs'), dir]);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CcmlabError(
-      'CCMLAB_E_STATE_WRITE',
-      `the client state in ${dir} cannot be synced to disk (${code}); free space or make it writable, then run the command again`,
-      { cause: error },
-    );
-  }
 }
 
 /** client.json alone, checked: what a fleet's status counts, without reading keys and certificates. */
@@ -310,10 +306,12 @@ const CLIENT_STATE_ROLE: FileRole = {
 /**
  * /uninstall and /forceinstall of an installed client: its state goes, its logs stay (they
  * live elsewhere). A link in place of a state file or of certs/ is removed itself, never
- * what it points to.
+ * what it points to. `keep` 'certificates': all but certs/, for an install run again with the
+ * identity fixed there (the fleet's retry).
  */
-export function removeClient(dir: string): void {
-  for (const entry of CLIENT_ENTRIES) removeTree(path.join(dir, entry), CLIENT_STATE_ROLE, dir);
+export function removeClient(dir: string, keep: 'nothing' | 'certificates' = 'nothing'): void {
+  for (const entry of CLIENT_ENTRIES)
+    if (keep === 'nothing' || entry !== 'certs') removeTree(path.join(dir, entry), CLIENT_STATE_ROLE, dir);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ConnectTo } from '../core/connect-to';
 import { printable } from '../core/text';
 import { CcmlabError, isCcmlabError, logTextOf } from '../core/errors';
 import { readBoundedText } from '../store/files';
+import type { StateStore } from '../store/state-store';
 import { closeClientLogs, openClientLogs, rotationLine, type ClientLogs } from './client-logs';
 import {
   acquireSetupLock,
@@ -56,8 +57,8 @@ export interface InstallOptions {
   identity?: ClientIdentity;
   /** false: no client logs are written (ccmlab fleet --logs none). */
   writeLogs?: boolean;
-  /** false: the client state is written atomically but not synced; the caller syncs it (syncClientFiles). */
-  syncState?: boolean;
+  /** Where the client state is written: ccmsetup's syncs each file; the fleet's shares rounds of fsyncs among its clients. */
+  store?: StateStore;
   onPhase?: PhaseTimer;
 }
 
@@ -279,7 +280,7 @@ async function enrollAndSave(
       trustedRoot: trust.root,
       token: result.registered ? result.token : null,
     };
-    saveClient(options.clientDir, state, options.syncState !== false);
+    await saveClient(options.clientDir, state, options.store);
     return reportInstall(logs, log, state, result, session.mpBase);
   } finally {
     await http.close();

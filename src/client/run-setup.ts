@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import type { PhaseTimer } from './enroll';
 import type { ClientIdentity, InstallResult } from './install';
-import { parseSetupCommand, redactedCommandLine, type SetupCommand } from './setup-command';
+import { parseSetupCommand, redactedCommandLine, type ParsedSetup, type SetupCommand } from './setup-command';
 import { SetupLog } from './setup-log';
 import type { Clock } from '../core/clock';
 import type { ConnectTo } from '../core/connect-to';
 import { toCcmlabError } from '../core/errors';
 import { withLastWords } from '../core/last-words';
+import type { StateStore } from '../store/state-store';
 import type { NetworkEnvironment } from '../world/environment';
 
 /**
@@ -14,9 +15,14 @@ import type { NetworkEnvironment } from '../world/environment';
  * its first line to its last, the command line checked, then the install (or a dry run).
  */
 
+/**
+ * ccmsetup's settings: its command line as typed (parameters and properties, no emulator
+ * options), or settings parsed and checked already (the fleet's, one set for all its clients).
+ */
+export type SetupSettings = { argv: readonly string[] } | { parsed: ParsedSetup };
+
 export interface SetupRequest {
-  /** The ccmsetup command line (parameters and properties, no emulator options). */
-  setupArgs: readonly string[];
+  settings: SetupSettings;
   netbios: string;
   clientDir: string;
   logDir: string;
@@ -28,10 +34,10 @@ export interface SetupRequest {
   environment: NetworkEnvironment;
   dryRun: boolean;
   retryMs?: number;
-  /** The fleet's: the identity of a client not yet installed, no logs at all, state synced by the caller, phase timings. */
+  /** The fleet's: the identity of a client not yet installed, no logs at all, its store, phase timings. */
   identity?: ClientIdentity;
   writeLogs?: boolean;
-  syncState?: boolean;
+  store?: StateStore;
   onPhase?: PhaseTimer;
 }
 
@@ -48,7 +54,11 @@ export type SetupOutcome =
 
 export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
   const setupLog = new SetupLog(request.logDir, request.clock, request.writeLogs !== false);
-  setupLog.started(redactedCommandLine(request.setupArgs), request.netbios);
+  const { settings } = request;
+  setupLog.started(
+    'argv' in settings ? redactedCommandLine(settings.argv) : settings.parsed.command.commandLine,
+    request.netbios,
+  );
   // Ended early (Ctrl+C, its output gone), ccmsetup.log still ends with the failure exit line.
   return withLastWords(
     (reason) => setupLog.refused(reason),
@@ -58,7 +68,8 @@ export async function runSetup(request: SetupRequest): Promise<SetupOutcome> {
 
 async function setupRun(request: SetupRequest, setupLog: SetupLog): Promise<SetupOutcome> {
   try {
-    const { command, regToken } = parseSetupCommand(request.setupArgs);
+    const { settings } = request;
+    const { command, regToken } = 'argv' in settings ? parseSetupCommand(settings.argv) : settings.parsed;
     setupLog.commandAccepted(command);
     if (request.dryRun) {
       setupLog.log.info('Dry run: the command line is valid; nothing was contacted or installed.');

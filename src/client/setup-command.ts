@@ -5,7 +5,7 @@ import { decodeText, escapeControl, nearest, printable } from '../core/text';
 import { readBoundedFile } from '../store/files';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../core/windows-command-line';
 import { CLIENT_LOG_DEFAULTS, MIN_LOG_SIZE, type CcmLogLevel, type LogSettings } from '../log/log-settings';
-import { cmgHostName } from '../protocol/cmg-address';
+import { cmgHostName, tokenEnrollmentCommandLine } from '../protocol/cmg-address';
 import { BULK_TOKEN_CLAIMS, claimShapeDefect, decodeJwt, headerShapeDefect } from '../protocol/jwt';
 import { AAD_PROPERTIES, KNOWN_PROPERTIES, SWITCHES, type SwitchSpec } from './setup-switches';
 
@@ -492,7 +492,38 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
   }
   warnings.push(...fromCommandLine.warnings);
   for (const [name, value] of fromCommandLine.properties) properties.set(name, value);
-  const props = Object.fromEntries(properties);
+  return checkedSetup({ parameters, properties, warnings }, redactedCommandLine(args));
+}
+
+/**
+ * The settings of the source article's command line (`/mp:https://<cmg> CCMHOSTNAME=<cmg>
+ * SMSSiteCode=<code> /regtoken:<token>`), built from its three values with every check
+ * parseSetupCommand makes of that line: for the fleet, whose clients all run with the same
+ * settings, checked once for all of them.
+ */
+export function tokenEnrollmentSetup(cmg: string, siteCode: string, token: string): ParsedSetup {
+  const given = (name: string, value: string): [string, { spec: SwitchSpec; value: string | true | string[] }] => {
+    const spec = SWITCHES.get(name) as SwitchSpec;
+    return [spec.name, { spec, value: switchValue({ kind: 'switch', spec, value, text: `/${spec.name}:${value}` }) }];
+  };
+  return checkedSetup(
+    {
+      parameters: new Map([given('mp', `https://${cmg}`), given('regtoken', token)]),
+      properties: new Map([
+        ['CCMHOSTNAME', cmg],
+        ['SMSSITECODE', siteCode],
+      ]),
+      warnings: [],
+    },
+    // What ccmsetup.log records: the command line a ccmsetup with these settings is run with.
+    redactedCommandLine(tokenEnrollmentCommandLine(cmg, siteCode, token)),
+  );
+}
+
+/** The parameters and properties of a command line (and its /config file), checked together: the settings ccmsetup runs with. */
+function checkedSetup(collected: Collected, commandLine: string): ParsedSetup {
+  const { parameters, warnings } = collected;
+  const props = Object.fromEntries(collected.properties);
   checkProperties(props, warnings);
 
   const mps: ManagementPoint[] = [];
@@ -529,7 +560,7 @@ export function parseSetupCommand(argv: readonly string[], options: ParseOptions
       logSettings: clientLogSettings(props),
       resetKeyInformation:
         props.RESETKEYINFORMATION !== undefined && booleanProperty('RESETKEYINFORMATION', props.RESETKEYINFORMATION),
-      commandLine: redactedCommandLine(args),
+      commandLine,
     },
     regToken: regTokenText,
   };

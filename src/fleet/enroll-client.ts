@@ -1,4 +1,4 @@
-import { isInstalled, removeClient, syncClientFiles } from '../client/client-state';
+import { isInstalled, removeClient } from '../client/client-state';
 import type { EnrollPhase } from '../client/enroll';
 import type { ClientKeys } from '../client/identity';
 import type { ClientIdentity } from '../client/install';
@@ -7,6 +7,8 @@ import type { ConnectTo } from '../core/connect-to';
 import { CcmlabError } from '../core/errors';
 import type { Syncer } from '../store/atomic-file';
 import { runSetup, type SetupOutcome } from '../client/run-setup';
+import type { ParsedSetup } from '../client/setup-command';
+import { GroupedFiles } from '../store/state-store';
 import type { NetworkEnvironment } from '../world/environment';
 import type { Lab } from '../world/lab';
 import { hasIdentity, loadIdentity, newIdentity, saveIdentity } from './client-identity';
@@ -18,9 +20,10 @@ import { nameAt, type NamePattern } from './names';
 /**
  * One fleet client, through exactly ccmsetup's path (runSetup → install → enroll): its
  * identity fixed on disk first (new, with cached or fresh keys, or the one an earlier attempt
- * fixed), then the install with that identity, then its state made durable. Whatever an
- * interrupted or failed attempt left in the client dir is replaced by the retry, which
- * installs the same identity again.
+ * fixed), then the install with that identity, its state written through a store of its own
+ * whose fsyncs share rounds with the other clients' and durable before the install returns.
+ * Whatever an interrupted or failed attempt left in the client dir is replaced by the retry,
+ * which installs the same identity again.
  */
 
 export type LogsMode = 'all' | 'failures' | 'none';
@@ -29,7 +32,8 @@ export interface ClientRun {
   fleetDir: string;
   layout: Lab;
   pattern: NamePattern;
-  setupArgs: string[];
+  /** ccmsetup's settings, the same for every client, checked once. */
+  settings: ParsedSetup;
   connectTo: ConnectTo[];
   caFile: string | undefined;
   environment: NetworkEnvironment;
@@ -68,18 +72,19 @@ async function clientIdentity(
   run: ClientRun,
   name: string,
   clientDir: string,
+  store: GroupedFiles,
   phases: PhaseMs,
 ): Promise<ClientIdentity> {
   const owner = run.keys ? ownerOf(run.fleetDir, name) : undefined;
   if (hasIdentity(clientDir)) {
     // A crash may have come between fixing the identity and giving up the cache's claim.
     if (run.keys && owner) await run.keys.release(owner);
-    return loadIdentity(clientDir);
+    return loadIdentity(clientDir, store);
   }
   const started = performance.now();
   const keys = run.keys && owner ? await claimKeys(run.keys, owner, name) : undefined;
   const identity = await newIdentity(run.clock, keys);
-  await saveIdentity(clientDir, identity, run.sync);
+  await saveIdentity(clientDir, identity, store);
   if (run.keys && owner) await run.keys.release(owner);
   addPhase(phases, 'keys', performance.now() - started);
   return identity;
@@ -115,11 +120,12 @@ export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledC
   const logDir = run.layout.clientLogDir(name);
   const phases: PhaseMs = {};
   refuseClientLinks(run.layout, name);
-  const identity = await clientIdentity(run, name, clientDir, phases);
-  // A retry installs afresh, with the same identity: what an interrupted attempt left goes.
-  if (isInstalled(clientDir)) removeClient(clientDir);
+  const store = new GroupedFiles(run.sync);
+  const identity = await clientIdentity(run, name, clientDir, store, phases);
+  // A retry installs afresh, with the same identity (kept in certs/): what an interrupted attempt left goes.
+  if (isInstalled(clientDir)) removeClient(clientDir, 'certificates');
   const outcome = await runSetup({
-    setupArgs: run.setupArgs,
+    settings: { parsed: run.settings },
     netbios: name,
     clientDir,
     logDir,
@@ -132,11 +138,10 @@ export async function enrollClient(run: ClientRun, n: number): Promise<EnrolledC
     retryMs: 0,
     identity,
     writeLogs: run.logs !== 'none',
-    syncState: false,
+    store,
     onPhase: (phase, ms) => addPhase(phases, phase, ms),
   });
   const smsid = registeredSmsid(outcome, name);
-  await syncClientFiles(clientDir, run.sync);
   if (run.logs === 'failures') removeClientLogs(run.layout, name);
   return { n, name, smsid, phases, ms: performance.now() - started };
 }

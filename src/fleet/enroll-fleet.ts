@@ -4,7 +4,6 @@ import { CcmlabError, toCcmlabError } from '../core/errors';
 import { redactTokens } from '../core/secrets';
 import { countOf, printable } from '../core/text';
 import { startEmbeddedSite, type EmbeddedSite } from '../orchestration/embedded-lab';
-import { tokenEnrollmentCommandLine } from '../protocol/cmg-address';
 import { removeEmptyDirs } from '../store/files';
 import { GroupSync } from '../store/group-sync';
 import { labEnvironment } from '../world/environment';
@@ -17,7 +16,7 @@ import { KeyCache, ownerOf } from './key-cache';
 import { checkNames, DEFAULT_NAME_PATTERN, nameAt, parseNamePattern, type NamePattern } from './names';
 import { runPool, type Outcome, type PoolRun, type ProgressSink } from './pool';
 import { FleetStatistics, type StatisticsSummary } from './statistics';
-import { aimFleet, checkCommandLine, issueLabToken, type FleetMode, type Target } from './target';
+import { aimFleet, clientSettings, issueLabToken, type FleetMode, type Target } from './target';
 
 /**
  * `ccmlab fleet enroll`: many clients at once, each a full enrollment through ccmsetup's own
@@ -135,20 +134,19 @@ interface Started {
   stop: () => Promise<void>;
 }
 
-/** The site running (the embedded one started), a bulk token (given or issued), and each client's command line, checked. */
+/** The site running (the embedded one started), and the clients' settings with the bulk token given or issued now, checked once. */
 async function startTarget(p: Prepared, request: EnrollRequest): Promise<Started> {
   const { target } = p;
   const embedded: EmbeddedSite | undefined =
     target.mode === 'embedded' ? await startEmbeddedSite(p.fleetDir, target.clock) : undefined;
   try {
-    const token = target.token ?? (await issueLabToken(target.envLab, target.clock));
-    const setupArgs = tokenEnrollmentCommandLine(target.cmg, target.siteCode, token);
-    checkCommandLine(setupArgs);
+    const settings =
+      target.settings ?? clientSettings(target.cmg, target.siteCode, await issueLabToken(target.envLab, target.clock));
     const run: ClientRun = {
       fleetDir: p.fleetDir,
       layout: p.layout,
       pattern: p.pattern,
-      setupArgs,
+      settings,
       connectTo: request.connectTo,
       caFile: request.caFile,
       environment: labEnvironment(target.envLab),

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { parseSetupCommand } from '../client/setup-command';
+import { tokenEnrollmentSetup, type ParsedSetup } from '../client/setup-command';
 import type { Clock } from '../core/clock';
 import { CcmlabError, isCcmlabError } from '../core/errors';
 import { hostNameDefect } from '../core/host-name';
-import { cmgHostName, tokenEnrollmentCommandLine } from '../protocol/cmg-address';
+import { cmgHostName } from '../protocol/cmg-address';
 import { ARTICLE_CMG, ARTICLE_ROLE_ID, ARTICLE_SITE_CODE } from '../orchestration/embedded-lab';
 import { issueToolToken } from '../site/token-tool';
 import { DEFAULT_LIFETIME_MINUTES } from '../site/bulk-tokens';
@@ -77,10 +77,10 @@ export function checkCmg(cmg: string): string {
   return cmg;
 }
 
-/** The command line every client will run, checked once before any client starts. */
-export function checkCommandLine(args: readonly string[]): void {
+/** The settings every client runs ccmsetup with (the source article's command line), checked once before any client starts. */
+export function clientSettings(cmg: string, siteCode: string, token: string): ParsedSetup {
   try {
-    parseSetupCommand(args);
+    return tokenEnrollmentSetup(cmg, siteCode, token);
   } catch (error) {
     if (!isCcmlabError(error)) throw error;
     throw new CcmlabError(
@@ -167,8 +167,11 @@ export interface Target {
   cmg: string;
   siteCode: string;
   siteLogs: string | null;
-  /** The bulk token given, in memory only (never written by the fleet); undefined: one is issued by the lab's site. */
-  token: string | undefined;
+  /**
+   * The clients' settings with the bulk token given, checked (in memory only: the fleet never
+   * writes the token); undefined: the lab's site issues a token when the run starts.
+   */
+  settings: ParsedSetup | undefined;
 }
 
 /** The fleet's target, every option checked before anything is written. */
@@ -185,17 +188,17 @@ export function aimFleet(options: TargetOptions, fleetLab: Lab): Target {
   if (options.namePattern !== undefined) checkNames(parseNamePattern(options.namePattern), options.count);
   const envLab = mode === 'embedded' ? fleetLab : options.lab;
   const facts = siteFacts(mode, envLab, options);
-  const target = {
+  const cmg = options.cmg ?? facts.cmg;
+  const siteCode = options.siteCode ?? facts.siteCode;
+  return {
     mode,
     envLab,
     clock: commandClock(options.now, envLab),
-    cmg: options.cmg ?? facts.cmg,
-    siteCode: options.siteCode ?? facts.siteCode,
+    cmg,
+    siteCode,
     siteLogs: facts.siteLogs,
-    token,
+    settings: token !== undefined ? clientSettings(cmg, siteCode, token) : undefined,
   };
-  if (token !== undefined) checkCommandLine(tokenEnrollmentCommandLine(target.cmg, target.siteCode, token));
-  return target;
 }
 
 /** A bulk token from the lab's site, issued and logged as BulkRegistrationTokenTool /new issues one; kept in memory only. */

@@ -146,7 +146,7 @@ export function runArticleSetup(
   options: { retryMs?: number } = {},
 ): Promise<Extract<SetupOutcome, { kind: 'install' }>> {
   return runSetup({
-    setupArgs: articleCommandLine(lab.token),
+    settings: { argv: articleCommandLine(lab.token) },
     netbios,
     clientDir: lab.lab.clientDir(netbios),
     logDir: lab.lab.clientLogDir(netbios),

@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseSetupCommand, readConfigFile, readConfigInstallLine } from '../../src/client/setup-command';
+import {
+  parseSetupCommand,
+  readConfigFile,
+  readConfigInstallLine,
+  tokenEnrollmentSetup,
+} from '../../src/client/setup-command';
+import { tokenEnrollmentCommandLine } from '../../src/protocol/cmg-address';
 import { CcmlabError } from '../../src/core/errors';
 import { splitWindowsCommandLine } from '../../src/core/windows-command-line';
 import { articleCorruptedToken, fixture, readFixture } from '../support/paths';
@@ -212,3 +218,40 @@ describe('refusals name the defect', () => {
     expect(command.regToken?.claims.exp).toBe(1795600000 + 4320 * 60);
   });
 });
+
+describe("the fleet's settings, built without a command line", () => {
+  const cases: Array<[string, string, string]> = [
+    [CMG, 'ABC', token],
+    [CMG, 'abc', token],
+    ['cmg.lab.test:4443/CCM_Proxy_MutualAuth/72057594037927941', 'LAB', token],
+  ];
+  test.each(cases)('are what parsing the article command line gives: %s, %s', (cmg, siteCode, regToken) => {
+    expect(tokenEnrollmentSetup(cmg, siteCode, regToken)).toEqual(
+      parseSetupCommand(tokenEnrollmentCommandLine(cmg, siteCode, regToken)),
+    );
+  });
+
+  const refused: Array<[string, string, string]> = [
+    [CMG, 'ABCD', token],
+    [CMG, 'AUTO', token],
+    [CMG, 'ABC', corrupted],
+    [CMG, 'ABC', `"${token}"`],
+    ['CONTOSO.CLOUDAPP.NET/CCM_Proxy_MutualAuth/x', 'ABC', token],
+    ['cm g/CCM_Proxy_MutualAuth/1', 'ABC', token],
+  ];
+  test.each(refused)('refuse what parsing it refuses, in the same words: %s, %s', (cmg, siteCode, regToken) => {
+    const build = () => tokenEnrollmentSetup(cmg, siteCode, regToken);
+    const parseLine = () => parseSetupCommand(tokenEnrollmentCommandLine(cmg, siteCode, regToken));
+    expect(build).toThrow(CcmlabError);
+    expect(catchError(build)).toEqual(catchError(parseLine));
+  });
+});
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return { code: (error as CcmlabError).code, message: (error as CcmlabError).message };
+  }
+  return undefined;
+}

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
@@ -50,7 +51,12 @@ describe('ccmlab command line (process)', () => {
 // The bench measures its own process: it runs as one.
 describe('ccmlab bench (process)', () => {
   test('--smoke runs every measurement; --json is one document of plain numbers: machine, figures, limits, ratios (no timing asserted)', async () => {
-    const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], { cwd: work, timeoutMs: 140_000 });
+    // The bench sizes libuv's pool itself, as fleet enroll does (a size given in the environment would be kept).
+    const r = await runCli('ccmlab', ['bench', '--smoke', '--json'], {
+      cwd: work,
+      timeoutMs: 140_000,
+      env: { UV_THREADPOOL_SIZE: undefined },
+    });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
     expect(Object.keys(report)).toEqual(['machine', 'figures', 'limits', 'ratios']);
@@ -93,11 +99,13 @@ describe('ccmlab bench (process)', () => {
     );
     for (const name of measured)
       expect(report.ratios[name]).toBeCloseTo((report.figures[name] as number) / (report.limits[name] as number), 2);
-    // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit.
+    // enroll_fresh: key pairs consumed per second (two a client) over keygen_limit, made on every core as
+    // fleet keys and fleet enroll make them: libuv's pool of a thread a core, at least 4 (its threads counted as it started).
     expect(report.ratios.enroll_fresh).toBeCloseTo(
       (2 * (report.figures.enroll_fresh as number)) / (report.limits.keygen_limit as number),
       2,
     );
+    expect(report.figures.enroll_fresh_threads).toBe(Math.max(4, os.availableParallelism()));
     expect(r.stderr.split('\n').filter(Boolean)).toEqual(
       [
         'key generation',

@@ -109,6 +109,7 @@ describe('ccmlab fleet keys, then fleet enroll --key-cache, into the lab running
     expect(new Set(clients.map((c) => c.signingThumbprint)).size).toBe(6);
     expect(clients.every((c) => c.state === 'registered')).toBe(true);
     const publicKeys = new Set<string>();
+    const fleetFiles = listFiles(fleetDir);
     for (const name of clients.map((c) => c.netbios)) {
       const dir = path.join(fleetDir, 'clients', name);
       for (const file of [
@@ -121,6 +122,20 @@ describe('ccmlab fleet keys, then fleet enroll --key-cache, into the lab running
         expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
       for (const cert of ['signing', 'encryption'])
         publicKeys.add(publicKeyOf(fs.readFileSync(path.join(dir, 'certs', `${cert}.pem`), 'utf8')));
+      // Each key is written once, into the client's own state: fleet-identity.json names it, holds no copy
+      // (a line of its base64 is found however a file quotes it).
+      for (const key of ['signing', 'encryption']) {
+        const line = fs.readFileSync(path.join(dir, 'certs', `${key}.key`), 'utf8').split('\n')[1];
+        expect(fleetFiles.filter((file) => fs.readFileSync(path.join(fleetDir, file), 'utf8').includes(line))).toEqual([
+          path.join('clients', name, 'certs', `${key}.key`),
+        ]);
+      }
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'fleet-identity.json'), 'utf8'))).toEqual({
+        schemaVersion: 2,
+        smsid: clients.find((c) => c.netbios === name)?.smsid,
+        signing: { certificate: 'certs/signing.pem', key: 'certs/signing.key' },
+        encryption: { certificate: 'certs/encryption.pem', key: 'certs/encryption.key' },
+      });
     }
     // Two keys a client, no key shared by two clients.
     expect(publicKeys.size).toBe(12);

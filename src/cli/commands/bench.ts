@@ -1,6 +1,7 @@
 import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
 import { MAX_CLIENTS } from '../../fleet/limits';
+import { useEveryCore } from '../../fleet/runtime';
 import { FULL_COUNTS, runBench, runScale, SMOKE_COUNTS } from '../../bench/bench';
 import { benchRows, type BenchReport } from '../../bench/bench-report';
 import { leafCommand, type Command } from '../command-tree';
@@ -91,6 +92,8 @@ export function benchCommand(context: CommandContext): Command {
     ],
     run: async (args) => {
       refuseLabOptions(args);
+      // As fleet keys and fleet enroll: keys are made on every core (the pool takes its size when it starts).
+      useEveryCore();
       const progress = (label: string) => process.stderr.write(`bench: ${label}\n`);
       if (args.scale !== undefined) {
         const scale = await runScale(parseScale(args.scale), progress, args['key-pool']);
