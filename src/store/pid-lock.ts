@@ -58,18 +58,24 @@ export function livePidIn(file: string, role: FileRole): number | undefined {
   return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid) ? pid : undefined;
 }
 
+/** Releases still pending at exit: one listener for them all (a fleet holds hundreds of client locks at once). */
+const pendingAtExit = new Set<() => void>();
+
+function releaseAllAtExit(): void {
+  for (const release of [...pendingAtExit]) release();
+}
+
 /**
  * `release`, run once: when called, or when the process exits first (process.exit after an
  * error, Ctrl+C, a closed output), so that no lock outlives its process but by kill -9.
  */
 export function releasedAtExit(release: () => void): () => void {
-  let released = false;
   const once = (): void => {
-    if (released) return;
-    released = true;
-    process.off('exit', once);
+    if (!pendingAtExit.delete(once)) return;
+    if (pendingAtExit.size === 0) process.off('exit', releaseAllAtExit);
     release();
   };
-  process.on('exit', once);
+  if (pendingAtExit.size === 0) process.on('exit', releaseAllAtExit);
+  pendingAtExit.add(once);
   return once;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CcmlabError } from '../../src/core/errors';
-import { livePidIn, takePidLock } from '../../src/store/pid-lock';
+import { livePidIn, releasedAtExit, takePidLock } from '../../src/store/pid-lock';
 
 /** A pid lock: made exclusively with this process's pid, 0600; refused while its holder runs; a stale one taken over with what goes with it. */
 
@@ -40,4 +40,18 @@ test('refused while a running process holds it, and the lock is left as it was',
   fs.writeFileSync(file, `${process.ppid}\n`);
   expect(() => takePidLock(file, rules(file))).toThrow(`held by ${process.ppid}`);
   expect(fs.readFileSync(file, 'utf8')).toBe(`${process.ppid}\n`);
+});
+
+test('locks held at once share one exit listener, and each release runs once', () => {
+  const before = process.listenerCount('exit');
+  const calls: number[] = [];
+  const releases = Array.from({ length: 20 }, (_, i) => releasedAtExit(() => calls.push(i)));
+  // Twenty held locks, one listener: a fleet's clients would otherwise trip Node's leak warning at eleven.
+  expect(process.listenerCount('exit')).toBe(before + 1);
+  releases[3]();
+  releases[3]();
+  expect(calls).toEqual([3]);
+  for (const release of releases) release();
+  expect(calls).toHaveLength(20);
+  expect(process.listenerCount('exit')).toBe(before);
 });
