@@ -24,7 +24,8 @@ export interface Target {
 export const TARGETS: Readonly<Record<string, Target>> = {
   log_write: { at: 'least', ratio: 0.6 },
   enroll_fresh: { at: 'least', ratio: 0.9 },
-  enroll_cached: { at: 'least', ratio: 0.25 },
+  // Issue 23: against the wire alone, what ccmlab's own code controls (enroll_crypto_limit is far out of reach: README).
+  enroll_cached_of_wire: { at: 'least', ratio: 0.25 },
   startup_version: { at: 'most', ratio: 2 },
   startup_clock_show: { at: 'most', ratio: 2 },
   startup_client_status: { at: 'most', ratio: 2 },
