@@ -34,6 +34,15 @@ function readJson<T>(...parts: string[]): T {
 }
 
 describe('the lab', () => {
+  test('clock show names its source: a lab whose clock was never set runs on real time, and says so', async () => {
+    const fresh = path.join(work, 'fresh-lab');
+    const before = await runCommand('ccmlab', ['clock', 'show', '--lab', fresh], { cwd: work });
+    expect(before.stdout).toMatch(/offset 0 \(real time\); from the lab clock \(not set: no .*clock\.json yet/);
+    expect((await runCommand('ccmlab', ['clock', 'set', '+1h', '--lab', fresh], { cwd: work })).code).toBe(0);
+    const after = await runCommand('ccmlab', ['clock', 'show', '--json', '--lab', fresh], { cwd: work });
+    expect(JSON.parse(after.stdout).source).toBe(`the lab clock (${path.join(fresh, 'clock.json')})`);
+  });
+
   test('site init records ports, keeps the lab logs in <lab>/logs, and the lab trusts the site root', async () => {
     const site = readJson<{ ports: { mp: number; mpHttps: number; cmg: number } }>(lab, 'site', 'site.json');
     expect(Object.values(site.ports).every((p) => Number.isInteger(p) && p > 0)).toBe(true);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOP_COMMANDS } from '../command-index';
 import { CcmlabError } from '../../core/errors';
@@ -30,6 +31,13 @@ export function describeOffset(ms: number): string {
   return `${sign}${parts.join(' ')}`;
 }
 
+/** The lab clock as a source of time: its file, or that no `clock set` has made one (the lab then runs on real time). */
+function labClockSource(file: string): string {
+  return fs.existsSync(file)
+    ? `the lab clock (${file})`
+    : `the lab clock (not set: no ${file} yet, so this machine's time)`;
+}
+
 /** What `clock show` and `site show` say about the time a command runs on. */
 export function labTimeSummary(args: LabArgs & { inLab?: boolean }): {
   labTime: string;
@@ -44,7 +52,7 @@ export function labTimeSummary(args: LabArgs & { inLab?: boolean }): {
     : process.env.CCMLAB_NOW
       ? 'CCMLAB_NOW'
       : lab
-        ? `the lab clock (${path.resolve(clockFile(lab))})`
+        ? labClockSource(path.resolve(clockFile(lab)))
         : "this machine's clock (a site outside any lab)";
   return {
     labTime: clock.now().toISOString(),
