@@ -17,7 +17,7 @@ import {
   type ParsedRegistrationRequest,
   type RegistrationStatus,
 } from '../protocol/registration';
-import { decodeJwtPayload, stsTime } from '../protocol/jwt';
+import { decodeJwtPayload, messageTime, stsTime } from '../protocol/jwt';
 import { newSmsid, parseSmsid } from '../protocol/smsid';
 import { printable } from '../core/text';
 import { findClientByKey, findClientBySmsid, saveClient, touchClient } from './clients';
@@ -237,7 +237,8 @@ function registrationReply(
 function certificateProblem(runtime: SiteRuntime, cert: ParsedCertificate): string | undefined {
   const now = runtime.clock.now().getTime();
   if (now < cert.validFrom || now > cert.validTo) {
-    return `the signing certificate is valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()}, not at ${new Date(now).toISOString()}`;
+    const at = (ms: number) => messageTime(new Date(ms).toISOString());
+    return `the signing certificate is valid from ${at(cert.validFrom)} to ${at(cert.validTo)}, not at ${at(now)}`;
   }
   if (cert.keyType !== 'rsa' || (cert.modulusLength ?? 0) < 2048) {
     return `the signing key is ${cert.keyType ?? 'unknown'} ${cert.modulusLength ?? '?'} bits; RSA of 2048 bits or more is required`;

@@ -1,3 +1,4 @@
+import { messageTime } from '../protocol/jwt';
 /**
  * How far a time a client signs (its ClientToken, its registration's TimeStamp) may be from
  * the site's clock, which is the lab clock. What the product allows is not published: 15
@@ -18,5 +19,5 @@ export function signedTimeDefect(what: string, signed: Date, now: Date): string 
   const apart = signed.getTime() - now.getTime();
   if (Math.abs(apart) <= SIGNED_TIME_WINDOW_MS) return undefined;
   const side = apart < 0 ? 'before' : 'after';
-  return `${what} ${signed.toISOString()} is ${distance(Math.abs(apart))} ${side} the site's clock (${now.toISOString()}); ${SIGNED_TIME_WINDOW_MS / 60_000} minutes either way are allowed`;
+  return `${what} ${messageTime(signed.toISOString())} is ${distance(Math.abs(apart))} ${side} the site's clock (${messageTime(now.toISOString())}); ${SIGNED_TIME_WINDOW_MS / 60_000} minutes either way are allowed`;
 }

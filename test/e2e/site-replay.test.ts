@@ -130,7 +130,7 @@ describe('replayed registrations', () => {
     const refused = registrationLog().filter(
       (e) =>
         e.type === 3 &&
-        /^Registration from ROAM01 .* could not be processed: its TimeStamp \S+ is 109[45] days before the site's clock/.test(
+        /^Registration from ROAM01 .* could not be processed: its TimeStamp \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d is 109[45] days before the site's clock/.test(
           e.message,
         ),
     );
