@@ -265,7 +265,7 @@ describe('management point', () => {
       setLabClock(lab, '2026-11-26T10:44:39Z');
       expect(status((await mp('/ccm_system/request', post(vector))).body).Status).toBe('2');
       expect(logEntries('MP_RegistrationManager').at(-1)?.message).toMatch(
-        /could not be processed: its TimeStamp 2026-11-25T10:44:39\.000Z is 24 hours before the site's clock/,
+        /could not be processed: its TimeStamp 11\/25\/2026 10:44:39 is 24 hours before the site's clock/,
       );
       setLabClock(lab, '2026-11-25T10:44:39Z');
       const r = await mp('/ccm_system/request', post(vector));
