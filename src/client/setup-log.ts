@@ -4,7 +4,7 @@ import { formatHresult, type CcmlabError } from '../core/errors';
 import { printable } from '../core/text';
 import { CLIENT_LOG_DEFAULTS, CmLog } from '../log/logger';
 import { AGENT_VERSION } from '../protocol/agent-version';
-import { LAUNCH_FOLDER, runningOnLine } from '../world/windows-machine';
+import { LAUNCH_FOLDER, runningOnLine, windowsProcessId } from '../world/windows-machine';
 import type { SetupCommand } from './setup-command';
 
 /** The client version this ccmsetup installs, as `CcmSetup version:` names it (5.0.x, not 5.00.x). */
@@ -56,7 +56,10 @@ export class SetupLog {
   /** The opening lines of REAL (CONTENT-PHASE.md 1.1), on the emulated Windows machine `netbios`. */
   started(commandLine: string, netbios: string): void {
     // file= values of the real 5.0.8458 ccmsetup.log (LOG-LINES.md, CONTENT-PHASE.md 1.1).
-    this.log.info(`==========[ ccmsetup started in process ${process.pid} ]==========`, 'ccmsetup.cpp:9498');
+    this.log.info(
+      `==========[ ccmsetup started in process ${windowsProcessId(process.pid)} ]==========`,
+      'ccmsetup.cpp:9498',
+    );
     this.log.info(`Launch from folder ${LAUNCH_FOLDER}`, 'ccmsetup.cpp:627');
     this.log.info(`CcmSetup version: ${SETUP_VERSION}`, 'ccmsetup.cpp:633');
     this.log.info(runningOnLine(netbios), 'util.cpp:2075');

@@ -35,3 +35,11 @@ export function runningOnLine(netbios: string): string {
   const os = CLIENT_OS;
   return `[${netbios}] Running on '${os.caption}' (${os.version}). Service Pack (${os.servicePack}). SuiteMask = ${os.suiteMask}. Product Type = ${os.productType}`;
 }
+
+/**
+ * The process id a log prints for the host process `pid`: Windows process ids are multiples of
+ * 4 (REAL's 476 and 3324), host ids are not. Stable for the process, different per process.
+ */
+export function windowsProcessId(pid: number): number {
+  return 4 * (1 + (pid % 16_000));
+}

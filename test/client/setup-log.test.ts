@@ -44,6 +44,8 @@ describe('ccmsetup.log on the emulated Windows machine', () => {
       ],
       ['ccmsetup.cpp:3813', 'Ccmsetup command line: ccmsetup.exe  /mp:mpN SMSSITECODE=ABC'],
     ]);
+    // A Windows process id, as REAL's 476 and 3324 are: a multiple of 4.
+    expect(Number(/process (\d+) ]/.exec(entries[0].message)?.[1]) % 4).toBe(0);
   });
 
   test("a failure is logged in its logText, never in the terminal's message; without one, by the exit line alone", async () => {
