@@ -5,6 +5,7 @@ import { listFiles, removeDir, tempDir } from '../support/paths';
 import { runCli } from '../support/run-cli';
 import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
+import { waitForChange } from '../support/wait-for';
 
 /**
  * KB-CMG's "Connector 403, client cert": without Enhanced HTTP the MP requires client
@@ -34,6 +35,13 @@ function messages(file: string): string[] {
 }
 const clientLog = (name: string, log: string) => messages(path.join(dirs(name).logDir, `${log}.log`));
 const connectorLog = () => messages(path.join(siteLogs, 'SMS_CLOUD_PROXYCONNECTOR.log'));
+/** The connection point logs a forwarded response once it is sent, after the client may have it: wait for every one. */
+const connectorSettled = () =>
+  waitForChange(siteLogs, () => {
+    const lines = connectorLog();
+    const count = (start: string) => lines.filter((line) => line.startsWith(start)).length;
+    return count('Forwarding proxy message ') === count('Received response ');
+  });
 
 async function ccmsetup(name: string): Promise<ReturnType<typeof runCli>> {
   const token = (
@@ -100,6 +108,7 @@ test('without Enhanced HTTP, client start fails on its location refresh with the
   expect((await clientStart('CONN01')).code).toBe(0);
   const before = snapshot('CONN01');
   const locationLines = clientLog('CONN01', 'LocationServices').length;
+  await connectorSettled();
   const connectorLines = connectorLog().length;
 
   expect((await setting('mp.enhancedHttp', 'false')).code).toBe(0);
@@ -123,18 +132,11 @@ test('without Enhanced HTTP, client start fails on its location refresh with the
     `ccmhttp: Host=${CMG}, Path=/CCM_Proxy_ServerAuth/${ROLE}/SMS_MP/.sms_aut?SITESIGNCERT, Port=443, Protocol=https, CcmTokenAuth=1, Flags=0x4200, Options=0x1e0`,
   );
 
-  // The site logs a forwarded request's response once it is sent, so the last line of the start before can land
-  // after the count above: the refused request's lines run from its forwarding line, without another message's.
-  const forwarding = new RegExp(
+  const connector = connectorLog().slice(connectorLines);
+  const id = new RegExp(
     `^Forwarding proxy message (${GUID}) to URL: https://${MP}/SMS_MP/\\.sms_aut\\?SITESIGNCERT$`,
-  );
-  const since = connectorLog().slice(connectorLines);
-  const first = since.findIndex((line) => forwarding.test(line));
-  const id = forwarding.exec(since[first] ?? '')?.[1];
+  ).exec(connector[0])?.[1];
   expect(id).toBeDefined();
-  const connector = since
-    .slice(first)
-    .filter((line) => !/^Received response .* for message /.test(line) || line.includes(`message ${id}:`));
   expect(connector).toEqual([
     `Forwarding proxy message ${id} to URL: https://${MP}/SMS_MP/.sms_aut?SITESIGNCERT`,
     'Filtered cert count with allowed root CA: 3',
@@ -156,6 +158,7 @@ test('without Enhanced HTTP, client start fails on its location refresh with the
     `Retrieved SITESIGNCERT from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`,
     `Retrieved MPLIST from https://${CMG}/CCM_Proxy_ServerAuth/${ROLE}.`,
   ]);
+  await connectorSettled();
   const after = connectorLog();
   expect(after).toContain('Filtered cert count with client auth: 1');
   expect(after[after.length - 1]).toMatch(
