@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { systemClock } from '../../src/core/clock';
-import { initSite } from '../../src/site/site-dir';
-import { startSite, type RunningSite } from '../../src/site/site-server';
+import { type RunningSite } from '../../src/site/site-server';
 import { removeDir, tempDir } from '../support/paths';
 import { type CliResult } from '../support/run-cli';
 import { runCommand } from '../support/run-command';
+import { initLabSite, startOnLoopback } from '../support/test-site';
 
 /**
  * The client's and the site's state on disk, through real processes: a rerun keeps what it
@@ -33,25 +32,8 @@ const clientJson = (dir: string) =>
 beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
-  await initSite({
-    dir: siteDir,
-    siteCode: 'LAB',
-    mpName: 'mp01.lab.test',
-    cmgName: 'cmg.lab.test',
-    roleId: '72057594037927941',
-    passive: false,
-    force: false,
-    clock: systemClock,
-  });
-  site = await startSite({
-    siteDir,
-    host: '127.0.0.1',
-    mpPort: 0,
-    mpHttpsPort: 0,
-    cmgPort: 0,
-    logDir: path.join(work, 'logs', 'site'),
-    clock: systemClock,
-  });
+  await initLabSite(siteDir);
+  site = await startOnLoopback(siteDir, path.join(work, 'logs', 'site'));
   baseClient = path.join(work, 'clients', 'BASE01');
   const r = await runCommand('ccmsetup', ccmsetupArgs('BASE01', baseClient), { cwd: work });
   expect(r.stderr).toBe('');

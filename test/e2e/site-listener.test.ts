@@ -4,13 +4,12 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { systemClock } from '../../src/core/clock';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { writeSetting, type SettingKey } from '../../src/site/settings';
-import { initSite } from '../../src/site/site-dir';
-import { startSite, type RunningSite } from '../../src/site/site-server';
+import { type RunningSite } from '../../src/site/site-server';
 import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
+import { initLabSite, startOnLoopback } from '../support/test-site';
 
 /**
  * Slow and silent clients against the real listeners: every close is observed on the
@@ -118,26 +117,9 @@ beforeAll(async () => {
   work = tempDir();
   const siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
-  await initSite({
-    dir: siteDir,
-    siteCode: 'LAB',
-    mpName: 'mp01.lab.test',
-    cmgName: 'cmg.lab.test',
-    roleId: '72057594037927941',
-    passive: false,
-    force: false,
-    clock: systemClock,
-  });
+  await initLabSite(siteDir);
   // Started with the defaults: the settings below reach the running site's new connections.
-  site = await startSite({
-    siteDir,
-    host: '127.0.0.1',
-    mpPort: 0,
-    mpHttpsPort: 0,
-    cmgPort: 0,
-    logDir,
-    clock: systemClock,
-  });
+  site = await startOnLoopback(siteDir, logDir);
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
 });
 afterAll(async () => {

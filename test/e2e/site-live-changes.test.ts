@@ -4,13 +4,13 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { systemClock } from '../../src/core/clock';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
-import { initSite, openSite, renewSiteCertificate } from '../../src/site/site-dir';
-import { startSite, type RunningSite } from '../../src/site/site-server';
+import { openSite, renewSiteCertificate } from '../../src/site/site-dir';
+import { type RunningSite } from '../../src/site/site-server';
 import { labAt } from '../../src/world/lab';
 import { labClock } from '../../src/world/lab-clock';
 import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
-import { newBulkToken } from '../support/test-site';
+import { newBulkToken, initLabSite, startOnLoopback } from '../support/test-site';
 import { runCli } from '../support/run-cli';
 
 /**
@@ -25,7 +25,6 @@ let siteDir: string;
 let logDir: string;
 let site: RunningSite;
 let ca: string;
-const ROLE = '72057594037927941';
 
 beforeAll(async () => {
   work = tempDir();
@@ -33,25 +32,8 @@ beforeAll(async () => {
   siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
   fs.mkdirSync(lab);
-  await initSite({
-    dir: siteDir,
-    siteCode: 'LAB',
-    mpName: 'mp01.lab.test',
-    cmgName: 'cmg.lab.test',
-    roleId: ROLE,
-    passive: false,
-    force: false,
-    clock: systemClock,
-  });
-  site = await startSite({
-    siteDir,
-    host: '127.0.0.1',
-    mpPort: 0,
-    mpHttpsPort: 0,
-    cmgPort: 0,
-    logDir,
-    clock: labClock(labAt(lab)),
-  });
+  await initLabSite(siteDir);
+  site = await startOnLoopback(siteDir, logDir, labClock(labAt(lab)));
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
 });
 afterAll(async () => {

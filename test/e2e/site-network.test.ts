@@ -7,13 +7,12 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import * as zlib from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
-import { systemClock } from '../../src/core/clock';
 import { issueCertificate } from '../../src/pki/certificates';
 import { setBulkTokenBlocked } from '../../src/site/bulk-tokens';
-import { initSite, openSite } from '../../src/site/site-dir';
+import { openSite } from '../../src/site/site-dir';
 import { labAt } from '../../src/world/lab';
 import { labClock, setLabClock } from '../../src/world/lab-clock';
-import { startSite, type RunningSite } from '../../src/site/site-server';
+import { type RunningSite } from '../../src/site/site-server';
 import { writeSetting } from '../../src/site/settings';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import {
@@ -27,7 +26,7 @@ import {
 import { request } from '../support/https-client';
 import { fixture, removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
-import { newBulkToken as issueBulkTokenIn } from '../support/test-site';
+import { newBulkToken as issueBulkTokenIn, initLabSite, ROLE, startOnLoopback } from '../support/test-site';
 import { waitForOutput } from '../support/wait-for';
 
 let work: string;
@@ -36,7 +35,6 @@ let logDir: string;
 let site: RunningSite;
 let ca: string;
 let cmgBase: string;
-const ROLE = '72057594037927941';
 
 async function identity(netbios: string): Promise<Identity> {
   const now = Date.now();
@@ -101,25 +99,8 @@ beforeAll(async () => {
   work = tempDir();
   siteDir = path.join(work, 'site');
   logDir = path.join(work, 'logs');
-  await initSite({
-    dir: siteDir,
-    siteCode: 'LAB',
-    mpName: 'mp01.lab.test',
-    cmgName: 'cmg.lab.test',
-    roleId: ROLE,
-    passive: false,
-    force: false,
-    clock: systemClock,
-  });
-  site = await startSite({
-    siteDir,
-    host: '127.0.0.1',
-    mpPort: 0,
-    mpHttpsPort: 0,
-    cmgPort: 0,
-    logDir,
-    clock: labClock(labAt(path.join(work, 'lab'))),
-  });
+  await initLabSite(siteDir);
+  site = await startOnLoopback(siteDir, logDir, labClock(labAt(path.join(work, 'lab'))));
   ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
   cmgBase = site.ready.cmg.replace('127.0.0.1', 'localhost');
 });

@@ -12,8 +12,7 @@ import {
   tokenRows,
   type SiteAdmin,
 } from '../../src/site/administration';
-import { initSite } from '../../src/site/site-dir';
-import { newBulkToken } from '../support/test-site';
+import { newBulkToken, initLabSite } from '../support/test-site';
 import { removeDir, tempDir } from '../support/paths';
 
 /** Site administration: what the console changes through the SMS Provider, each change one SMSProv.log line. */
@@ -23,16 +22,7 @@ let admin: SiteAdmin;
 beforeAll(async () => {
   work = tempDir();
   admin = { siteDir: path.join(work, 'site'), logDir: path.join(work, 'logs'), clock: systemClock };
-  await initSite({
-    dir: admin.siteDir,
-    siteCode: 'LAB',
-    mpName: 'mp01.lab.test',
-    cmgName: 'cmg.lab.test',
-    roleId: '72057594037927941',
-    passive: false,
-    force: false,
-    clock: systemClock,
-  });
+  await initLabSite(admin.siteDir);
 });
 afterAll(async () => {
   await closeAllLogs();

@@ -1,12 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { systemClock } from '../../src/core/clock';
+import { systemClock, type Clock } from '../../src/core/clock';
 import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { issueCertificate } from '../../src/pki/certificates';
 import { createBulkToken } from '../../src/site/bulk-tokens';
 import { listClients, type ClientRecord } from '../../src/site/clients';
-import { initSite, openSite } from '../../src/site/site-dir';
+import { initSite, openSite, type InitOptions } from '../../src/site/site-dir';
 import { startSite, type RunningSite } from '../../src/site/site-server';
 import { CONTENT_TYPE, registration, replyText, type Identity } from './independent-encoder';
 import { request } from './https-client';
@@ -29,10 +29,8 @@ export interface TestSite {
   stop(): Promise<void>;
 }
 
-export async function startTestSite(): Promise<TestSite> {
-  const work = tempDir();
-  const siteDir = path.join(work, 'site');
-  const logDir = path.join(work, 'logs');
+/** The test lab's site in `siteDir`: site code LAB, MP mp01.lab.test, CMG cmg.lab.test, role ROLE; `extra` changes any of it. */
+export async function initLabSite(siteDir: string, extra: Partial<InitOptions> = {}): Promise<void> {
   await initSite({
     dir: siteDir,
     siteCode: 'LAB',
@@ -42,16 +40,21 @@ export async function startTestSite(): Promise<TestSite> {
     passive: false,
     force: false,
     clock: systemClock,
+    ...extra,
   });
-  const running = await startSite({
-    siteDir,
-    host: '127.0.0.1',
-    mpPort: 0,
-    mpHttpsPort: 0,
-    cmgPort: 0,
-    logDir,
-    clock: systemClock,
-  });
+}
+
+/** The site in `siteDir` started in this process on loopback, each listener on a free port. */
+export function startOnLoopback(siteDir: string, logDir: string, clock: Clock = systemClock): Promise<RunningSite> {
+  return startSite({ siteDir, host: '127.0.0.1', mpPort: 0, mpHttpsPort: 0, cmgPort: 0, logDir, clock });
+}
+
+export async function startTestSite(): Promise<TestSite> {
+  const work = tempDir();
+  const siteDir = path.join(work, 'site');
+  const logDir = path.join(work, 'logs');
+  await initLabSite(siteDir);
+  const running = await startOnLoopback(siteDir, logDir);
   const ca = fs.readFileSync(path.join(siteDir, 'pki', 'sms-issuing.pem'), 'utf8');
   const cmgBase = running.ready.cmg.replace('127.0.0.1', 'localhost');
   return {
