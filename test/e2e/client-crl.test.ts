@@ -4,6 +4,7 @@ import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
+import { ARTICLE_SITE_OPTIONS } from '../support/test-site';
 
 /** The client checks the CMG certificate's CRL unless /NoCRLCheck, as WinHTTP does. */
 
@@ -41,12 +42,7 @@ beforeAll(async () => {
         'ccmlab',
         'site',
         'init',
-        '--site-code',
-        'ABC',
-        '--cmg-name',
-        'CONTOSO.CLOUDAPP.NET',
-        '--role-id',
-        '72186325152220500',
+        ...ARTICLE_SITE_OPTIONS,
         '--mp-name',
         'mp01.contoso.com',
         '--crl-distribution-point',

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { listFiles, removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
 import { startSiteProcess } from '../support/site-process';
+import { ARTICLE_SITE_OPTIONS } from '../support/test-site';
 
 /** Under umask 000 every file and directory still gets its explicit mode. */
 
@@ -36,20 +37,7 @@ test('site, token tool, site start and ccmsetup under umask 000 leave no group- 
     (
       await runCommand(
         'ccmlab',
-        [
-          'site',
-          'init',
-          '--site-dir',
-          siteDir,
-          '--site-code',
-          'ABC',
-          '--cmg-name',
-          'CONTOSO.CLOUDAPP.NET',
-          '--role-id',
-          '72186325152220500',
-          '--log-dir',
-          siteLogs,
-        ],
+        ['site', 'init', '--site-dir', siteDir, ...ARTICLE_SITE_OPTIONS, '--log-dir', siteLogs],
         common,
       )
     ).code,

@@ -4,6 +4,7 @@ import { request } from '../support/https-client';
 import { removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
+import { ARTICLE_SITE_OPTIONS } from '../support/test-site';
 
 /** One lab, one world: a clock every process follows, names, trusted roots, stable addresses. */
 
@@ -15,16 +16,7 @@ const tool = (...args: string[]) => runCommand('BulkRegistrationTokenTool', [...
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  const init = await ccmlab(
-    'site',
-    'init',
-    '--site-code',
-    'ABC',
-    '--cmg-name',
-    'CONTOSO.CLOUDAPP.NET',
-    '--role-id',
-    '72186325152220500',
-  );
+  const init = await ccmlab('site', 'init', ...ARTICLE_SITE_OPTIONS);
   expect(init.code).toBe(0);
 });
 afterAll(() => removeDir(work));

@@ -4,6 +4,7 @@ import { parseCmTrace } from '../../src/log/cmtrace-parse';
 import { removeDir, tempDir } from '../support/paths';
 import { runCommand } from '../support/run-command';
 import { startSiteProcess, type SiteProcess } from '../support/site-process';
+import { ARTICLE_SITE_OPTIONS } from '../support/test-site';
 
 /** SMSSITECODE that is not the site its MP serves: installed, unassigned, unmanaged. */
 
@@ -19,21 +20,7 @@ const entries = (netbios: string, log: string) =>
 beforeAll(async () => {
   work = tempDir();
   lab = path.join(work, 'lab');
-  expect(
-    (
-      await run(
-        'ccmlab',
-        'site',
-        'init',
-        '--site-code',
-        'ABC',
-        '--cmg-name',
-        'CONTOSO.CLOUDAPP.NET',
-        '--role-id',
-        '72186325152220500',
-      )
-    ).code,
-  ).toBe(0);
+  expect((await run('ccmlab', 'site', 'init', ...ARTICLE_SITE_OPTIONS)).code).toBe(0);
   site = await startSiteProcess(['--lab', lab], { cwd: work });
 });
 afterAll(async () => {

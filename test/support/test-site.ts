@@ -29,6 +29,16 @@ export interface TestSite {
   stop(): Promise<void>;
 }
 
+/** `site init` options for the source article's site: site code ABC, its CMG and role ID. */
+export const ARTICLE_SITE_OPTIONS = [
+  '--site-code',
+  'ABC',
+  '--cmg-name',
+  'CONTOSO.CLOUDAPP.NET',
+  '--role-id',
+  '72186325152220500',
+] as const;
+
 /** The test lab's site in `siteDir`: site code LAB, MP mp01.lab.test, CMG cmg.lab.test, role ROLE; `extra` changes any of it. */
 export async function initLabSite(siteDir: string, extra: Partial<InitOptions> = {}): Promise<void> {
   await initSite({
